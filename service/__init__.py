@@ -1,0 +1,1 @@
+"""The customer-records archive: web, API, CLI and worker over the domain services."""

@@ -1,0 +1,129 @@
+"""The `archive` command."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import signal
+import sys
+
+from service import settings as settings_module
+from service.errors import DomainError
+from service.wiring import Services
+from service.wiring import build_services
+
+log = logging.getLogger(__name__)
+
+
+def _services() -> Services:
+    return build_services(settings_module.from_env())
+
+
+def cmd_init(args) -> int:
+    """Create indexes and buckets, and the first admin if there is none."""
+    services = _services()
+    services.ensure_schema()
+    if services.users.has_admin():
+        print("schema ready; an admin exists")
+        return 0
+    password = args.admin_password or secrets.token_urlsafe(12)
+    services.users.create(args.admin_username, password, ["admin"], display_name="管理员")
+    if args.admin_password:
+        print(f"schema ready; created admin '{args.admin_username}' with the given password")
+    else:
+        print(f"schema ready; created admin '{args.admin_username}' with password: {password}")
+        print("(shown once: write it down or change it after signing in)")
+    return 0
+
+
+def cmd_ensure_schema(args) -> int:
+    """Create indexes and buckets."""
+    _services().ensure_schema()
+    print("schema ready")
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    """Create a user from the command line."""
+    user = _services().users.create(args.username, args.password, args.role,
+                                    department=args.department, display_name=args.display_name)
+    print(f"created user {user.username} ({', '.join(user.roles)})")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    """Run the job loop until SIGTERM or SIGINT."""
+    from service.worker import Worker
+    worker = Worker(_services())
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    signal.signal(signal.SIGINT, lambda *_: worker.stop())
+    log.info("worker %s started", worker.worker_id)
+    worker.run(max_jobs=args.max_jobs)
+    log.info("worker %s stopped", worker.worker_id)
+    return 0
+
+
+def cmd_enqueue(args) -> int:
+    """Queue a job by hand (operators and tests)."""
+    try:
+        payload = json.loads(args.payload)
+    except json.JSONDecodeError as exc:
+        print(f"--payload is not JSON: {exc}", file=sys.stderr)
+        return 2
+    print(_services().jobs.enqueue(args.kind, payload))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="archive", description="客户档案库 command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create indexes, buckets and the first admin")
+    p.add_argument("--admin-username", default="admin")
+    p.add_argument("--admin-password", default=None,
+                   help="default: ARCHIVE_ADMIN_PASSWORD, else a generated one printed once")
+    p.set_defaults(func=cmd_init)
+
+    sub.add_parser("ensure-schema", help="create indexes and buckets").set_defaults(func=cmd_ensure_schema)
+
+    p = sub.add_parser("create-user", help="create a user")
+    p.add_argument("--username", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--role", action="append", required=True, help="repeat for several roles")
+    p.add_argument("--department", default="")
+    p.add_argument("--display-name", default="")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("worker", help="run the background job loop")
+    p.add_argument("--max-jobs", type=int, default=None)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("enqueue", help="queue a job")
+    p.add_argument("kind")
+    p.add_argument("--payload", default="{}")
+    p.set_defaults(func=cmd_enqueue)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `archive` command."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "init" and args.admin_password is None:
+        import os
+        args.admin_password = os.environ.get("ARCHIVE_ADMIN_PASSWORD") or None
+    try:
+        return args.func(args)
+    except settings_module.SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        print(f"error: {exc.message}{' (' + detail + ')' if detail else ''}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""People: accounts, roles, departments, passwords and sign-in with lock-out."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+
+from service.errors import Invalid
+from service.errors import NotFound
+from service.errors import Unauthenticated
+from storage.users import UserRepository
+from storage.users import UsernameTaken
+
+ROLES = ("admin", "archivist", "staff", "approver", "executive", "auditor")
+MIN_PASSWORD = 10
+LOCK_AFTER = 5
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
+
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both paths cost one Argon2 verification.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+@dataclass(frozen=True)
+class User:
+    """What the rest of the product knows of a signed-in person."""
+
+    id: str
+    username: str
+    roles: tuple[str, ...]
+    department: str
+    display_name: str
+    active: bool
+    session_epoch: int = 0
+
+    def has(self, *roles: str) -> bool:
+        """True if the user holds any of the roles."""
+        return any(role in self.roles for role in roles)
+
+
+def to_user(doc: dict) -> User:
+    """The domain view of a stored user document."""
+    return User(id=str(doc["_id"]), username=doc["username"], roles=tuple(doc.get("roles", [])),
+                department=doc.get("department", ""), display_name=doc.get("display_name") or doc["username"],
+                active=doc.get("active", True), session_epoch=doc.get("session_epoch", 0))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def check_password(password: str, username: str) -> str | None:
+    """Why a password is unacceptable, or None."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        return f"密码至少 {MIN_PASSWORD} 个字符 (at least {MIN_PASSWORD} characters)"
+    if username and username.lower() in password.lower():
+        return "密码不能包含用户名 (must not contain the username)"
+    return None
+
+
+def _check_roles(roles) -> list[str]:
+    if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+        raise Invalid("roles must be a non-empty list", {"roles": "至少选择一个角色 (choose at least one role)"})
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid("unknown roles", {"roles": f"未知角色 (unknown): {', '.join(unknown)}"})
+    return sorted(set(roles))
+
+
+def lock_delay(failures: int) -> timedelta:
+    """How long an account stays locked after this many consecutive failures (grows)."""
+    if failures < LOCK_AFTER:
+        return timedelta(0)
+    return timedelta(seconds=min(3600, 30 * 2 ** (failures - LOCK_AFTER)))
+
+
+class UserService:
+    """Business rules for accounts."""
+
+    def __init__(self, repo: UserRepository):
+        self.repo = repo
+
+    def create(self, username, password, roles, department="", display_name="") -> User:
+        """Create an active account after checking every input."""
+        fields = {}
+        if not isinstance(username, str) or not USERNAME.match(username):
+            fields["username"] = "2-40 个字母、数字或 ._- (2-40 letters, digits or ._-)"
+        problem = check_password(password, username if isinstance(username, str) else "")
+        if problem:
+            fields["password"] = problem
+        if not isinstance(department, str) or len(department) > 60:
+            fields["department"] = "部门名称无效 (invalid department)"
+        if not isinstance(display_name, str) or len(display_name) > 60:
+            fields["display_name"] = "姓名无效 (invalid display name)"
+        try:
+            roles = _check_roles(roles)
+        except Invalid as exc:
+            fields.update(exc.fields)
+        if fields:
+            raise Invalid("the user cannot be created", fields)
+        now = _now()
+        doc = {"username": username, "password_hash": _hasher.hash(password), "roles": roles,
+               "department": department.strip(), "display_name": display_name.strip() or username,
+               "active": True, "failed_logins": 0, "locked_until": None, "session_epoch": 0,
+               "created_at": now, "password_changed_at": now}
+        try:
+            doc["_id"] = self.repo.insert(doc)
+        except UsernameTaken:
+            raise Invalid("username taken", {"username": "用户名已存在 (username taken)"}) from None
+        return to_user(doc)
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The user for these credentials; one Unauthenticated answer for every failure."""
+        doc = self.repo.by_username(username) if isinstance(username, str) else None
+        if doc is None:
+            _verify(_DUMMY_HASH, password)
+            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
+        locked_until = doc.get("locked_until")
+        ok = _verify(doc["password_hash"], password)
+        if locked_until and locked_until > _now():
+            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
+        if not ok:
+            after = self.repo.record_failure(str(doc["_id"]), _now())
+            delay = lock_delay(after["failed_logins"])
+            if delay:
+                self.repo.update(str(doc["_id"]), {"locked_until": _now() + delay})
+            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
+        if not doc.get("active", True):
+            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
+        self.repo.update(str(doc["_id"]), {"failed_logins": 0, "locked_until": None, "last_login_at": _now()})
+        return to_user(doc)
+
+    def get(self, user_id: str) -> User:
+        """The user by id; NotFound otherwise."""
+        doc = self.repo.by_id(user_id)
+        if doc is None:
+            raise NotFound("user not found")
+        return to_user(doc)
+
+    def by_username(self, username: str) -> User:
+        """The user by name; NotFound otherwise."""
+        doc = self.repo.by_username(username)
+        if doc is None:
+            raise NotFound("user not found")
+        return to_user(doc)
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """Replace the password (and end the user's other sessions)."""
+        user = self.get(user_id)
+        problem = check_password(password, user.username)
+        if problem:
+            raise Invalid("password rejected", {"password": problem})
+        self.repo.update(user_id, {"password_hash": _hasher.hash(password), "password_changed_at": _now(),
+                                   "failed_logins": 0, "locked_until": None,
+                                   "session_epoch": user.session_epoch + 1})
+
+    def change_own_password(self, user_id: str, current: str, new: str) -> None:
+        """A user changes their own password after proving the current one."""
+        doc = self.repo.by_id(user_id)
+        if doc is None or not _verify(doc["password_hash"], current):
+            raise Invalid("current password is wrong", {"current": "当前密码错误 (current password is wrong)"})
+        self.set_password(user_id, new)
+
+    def update_profile(self, user_id: str, roles=None, department=None, display_name=None) -> User:
+        """Change roles, department or display name."""
+        changes = {}
+        if roles is not None:
+            changes["roles"] = _check_roles(roles)
+        if department is not None:
+            if not isinstance(department, str) or len(department) > 60:
+                raise Invalid("invalid department", {"department": "部门名称无效 (invalid department)"})
+            changes["department"] = department.strip()
+        if display_name is not None:
+            if not isinstance(display_name, str) or len(display_name) > 60:
+                raise Invalid("invalid display name", {"display_name": "姓名无效 (invalid display name)"})
+            changes["display_name"] = display_name.strip()
+        doc = self.repo.update(user_id, changes) if changes else self.repo.by_id(user_id)
+        if doc is None:
+            raise NotFound("user not found")
+        return to_user(doc)
+
+    def set_active(self, user_id: str, active: bool) -> User:
+        """Deactivate (ending every session and token at once) or reactivate an account."""
+        user = self.get(user_id)
+        doc = self.repo.update(user_id, {"active": active, "session_epoch": user.session_epoch + 1})
+        return to_user(doc)
+
+    def list(self, page: int = 1, per_page: int = 20, query: str = "") -> tuple[int, list[User]]:
+        """A page of users, by username."""
+        match = {"username": {"$regex": re.escape(query), "$options": "i"}} if query else {}
+        total, docs = self.repo.page(match, (page - 1) * per_page, per_page, [("username", 1)])
+        return total, [to_user(d) for d in docs]
+
+    def has_admin(self) -> bool:
+        """True if some active admin exists."""
+        return self.repo.count({"roles": "admin", "active": True}) > 0
+
+
+def _verify(hashed: str, password) -> bool:
+    try:
+        return _hasher.verify(hashed, password if isinstance(password, str) else "")
+    except (VerificationError, InvalidHashError):
+        return False

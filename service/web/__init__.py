@@ -1,0 +1,1 @@
+"""Flask entrypoints: pages, the JSON API, health and the error mapping."""

@@ -1,0 +1,55 @@
+"""Map domain and storage errors to HTTP: JSON under /api, HTML pages elsewhere."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask import jsonify
+from flask import render_template
+from flask import request
+from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import HTTPException
+
+from service.errors import DomainError
+from storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON; pages answer HTML."""
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    """One error body for the API, one page for people."""
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        return jsonify(body), status
+    return render_template("error.html", status=status, code=code, message=message,
+                           fields=fields or {}), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_down(exc: StorageUnavailable):
+        log.warning("service unavailable: %s", exc)
+        return error_response(503, "unavailable", f"{exc.service} is unavailable, try again shortly",
+                              {"service": exc.service})
+
+    @app.errorhandler(ConnectionFailure)
+    def database_down(exc: ConnectionFailure):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return error_response(503, "unavailable", "database is unavailable, try again shortly",
+                              {"service": "database"})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)

@@ -1,0 +1,30 @@
+"""The pages people use."""
+from flask import Blueprint
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from service.app import LOCALES
+
+bp = Blueprint("ui", __name__)
+
+
+@bp.get("/")
+def index():
+    """The start page."""
+    report = current_app.extensions["archive"].readiness()
+    return render_template("index.html", report=report)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    """Switch the interface language and return to where the user was."""
+    target = request.args.get("next") or url_for("ui.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("ui.index")
+    response = redirect(target)
+    if code in LOCALES:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,78 @@
+"""The composition root: the one place where clients are made and services wired."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from service.settings import Settings
+from service.users import UserService
+from storage import StorageUnavailable
+from storage import mongo
+from storage.jobs import JobQueue
+from storage.objects import ObjectStore
+from storage.objects import make_minio
+from storage.users import UserRepository
+
+
+@dataclass
+class Services:
+    """Everything the entrypoints (web, API, CLI, worker) reach the domain through."""
+
+    settings: Settings
+    client: MongoClient
+    db: Database
+    objects: ObjectStore
+    jobs: JobQueue
+    users: UserService
+
+    def ensure_schema(self) -> None:
+        """Indexes and buckets; idempotent."""
+        mongo.ensure_schema(self.db)
+        self.objects.ensure_buckets()
+
+    def readiness(self) -> dict[str, str]:
+        """'ok' or the reason for each backing service, checked in parallel within the timeout."""
+        timeout_ms = int(self.settings.ready_timeout_seconds * 1000)
+        checks = {"database": lambda: mongo.ping(self.client, timeout_ms),
+                  "storage": self.objects.ping}
+        pool = ThreadPoolExecutor(max_workers=len(checks))
+        try:
+            futures = {name: pool.submit(check) for name, check in checks.items()}
+            deadline = time.monotonic() + self.settings.ready_timeout_seconds + 0.5
+            return {name: _outcome(future, max(0.0, deadline - time.monotonic()))
+                    for name, future in futures.items()}
+        finally:
+            # A hung server must not hold the answer: leave its check to finish on its own.
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.client.close()
+
+
+def _outcome(future, timeout: float) -> str:
+    try:
+        future.result(timeout=timeout)
+    except StorageUnavailable as exc:
+        return f"down: {exc.reason}"
+    except FutureTimeout:
+        return "down: timeout"
+    return "ok"
+
+
+def build_services(settings: Settings) -> Services:
+    """Make the clients (lazily connecting) and wire the services over them."""
+    client = mongo.make_client(settings.mongo_url, timeout_ms=int(settings.ready_timeout_seconds * 1000))
+    db = client[settings.db_name]
+    minio = make_minio(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
+                       settings.s3_secure, settings.s3_region,
+                       timeout_seconds=settings.ready_timeout_seconds)
+    return Services(settings=settings, client=client, db=db,
+                    objects=ObjectStore(minio, settings.bucket_prefix),
+                    jobs=JobQueue(db, max_attempts=settings.job_max_attempts),
+                    users=UserService(UserRepository(db)))

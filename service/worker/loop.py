@@ -1,0 +1,100 @@
+"""The job loop: claim with a lease, keep the lease alive while working, ack or fail."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from typing import Callable
+
+from pymongo.errors import PyMongoError
+
+from service.wiring import Services
+from service.worker import noop
+from service.worker.context import JobContext
+from service.worker.context import PermanentFailure
+from storage.jobs import Job
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[JobContext, dict], None]
+
+
+def default_handlers() -> dict[str, Handler]:
+    """Every job kind the worker knows; later areas add theirs here."""
+    return {"noop": noop.run}
+
+
+class Worker:
+    """One worker process's loop; stop() ends it after the current job."""
+
+    def __init__(self, services: Services, handlers: dict[str, Handler] | None = None,
+                 worker_id: str | None = None):
+        self.services = services
+        self.handlers = handlers or default_handlers()
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._stop = threading.Event()
+        self._lease = services.settings.worker_lease_seconds
+
+    def stop(self) -> None:
+        """Ask the loop to end."""
+        self._stop.set()
+
+    def run(self, max_jobs: int | None = None) -> int:
+        """Run until stopped (or max_jobs done); survives database outages by waiting."""
+        done, pause = 0, 1.0
+        while not self._stop.is_set() and (max_jobs is None or done < max_jobs):
+            try:
+                job = self.services.jobs.claim(self.worker_id, self._lease, list(self.handlers))
+            except PyMongoError as exc:
+                log.warning("cannot claim jobs (%s); retrying in %.0f s", type(exc).__name__, pause)
+                self._stop.wait(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            pause = 1.0
+            if job is None:
+                self._stop.wait(self.services.settings.worker_poll_seconds)
+                continue
+            self.run_one(job)
+            done += 1
+        return done
+
+    def run_one(self, job: Job) -> None:
+        """Run one claimed job under a lease kept alive by a heartbeat."""
+        handler = self.handlers[job.kind]
+        heartbeat_stop = threading.Event()
+        heartbeat = threading.Thread(target=self._heartbeat, args=(job, heartbeat_stop), daemon=True)
+        heartbeat.start()
+        try:
+            handler(JobContext(self.services, job), job.payload)
+        except PermanentFailure as exc:
+            self._record_failure(job, f"{exc}", retry=False)
+        except Exception as exc:  # the job boundary: every failure is recorded with its reason
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            self._record_failure(job, f"{type(exc).__name__}: {exc}", retry=True)
+        else:
+            try:
+                self.services.jobs.ack(job)
+            except PyMongoError as exc:
+                log.warning("could not ack job %s (%s); its lease will expire and it runs again",
+                            job.id, type(exc).__name__)
+        finally:
+            heartbeat_stop.set()
+            heartbeat.join()
+
+    def _record_failure(self, job: Job, reason: str, retry: bool) -> None:
+        try:
+            state = self.services.jobs.fail(job, reason, retry=retry)
+            log.info("job %s is now %s: %s", job.id, state, reason)
+        except PyMongoError as exc:
+            log.warning("could not record failure of job %s (%s)", job.id, type(exc).__name__)
+
+    def _heartbeat(self, job: Job, stop: threading.Event) -> None:
+        interval = max(0.5, self._lease / 3)
+        while not stop.wait(interval):
+            try:
+                if not self.services.jobs.extend(job, self._lease):
+                    log.warning("job %s was taken by another worker", job.id)
+                    return
+            except PyMongoError as exc:
+                log.warning("lease renewal of job %s failed (%s)", job.id, type(exc).__name__)

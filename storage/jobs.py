@@ -1,0 +1,139 @@
+"""The jobs collection: enqueue, claim with a lease (one atomic find-and-modify), ack, fail."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+CLAIM_CANDIDATES = 8
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed job: its id, kind, payload and the lease token that proves the claim."""
+
+    id: str
+    kind: str
+    payload: dict
+    attempts: int
+    lease_token: str
+    attempt_limit: int = 5
+
+
+class JobQueue:
+    """Jobs as documents; every state change is one conditional single-document update."""
+
+    def __init__(self, db: Database, max_attempts: int = 5):
+        self._jobs = db["jobs"]
+        self._claims = db["job_claims"]
+        self._max_attempts = max_attempts
+
+    def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0,
+                dedupe_key: str | None = None) -> str:
+        """Queue a job; with a dedupe_key, a job still waiting with that key is reused."""
+        now = _now()
+        doc = {"kind": kind, "payload": payload or {}, "state": QUEUED, "attempts": 0,
+               "attempt_limit": self._max_attempts,
+               "run_after": now + timedelta(seconds=delay_seconds), "created_at": now,
+               "lease_until": None, "lease_token": None, "last_error": None}
+        if dedupe_key is None:
+            return str(self._jobs.insert_one(doc).inserted_id)
+        doc["dedupe_key"] = dedupe_key
+        existing = self._jobs.find_one_and_update(
+            {"dedupe_key": dedupe_key, "state": QUEUED},
+            {"$setOnInsert": doc}, upsert=True, return_document=ReturnDocument.AFTER)
+        return str(existing["_id"])
+
+    def claim(self, worker_id: str, lease_seconds: float, kinds: list[str] | None = None) -> Job | None:
+        """Take the oldest runnable job, or one whose lease ran out, or None.
+
+        The claim is won by inserting `<job id>:<attempt>` into job_claims, whose _id is unique:
+        FerretDB v1 applies find-and-modify and conditional updates as a read followed by a
+        write, so two workers could both "win" an update; a unique insert has exactly one winner.
+        """
+        now = _now()
+        ready = {"$or": [{"state": QUEUED, "run_after": {"$lte": now}},
+                         {"state": RUNNING, "lease_until": {"$lt": now}}]}
+        if kinds is not None:
+            ready = {"$and": [ready, {"kind": {"$in": kinds}}]}
+        for doc in self._jobs.find(ready).sort("run_after", 1).limit(CLAIM_CANDIDATES):
+            attempt = doc.get("attempts", 0) + 1
+            token = secrets.token_hex(8)
+            if not self._won_claim(doc, attempt, worker_id, now, lease_seconds):
+                continue
+            self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
+                "state": RUNNING, "attempts": attempt, "lease_token": token, "worker": worker_id,
+                "lease_until": now + timedelta(seconds=lease_seconds), "started_at": now}})
+            return Job(id=str(doc["_id"]), kind=doc["kind"], payload=doc.get("payload") or {},
+                       attempts=attempt, lease_token=token,
+                       attempt_limit=doc.get("attempt_limit", self._max_attempts))
+        return None
+
+    def _won_claim(self, doc: dict, attempt: int, worker_id: str, now: datetime, lease_seconds: float) -> bool:
+        key = f"{doc['_id']}:{attempt}"
+        try:
+            self._claims.insert_one({"_id": key, "worker": worker_id, "at": now})
+            return True
+        except DuplicateKeyError:
+            pass
+        # A claimer that died between its insert and its update leaves the job unclaimable:
+        # once that claim is older than a lease, count the lost attempt so the next one can win.
+        stale = self._claims.find_one({"_id": key, "at": {"$lt": now - timedelta(seconds=lease_seconds)}})
+        if stale is not None:
+            self._jobs.update_one({"_id": doc["_id"], "attempts": attempt - 1}, {"$set": {"attempts": attempt}})
+        return False
+
+    def extend(self, job: Job, lease_seconds: float) -> bool:
+        """Renew the lease of a job still held; False if another worker has taken it."""
+        result = self._jobs.update_one(
+            {"_id": ObjectId(job.id), "lease_token": job.lease_token, "state": RUNNING},
+            {"$set": {"lease_until": _now() + timedelta(seconds=lease_seconds)}})
+        return result.modified_count == 1
+
+    def ack(self, job: Job) -> bool:
+        """Mark a job done, only if this claim still holds it."""
+        result = self._jobs.update_one(
+            {"_id": ObjectId(job.id), "lease_token": job.lease_token, "state": RUNNING},
+            {"$set": {"state": DONE, "finished_at": _now(), "lease_until": None}})
+        return result.modified_count == 1
+
+    def fail(self, job: Job, reason: str, retry: bool = True) -> str:
+        """Record a failure: requeue with backoff while attempts remain, else mark failed."""
+        give_up = not retry or job.attempts >= job.attempt_limit
+        backoff = min(600, 2 ** job.attempts)
+        update = {"last_error": reason[:2000], "lease_until": None, "finished_at": _now()}
+        if give_up:
+            update["state"] = FAILED
+        else:
+            update.update(state=QUEUED, run_after=_now() + timedelta(seconds=backoff))
+        self._jobs.update_one({"_id": ObjectId(job.id), "lease_token": job.lease_token}, {"$set": update})
+        return update["state"]
+
+    def retry(self, job_id: str) -> bool:
+        """Put a failed job back in the queue with a fresh allowance of attempts ('run again')."""
+        doc = self._jobs.find_one({"_id": ObjectId(job_id), "state": FAILED})
+        if doc is None:
+            return False
+        self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
+            "state": QUEUED, "run_after": _now(), "last_error": None,
+            "attempt_limit": doc.get("attempts", 0) + self._max_attempts}})
+        return True
+
+    def get(self, job_id: str) -> dict | None:
+        """The job document, for status pages and tests."""
+        return self._jobs.find_one({"_id": ObjectId(job_id)})
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state."""
+        rows = self._jobs.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])
+        return {row["_id"]: row["n"] for row in rows}

@@ -1,0 +1,54 @@
+"""The MongoDB client (one per process), schema set-up and a liveness probe."""
+from __future__ import annotations
+
+import logging
+
+from pymongo import ASCENDING
+from pymongo import MongoClient
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from storage.errors import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+# (collection, keys, options); extended by each area as it lands.
+INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
+    ("jobs", [("state", ASCENDING), ("run_after", ASCENDING)], {}),
+    ("jobs", [("dedupe_key", ASCENDING)], {}),
+    ("users", [("username", ASCENDING)], {"unique": True}),
+    ("api_tokens", [("token_hash", ASCENDING)], {"unique": True}),
+    ("api_tokens", [("user_id", ASCENDING)], {}),
+    ("audit", [("seq", ASCENDING)], {"unique": True}),
+    ("audit", [("target", ASCENDING)], {}),
+    ("audit", [("actor", ASCENDING)], {}),
+    ("audit", [("action", ASCENDING)], {}),
+]
+
+
+def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:
+    """One client per process, lazy (connect=False) so that forking servers stay safe."""
+    return MongoClient(
+        url,
+        connect=False,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=30_000,
+        appname="kehu-archive",
+    )
+
+
+def ensure_schema(db: Database) -> None:
+    """Create the indexes the product relies on; safe to run any number of times."""
+    for collection, keys, options in INDEXES:
+        db[collection].create_index(keys, **options)
+    log.info("database schema ensured for %s", db.name)
+
+
+def ping(client: MongoClient, timeout_ms: int) -> None:
+    """Raise StorageUnavailable unless the database answers within timeout_ms."""
+    try:
+        client.admin.command("ping", maxTimeMS=timeout_ms)
+    except PyMongoError as exc:
+        raise StorageUnavailable("database", type(exc).__name__) from exc

@@ -1,0 +1,104 @@
+"""Fixtures that connect to the real servers `make test` started; nothing here starts a fake."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from service import settings as settings_module
+from service.app import create_app
+from service.wiring import build_services
+from tests.servers import PrivateServers
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def base_settings():
+    """Settings pointing at the servers `make test` started (their env was exported)."""
+    if not os.environ.get("ARCHIVE_S3_ACCESS_KEY"):
+        pytest.exit("the test servers are not configured: run the suite with `make test`", returncode=2)
+    return settings_module.from_env()
+
+
+@pytest.fixture
+def settings(base_settings, tmp_path):
+    """Each test gets its own database name, bucket prefix and index directory."""
+    tag = uuid.uuid4().hex[:12]
+    return base_settings.with_overrides(db_name=f"t_{tag}", bucket_prefix=f"t-{tag}",
+                                        index_dir=tmp_path / "index", data_dir=tmp_path / "data",
+                                        worker_poll_seconds=0.1)
+
+
+@pytest.fixture
+def services(settings):
+    """Wired services over the test's own database and buckets, removed afterwards."""
+    services = build_services(settings)
+    services.ensure_schema()
+    yield services
+    services.client.drop_database(settings.db_name)
+    services.objects.drop_all()
+    services.close()
+
+
+@pytest.fixture
+def app(settings, services):
+    """The Flask app over the test's services."""
+    app = create_app(settings, services)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    """A test client (CSRF stays on: tests post forms the way a browser does)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def private_servers(tmp_path):
+    """Servers of this test's own, for killing and restarting."""
+    servers = PrivateServers(tmp_path / "servers")
+    yield servers
+    servers.stop()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free port, for the browser."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(live_server, tmp_path):
+    """A Playwright page in Debian's Chromium."""
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/install-browser)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()

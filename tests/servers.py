@@ -1,0 +1,59 @@
+"""Private FerretDB and MinIO instances for tests that stop and start servers."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ROOT / "scripts" / "services"
+
+
+class PrivateServers:
+    """A pair of servers of this test's own, started through the project's scripts/services."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir), "ARCHIVE_DB_PORT": "0",
+                    "ARCHIVE_S3_PORT": "0", "ARCHIVE_S3_CONSOLE_PORT": "0"}
+
+    def script(self, action: str) -> str:
+        """Run scripts/services with this instance's settings; its stdout."""
+        done = subprocess.run([sys.executable, str(SERVICES), action], env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0 and action != "status":
+            raise RuntimeError(f"scripts/services {action} failed: {done.stderr}")
+        return done.stdout
+
+    def start(self) -> dict[str, str]:
+        """Start both servers; the ARCHIVE_* variables that point at them."""
+        self.script("start")
+        values = {}
+        for line in self.script("env").splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name] = value.strip("'")
+        return values
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one server, as a crash would."""
+        pid = int((self.data_dir / f"{name}.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def ports(self) -> dict:
+        """The ports chosen for this instance."""
+        return json.loads((self.data_dir / "services.json").read_text())
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        self.script("stop")

@@ -1,0 +1,165 @@
+"""The job queue and the worker process, against the real database."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from service.wiring import build_services
+from service.worker import Worker
+from storage.jobs import DONE
+from storage.jobs import FAILED
+from storage.jobs import QUEUED
+from storage.jobs import RUNNING
+
+
+def worker_process(settings, lease_seconds: int = 300) -> subprocess.Popen:
+    """`archive worker` as its own process, pointed at the test's database."""
+    env = {**os.environ, "ARCHIVE_DB": settings.db_name, "ARCHIVE_BUCKET_PREFIX": settings.bucket_prefix,
+           "ARCHIVE_WORKER_LEASE_SECONDS": str(lease_seconds), "ARCHIVE_MONGO_URL": settings.mongo_url}
+    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for(predicate, timeout: float = 30.0, step: float = 0.1):
+    """Poll until predicate() is truthy; its value, or AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not reached in time")
+
+
+def completions(services, job_id: str) -> int:
+    doc = services.db["noop_runs"].find_one({"_id": job_id})
+    return doc["completions"] if doc else 0
+
+
+def test_a_job_queued_while_no_worker_runs_is_done_once_one_starts(settings, services):
+    job_id = services.jobs.enqueue("noop", {"sleep": 0})
+    time.sleep(0.3)
+    assert services.jobs.get(job_id)["state"] == QUEUED
+    process = worker_process(settings)
+    try:
+        wait_for(lambda: services.jobs.get(job_id)["state"] == DONE)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    assert completions(services, job_id) == 1
+
+
+def test_a_job_whose_worker_dies_is_taken_again_after_its_lease_and_runs_once(settings, services):
+    job_id = services.jobs.enqueue("noop", {"sleep": 4})
+    first = worker_process(settings, lease_seconds=2)
+    wait_for(lambda: services.jobs.get(job_id)["state"] == RUNNING)
+    time.sleep(0.5)
+    first.kill()
+    first.wait()
+    assert services.jobs.get(job_id)["state"] == RUNNING  # the dead worker's lease still stands
+    second = worker_process(settings, lease_seconds=2)
+    try:
+        wait_for(lambda: services.jobs.get(job_id)["state"] == DONE, timeout=40)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=15)
+    job = services.jobs.get(job_id)
+    assert job["attempts"] == 2
+    assert completions(services, job_id) == 1
+
+
+def test_a_live_worker_keeps_its_lease_on_a_job_longer_than_the_lease(settings, services):
+    job_id = services.jobs.enqueue("noop", {"sleep": 3})
+    worker = Worker(services.__class__(**{**services.__dict__, "settings": settings.with_overrides(
+        worker_lease_seconds=1)}), worker_id="w1")
+    thief = services.jobs
+    runner = threading.Thread(target=worker.run, kwargs={"max_jobs": 1})
+    runner.start()
+    wait_for(lambda: services.jobs.get(job_id)["state"] == RUNNING)
+    for _ in range(20):  # another worker keeps trying to take it while the first one works
+        assert thief.claim("w2", 1) is None
+        time.sleep(0.1)
+    runner.join(timeout=20)
+    assert services.jobs.get(job_id)["state"] == DONE
+    assert services.jobs.get(job_id)["attempts"] == 1
+
+
+def test_failures_are_retried_with_backoff_then_marked_failed_with_the_reason(settings, services):
+    tight = services.__class__(**{**services.__dict__})
+    tight.jobs = type(services.jobs)(services.db, max_attempts=2)
+    job_id = tight.jobs.enqueue("noop", {"fail": "scanner page unreadable"})
+    worker = Worker(tight, worker_id="w")
+    job = tight.jobs.claim("w", 60)
+    worker.run_one(job)
+    after_first = tight.jobs.get(job_id)
+    assert after_first["state"] == QUEUED
+    assert after_first["run_after"].timestamp() > time.time() + 1  # backed off
+    assert "scanner page unreadable" in after_first["last_error"]
+    assert tight.jobs.claim("w", 60) is None  # not before its backoff
+
+    services.db["jobs"].update_one({"_id": __import__("bson").ObjectId(job_id)},
+                                   {"$set": {"run_after": after_first["created_at"]}})
+    worker.run_one(tight.jobs.claim("w", 60))
+    final = tight.jobs.get(job_id)
+    assert final["state"] == FAILED and final["attempts"] == 2
+    assert "RuntimeError: scanner page unreadable" == final["last_error"]
+    assert tight.jobs.retry(job_id) is True
+    assert tight.jobs.get(job_id)["state"] == QUEUED
+    again = tight.jobs.claim("w", 60)
+    assert again is not None and again.id == job_id and again.attempts == 3
+
+
+def test_a_late_worker_cannot_ack_a_job_someone_else_took(services):
+    services.jobs.enqueue("noop")
+    first = services.jobs.claim("a", 0.2)
+    time.sleep(0.4)
+    second = services.jobs.claim("b", 60)
+    assert second is not None and second.id == first.id
+    assert services.jobs.ack(first) is False
+    assert services.jobs.ack(second) is True
+
+
+def test_concurrent_workers_never_claim_the_same_job(services):
+    ids = [services.jobs.enqueue("noop") for _ in range(60)]
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def drain(name):
+        while (job := services.jobs.claim(name, 60)) is not None:
+            with lock:
+                claimed.append(job.id)
+
+    threads = [threading.Thread(target=drain, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(ids)
+
+
+def test_the_worker_survives_a_database_restart(private_servers, base_settings):
+    env = private_servers.start()
+    settings = base_settings.with_overrides(
+        mongo_url=env["ARCHIVE_MONGO_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
+        s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
+        db_name="restart", bucket_prefix="restart", worker_poll_seconds=0.1)
+    services = build_services(settings)
+    services.ensure_schema()
+    worker = Worker(services, worker_id="survivor")
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+    try:
+        private_servers.kill("ferretdb")
+        time.sleep(3)  # the worker meets the outage and waits
+        assert runner.is_alive()
+        private_servers.start()
+        job_id = services.jobs.enqueue("noop")
+        wait_for(lambda: services.jobs.get(job_id)["state"] == DONE, timeout=60)
+    finally:
+        worker.stop()
+        runner.join(timeout=30)
+        services.close()
