@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask import request
 from flask_babel import Babel
 from flask_babel import get_locale
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 
 from service import settings as settings_module
 from service.settings import Settings
+from service import access
+from service.web import auth
 from service.web import errors
 from service.wiring import Services
 from service.wiring import build_services
@@ -49,9 +54,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["archive"] = services
     Babel(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     errors.register(app)
-    _register_blueprints(app)
+    auth.init(app)
+    _register_blueprints(app, csrf)
+    _register_template_helpers(app, settings)
     app.after_request(_security_headers)
     return app
 
@@ -72,10 +79,45 @@ def _security_headers(response):
     return response
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
+    from service.web import account
+    from service.web import admin
     from service.web import api
+    from service.web import audit_pages
     from service.web import health
     from service.web import ui
-    app.register_blueprint(health.bp)
-    app.register_blueprint(ui.bp)
+    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)
+
+
+def _register_template_helpers(app: Flask, settings: Settings) -> None:
+    zone = ZoneInfo(settings.timezone)
+
+    @app.template_filter("localtime")
+    def localtime(value, fmt: str = "%Y-%m-%d %H:%M"):
+        """A stored UTC time shown in the configured zone (Asia/Shanghai by default)."""
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(zone).strftime(fmt)
+
+    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["can"] = access.can
+    app.jinja_env.globals["page_user"] = auth.page_user
+
+
+def N_(text: str) -> str:
+    """Marks a string for extraction; translated where it is shown."""
+    return text
+
+
+ROLE_LABELS = {"admin": N_("系统管理员"), "archivist": N_("档案管理员"), "staff": N_("业务人员"),
+               "approver": N_("部门负责人"), "executive": N_("总经理"), "auditor": N_("审计")}
+
+
+def role_label(role: str) -> str:
+    """A role's name in the interface language."""
+    return gettext(ROLE_LABELS.get(role, role))

@@ -17,6 +17,7 @@ from storage.users import UsernameTaken
 
 ROLES = ("admin", "archivist", "staff", "approver", "executive", "auditor")
 MIN_PASSWORD = 10
+WRONG_CREDENTIALS = "用户名或密码错误 (wrong username or password)"
 LOCK_AFTER = 5
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
 
@@ -105,7 +106,7 @@ class UserService:
         now = _now()
         doc = {"username": username, "password_hash": _hasher.hash(password), "roles": roles,
                "department": department.strip(), "display_name": display_name.strip() or username,
-               "active": True, "failed_logins": 0, "locked_until": None, "session_epoch": 0,
+               "active": True, "failures_reset_at": None, "session_epoch": 0,
                "created_at": now, "password_changed_at": now}
         try:
             doc["_id"] = self.repo.insert(doc)
@@ -118,21 +119,29 @@ class UserService:
         doc = self.repo.by_username(username) if isinstance(username, str) else None
         if doc is None:
             _verify(_DUMMY_HASH, password)
-            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
-        locked_until = doc.get("locked_until")
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        user_id = str(doc["_id"])
         ok = _verify(doc["password_hash"], password)
-        if locked_until and locked_until > _now():
-            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
+        failures, latest = self.repo.failures_since(user_id, doc.get("failures_reset_at"))
+        if latest is not None and latest + lock_delay(failures) > _now():
+            if not ok:
+                self.repo.record_failure(user_id, _now())
+            raise Unauthenticated(WRONG_CREDENTIALS)
         if not ok:
-            after = self.repo.record_failure(str(doc["_id"]), _now())
-            delay = lock_delay(after["failed_logins"])
-            if delay:
-                self.repo.update(str(doc["_id"]), {"locked_until": _now() + delay})
-            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
+            self.repo.record_failure(user_id, _now())
+            raise Unauthenticated(WRONG_CREDENTIALS)
         if not doc.get("active", True):
-            raise Unauthenticated("用户名或密码错误 (wrong username or password)")
-        self.repo.update(str(doc["_id"]), {"failed_logins": 0, "locked_until": None, "last_login_at": _now()})
+            raise Unauthenticated(WRONG_CREDENTIALS)
+        self.repo.update(user_id, {"failures_reset_at": _now(), "last_login_at": _now()})
         return to_user(doc)
+
+    def is_locked(self, username: str) -> bool:
+        """True while the account is locked by failed sign-ins (for the admin page)."""
+        doc = self.repo.by_username(username)
+        if doc is None:
+            return False
+        failures, latest = self.repo.failures_since(str(doc["_id"]), doc.get("failures_reset_at"))
+        return latest is not None and latest + lock_delay(failures) > _now()
 
     def get(self, user_id: str) -> User:
         """The user by id; NotFound otherwise."""
@@ -155,7 +164,7 @@ class UserService:
         if problem:
             raise Invalid("password rejected", {"password": problem})
         self.repo.update(user_id, {"password_hash": _hasher.hash(password), "password_changed_at": _now(),
-                                   "failed_logins": 0, "locked_until": None,
+                                   "failures_reset_at": _now(),
                                    "session_epoch": user.session_epoch + 1})
 
     def change_own_password(self, user_id: str, current: str, new: str) -> None:

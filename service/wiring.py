@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from service.audit import AuditTrail
 from service.settings import Settings
+from service.tokens import TokenService
 from service.users import UserService
 from storage import StorageUnavailable
 from storage import mongo
+from storage.audit import AuditRepository
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
 from storage.objects import make_minio
+from storage.tokens import TokenRepository
 from storage.users import UserRepository
 
 
@@ -29,6 +33,8 @@ class Services:
     objects: ObjectStore
     jobs: JobQueue
     users: UserService
+    tokens: TokenService
+    audit: AuditTrail
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -72,7 +78,10 @@ def build_services(settings: Settings) -> Services:
     minio = make_minio(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
                        settings.s3_secure, settings.s3_region,
                        timeout_seconds=settings.ready_timeout_seconds)
+    users = UserService(UserRepository(db))
     return Services(settings=settings, client=client, db=db,
                     objects=ObjectStore(minio, settings.bucket_prefix),
                     jobs=JobQueue(db, max_attempts=settings.job_max_attempts),
-                    users=UserService(UserRepository(db)))
+                    users=users,
+                    tokens=TokenService(TokenRepository(db), users, settings.token_days),
+                    audit=AuditTrail(AuditRepository(db)))

@@ -19,7 +19,7 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("users", [("username", ASCENDING)], {"unique": True}),
     ("api_tokens", [("token_hash", ASCENDING)], {"unique": True}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
-    ("audit", [("seq", ASCENDING)], {"unique": True}),
+    ("login_failures", [("user_id", ASCENDING), ("at", ASCENDING)], {}),
     ("audit", [("target", ASCENDING)], {}),
     ("audit", [("actor", ASCENDING)], {}),
     ("audit", [("action", ASCENDING)], {}),

@@ -26,6 +26,7 @@ class UserRepository:
 
     def __init__(self, db: Database):
         self._users = db["users"]
+        self._failures = db["login_failures"]
 
     def insert(self, doc: dict) -> str:
         """Store a new user; UsernameTaken if the name exists."""
@@ -51,11 +52,18 @@ class UserRepository:
         return self._users.find_one_and_update({"_id": oid, **(expect or {})}, {"$set": changes},
                                                return_document=ReturnDocument.AFTER)
 
-    def record_failure(self, user_id: str, now: datetime) -> dict | None:
-        """Count one failed sign-in; the updated document."""
-        return self._users.find_one_and_update(
-            {"_id": _oid(user_id)}, {"$inc": {"failed_logins": 1}, "$set": {"last_failure_at": now}},
-            return_document=ReturnDocument.AFTER)
+    def record_failure(self, user_id: str, now: datetime) -> None:
+        """Remember one failed sign-in (an insert: concurrent failures are all counted)."""
+        self._failures.insert_one({"user_id": user_id, "at": now})
+
+    def failures_since(self, user_id: str, since: datetime | None) -> tuple[int, datetime | None]:
+        """How many failed sign-ins since `since`, and when the latest was."""
+        query: dict = {"user_id": user_id}
+        if since is not None:
+            query["at"] = {"$gt": since}
+        count = self._failures.count_documents(query)
+        latest = self._failures.find_one(query, sort=[("at", -1)])
+        return count, latest["at"] if latest else None
 
     def page(self, query: dict, skip: int, limit: int, sort: list[tuple[str, int]]) -> tuple[int, list[dict]]:
         """A page of users and the total matching."""

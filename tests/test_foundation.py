@@ -141,7 +141,7 @@ def test_no_in_process_stand_in_for_mongodb_or_s3_exists():
 
 
 def test_pages_and_api_carry_security_headers(client):
-    response = client.get("/")
+    response = client.get("/login")
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
@@ -155,7 +155,9 @@ def test_api_errors_have_the_json_shape(client):
     assert set(response.get_json()["error"]) == {"code", "message", "fields"}
 
 
-def test_the_interface_is_chinese_by_default_and_english_on_request(client):
+def test_the_interface_is_chinese_by_default_and_english_on_request(client, auth):
+    auth.user("clerk", ["staff"])
+    auth.login("clerk")
     assert "系统状态" in client.get("/").get_data(as_text=True)
     switched = client.get("/lang/en?next=/")
     assert switched.status_code == 302 and switched.headers["Location"].endswith("/")

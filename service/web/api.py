@@ -1,13 +1,134 @@
 """The public JSON API under /api/v1."""
+from __future__ import annotations
+
 from flask import Blueprint
 from flask import jsonify
+from flask import request
 
+from service import access
+from service.errors import Unauthenticated
+from service.users import User
 from service.web import openapi
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+from service.web.forms import paging
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def user_json(user: User) -> dict:
+    """The public view of an account."""
+    return {"id": user.id, "username": user.username, "roles": list(user.roles),
+            "department": user.department, "display_name": user.display_name, "active": user.active}
+
+
+def iso(value) -> str | None:
+    """A datetime as ISO 8601 with its offset."""
+    return value.isoformat() if value is not None else None
 
 
 @bp.get("/openapi.json")
 def openapi_document():
     """The OpenAPI description of what this server does."""
     return jsonify(openapi.document())
+
+
+@bp.post("/auth/token")
+def issue_token():
+    """Exchange a username and password for a bearer token."""
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    try:
+        user = services().users.authenticate(username, password)
+    except Unauthenticated:
+        services().audit.record("-", "auth.login_failed", f"user:{str(username)[:40]}",
+                                {"ip": request.remote_addr, "via": "api"})
+        raise
+    token, record = services().tokens.issue(user, str(body.get("label") or "api"))
+    services().audit.record(user.username, "auth.token", f"user:{user.id}", {"ip": request.remote_addr})
+    return jsonify({"token": token, "expires_at": iso(record["expires_at"]),
+                    "user": {"username": user.username, "roles": list(user.roles)}})
+
+
+@bp.delete("/auth/token")
+@api_auth
+def revoke_current_token():
+    """Revoke the token this request carries."""
+    raw = request.headers["Authorization"].partition(" ")[2].strip()
+    services().tokens.revoke_raw(raw)
+    services().audit.record(api_user().username, "token.revoked", f"user:{api_user().id}")
+    return "", 204
+
+
+@bp.get("/me")
+@api_auth
+def me():
+    """Who the token belongs to."""
+    return jsonify(user_json(api_user()))
+
+
+@bp.post("/users")
+@api_auth
+def create_user():
+    """Create an account (admin)."""
+    access.require(api_user(), "user.manage")
+    body = json_body()
+    user = services().users.create(body.get("username"), body.get("password"), body.get("roles"),
+                                   body.get("department") or "", body.get("display_name") or "")
+    services().audit.record(api_user().username, "user.created", f"user:{user.id}",
+                            {"username": user.username, "roles": list(user.roles), "department": user.department})
+    return jsonify(user_json(user)), 201
+
+
+@bp.get("/users")
+@api_auth
+def list_users():
+    """Accounts, paged (admin)."""
+    access.require(api_user(), "user.manage")
+    page, per_page = paging()
+    total, rows = services().users.list(page, per_page, request.args.get("q", ""))
+    return jsonify({"total": total, "items": [user_json(u) for u in rows]})
+
+
+@bp.patch("/users/<user_id>")
+@api_auth
+def update_user(user_id: str):
+    """Change roles, department, display name or active state (admin)."""
+    access.require(api_user(), "user.manage")
+    body = json_body()
+    before = services().users.get(user_id)
+    after = services().users.update_profile(user_id, roles=body.get("roles"), department=body.get("department"),
+                                            display_name=body.get("display_name"))
+    if "active" in body and bool(body["active"]) != after.active:
+        after = services().users.set_active(user_id, bool(body["active"]))
+    services().audit.record(api_user().username, "user.updated", f"user:{user_id}",
+                            {"before": user_json(before), "after": user_json(after)})
+    return jsonify(user_json(after))
+
+
+def audit_json(entry: dict) -> dict:
+    """An audit entry as the API shows it."""
+    return {"seq": entry["seq"], "at": iso(entry["at"]), "actor": entry["actor"], "action": entry["action"],
+            "target": entry["target"], "details": entry.get("details") or {}, "hash": entry["hash"],
+            "prev_hash": entry["prev_hash"]}
+
+
+@bp.get("/audit")
+@api_auth
+def audit_entries():
+    """The audit trail with filters (auditor, admin)."""
+    access.require(api_user(), "audit.read")
+    page, per_page = paging(50)
+    total, rows = services().audit.search(target=request.args.get("target", ""), actor=request.args.get("actor", ""),
+                                          action=request.args.get("action", ""), page=page, per_page=per_page)
+    return jsonify({"total": total, "items": [audit_json(e) for e in rows]})
+
+
+@bp.get("/audit/verify")
+@api_auth
+def audit_verify():
+    """Verify the chain of hashes (auditor, admin)."""
+    access.require(api_user(), "audit.read")
+    return jsonify(services().audit.verify())

@@ -5,6 +5,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import login_required
 
 from service.app import LOCALES
 
@@ -12,6 +13,7 @@ bp = Blueprint("ui", __name__)
 
 
 @bp.get("/")
+@login_required
 def index():
     """The start page."""
     report = current_app.extensions["archive"].readiness()

@@ -1,0 +1,68 @@
+"""API tokens: issued at sign-in, stored hashed, expiring and revocable."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from service.errors import NotFound
+from service.errors import Unauthenticated
+from service.users import User
+from service.users import UserService
+from storage.tokens import TokenRepository
+
+PREFIX = "ka_"
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class TokenService:
+    """Bearer tokens for the API."""
+
+    def __init__(self, repo: TokenRepository, users: UserService, lifetime_days: int):
+        self.repo = repo
+        self.users = users
+        self.lifetime = timedelta(days=lifetime_days)
+
+    def issue(self, user: User, label: str = "api") -> tuple[str, dict]:
+        """A new token for the user: the raw value (shown once) and its record."""
+        raw = PREFIX + secrets.token_urlsafe(32)
+        now = datetime.now(timezone.utc)
+        record = {"user_id": user.id, "token_hash": _hash(raw), "label": str(label)[:60],
+                  "created_at": now, "expires_at": now + self.lifetime, "revoked_at": None,
+                  "last_used_at": None, "session_epoch": user.session_epoch}
+        record["_id"] = self.repo.insert(record)
+        return raw, record
+
+    def resolve(self, raw: str) -> User:
+        """The active user a presented token belongs to; Unauthenticated otherwise."""
+        record = self.repo.by_hash(_hash(raw)) if isinstance(raw, str) and raw.startswith(PREFIX) else None
+        now = datetime.now(timezone.utc)
+        if record is None or record.get("revoked_at") or record["expires_at"] <= now:
+            raise Unauthenticated("无效或过期的令牌 (invalid or expired token)")
+        try:
+            user = self.users.get(record["user_id"])
+        except NotFound:
+            raise Unauthenticated("无效或过期的令牌 (invalid or expired token)") from None
+        if not user.active or user.session_epoch != record.get("session_epoch", 0):
+            raise Unauthenticated("无效或过期的令牌 (invalid or expired token)")
+        self.repo.touch(record["_id"], now)
+        return user
+
+    def list_for(self, user: User) -> list[dict]:
+        """The user's tokens (without their values)."""
+        return self.repo.for_user(user.id)
+
+    def revoke(self, user: User, token_id: str) -> None:
+        """Revoke one of the user's own tokens."""
+        if not self.repo.revoke(token_id, user.id, datetime.now(timezone.utc)):
+            raise NotFound("token not found")
+
+    def revoke_raw(self, raw: str) -> None:
+        """Revoke the token with this value (signing out of the API)."""
+        record = self.repo.by_hash(_hash(raw))
+        if record is None:
+            raise NotFound("token not found")
+        self.repo.revoke(str(record["_id"]), record["user_id"], datetime.now(timezone.utc))
