@@ -220,8 +220,9 @@ def check_service(services, drain: Drain, n: int, threads: int) -> list[str]:
 
 def main() -> int:
     base = fresh_settings("jobs")
-    print(f"job queue benchmark: N={N} jobs per run, threads {', '.join(map(str, THREADS))}; "
-          f"database {base.mongo_url} ({base.db_name}_*)", flush=True)
+    window = f"{DRAIN_SECONDS:.0f} s" if DRAIN_SECONDS > 0 else "none"
+    print(f"job queue benchmark: N={N} jobs per run, threads {', '.join(map(str, THREADS))}, "
+          f"drain window {window}; database {base.mongo_url} ({base.db_name}_*)", flush=True)
     opened = []        # Services whose databases are dropped at the end
     baseline_dbs = []  # (client, name)
     problems: list[str] = []
@@ -325,7 +326,7 @@ def main() -> int:
     print(f"total {total_seconds:.1f} s")
 
     path = write_results("jobs", {
-        "n": N, "threads": list(THREADS), "total_seconds": total_seconds, "rows": results,
+        "n": N, "threads": list(THREADS), "drain_window_seconds": DRAIN_SECONDS or None, "total_seconds": total_seconds, "rows": results,
         "double_claims_4_threads": four.ids_twice if four else None,
         "baseline_double_processing_4_threads": base4.ids_twice if base4 else None,
         "enqueue_per_second": enqueue_rate, "baseline_insert_per_second": insert_rate,

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
+import unicodedata
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,7 +69,6 @@ class Stopwatch:
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
-    import unicodedata
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -114,7 +115,6 @@ def write_results(name: str, data: dict) -> Path:
 
 
 def _cpus() -> int | None:
-    import os
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:

@@ -4,11 +4,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import re
+import threading
+import time
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from storage.audit import AuditRepository
+from storage.audit import key
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +54,45 @@ class AuditTrail:
 
     def __init__(self, repo: AuditRepository):
         self.repo = repo
+        self._tip: dict | None = None  # the last entry this process saw: a hint, never trusted alone
+        self._lock = threading.Lock()
 
     def record(self, actor: str, action: str, target: str = "", details: dict | None = None) -> int:
-        """Append one entry after the current last one; its sequence number."""
+        """Append one entry after the current last one; its sequence number.
+
+        The entry's _id is its sequence number, so of two writers that read the same last entry
+        only one can insert the next; the other walks forward and tries again.
+        """
         details = _jsonable(details or {})
-        for _ in range(MAX_TRIES):
-            last = self.repo.last()
-            seq = (last["_id"] if last else 0) + 1
-            entry = {"_id": seq, "seq": seq, "at": _now_ms(), "actor": actor or "-", "action": action,
-                     "target": target or "", "details": details,
-                     "prev_hash": last["hash"] if last else GENESIS}
-            entry["hash"] = entry_hash(entry)
-            if self.repo.insert(entry):
-                return seq
+        with self._lock:
+            tip = self._tip if self._tip is not None else self.repo.newest()
+            for attempt in range(MAX_TRIES):
+                tip = self._walk_forward(tip)
+                seq = (tip["seq"] if tip else 0) + 1
+                entry = {"seq": seq, "at": _now_ms(), "actor": actor or "-", "action": action,
+                         "target": target or "", "details": details,
+                         "prev_hash": tip["hash"] if tip else GENESIS}
+                entry["hash"] = entry_hash(entry)
+                if self.repo.insert(entry):
+                    self._tip = entry
+                    return seq
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # spread colliding writers
         raise RuntimeError("audit trail: could not append after many concurrent attempts")
+
+    def _walk_forward(self, tip: dict | None) -> dict | None:
+        """From a known entry, follow sequence numbers to the newest one."""
+        while True:
+            following = self.repo.at((tip["seq"] if tip else 0) + 1)
+            if following is None:
+                return tip
+            tip = following
 
     def verify(self) -> dict:
         """Walk the chain: {"ok", "entries", "first_bad"} (the first entry that does not hold)."""
         expected_prev, expected_seq, count = GENESIS, 1, 0
         for entry in self.repo.in_order():
             count += 1
-            intact = (entry["_id"] == expected_seq and entry.get("seq") == expected_seq
+            intact = (entry["_id"] == key(expected_seq) and entry.get("seq") == expected_seq
                       and entry.get("prev_hash") == expected_prev and entry.get("hash") == entry_hash(entry))
             if not intact:
                 return {"ok": False, "entries": self.repo.count(), "first_bad": expected_seq}

@@ -75,6 +75,13 @@ def cmd_enqueue(args) -> int:
     return 0
 
 
+def cmd_audit_verify(args) -> int:
+    """Verify the audit trail's chain of hashes; exit 1 if it is broken."""
+    result = _services().audit.verify()
+    print(json.dumps(result))
+    return 0 if result["ok"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="archive", description="客户档案库 command line")
@@ -99,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the background job loop")
     p.add_argument("--max-jobs", type=int, default=None)
     p.set_defaults(func=cmd_worker)
+
+    sub.add_parser("audit-verify", help="verify the audit hash chain").set_defaults(func=cmd_audit_verify)
 
     p = sub.add_parser("enqueue", help="queue a job")
     p.add_argument("kind")

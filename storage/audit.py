@@ -1,4 +1,10 @@
-"""The append-only audit collection: entries keyed by their sequence number."""
+"""The append-only audit collection: entries keyed by their zero-padded sequence number.
+
+FerretDB v1 (SQLite) serves only one query shape from an index: a filter that is exactly
+{"_id": <string or ObjectId>}; every other filter scans the collection. So an entry's _id is
+its sequence number as a fixed-width string (ordered like the number), every lookup on the
+write path is by that _id, and the one scan (for the newest entry) happens once per process.
+"""
 from __future__ import annotations
 
 from typing import Iterator
@@ -7,33 +13,37 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 
+def key(seq: int) -> str:
+    """The _id of the entry with this sequence number."""
+    return f"{seq:012d}"
+
+
 class AuditRepository:
-    """Entries are only ever inserted; `_id` is the sequence number, so two writers never share one."""
+    """Entries are only ever inserted; two writers can never share a sequence number."""
 
     def __init__(self, db: Database):
         self._entries = db["audit"]
 
-    def last(self) -> dict | None:
-        """The entry with the highest sequence number."""
+    def newest(self) -> dict | None:
+        """The entry with the highest sequence number (a scan on FerretDB: appenders call it
+        once per process, then follow _id lookups forward)."""
         return self._entries.find_one(sort=[("_id", -1)])
+
+    def at(self, seq: int) -> dict | None:
+        """The entry with this sequence number."""
+        return self._entries.find_one({"_id": key(seq)})
 
     def insert(self, entry: dict) -> bool:
         """Insert an entry at its sequence number; False if another writer took that number."""
         try:
-            self._entries.insert_one(entry)
+            self._entries.insert_one({**entry, "_id": key(entry["seq"])})
             return True
         except DuplicateKeyError:
             return False
 
-    def in_order(self, batch: int = 1000) -> Iterator[dict]:
-        """Every entry by sequence number, read in batches."""
-        after = 0
-        while True:
-            rows = list(self._entries.find({"_id": {"$gt": after}}).sort("_id", 1).limit(batch))
-            if not rows:
-                return
-            yield from rows
-            after = rows[-1]["_id"]
+    def in_order(self) -> Iterator[dict]:
+        """Every entry by sequence number."""
+        yield from self._entries.find().sort("_id", 1).batch_size(1000)
 
     def page(self, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
         """Newest first, with the total matching."""

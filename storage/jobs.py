@@ -36,6 +36,7 @@ class JobQueue:
     def __init__(self, db: Database, max_attempts: int = 5):
         self._jobs = db["jobs"]
         self._claims = db["job_claims"]
+        self._done = db["jobs_done"]
         self._max_attempts = max_attempts
 
     def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0,
@@ -88,24 +89,43 @@ class JobQueue:
             pass
         # A claimer that died between its insert and its update leaves the job unclaimable:
         # once that claim is older than a lease, count the lost attempt so the next one can win.
-        stale = self._claims.find_one({"_id": key, "at": {"$lt": now - timedelta(seconds=lease_seconds)}})
-        if stale is not None:
-            self._jobs.update_one({"_id": doc["_id"], "attempts": attempt - 1}, {"$set": {"attempts": attempt}})
+        claim = self._claims.find_one({"_id": key})
+        stale = claim if claim and claim["at"] < now - timedelta(seconds=lease_seconds) else None
+        if stale is not None and (self._jobs.find_one({"_id": doc["_id"]}) or {}).get("attempts") == attempt - 1:
+            self._jobs.update_one({"_id": doc["_id"]}, {"$set": {"attempts": attempt}})
         return False
+
+    def _held(self, job: Job) -> dict | None:
+        """The job's document if this claim still holds it (read by _id: FerretDB's one indexed lookup)."""
+        doc = self._jobs.find_one({"_id": ObjectId(job.id)})
+        if doc is None or doc.get("state") != RUNNING or doc.get("lease_token") != job.lease_token:
+            return None
+        return doc
 
     def extend(self, job: Job, lease_seconds: float) -> bool:
         """Renew the lease of a job still held; False if another worker has taken it."""
-        result = self._jobs.update_one(
-            {"_id": ObjectId(job.id), "lease_token": job.lease_token, "state": RUNNING},
-            {"$set": {"lease_until": _now() + timedelta(seconds=lease_seconds)}})
-        return result.modified_count == 1
+        if self._held(job) is None:
+            return False
+        self._jobs.update_one({"_id": ObjectId(job.id)},
+                              {"$set": {"lease_until": _now() + timedelta(seconds=lease_seconds)}})
+        return True
 
     def ack(self, job: Job) -> bool:
-        """Mark a job done, only if this claim still holds it."""
-        result = self._jobs.update_one(
-            {"_id": ObjectId(job.id), "lease_token": job.lease_token, "state": RUNNING},
-            {"$set": {"state": DONE, "finished_at": _now(), "lease_until": None}})
-        return result.modified_count == 1
+        """Mark a job done, only if this claim still holds it, and move it out of the queue.
+
+        Finished jobs live in jobs_done so that claims (a scan on FerretDB) stay fast. The copy is
+        written before the queue entry is removed, so a crash in between loses nothing.
+        """
+        doc = self._held(job)
+        if doc is None:
+            return False
+        doc.update(state=DONE, finished_at=_now(), lease_until=None)
+        try:
+            self._done.insert_one(doc)
+        except DuplicateKeyError:
+            pass
+        self._jobs.delete_one({"_id": doc["_id"]})
+        return True
 
     def fail(self, job: Job, reason: str, retry: bool = True) -> str:
         """Record a failure: requeue with backoff while attempts remain, else mark failed."""
@@ -116,13 +136,14 @@ class JobQueue:
             update["state"] = FAILED
         else:
             update.update(state=QUEUED, run_after=_now() + timedelta(seconds=backoff))
-        self._jobs.update_one({"_id": ObjectId(job.id), "lease_token": job.lease_token}, {"$set": update})
+        if self._held(job) is not None:
+            self._jobs.update_one({"_id": ObjectId(job.id)}, {"$set": update})
         return update["state"]
 
     def retry(self, job_id: str) -> bool:
         """Put a failed job back in the queue with a fresh allowance of attempts ('run again')."""
-        doc = self._jobs.find_one({"_id": ObjectId(job_id), "state": FAILED})
-        if doc is None:
+        doc = self._jobs.find_one({"_id": ObjectId(job_id)})
+        if doc is None or doc.get("state") != FAILED:
             return False
         self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
             "state": QUEUED, "run_after": _now(), "last_error": None,
@@ -130,10 +151,13 @@ class JobQueue:
         return True
 
     def get(self, job_id: str) -> dict | None:
-        """The job document, for status pages and tests."""
-        return self._jobs.find_one({"_id": ObjectId(job_id)})
+        """The job document, queued, running, failed or done."""
+        oid = ObjectId(job_id)
+        return self._jobs.find_one({"_id": oid}) or self._done.find_one({"_id": oid})
 
     def counts(self) -> dict[str, int]:
         """How many jobs are in each state."""
         rows = self._jobs.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])
-        return {row["_id"]: row["n"] for row in rows}
+        counts = {row["_id"]: row["n"] for row in rows}
+        counts[DONE] = self._done.estimated_document_count()
+        return counts
