@@ -173,3 +173,15 @@ def test_openapi_document_is_served(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
     assert "/readyz" in doc["paths"]
+
+
+def test_openapi_describes_every_api_route_and_method(app):
+    described = {(path, method.upper()) for path, item in app.test_client().get("/api/v1/openapi.json")
+                 .get_json()["paths"].items() for method in item}
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1") or rule.rule in ("/healthz", "/readyz"):
+            path = rule.rule.replace("<", "{").replace(">", "}")
+            path = __import__("re").sub(r"\{[^:}]+:([^}]+)\}", r"{\1}", path)
+            served |= {(path, m) for m in rule.methods if m not in ("HEAD", "OPTIONS")}
+    assert served == described

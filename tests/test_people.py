@@ -149,6 +149,7 @@ def test_sign_in_renews_the_session_and_sets_safe_cookies(client, auth):
     response = auth.login("clerk")
     cookie_header = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")][0]
     assert "HttpOnly" in cookie_header and "SameSite=Lax" in cookie_header
+    assert "Expires=" in cookie_header  # a permanent session whose lifetime restarts with each request
     assert before is None or client.get_cookie("session").value != before.value
 
 
@@ -183,3 +184,13 @@ def test_the_api_rejects_bad_bodies_with_json_errors(client, auth):
     assert {"password", "roles"} <= set(response.get_json()["error"]["fields"])
     assert client.get("/api/v1/users?per_page=100000", headers=headers).status_code == 400
     assert client.get("/api/v1/me", headers={"Authorization": "Bearer ka_forged"}).status_code == 401
+
+
+def test_a_session_idle_longer_than_its_lifetime_is_signed_out(app, auth):
+    from datetime import timedelta
+    auth.user("clerk", ["staff"])
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    auth.login("clerk")
+    assert auth.client.get("/account").status_code == 200
+    time.sleep(2.2)
+    assert auth.client.get("/account").status_code == 302
