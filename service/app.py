@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import account
     from service.web import admin
     from service.web import api
+    from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui

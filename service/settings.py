@@ -77,6 +77,7 @@ class Settings:
     worker_poll_seconds: float = 1.0
     job_max_attempts: int = 5
     ready_timeout_seconds: float = 2.0
+    archive_number_rule: str = "{project}-{yyyy}-{seq:05}"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -112,6 +113,18 @@ def _timezone(env: Mapping[str, str]) -> str:
     return name
 
 
+def _number_rule(env: Mapping[str, str]) -> str:
+    rule = env.get("ARCHIVE_NUMBER_RULE") or "{project}-{yyyy}-{seq:05}"
+    import string
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(rule) if name is not None}
+    except ValueError as exc:
+        raise SettingsError(f"ARCHIVE_NUMBER_RULE is not a valid pattern: {exc}") from None
+    if "seq" not in names or names - {"seq", "project", "yyyy", "yy", "mm"}:
+        raise SettingsError("ARCHIVE_NUMBER_RULE must contain {seq} and only {project}, {yyyy}, {yy}, {mm}")
+    return rule
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment, raising SettingsError on any bad value."""
     env = os.environ if env is None else env
@@ -137,4 +150,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_bool(env, "ARCHIVE_SECURE_COOKIES", False),
         worker_lease_seconds=_int(env, "ARCHIVE_WORKER_LEASE_SECONDS", 300, minimum=1),
         job_max_attempts=_int(env, "ARCHIVE_JOB_MAX_ATTEMPTS", 5, minimum=1),
+        archive_number_rule=_number_rule(env),
     )

@@ -10,13 +10,16 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from service.audit import AuditTrail
+from service.files import FileService
 from service.settings import Settings
 from service.tokens import TokenService
 from service.users import UserService
 from storage import StorageUnavailable
 from storage import mongo
 from storage.audit import AuditRepository
+from storage.files import FileRepository
 from storage.jobs import JobQueue
+from storage.sequences import Sequences
 from storage.objects import ObjectStore
 from storage.objects import make_minio
 from storage.tokens import TokenRepository
@@ -35,6 +38,7 @@ class Services:
     users: UserService
     tokens: TokenService
     audit: AuditTrail
+    files: FileService
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -79,9 +83,11 @@ def build_services(settings: Settings) -> Services:
                        settings.s3_secure, settings.s3_region,
                        timeout_seconds=settings.ready_timeout_seconds)
     users = UserService(UserRepository(db))
+    audit = AuditTrail(AuditRepository(db))
+    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule)
     return Services(settings=settings, client=client, db=db,
                     objects=ObjectStore(minio, settings.bucket_prefix),
                     jobs=JobQueue(db, max_attempts=settings.job_max_attempts),
                     users=users,
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
-                    audit=AuditTrail(AuditRepository(db)))
+                    audit=audit, files=files)

@@ -19,6 +19,7 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("users", [("username", ASCENDING)], {"unique": True}),
     ("api_tokens", [("token_hash", ASCENDING)], {"unique": True}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
+    ("files", [("archive_no", ASCENDING)], {"unique": True}),
     ("login_failures", [("user_id", ASCENDING), ("at", ASCENDING)], {}),
     ("audit", [("target", ASCENDING)], {}),
     ("audit", [("actor", ASCENDING)], {}),

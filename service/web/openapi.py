@@ -82,6 +82,43 @@ PATHS: dict = {
 }
 
 
+FILE = {"type": "object", "properties": {
+    "id": {"type": "string"}, "archive_no": {"type": "string"}, "template": {"type": "string"},
+    "name": {"type": "string"}, "fields": {"type": "object"}, "classification": {"type": "object", "properties": {
+        "customer_type": {"type": "string"}, "stage": {"enum": ["意向", "潜在", "准客户", "成交"]},
+        "project": {"type": "string"}, "region": {"type": "string"}}},
+    "security": {"enum": ["normal", "confidential", "sealed"]}, "department": {"type": "string"},
+    "owner": {"type": "string"}, "location": {"type": "object"}, "status": {"enum": ["active", "closed"]},
+    "version": {"type": "integer"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+    "closed_at": {"type": ["string", "null"]}}}
+FILE_ID = [{"name": "file_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+PATHS.update({
+    "/api/v1/files": {
+        "get": {"summary": "Files the caller may see", "security": SECURED, "parameters": PAGING + [
+            {"name": n, "in": "query", "schema": {"type": "string"}} for n in (
+                "name", "archive_no", "customer_type", "stage", "project", "status", "owner", "template")] + [
+            {"name": "sort", "in": "query", "schema": {"enum": ["archive_no", "name", "created", "updated"]}},
+            {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"]}}],
+                "responses": {"200": {"description": "page", **_json(_page_of(FILE))}, **_errors(400, 401, 403)}},
+        "post": {"summary": "Register a customer file", "security": SECURED, "requestBody": _json(FILE),
+                 "responses": {"201": {"description": "created", **_json(FILE)}, **_errors(400, 401, 403, 422)}}},
+    "/api/v1/files/{file_id}": {
+        "get": {"summary": "One file (audited)", "security": SECURED, "parameters": FILE_ID,
+                "responses": {"200": {"description": "file", **_json(FILE)}, **_errors(401, 404)}},
+        "patch": {"summary": "JSON Merge Patch against the version in If-Match", "security": SECURED,
+                  "parameters": FILE_ID + [{"name": "If-Match", "in": "header", "required": True,
+                                            "schema": {"type": "string"}}],
+                  "requestBody": {"content": {"application/merge-patch+json": {"schema": {"type": "object"}}}},
+                  "responses": {"200": {"description": "new version", **_json(FILE)},
+                                **_errors(400, 401, 403, 404, 412, 422)}}},
+    "/api/v1/files/{file_id}/history": {"get": {
+        "summary": "Versions, newest first", "security": SECURED, "parameters": FILE_ID,
+        "responses": {"200": {"description": "versions", **_json(_page_of({"type": "object", "properties": {
+            "version": {"type": "integer"}, "at": {"type": "string"}, "actor": {"type": "string"},
+            "changes": {"type": "array", "items": {"type": "string"}}}}))}, **_errors(401, 404)}}},
+})
+
+
 def document() -> dict:
     """The whole description."""
     return {

@@ -1,0 +1,245 @@
+"""Customer files (客户档案): create, read, change with versions, list — through the policy."""
+from __future__ import annotations
+
+import copy
+import re
+import string
+from datetime import datetime, timezone
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from service import access
+from service import templates
+from service.access import FileTarget
+from service.audit import AuditTrail
+from service.errors import Invalid
+from service.errors import Malformed
+from service.errors import NotFound
+from service.errors import StaleVersion
+from service.pinyin import name_keys
+from service.users import User
+from storage.files import FileRepository
+from storage.files import version_key
+from storage.sequences import Sequences
+
+STAGES = ("意向", "潜在", "准客户", "成交")
+CUSTOMER_TYPES = ("刚需", "改善", "投资", "国营", "外企", "股份", "私营")
+STATUSES = ("active", "closed")
+LOCATION_KEYS = ("room", "cabinet", "shelf", "box", "position")
+CLASSIFICATION_KEYS = ("customer_type", "stage", "project", "region")
+EDITABLE = ("name", "fields", "classification", "security", "department", "location", "status")
+SORTS = {"archive_no": "archive_no", "name": "name_pinyin", "created": "created_at", "updated": "updated_at"}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def merge_patch(target, patch):
+    """RFC 7396 JSON Merge Patch: given keys replace, null removes, objects merge key by key."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def target_of(doc: dict) -> FileTarget:
+    """What the policy needs of a stored file."""
+    return FileTarget(security=doc.get("security", access.NORMAL), department=doc.get("department", ""),
+                      approved_borrowers=frozenset(doc.get("approved_borrowers", [])))
+
+
+def _short_text(value, limit: int) -> bool:
+    return isinstance(value, str) and len(value) <= limit
+
+
+def check_state(state: dict) -> dict:
+    """Problems with a file's editable state, by field path (the template's fields included)."""
+    problems: dict = {}
+    template = templates.BUILTIN_TEMPLATES.get(state.get("template"))
+    if template is None:
+        problems["template"] = "未知模板 (unknown template)"
+    name = state.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        problems["name"] = "请填写 1-100 个字符的名称 (1-100 characters)"
+    classification = state.get("classification") or {}
+    if not isinstance(classification, dict) or set(classification) - set(CLASSIFICATION_KEYS):
+        problems["classification"] = f"只能包含 (only) {', '.join(CLASSIFICATION_KEYS)}"
+    else:
+        if classification.get("stage") not in (None, "", *STAGES):
+            problems["classification.stage"] = f"应为 (one of) {'/'.join(STAGES)}"
+        if classification.get("customer_type") not in (None, "", *CUSTOMER_TYPES):
+            problems["classification.customer_type"] = f"应为 (one of) {'/'.join(CUSTOMER_TYPES)}"
+        for key in ("project", "region"):
+            if classification.get(key) is not None and not _short_text(classification.get(key), 60):
+                problems[f"classification.{key}"] = "至多 60 个字符 (at most 60 characters)"
+    if state.get("security") not in access.SECURITY_LEVELS:
+        problems["security"] = f"应为 (one of) {'/'.join(access.SECURITY_LEVELS)}"
+    if not _short_text(state.get("department", ""), 60):
+        problems["department"] = "至多 60 个字符 (at most 60 characters)"
+    location = state.get("location") or {}
+    if not isinstance(location, dict) or set(location) - set(LOCATION_KEYS) or \
+            not all(_short_text(v, 40) for v in location.values()):
+        problems["location"] = f"只能包含 (only) {', '.join(LOCATION_KEYS)}，每项至多 40 个字符"
+    if state.get("status") not in STATUSES:
+        problems["status"] = "应为 active 或 closed (active or closed)"
+    if template is not None:
+        fields = state.get("fields") if isinstance(state.get("fields"), dict) else None
+        if fields is None:
+            problems["fields"] = "应为对象 (must be an object)"
+        else:
+            problems.update({f"fields.{k}": v for k, v in templates.validate_fields(template, fields).items()})
+    return problems
+
+
+class FileService:
+    """The business rules of customer files."""
+
+    def __init__(self, repo: FileRepository, sequences: Sequences, audit: AuditTrail, number_rule: str):
+        self.repo = repo
+        self.sequences = sequences
+        self.audit = audit
+        self.number_rule = number_rule
+
+    def archive_number(self, project: str, when: datetime, owner: str) -> str:
+        """Draw the next archive number from the rule, e.g. {project}-{yyyy}-{seq:05}."""
+        values = {"project": re.sub(r"[^\w-]", "", project or "") or "KH", "yyyy": f"{when.year:04d}",
+                  "yy": f"{when.year % 100:02d}", "mm": f"{when.month:02d}"}
+        scope = self._scope(values)
+        seq = self.sequences.next(scope, owner)
+        return self.number_rule.format(seq=seq, **values)
+
+    def _scope(self, values: dict) -> str:
+        parts = []
+        for literal, name, spec, _conversion in string.Formatter().parse(self.number_rule):
+            parts.append(literal)
+            if name == "seq":
+                parts.append("#")
+            elif name:
+                parts.append(format(values[name], spec or ""))
+        return "".join(parts)
+
+    def create(self, actor: User, data: dict) -> dict:
+        """Register a new file from the template's fields; 422 naming each bad field."""
+        access.require(actor, "file.create")
+        if not isinstance(data, dict):
+            raise Malformed("the body must be a JSON object")
+        state = {"template": data.get("template"), "name": data.get("name"), "fields": data.get("fields") or {},
+                 "classification": data.get("classification") or {}, "security": data.get("security") or access.NORMAL,
+                 "department": data.get("department") if data.get("department") is not None else actor.department,
+                 "location": data.get("location") or {}, "status": "active"}
+        problems = check_state(state)
+        if problems:
+            raise Invalid("the file cannot be registered", problems)
+        now = _now()
+        file_id = ObjectId()
+        doc = {"_id": file_id, **state, **self._derived(state), "owner": data.get("owner") or actor.username,
+               "template_version": templates.BUILTIN_TEMPLATES[state["template"]].get("version", 1),
+               "version": 1, "created_at": now, "created_by": actor.username, "updated_at": now,
+               "updated_by": actor.username}
+        doc["archive_no"] = self.archive_number(state["classification"].get("project", ""), now, str(file_id))
+        self.repo.claim_version({"_id": version_key(str(file_id), 1), "file_id": str(file_id), "version": 1,
+                                 "at": now, "actor": actor.username, "changes": sorted(EDITABLE),
+                                 "state": _snapshot(doc)})
+        try:
+            self.repo.insert(doc)
+        except DuplicateKeyError:
+            raise Invalid("archive number taken", {"archive_no": "档案号已存在 (archive number exists)"}) from None
+        self.audit.record(actor.username, "file.created", f"file:{file_id}", {"archive_no": doc["archive_no"]})
+        return doc
+
+    def _derived(self, state: dict) -> dict:
+        full, initials = name_keys(state["name"])
+        return {"name_pinyin": full, "name_initials": initials}
+
+    def _load(self, actor: User, file_id: str, action: str) -> dict:
+        doc = self.repo.by_id(file_id)
+        if doc is None or not access.can(actor, action, target_of(doc)):
+            raise NotFound("没有这个档案 (no such file)")  # never reveals a file one may not see
+        return doc
+
+    def get(self, actor: User, file_id: str) -> dict:
+        """One file, if the actor may see it (the view is audited)."""
+        doc = self._load(actor, file_id, "file.view")
+        self.audit.record(actor.username, "file.viewed", f"file:{file_id}")
+        return doc
+
+    def patch(self, actor: User, file_id: str, expected_version, patch: dict) -> dict:
+        """Apply a merge patch to the version the actor saw; 412 if someone saved in between."""
+        if not isinstance(expected_version, int) or isinstance(expected_version, bool):
+            raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+        if not isinstance(patch, dict) or set(patch) - set(EDITABLE):
+            raise Invalid("only these parts can be changed: " + ", ".join(EDITABLE),
+                          {k: "不可修改 (not editable)" for k in (set(patch) - set(EDITABLE) if isinstance(patch, dict) else ["body"])})
+        doc = self._load(actor, file_id, "file.edit")
+        if doc["version"] != expected_version:
+            raise StaleVersion(f"the file is at version {doc['version']}, not {expected_version}",
+                               {"version": doc["version"]})
+        current = {key: doc.get(key) for key in ("template", *EDITABLE)}
+        state = merge_patch(current, patch)
+        problems = check_state(state)
+        if problems:
+            raise Invalid("the change is not valid", problems)
+        changed = sorted(_changed_paths(current, state))
+        now, version = _now(), doc["version"] + 1
+        new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
+                   "updated_by": actor.username}
+        if state["status"] == "closed" and doc.get("status") != "closed":
+            new_doc["closed_at"] = now
+        claimed = self.repo.claim_version({"_id": version_key(file_id, version), "file_id": file_id,
+                                           "version": version, "at": now, "actor": actor.username,
+                                           "changes": changed, "state": _snapshot(new_doc)})
+        if not claimed:
+            raise StaleVersion("someone saved this file a moment ago", {"version": doc["version"] + 1})
+        self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
+        self.audit.record(actor.username, "file.updated", f"file:{file_id}", {"version": version, "changes": changed})
+        return new_doc
+
+    def history(self, actor: User, file_id: str) -> list[dict]:
+        """Every version, newest first, with who changed what."""
+        doc = self._load(actor, file_id, "file.view")
+        versions = [self.repo.version(file_id, v) for v in range(doc["version"], 0, -1)]
+        self.audit.record(actor.username, "file.history_viewed", f"file:{file_id}")
+        return [v for v in versions if v is not None]
+
+    def list(self, actor: User, filters: dict, page: int = 1, per_page: int = 20,
+             sort: str = "archive_no", descending: bool = False) -> tuple[int, list[dict]]:
+        """Files the actor may see, filtered, sorted and paged."""
+        access.require(actor, "file.view")
+        query: dict = {}
+        if filters.get("name"):
+            pattern = re.escape(filters["name"].strip())
+            query["$or"] = [{"name": {"$regex": pattern}}, {"name_pinyin": {"$regex": pattern.lower()}},
+                            {"name_initials": filters["name"].strip().lower()}]
+        for key in ("archive_no", "status", "owner", "template"):
+            if filters.get(key):
+                query[key] = filters[key]
+        for key in ("customer_type", "stage", "project"):
+            if filters.get(key):
+                query[f"classification.{key}"] = filters[key]
+        visible = access.visibility_query(actor)
+        combined = {"$and": [query, visible]} if visible and query else (visible or query)
+        field = SORTS.get(sort)
+        if field is None:
+            raise Malformed(f"sort must be one of {', '.join(SORTS)}", {"sort": "/".join(SORTS)})
+        return self.repo.page(combined, [(field, -1 if descending else 1), ("_id", 1)],
+                              (page - 1) * per_page, per_page)
+
+
+def _snapshot(doc: dict) -> dict:
+    return {k: copy.deepcopy(v) for k, v in doc.items() if k != "_id"}
+
+
+def _changed_paths(before, after, prefix: str = "") -> set[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        paths: set[str] = set()
+        for key in set(before) | set(after):
+            paths |= _changed_paths(before.get(key), after.get(key), f"{prefix}{key}.")
+        return paths
+    return set() if before == after else {prefix.rstrip(".")}

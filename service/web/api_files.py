@@ -1,0 +1,83 @@
+"""The customer-files part of the JSON API."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask import request
+
+from service.errors import Malformed
+from service.web.api import bp
+from service.web.api import iso
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+from service.web.forms import paging
+
+FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "status", "owner", "template")
+
+
+def file_json(doc: dict) -> dict:
+    """A file as the API shows it."""
+    return {"id": str(doc["_id"]), "archive_no": doc["archive_no"], "template": doc["template"],
+            "name": doc["name"], "fields": doc.get("fields") or {}, "classification": doc.get("classification") or {},
+            "security": doc["security"], "department": doc.get("department", ""), "owner": doc.get("owner", ""),
+            "location": doc.get("location") or {}, "status": doc["status"], "version": doc["version"],
+            "created_at": iso(doc.get("created_at")), "updated_at": iso(doc.get("updated_at")),
+            "closed_at": iso(doc.get("closed_at"))}
+
+
+@bp.post("/files")
+@api_auth
+def create_file():
+    """Register a customer file."""
+    doc = services().files.create(api_user(), json_body())
+    response = jsonify(file_json(doc))
+    response.headers["ETag"] = str(doc["version"])
+    return response, 201
+
+
+@bp.get("/files")
+@api_auth
+def list_files():
+    """Files the caller may see, filtered and paged."""
+    page, per_page = paging()
+    filters = {key: request.args.get(key, "") for key in FILTERS}
+    total, docs = services().files.list(api_user(), filters, page, per_page, request.args.get("sort", "archive_no"),
+                                        request.args.get("order", "asc") == "desc")
+    return jsonify({"total": total, "items": [file_json(d) for d in docs]})
+
+
+@bp.get("/files/<file_id>")
+@api_auth
+def get_file(file_id: str):
+    """One file (audited)."""
+    doc = services().files.get(api_user(), file_id)
+    response = jsonify(file_json(doc))
+    response.headers["ETag"] = str(doc["version"])
+    return response
+
+
+@bp.patch("/files/<file_id>")
+@api_auth
+def patch_file(file_id: str):
+    """Change a file with a JSON Merge Patch against the version in If-Match."""
+    raw = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+    if request.mimetype not in ("application/json", "application/merge-patch+json"):
+        raise Malformed("send a JSON Merge Patch (application/merge-patch+json)")
+    body = request.get_json(silent=True, force=True)
+    doc = services().files.patch(api_user(), file_id, int(raw), body)
+    response = jsonify(file_json(doc))
+    response.headers["ETag"] = str(doc["version"])
+    return response
+
+
+@bp.get("/files/<file_id>/history")
+@api_auth
+def file_history(file_id: str):
+    """The versions of a file, newest first."""
+    versions = services().files.history(api_user(), file_id)
+    return jsonify({"total": len(versions), "items": [
+        {"version": v["version"], "at": iso(v["at"]), "actor": v["actor"], "changes": v.get("changes", [])}
+        for v in versions]})

@@ -1,0 +1,65 @@
+"""Queries over customer files and their versions.
+
+Lookups on the write path are by _id only (FerretDB's one indexed query); list queries scan.
+"""
+from __future__ import annotations
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+
+def oid(file_id: str) -> ObjectId | None:
+    """The ObjectId of a file id, or None if it is malformed."""
+    try:
+        return ObjectId(file_id)
+    except (InvalidId, TypeError):
+        return None
+
+
+def version_key(file_id: str, version: int) -> str:
+    """The _id of a file's version document."""
+    return f"{file_id}:{version:06d}"
+
+
+class FileRepository:
+    """Files are single documents; a change is claimed by inserting its version first."""
+
+    def __init__(self, db: Database):
+        self._files = db["files"]
+        self._versions = db["file_versions"]
+
+    def insert(self, doc: dict) -> None:
+        """Store a new file (DuplicateKeyError if its archive number exists)."""
+        self._files.insert_one(doc)
+
+    def by_id(self, file_id: str) -> dict | None:
+        """The file, or None (also for a malformed id)."""
+        key = oid(file_id)
+        return self._files.find_one({"_id": key}) if key else None
+
+    def claim_version(self, doc: dict) -> bool:
+        """Insert a version record; False if that version number is already taken."""
+        try:
+            self._versions.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def version(self, file_id: str, version: int) -> dict | None:
+        """One version record."""
+        return self._versions.find_one({"_id": version_key(file_id, version)})
+
+    def replace_state(self, file_id: str, state: dict) -> None:
+        """Write a file's new state (only after its version was claimed)."""
+        self._files.update_one({"_id": oid(file_id)}, {"$set": state})
+
+    def page(self, query: dict, sort: list[tuple[str, int]], skip: int, limit: int) -> tuple[int, list[dict]]:
+        """A page of files and the total matching."""
+        total = self._files.count_documents(query)
+        return total, list(self._files.find(query).sort(sort).skip(skip).limit(limit))
+
+    def find(self, query: dict, limit: int = 20) -> list[dict]:
+        """Files matching a query (duplicate checks)."""
+        return list(self._files.find(query).limit(limit))
