@@ -11,6 +11,7 @@ import pytest
 from service import settings as settings_module
 from service.app import create_app
 from service.wiring import build_services
+from tests.servers import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,10 +64,7 @@ def test_readyz_reports_both_services_ok(client):
 @pytest.mark.parametrize("victim, named", [("minio", "storage"), ("ferretdb", "database")])
 def test_readyz_names_the_dead_server_quickly_and_recovers(private_servers, base_settings, victim, named):
     env = private_servers.start()
-    settings = base_settings.with_overrides(
-        mongo_url=env["ARCHIVE_MONGO_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
-        s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
-        db_name="readyz", bucket_prefix="readyz")
+    settings = settings_for(base_settings, env, "readyz")
     services = build_services(settings)
     services.ensure_schema()
     client = create_app(settings, services).test_client()
@@ -92,10 +90,7 @@ def test_readyz_names_the_dead_server_quickly_and_recovers(private_servers, base
 
 def test_a_stopped_object_store_gives_503_not_a_crash_on_pages(private_servers, base_settings):
     env = private_servers.start()
-    settings = base_settings.with_overrides(
-        mongo_url=env["ARCHIVE_MONGO_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
-        s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
-        db_name="down", bucket_prefix="down")
+    settings = settings_for(base_settings, env, "down")
     services = build_services(settings)
     services.ensure_schema()
     private_servers.kill("ferretdb")

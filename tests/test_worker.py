@@ -9,6 +9,7 @@ import threading
 import time
 
 from service.wiring import build_services
+from tests.servers import settings_for
 from service.worker import Worker
 from storage.jobs import DONE
 from storage.jobs import FAILED
@@ -143,10 +144,7 @@ def test_concurrent_workers_never_claim_the_same_job(services):
 
 def test_the_worker_survives_a_database_restart(private_servers, base_settings):
     env = private_servers.start()
-    settings = base_settings.with_overrides(
-        mongo_url=env["ARCHIVE_MONGO_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
-        s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
-        db_name="restart", bucket_prefix="restart", worker_poll_seconds=0.1)
+    settings = settings_for(base_settings, env, "restart")
     services = build_services(settings)
     services.ensure_schema()
     worker = Worker(services, worker_id="survivor")
