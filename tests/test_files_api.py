@@ -177,3 +177,17 @@ def test_views_and_changes_are_in_the_audit_trail(client, clerk, services):
 def test_auditors_cannot_register_files(client, auth):
     auth.user("shenji", ["auditor"])
     assert client.post("/api/v1/files", headers=auth.token("shenji"), json=individual()).status_code == 403
+
+
+def test_the_etag_carries_the_version_to_send_back_in_if_match(client, clerk):
+    created = client.post("/api/v1/files", headers=clerk, json=individual())
+    assert created.headers["ETag"] == "1"
+    url = f"/api/v1/files/{created.get_json()['id']}"
+    etag = client.get(url, headers=clerk).headers["ETag"]
+    changed = client.patch(url, headers={**clerk, "If-Match": etag}, json={"name": "张伟伟"})
+    assert changed.status_code == 200 and changed.headers["ETag"] == "2"
+
+
+def test_an_unknown_or_malformed_file_id_is_404(client, clerk):
+    assert client.get("/api/v1/files/not-an-id", headers=clerk).status_code == 404
+    assert client.get("/api/v1/files/6b075a702e2eb535456c8caa", headers=clerk).status_code == 404

@@ -26,14 +26,18 @@ def file_json(doc: dict) -> dict:
             "closed_at": iso(doc.get("closed_at"))}
 
 
+def file_response(doc: dict, status: int = 200):
+    """A file as JSON, with its version as the ETag (what If-Match must carry back)."""
+    response = jsonify(file_json(doc))
+    response.headers["ETag"] = str(doc["version"])
+    return response, status
+
+
 @bp.post("/files")
 @api_auth
 def create_file():
     """Register a customer file."""
-    doc = services().files.create(api_user(), json_body())
-    response = jsonify(file_json(doc))
-    response.headers["ETag"] = str(doc["version"])
-    return response, 201
+    return file_response(services().files.create(api_user(), json_body()), 201)
 
 
 @bp.get("/files")
@@ -51,10 +55,7 @@ def list_files():
 @api_auth
 def get_file(file_id: str):
     """One file (audited)."""
-    doc = services().files.get(api_user(), file_id)
-    response = jsonify(file_json(doc))
-    response.headers["ETag"] = str(doc["version"])
-    return response
+    return file_response(services().files.get(api_user(), file_id))
 
 
 @bp.patch("/files/<file_id>")
@@ -67,10 +68,7 @@ def patch_file(file_id: str):
     if request.mimetype not in ("application/json", "application/merge-patch+json"):
         raise Malformed("send a JSON Merge Patch (application/merge-patch+json)")
     body = request.get_json(silent=True, force=True)
-    doc = services().files.patch(api_user(), file_id, int(raw), body)
-    response = jsonify(file_json(doc))
-    response.headers["ETag"] = str(doc["version"])
-    return response
+    return file_response(services().files.patch(api_user(), file_id, int(raw), body))
 
 
 @bp.get("/files/<file_id>/history")
