@@ -139,7 +139,10 @@ class FileService:
             raise Invalid("the file cannot be registered", problems)
         now = _now()
         file_id = ObjectId()
-        doc = {"_id": file_id, **state, **self._derived(state), "owner": data.get("owner") or actor.username,
+        owner = data.get("owner") if actor.has("archivist") and data.get("owner") else actor.username
+        if not isinstance(owner, str) or len(owner) > 40:
+            raise Invalid("invalid owner", {"owner": "用户名无效 (invalid username)"})
+        doc = {"_id": file_id, **state, **self._derived(state), "owner": owner,
                "template_version": templates.BUILTIN_TEMPLATES[state["template"]].get("version", 1),
                "version": 1, "created_at": now, "created_by": actor.username, "updated_at": now,
                "updated_by": actor.username}

@@ -12,6 +12,7 @@ from service.users import UserService
 from storage.tokens import TokenRepository
 
 PREFIX = "ka_"
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _hash(raw: str) -> str:
@@ -30,10 +31,10 @@ class TokenService:
         """A new token for the user: the raw value (shown once) and its record."""
         raw = PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(timezone.utc)
-        record = {"user_id": user.id, "token_hash": _hash(raw), "label": str(label)[:60],
+        record = {"_id": _hash(raw), "public_id": secrets.token_hex(8), "user_id": user.id, "label": str(label)[:60],
                   "created_at": now, "expires_at": now + self.lifetime, "revoked_at": None,
                   "last_used_at": None, "session_epoch": user.session_epoch}
-        record["_id"] = self.repo.insert(record)
+        self.repo.insert(record)
         return raw, record
 
     def resolve(self, raw: str) -> User:
@@ -48,21 +49,25 @@ class TokenService:
             raise Unauthenticated("无效或过期的令牌 (invalid or expired token)") from None
         if not user.active or user.session_epoch != record.get("session_epoch", 0):
             raise Unauthenticated("无效或过期的令牌 (invalid or expired token)")
-        self.repo.touch(record["_id"], now)
+        last = record.get("last_used_at")
+        if last is None or now - last > TOUCH_EVERY:
+            self.repo.touch(record["_id"], now)  # not on every request: it would be a write per call
         return user
 
     def list_for(self, user: User) -> list[dict]:
         """The user's tokens (without their values)."""
         return self.repo.for_user(user.id)
 
-    def revoke(self, user: User, token_id: str) -> None:
-        """Revoke one of the user's own tokens."""
-        if not self.repo.revoke(token_id, user.id, datetime.now(timezone.utc)):
+    def revoke(self, user: User, public_id: str) -> None:
+        """Revoke one of the user's own tokens, named by its public id."""
+        record = next((t for t in self.repo.for_user(user.id) if t.get("public_id") == public_id), None)
+        if record is None:
             raise NotFound("token not found")
+        self.repo.revoke(record["_id"], datetime.now(timezone.utc))
 
     def revoke_raw(self, raw: str) -> None:
         """Revoke the token with this value (signing out of the API)."""
         record = self.repo.by_hash(_hash(raw))
         if record is None:
             raise NotFound("token not found")
-        self.repo.revoke(str(record["_id"]), record["user_id"], datetime.now(timezone.utc))
+        self.repo.revoke(record["_id"], datetime.now(timezone.utc))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -39,21 +38,14 @@ class JobQueue:
         self._done = db["jobs_done"]
         self._max_attempts = max_attempts
 
-    def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0,
-                dedupe_key: str | None = None) -> str:
-        """Queue a job; with a dedupe_key, a job still waiting with that key is reused."""
+    def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0) -> str:
+        """Queue a job; its id."""
         now = _now()
         doc = {"kind": kind, "payload": payload or {}, "state": QUEUED, "attempts": 0,
                "attempt_limit": self._max_attempts,
                "run_after": now + timedelta(seconds=delay_seconds), "created_at": now,
                "lease_until": None, "lease_token": None, "last_error": None}
-        if dedupe_key is None:
-            return str(self._jobs.insert_one(doc).inserted_id)
-        doc["dedupe_key"] = dedupe_key
-        existing = self._jobs.find_one_and_update(
-            {"dedupe_key": dedupe_key, "state": QUEUED},
-            {"$setOnInsert": doc}, upsert=True, return_document=ReturnDocument.AFTER)
-        return str(existing["_id"])
+        return str(self._jobs.insert_one(doc).inserted_id)
 
     def claim(self, worker_id: str, lease_seconds: float, kinds: list[str] | None = None) -> Job | None:
         """Take the oldest runnable job, or one whose lease ran out, or None.

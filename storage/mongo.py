@@ -15,9 +15,7 @@ log = logging.getLogger(__name__)
 # (collection, keys, options); extended by each area as it lands.
 INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("jobs", [("state", ASCENDING), ("run_after", ASCENDING)], {}),
-    ("jobs", [("dedupe_key", ASCENDING)], {}),
     ("users", [("username", ASCENDING)], {"unique": True}),
-    ("api_tokens", [("token_hash", ASCENDING)], {"unique": True}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("files", [("archive_no", ASCENDING)], {"unique": True}),
     ("login_failures", [("user_id", ASCENDING), ("at", ASCENDING)], {}),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
@@ -80,7 +81,6 @@ class ObjectStore:
     def put_bytes(self, role: str, key: str, data: bytes,
                   content_type: str = "application/octet-stream") -> StoredObject:
         """Store a small value held in memory."""
-        import io
         return self.put(role, key, io.BytesIO(data), len(data), content_type)
 
     def read(self, role: str, key: str) -> bytes:

@@ -191,3 +191,12 @@ def test_the_etag_carries_the_version_to_send_back_in_if_match(client, clerk):
 def test_an_unknown_or_malformed_file_id_is_404(client, clerk):
     assert client.get("/api/v1/files/not-an-id", headers=clerk).status_code == 404
     assert client.get("/api/v1/files/6b075a702e2eb535456c8caa", headers=clerk).status_code == 404
+
+
+def test_only_an_archivist_registers_a_file_for_someone_else(client, auth):
+    auth.user("clerk", ["staff"])
+    auth.user("keeper", ["archivist"])
+    mine = client.post("/api/v1/files", headers=auth.token("clerk"), json=individual(owner="somebody"))
+    assert mine.get_json()["owner"] == "clerk"
+    theirs = client.post("/api/v1/files", headers=auth.token("keeper"), json=individual(owner="clerk"))
+    assert theirs.get_json()["owner"] == "clerk"

@@ -88,14 +88,19 @@ def test_readyz_names_the_dead_server_quickly_and_recovers(private_servers, base
     services.close()
 
 
-def test_a_stopped_object_store_gives_503_not_a_crash_on_pages(private_servers, base_settings):
+def test_a_dead_database_gives_503_naming_it_in_the_api_and_on_pages(private_servers, base_settings):
     env = private_servers.start()
     settings = settings_for(base_settings, env, "down")
     services = build_services(settings)
     services.ensure_schema()
+    services.users.create("clerk", "Desk-Pass-20261", ["staff"])
     private_servers.kill("ferretdb")
-    response = create_app(settings, services).test_client().get("/api/v1/nothing-here")
-    assert response.status_code == 404  # routing does not touch the database
+    client = create_app(settings, services).test_client()
+    response = client.post("/api/v1/auth/token", json={"username": "clerk", "password": "Desk-Pass-20261"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["fields"] == {"service": "database"}
+    page = client.post("/login", data={"username": "clerk", "password": "x"})
+    assert page.status_code in (400, 503)  # 400 only if the CSRF check comes first; never a 500
     services.close()
 
 

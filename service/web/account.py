@@ -19,6 +19,7 @@ from service.errors import Unauthenticated
 from service.web.auth import SessionUser
 from service.web.auth import page_user
 from service.web.auth import services
+from service.web.auth import sign_in
 
 bp = Blueprint("account", __name__)
 
@@ -36,15 +37,13 @@ def login():
         return render_template("account/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     try:
-        user = services().users.authenticate(username, request.form.get("password", ""))
+        user = sign_in(username, request.form.get("password", ""), via="page")
     except Unauthenticated:
-        services().audit.record("-", "auth.login_failed", f"user:{username[:40]}", {"ip": request.remote_addr})
         return render_template("account/login.html", error=_("用户名或密码错误"), username=username,
                                next=request.form.get("next", "")), 401
     session.clear()  # a new session at every sign-in
     session.permanent = True
     login_user(SessionUser(user))
-    services().audit.record(user.username, "auth.login", f"user:{user.id}", {"ip": request.remote_addr})
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -6,12 +6,12 @@ from flask import jsonify
 from flask import request
 
 from service import access
-from service.errors import Unauthenticated
 from service.users import User
 from service.web import openapi
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+from service.web.auth import sign_in
 from service.web.forms import json_body
 from service.web.forms import paging
 
@@ -39,15 +39,9 @@ def openapi_document():
 def issue_token():
     """Exchange a username and password for a bearer token."""
     body = json_body()
-    username, password = body.get("username"), body.get("password")
-    try:
-        user = services().users.authenticate(username, password)
-    except Unauthenticated:
-        services().audit.record("-", "auth.login_failed", f"user:{str(username)[:40]}",
-                                {"ip": request.remote_addr, "via": "api"})
-        raise
+    user = sign_in(body.get("username"), body.get("password"), via="api")
     token, record = services().tokens.issue(user, str(body.get("label") or "api"))
-    services().audit.record(user.username, "auth.token", f"user:{user.id}", {"ip": request.remote_addr})
+    services().audit.record(user.username, "token.issued", f"user:{user.id}", {"via": "api"})
     return jsonify({"token": token, "expires_at": iso(record["expires_at"]),
                     "user": {"username": user.username, "roles": list(user.roles)}})
 

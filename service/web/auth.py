@@ -55,6 +55,19 @@ def init(app: Flask) -> None:
         return SessionUser(user)
 
 
+def sign_in(username, password, via: str) -> User:
+    """Check credentials and write the audit entry, for the login page and the token endpoint alike."""
+    name = username if isinstance(username, str) else ""
+    try:
+        user = services().users.authenticate(username, password)
+    except Unauthenticated:
+        services().audit.record("-", "auth.login_failed", f"user:{name[:40]}",
+                                {"ip": request.remote_addr, "via": via})
+        raise
+    services().audit.record(user.username, "auth.login", f"user:{user.id}", {"ip": request.remote_addr, "via": via})
+    return user
+
+
 def page_user() -> User | None:
     """The signed-in person on a page, or None."""
     return current_user.user if current_user.is_authenticated else None
