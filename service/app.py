@@ -87,7 +87,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
-    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp):
+    from service.web import ui_files
+    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

@@ -1,0 +1,173 @@
+"""Pages of customer files: list, register, detail, edit with conflicts, history, labels, export."""
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from markupsafe import Markup
+
+from service import access
+from service import exports
+from service import labels as labels_module
+from service import files as files_module
+from service import templates
+from service.errors import Invalid
+from service.errors import StaleVersion
+from service.web import file_forms
+from service.web.auth import page_user
+from service.web.auth import services
+from service.web.forms import paging
+
+bp = Blueprint("files", __name__, url_prefix="/files")
+FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "owner", "status")
+EXPORT_HEADERS = ("档案号", "名称", "模板", "客户类型", "阶段", "项目", "密级", "部门", "归档人", "状态", "存放位置", "版本", "创建时间")
+
+
+@bp.before_request
+@login_required
+def signed_in():
+    """Every file page needs a signed-in person."""
+
+
+def _template(key: str) -> dict:
+    template = templates.BUILTIN_TEMPLATES.get(key)
+    if template is None:
+        abort(404)
+    return template
+
+
+def _filters() -> dict:
+    return {key: request.args.get(key, "").strip() for key in FILTERS}
+
+
+@bp.get("")
+def index():
+    """Files the person may see, with filters, sorting and paging."""
+    page, per_page = paging()
+    sort, order = request.args.get("sort", "archive_no"), request.args.get("order", "asc")
+    chosen = _filters()
+    total, rows = services().files.list(page_user(), chosen, page, per_page, sort, order == "desc")
+    args = {**chosen, "sort": sort, "order": order}
+    return render_template("files/list.html", files=rows, total=total, page=page, per_page=per_page, args=args,
+                           stages=files_module.STAGES, customer_types=files_module.CUSTOMER_TYPES,
+                           templates=templates.BUILTIN_TEMPLATES)
+
+
+@bp.get("/export.xlsx")
+def export():
+    """The filtered list as an Excel register (only what the person may see)."""
+    chosen, rows, page = _filters(), [], 1
+    while True:
+        total, batch = services().files.list(page_user(), chosen, page, 200)
+        rows.extend(batch)
+        if page * 200 >= total:
+            break
+        page += 1
+    data = exports.workbook("客户档案", EXPORT_HEADERS, (_export_row(doc) for doc in rows))
+    services().audit.record(page_user().username, "file.exported", "files", {"filters": chosen, "count": len(rows)})
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=files.xlsx"})
+
+
+def _export_row(doc: dict) -> list:
+    c, loc = doc.get("classification") or {}, doc.get("location") or {}
+    place = "-".join(loc.get(k, "") for k in files_module.LOCATION_KEYS if loc.get(k))
+    return [doc["archive_no"], doc["name"], doc["template"], c.get("customer_type", ""), c.get("stage", ""),
+            c.get("project", ""), doc["security"], doc.get("department", ""), doc.get("owner", ""), doc["status"],
+            place, doc["version"], doc.get("created_at")]
+
+
+def _form(template: dict, state: dict, errors: dict, **extra):
+    return render_template("files/form.html", template=template, state=state, errors=errors,
+                           stages=files_module.STAGES, customer_types=files_module.CUSTOMER_TYPES,
+                           levels=access.SECURITY_LEVELS, dig=file_forms.dig, rows_for=file_forms.rows_for, **extra)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """Register a file from its template's form."""
+    access.require(page_user(), "file.create")
+    template = _template(request.values.get("template", "individual"))
+    if request.method == "GET":
+        return _form(template, {"department": page_user().department, "security": "normal", "fields": {}}, {})
+    state = file_forms.read_state(template, request.form)
+    state["department"] = state["department"] or page_user().department
+    try:
+        doc = services().files.create(page_user(), {**state, "template": template["key"]})
+    except Invalid as exc:
+        return _form(template, state, exc.fields), 422
+    flash(_("已登记档案 %(no)s", no=doc["archive_no"]))
+    return redirect(url_for("files.detail", file_id=str(doc["_id"])))
+
+
+@bp.get("/<file_id>")
+def detail(file_id: str):
+    """One file: fields, classification, location, documents, loans and history."""
+    doc = services().files.get(page_user(), file_id)
+    return render_template("files/detail.html", file=doc, template=_template(doc["template"]),
+                           dig=file_forms.dig, qr=Markup(labels_module.qr_svg(doc["archive_no"])))
+
+
+@bp.route("/<file_id>/edit", methods=["GET", "POST"])
+def edit(file_id: str):
+    """Change a file; a save against an older version shows both versions and loses nothing."""
+    current = services().files.get(page_user(), file_id)
+    access.require(page_user(), "file.edit", files_module.target_of(current))
+    template = _template(current["template"])
+    if request.method == "GET":
+        return _form(template, current, {}, file=current, version=current["version"])
+    wanted = file_forms.read_state(template, request.form)
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+    patch = file_forms.replacement_patch({k: current.get(k) for k in files_module.EDITABLE}, wanted)
+    try:
+        services().files.patch(page_user(), file_id, version, patch)
+    except StaleVersion:
+        return _form(template, wanted, {}, file=current, version=current["version"], conflict=current), 409
+    except Invalid as exc:
+        return _form(template, wanted, exc.fields, file=current, version=version), 422
+    flash(_("已保存"))
+    return redirect(url_for("files.detail", file_id=file_id))
+
+
+@bp.get("/<file_id>/history")
+def history(file_id: str):
+    """Who changed what, field by field, newest first."""
+    versions = services().files.history(page_user(), file_id)
+    current = versions[0]["state"] if versions else {}
+    steps = []
+    for newer, older in zip(versions, versions[1:] + [None]):
+        changes = [(path, file_forms.dig(older["state"], path) if older else None, file_forms.dig(newer["state"], path))
+                   for path in newer.get("changes", [])] if older else []
+        steps.append({"version": newer["version"], "at": newer["at"], "actor": newer["actor"], "changes": changes})
+    return render_template("files/history.html", steps=steps, file_id=file_id, current=current)
+
+
+@bp.get("/<file_id>/label")
+def label(file_id: str):
+    """A single folder label to print."""
+    doc = services().files.get(page_user(), file_id)
+    return render_template("files/labels.html", labels=[_label(doc)], sheet=False)
+
+
+@bp.get("/labels")
+def labels():
+    """An A4 sheet of folder labels for the files ticked in the list."""
+    docs = [services().files.get(page_user(), file_id) for file_id in request.args.getlist("id")[:24]]
+    return render_template("files/labels.html", labels=[_label(d) for d in docs], sheet=True)
+
+
+def _label(doc: dict) -> dict:
+    loc = doc.get("location") or {}
+    return {"archive_no": doc["archive_no"], "name": doc["name"], "qr": Markup(labels_module.qr_svg(doc["archive_no"])),
+            "place": " / ".join(loc.get(k, "") for k in files_module.LOCATION_KEYS if loc.get(k)),
+            "project": (doc.get("classification") or {}).get("project", "")}

@@ -1,0 +1,57 @@
+"""Browser test: register a file from its template, edit it, read its history, print its label."""
+from __future__ import annotations
+
+import io
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_clerk_registers_edits_reads_history_and_prints_a_label(page, live_server, auth):
+    auth.user("clerk", ["staff"], display_name="王芳")
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "clerk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+
+    page.click("#nav-files")
+    assert page.locator("#file-list", has_text="没有符合条件的档案").is_visible()
+    page.click("#new-individual")
+    page.fill("input[name=name]", "张伟")
+    page.select_option("select[name='c.stage']", "意向")
+    page.fill("input[name='c.project']", "JXLT")
+    page.select_option("select[name='f.id_type']", "身份证")
+    page.fill("input[name='f.id_number']", "110105194912310021")  # wrong check digit
+    page.fill("input[name='f.phone']", "13812345678")
+    page.fill("input[name='l.room']", "A101")
+    page.fill("input[name='l.cabinet']", "3")
+    page.click("#file-form button[type=submit]")
+    assert page.locator(".field-error[data-field='fields.id_number']").is_visible()
+
+    page.fill("input[name='f.id_number']", "11010519491231002X")
+    page.click("#file-form button[type=submit]")
+    archive_no = page.locator("#archive-no").inner_text()
+    assert archive_no.startswith("JXLT-")
+
+    page.click("#edit-file")
+    page.fill("input[name='f.occupation']", "教师")
+    page.select_option("select[name='c.stage']", "成交")
+    page.click("#file-form button[type=submit]")
+    assert page.locator("td[data-field=occupation]").inner_text() == "教师"
+
+    page.click("#file-history")
+    history = page.locator("#history").inner_text()
+    assert "fields.occupation" in history and "成交" in history and "clerk" in history
+
+    page.go_back()
+    page.click("#print-label")
+    label = page.locator(".label")
+    assert archive_no in label.inner_text() and "张伟" in label.inner_text()
+    shot = Image.open(io.BytesIO(label.screenshot()))
+    decoded = [result.text for result in zxingcpp.read_barcodes(shot)]
+    assert decoded == [archive_no]
