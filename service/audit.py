@@ -67,7 +67,11 @@ class AuditTrail:
         with self._lock:
             tip = self._tip if self._tip is not None else self.repo.newest()
             for attempt in range(MAX_TRIES):
-                tip = self._walk_forward(tip)
+                if attempt:
+                    # Someone appended after our tip: follow existing entries (lookups that hit).
+                    # Not done before the first try: a lookup that misses costs FerretDB far more
+                    # than an insert that collides.
+                    tip = self._walk_forward(tip)
                 seq = (tip["seq"] if tip else 0) + 1
                 entry = {"seq": seq, "at": _now_ms(), "actor": actor or "-", "action": action,
                          "target": target or "", "details": details,
