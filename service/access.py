@@ -21,6 +21,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "file.edit": frozenset({"archivist", "staff"}),
     "file.content": frozenset({"archivist", "staff", "approver", "executive", "auditor"}),
     "file.merge": frozenset({"archivist"}),
+    "file.correct": frozenset({"archivist"}),  # apply or reject a customer's correction request
     "file.reassign": frozenset({"archivist", "approver", "executive"}),
     "document.upload": frozenset({"archivist", "staff"}),
     "loan.request": frozenset({"archivist", "staff", "approver", "executive"}),

@@ -84,11 +84,14 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import admin
     from service.web import api
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_templates  # noqa: F401
+    from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
     from service.web import ui_files
-    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp):
+    from service.web import ui_imports
+    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

@@ -13,11 +13,13 @@ from service import access
 from service import templates
 from service.access import FileTarget
 from service.audit import AuditTrail
+from service.duplicates import duplicate_keys
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.errors import StaleVersion
 from service.pinyin import name_keys
+from service.template_registry import TemplateRegistry
 from service.users import User
 from storage.files import FileRepository
 from storage.files import version_key
@@ -59,10 +61,15 @@ def _short_text(value, limit: int) -> bool:
     return isinstance(value, str) and len(value) <= limit
 
 
-def check_state(state: dict) -> dict:
-    """Problems with a file's editable state, by field path (the template's fields included)."""
+def check_state(state: dict, template: dict | None = None) -> dict:
+    """Problems with a file's editable state, by field path (the template's fields included).
+
+    `template` is the definition to check against; without it only built-in templates are known
+    (FileService.check looks admin-defined ones up as well).
+    """
     problems: dict = {}
-    template = templates.BUILTIN_TEMPLATES.get(state.get("template"))
+    if template is None:
+        template = templates.BUILTIN_TEMPLATES.get(state.get("template"))
     if template is None:
         problems["template"] = "未知模板 (unknown template)"
     name = state.get("name")
@@ -101,11 +108,17 @@ def check_state(state: dict) -> dict:
 class FileService:
     """The business rules of customer files."""
 
-    def __init__(self, repo: FileRepository, sequences: Sequences, audit: AuditTrail, number_rule: str):
+    def __init__(self, repo: FileRepository, sequences: Sequences, audit: AuditTrail, number_rule: str,
+                 registry: TemplateRegistry):
         self.repo = repo
         self.sequences = sequences
         self.audit = audit
         self.number_rule = number_rule
+        self.registry = registry
+
+    def check(self, state: dict) -> dict:
+        """Problems with a state, checked against the newest version of its template."""
+        return check_state(state, self.registry.get(state.get("template")))
 
     def archive_number(self, project: str, when: datetime, owner: str) -> str:
         """Draw the next archive number from the rule, e.g. {project}-{yyyy}-{seq:05}."""
@@ -134,7 +147,7 @@ class FileService:
                  "classification": data.get("classification") or {}, "security": data.get("security") or access.NORMAL,
                  "department": data.get("department") if data.get("department") is not None else actor.department,
                  "location": data.get("location") or {}, "status": "active"}
-        problems = check_state(state)
+        problems = self.check(state)
         if problems:
             raise Invalid("the file cannot be registered", problems)
         now = _now()
@@ -143,9 +156,9 @@ class FileService:
         if not isinstance(owner, str) or len(owner) > 40:
             raise Invalid("invalid owner", {"owner": "用户名无效 (invalid username)"})
         doc = {"_id": file_id, **state, **self._derived(state), "owner": owner,
-               "template_version": templates.BUILTIN_TEMPLATES[state["template"]].get("version", 1),
+               "template_version": self.registry.get(state["template"]).get("version", 1),
                "version": 1, "created_at": now, "created_by": actor.username, "updated_at": now,
-               "updated_by": actor.username}
+               "updated_by": actor.username, "dup_keys": duplicate_keys(state)}
         doc["archive_no"] = self.archive_number(state["classification"].get("project", ""), now, str(file_id))
         self.repo.claim_version({"_id": version_key(str(file_id), 1), "file_id": str(file_id), "version": 1,
                                  "at": now, "actor": actor.username, "changes": sorted(EDITABLE),
@@ -186,13 +199,13 @@ class FileService:
                                {"version": doc["version"]})
         current = {key: doc.get(key) for key in ("template", *EDITABLE)}
         state = merge_patch(current, patch)
-        problems = check_state(state)
+        problems = self.check(state)
         if problems:
             raise Invalid("the change is not valid", problems)
         changed = sorted(_changed_paths(current, state))
         now, version = _now(), doc["version"] + 1
         new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
-                   "updated_by": actor.username}
+                   "updated_by": actor.username, "dup_keys": duplicate_keys(state)}
         if state["status"] == "closed" and doc.get("status") != "closed":
             new_doc["closed_at"] = now
         claimed = self.repo.claim_version({"_id": version_key(file_id, version), "file_id": file_id,

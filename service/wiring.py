@@ -10,18 +10,26 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from service.audit import AuditTrail
+from service.corrections import CorrectionService
+from service.duplicates import DuplicateService
 from service.files import FileService
+from service.imports import ImportService
+from service.merging import MergeService
 from service.settings import Settings
+from service.template_registry import TemplateRegistry
 from service.tokens import TokenService
 from service.users import UserService
 from storage import StorageUnavailable
 from storage import mongo
 from storage.audit import AuditRepository
+from storage.corrections import CorrectionRepository
 from storage.files import FileRepository
+from storage.imports import ImportRepository
 from storage.jobs import JobQueue
 from storage.sequences import Sequences
 from storage.objects import ObjectStore
 from storage.objects import make_minio
+from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
 
@@ -39,6 +47,11 @@ class Services:
     tokens: TokenService
     audit: AuditTrail
     files: FileService
+    duplicates: DuplicateService
+    merging: MergeService
+    corrections: CorrectionService
+    templates: TemplateRegistry
+    imports: ImportService
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -84,10 +97,14 @@ def build_services(settings: Settings) -> Services:
                        timeout_seconds=settings.ready_timeout_seconds)
     users = UserService(UserRepository(db))
     audit = AuditTrail(AuditRepository(db))
-    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule)
-    return Services(settings=settings, client=client, db=db,
-                    objects=ObjectStore(minio, settings.bucket_prefix),
-                    jobs=JobQueue(db, max_attempts=settings.job_max_attempts),
+    registry = TemplateRegistry(TemplateRepository(db), audit)
+    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry)
+    objects = ObjectStore(minio, settings.bucket_prefix)
+    jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
+    return Services(settings=settings, client=client, db=db, objects=objects, jobs=jobs,
+                    templates=registry,
+                    imports=ImportService(ImportRepository(db), files, registry, users, objects, jobs),
                     users=users,
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
-                    audit=audit, files=files)
+                    audit=audit, files=files, duplicates=DuplicateService(files), merging=MergeService(files),
+                    corrections=CorrectionService(CorrectionRepository(db), files))

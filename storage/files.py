@@ -63,3 +63,21 @@ class FileRepository:
     def find(self, query: dict, limit: int = 20) -> list[dict]:
         """Files matching a query (duplicate checks)."""
         return list(self._files.find(query).limit(limit))
+
+    def release_version(self, file_id: str, version: int) -> None:
+        """Give back a claimed version whose file was never written (a merge that lost its second claim)."""
+        self._versions.delete_one({"_id": version_key(file_id, version)})
+
+    def annotate_version(self, file_id: str, version: int, note: dict) -> None:
+        """Say why a version was made (its claimant is the only writer of that record)."""
+        self._versions.update_one({"_id": version_key(file_id, version)}, {"$set": {"note": note}})
+
+    def move_references(self, collection: str, from_id: str, to_id: str) -> int:
+        """Point every record of a collection whose file_id is from_id (string or ObjectId) at to_id."""
+        records = self._files.database[collection]
+        moved = records.update_many({"file_id": from_id}, {"$set": {"file_id": to_id, "moved_from": from_id}})
+        count = moved.modified_count
+        old, new = oid(from_id), oid(to_id)
+        if old is not None and new is not None:
+            count += records.update_many({"file_id": old}, {"$set": {"file_id": new, "moved_from": old}}).modified_count
+        return count

@@ -18,6 +18,8 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("users", [("username", ASCENDING)], {"unique": True}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("files", [("archive_no", ASCENDING)], {"unique": True}),
+    ("files", [("dup_keys", ASCENDING)], {}),
+    ("corrections", [("file_id", ASCENDING)], {}),
     ("login_failures", [("user_id", ASCENDING), ("at", ASCENDING)], {}),
     ("audit", [("target", ASCENDING)], {}),
     ("audit", [("actor", ASCENDING)], {}),

@@ -102,3 +102,49 @@ def reset_password(user_id: str):
     services().audit.record(page_user().username, "user.password_reset", f"user:{user_id}")
     flash(_("密码已重置"))
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+TEMPLATE_FIELD_TYPES = ("string", "text", "date", "integer", "number", "choice", "multi_choice", "boolean")
+TEMPLATE_ROWS = 12
+
+
+@bp.get("/templates")
+def templates_page():
+    """Every template; admin-defined ones can get new versions."""
+    return render_template("admin/templates.html", templates=services().templates.all())
+
+
+def _definition_from_form(form) -> dict:
+    fields = []
+    for i in range(TEMPLATE_ROWS):
+        key = form.get(f"fields.{i}.key", "").strip()
+        if not key:
+            continue
+        field = {"key": key, "type": form.get(f"fields.{i}.type", "string"), "required": form.get(f"fields.{i}.required") == "on",
+                 "label": {"zh": form.get(f"fields.{i}.zh", "").strip(), "en": form.get(f"fields.{i}.en", "").strip()}}
+        choices = [c.strip() for c in form.get(f"fields.{i}.choices", "").replace("、", ",").split(",") if c.strip()]
+        if choices:
+            field["choices"] = choices
+        for attribute in ("pattern", "check"):
+            if form.get(f"fields.{i}.{attribute}", "").strip():
+                field[attribute] = form.get(f"fields.{i}.{attribute}").strip()
+        fields.append(field)
+    return {"key": form.get("key", "").strip(), "allow_extra": False, "fields": fields,
+            "label": {"zh": form.get("label_zh", "").strip(), "en": form.get("label_en", "").strip()}}
+
+
+@bp.route("/templates/new", methods=["GET", "POST"])
+def new_template():
+    """Define a template without code: fields with type, labels, required, choices, pattern."""
+    base = services().templates.get(request.args.get("from", "")) if request.method == "GET" else None
+    if request.method == "GET":
+        return render_template("admin/template_form.html", definition=base or {"fields": []}, errors={},
+                               types=TEMPLATE_FIELD_TYPES, rows=TEMPLATE_ROWS)
+    definition = _definition_from_form(request.form)
+    try:
+        stored = services().templates.define(page_user(), definition)
+    except Invalid as exc:
+        return render_template("admin/template_form.html", definition=definition, errors=exc.fields,
+                               types=TEMPLATE_FIELD_TYPES, rows=TEMPLATE_ROWS), 422
+    flash(_("模板 %(key)s 已保存为第 %(v)s 版", key=stored["key"], v=stored["version"]))
+    return redirect(url_for("admin.templates_page"))

@@ -23,12 +23,13 @@ def file_json(doc: dict) -> dict:
             "security": doc["security"], "department": doc.get("department", ""), "owner": doc.get("owner", ""),
             "location": doc.get("location") or {}, "status": doc["status"], "version": doc["version"],
             "created_at": iso(doc.get("created_at")), "updated_at": iso(doc.get("updated_at")),
-            "closed_at": iso(doc.get("closed_at"))}
+            "closed_at": iso(doc.get("closed_at")), "merged_into": doc.get("merged_into"),
+            "merged_from": doc.get("merged_from") or []}
 
 
-def file_response(doc: dict, status: int = 200):
-    """A file as JSON, with its version as the ETag (what If-Match must carry back)."""
-    response = jsonify(file_json(doc))
+def file_response(doc: dict, status: int = 200, **extra):
+    """A file as JSON (with any extra keys), its version as the ETag (what If-Match must carry back)."""
+    response = jsonify({**file_json(doc), **extra})
     response.headers["ETag"] = str(doc["version"])
     return response, status
 
@@ -36,8 +37,10 @@ def file_response(doc: dict, status: int = 200):
 @bp.post("/files")
 @api_auth
 def create_file():
-    """Register a customer file."""
-    return file_response(services().files.create(api_user(), json_body()), 201)
+    """Register a customer file; possible duplicates come back as a warning."""
+    doc = services().files.create(api_user(), json_body())
+    report = services().duplicates.for_state(api_user(), doc, exclude_id=doc["_id"])
+    return file_response(doc, 201, duplicates=report["items"], hidden_duplicates=report["hidden"])
 
 
 @bp.get("/files")
@@ -54,8 +57,10 @@ def list_files():
 @bp.get("/files/<file_id>")
 @api_auth
 def get_file(file_id: str):
-    """One file (audited)."""
-    return file_response(services().files.get(api_user(), file_id))
+    """One file (audited); a merged file's id answers the file it was merged into."""
+    doc, redirected_from = services().merging.follow(api_user(), file_id)
+    extra = {"redirected_from": redirected_from} if redirected_from else {}
+    return file_response(doc, **extra)
 
 
 @bp.patch("/files/<file_id>")
@@ -77,5 +82,24 @@ def file_history(file_id: str):
     """The versions of a file, newest first."""
     versions = services().files.history(api_user(), file_id)
     return jsonify({"total": len(versions), "items": [
-        {"version": v["version"], "at": iso(v["at"]), "actor": v["actor"], "changes": v.get("changes", [])}
+        {"version": v["version"], "at": iso(v["at"]), "actor": v["actor"], "changes": v.get("changes", []),
+         "note": v.get("note")}
         for v in versions]})
+
+
+@bp.get("/files/<file_id>/duplicates")
+@api_auth
+def file_duplicates(file_id: str):
+    """Possible duplicates of a file; those the caller may not see are only counted."""
+    report = services().duplicates.for_file(api_user(), file_id)
+    return jsonify({"total": len(report["items"]), "items": report["items"], "hidden": report["hidden"]})
+
+
+@bp.post("/files/<file_id>/merge")
+@api_auth
+def merge_file(file_id: str):
+    """Merge this file into another (archivist); it stays behind as a redirect."""
+    body = json_body()
+    survivor = services().merging.merge(api_user(), file_id, body.get("into"), body.get("reason"),
+                                        body.get("version"), body.get("into_version"))
+    return file_response(survivor)

@@ -88,10 +88,25 @@ FILE = {"type": "object", "properties": {
         "customer_type": {"type": "string"}, "stage": {"enum": ["意向", "潜在", "准客户", "成交"]},
         "project": {"type": "string"}, "region": {"type": "string"}}},
     "security": {"enum": ["normal", "confidential", "sealed"]}, "department": {"type": "string"},
-    "owner": {"type": "string"}, "location": {"type": "object"}, "status": {"enum": ["active", "closed"]},
+    "owner": {"type": "string"}, "location": {"type": "object"},
+    "status": {"enum": ["active", "closed", "merged", "destroyed"]},
     "version": {"type": "integer"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-    "closed_at": {"type": ["string", "null"]}}}
+    "closed_at": {"type": ["string", "null"]},
+    "merged_into": {"type": ["string", "null"], "description": "set when this file was merged into another"},
+    "merged_from": {"type": "array", "items": {"type": "string"}, "description": "files merged into this one"}}}
 FILE_ID = [{"name": "file_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+CORRECTION_ID = [{"name": "correction_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+DUPLICATE = {"type": "object", "properties": {
+    "id": {"type": "string"}, "archive_no": {"type": "string"}, "name": {"type": "string"},
+    "reasons": {"type": "array", "items": {"enum": ["id_number", "phone", "credit_code", "name_pinyin"]}}}}
+FILE_CREATED = {"allOf": [FILE, {"type": "object", "properties": {
+    "duplicates": {"type": "array", "items": DUPLICATE}, "hidden_duplicates": {"type": "integer"}}}]}
+CORRECTION = {"type": "object", "properties": {
+    "id": {"type": "string"}, "file_id": {"type": "string"}, "changes": {"type": "object"},
+    "evidence": {"type": "string"}, "requested_by": {"type": "string"}, "at": {"type": "string"},
+    "state": {"enum": ["pending", "applied", "rejected"]}, "decided_by": {"type": ["string", "null"]},
+    "decided_at": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
+    "version": {"type": ["integer", "null"], "description": "the file version an applied request made"}}}
 PATHS.update({
     "/api/v1/files": {
         "get": {"summary": "Files the caller may see", "security": SECURED, "parameters": PAGING + [
@@ -100,11 +115,17 @@ PATHS.update({
             {"name": "sort", "in": "query", "schema": {"enum": ["archive_no", "name", "created", "updated"]}},
             {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"]}}],
                 "responses": {"200": {"description": "page", **_json(_page_of(FILE))}, **_errors(400, 401, 403)}},
-        "post": {"summary": "Register a customer file", "security": SECURED, "requestBody": _json(FILE),
-                 "responses": {"201": {"description": "created", **_json(FILE)}, **_errors(400, 401, 403, 422)}}},
+        "post": {"summary": "Register a customer file; possible duplicates come back as a warning",
+                 "security": SECURED, "requestBody": _json(FILE),
+                 "responses": {"201": {"description": "created, with `duplicates` (files the caller may see) and "
+                                                      "`hidden_duplicates` (how many others exist)",
+                                       **_json(FILE_CREATED)}, **_errors(400, 401, 403, 422)}}},
     "/api/v1/files/{file_id}": {
-        "get": {"summary": "One file (audited)", "security": SECURED, "parameters": FILE_ID,
-                "responses": {"200": {"description": "file", **_json(FILE)}, **_errors(401, 404)}},
+        "get": {"summary": "One file (audited); the id of a merged file answers the surviving file",
+                "security": SECURED, "parameters": FILE_ID,
+                "responses": {"200": {"description": "file; `redirected_from` names the merged id asked for",
+                                      **_json({"allOf": [FILE, {"type": "object", "properties": {
+                                          "redirected_from": {"type": "string"}}}]})}, **_errors(401, 404)}},
         "patch": {"summary": "JSON Merge Patch against the version in If-Match", "security": SECURED,
                   "parameters": FILE_ID + [{"name": "If-Match", "in": "header", "required": True,
                                             "schema": {"type": "string"}}],
@@ -115,7 +136,72 @@ PATHS.update({
         "summary": "Versions, newest first", "security": SECURED, "parameters": FILE_ID,
         "responses": {"200": {"description": "versions", **_json(_page_of({"type": "object", "properties": {
             "version": {"type": "integer"}, "at": {"type": "string"}, "actor": {"type": "string"},
-            "changes": {"type": "array", "items": {"type": "string"}}}}))}, **_errors(401, 404)}}},
+            "changes": {"type": "array", "items": {"type": "string"}},
+            "note": {"type": ["object", "null"], "description": "why: a merge or a correction"}}}))},
+            **_errors(401, 404)}}},
+    "/api/v1/files/{file_id}/duplicates": {"get": {
+        "summary": "Possible duplicates: same ID number, mobile, credit code, or name pinyin in the same project",
+        "security": SECURED, "parameters": FILE_ID,
+        "responses": {"200": {"description": "the duplicates the caller may see, and how many others exist",
+                              **_json({**_page_of(DUPLICATE), "properties": {
+                                  **_page_of(DUPLICATE)["properties"], "hidden": {"type": "integer"}}})},
+                      **_errors(401, 404)}}},
+    "/api/v1/files/{file_id}/merge": {"post": {
+        "summary": "Merge this file into another (archivist); this one becomes a redirect", "security": SECURED,
+        "parameters": FILE_ID,
+        "requestBody": _json({"type": "object", "required": ["into", "reason"], "properties": {
+            "into": {"type": "string"}, "reason": {"type": "string"},
+            "version": {"type": "integer", "description": "this file's version as seen; otherwise 409"},
+            "into_version": {"type": "integer", "description": "the surviving file's version as seen"}}}),
+        "responses": {"200": {"description": "the surviving file", **_json(FILE)},
+                      **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/files/{file_id}/corrections": {
+        "get": {"summary": "A file's correction requests (信息更正), newest first", "security": SECURED,
+                "parameters": FILE_ID,
+                "responses": {"200": {"description": "requests", **_json(_page_of(CORRECTION))},
+                              **_errors(401, 404)}},
+        "post": {"summary": "Record a customer's correction request with its evidence", "security": SECURED,
+                 "parameters": FILE_ID,
+                 "requestBody": _json({"type": "object", "required": ["changes", "evidence"], "properties": {
+                     "changes": {"type": "object", "description": "JSON Merge Patch of name and fields"},
+                     "evidence": {"type": "string"}}}),
+                 "responses": {"201": {"description": "pending request", **_json(CORRECTION)},
+                               **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/v1/corrections/{correction_id}/apply": {"post": {
+        "summary": "Apply a pending request as a new version of its file (archivist)", "security": SECURED,
+        "parameters": CORRECTION_ID,
+        "responses": {"200": {"description": "applied", **_json(CORRECTION)},
+                      **_errors(401, 403, 404, 409, 422)}}},
+    "/api/v1/corrections/{correction_id}/reject": {"post": {
+        "summary": "Reject a pending request with a reason (archivist)", "security": SECURED,
+        "parameters": CORRECTION_ID,
+        "requestBody": _json({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}),
+        "responses": {"200": {"description": "rejected", **_json(CORRECTION)},
+                      **_errors(400, 401, 403, 404, 409, 422)}}},
+})
+
+TEMPLATE = {"type": "object", "required": ["key", "label", "fields"], "properties": {
+    "key": {"type": "string"}, "version": {"type": "integer"}, "allow_extra": {"type": "boolean"},
+    "label": {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
+    "fields": {"type": "array", "items": {"type": "object", "required": ["key", "type", "label"], "properties": {
+        "key": {"type": "string"}, "label": {"type": "object"}, "required": {"type": "boolean"},
+        "type": {"enum": ["string", "text", "date", "integer", "number", "choice", "multi_choice", "boolean",
+                          "object", "list"]},
+        "choices": {"type": "array", "items": {"type": "string"}}, "pattern": {"type": "string"},
+        "check": {"enum": ["resident_id", "credit_code", "mobile", "phone"]}, "when": {"type": "object"},
+        "fields": {"type": "array"}}}},
+    "schema": {"type": "object", "description": "the compiled JSON Schema (responses only)"}}}
+PATHS.update({
+    "/api/v1/templates": {
+        "get": {"summary": "Every template (newest versions)", "security": SECURED,
+                "responses": {"200": {"description": "templates", **_json(_page_of(TEMPLATE))}, **_errors(401)}},
+        "post": {"summary": "Define a template or a new version of one (admin)", "security": SECURED,
+                 "requestBody": _json(TEMPLATE),
+                 "responses": {"201": {"description": "stored", **_json(TEMPLATE)}, **_errors(400, 401, 403, 422)}}},
+    "/api/v1/templates/{key}": {"get": {
+        "summary": "One template with its JSON Schema", "security": SECURED,
+        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "template", **_json(TEMPLATE)}, **_errors(401, 404)}}},
 })
 
 

@@ -17,7 +17,6 @@ from service import access
 from service import exports
 from service import labels as labels_module
 from service import files as files_module
-from service import templates
 from service.errors import Invalid
 from service.errors import StaleVersion
 from service.web import file_forms
@@ -37,7 +36,7 @@ def signed_in():
 
 
 def _template(key: str) -> dict:
-    template = templates.BUILTIN_TEMPLATES.get(key)
+    template = services().templates.get(key)
     if template is None:
         abort(404)
     return template
@@ -57,7 +56,7 @@ def index():
     args = {**chosen, "sort": sort, "order": order}
     return render_template("files/list.html", files=rows, total=total, page=page, per_page=per_page, args=args,
                            stages=files_module.STAGES, customer_types=files_module.CUSTOMER_TYPES,
-                           templates=templates.BUILTIN_TEMPLATES)
+                           templates=services().templates.all())
 
 
 @bp.get("/export.xlsx")

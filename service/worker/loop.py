@@ -10,6 +10,7 @@ from typing import Callable
 from pymongo.errors import PyMongoError
 
 from service.wiring import Services
+from service.worker import imports_job
 from service.worker import noop
 from service.worker.context import JobContext
 from service.worker.context import PermanentFailure
@@ -22,7 +23,7 @@ Handler = Callable[[JobContext, dict], None]
 
 def default_handlers() -> dict[str, Handler]:
     """Every job kind the worker knows; later areas add theirs here."""
-    return {"noop": noop.run}
+    return {"noop": noop.run, "import": imports_job.run}
 
 
 class Worker:

@@ -1,0 +1,65 @@
+"""Reading customer registers kept as Excel or CSV sheets into header + rows."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from openpyxl import load_workbook
+
+from service.errors import Invalid
+from service.errors import UnsupportedMedia
+
+MAX_ROWS = 50_000
+MAX_COLUMNS = 200
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+def _cell(value) -> str | int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Excel saves CSV as GBK unless told otherwise
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid("the CSV is neither UTF-8 nor GBK", {"file": "无法识别的编码 (unknown text encoding)"})
+
+
+def read(data: bytes) -> tuple[list[str], list[list]]:
+    """The header row and the data rows of an .xlsx (first sheet) or a .csv, told apart by content."""
+    if data.startswith(XLSX_MAGIC):
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise Invalid("the workbook cannot be read", {"file": f"无法读取 (unreadable): {type(exc).__name__}"}) from None
+        rows_iter = ([_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True))
+    elif b"\x00" in data[:4096]:
+        raise UnsupportedMedia("only .xlsx and .csv registers can be imported")
+    else:
+        rows_iter = ([_cell(v) for v in row] for row in csv.reader(io.StringIO(_decode(data))))
+    rows = []
+    header = None
+    for row in rows_iter:
+        if header is None:
+            header = [str(v) if v is not None else "" for v in row][:MAX_COLUMNS]
+            continue
+        if any(v is not None for v in row):
+            rows.append(row[:len(header)] + [None] * (len(header) - len(row)))
+        if len(rows) > MAX_ROWS:
+            raise Invalid("too many rows", {"file": f"至多 {MAX_ROWS} 行 (at most {MAX_ROWS} rows)"})
+    if not header or not any(header):
+        raise Invalid("the sheet has no header row", {"file": "第一行应为列名 (the first row must name the columns)"})
+    return header, rows

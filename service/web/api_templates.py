@@ -1,0 +1,40 @@
+"""Templates in the JSON API: list, read with JSON Schema, define (admin)."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from service import templates
+from service.web.api import bp
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+
+
+def template_json(definition: dict) -> dict:
+    """A template with its compiled JSON Schema."""
+    body = {k: v for k, v in definition.items() if k not in ("defined_at",)}
+    return {**body, "schema": templates.compile_schema(definition)}
+
+
+@bp.get("/templates")
+@api_auth
+def list_templates():
+    """Every template, newest versions."""
+    api_user()
+    found = services().templates.all()
+    return jsonify({"total": len(found), "items": [template_json(t) for t in found.values()]})
+
+
+@bp.get("/templates/<key>")
+@api_auth
+def get_template(key: str):
+    """One template with its JSON Schema."""
+    return jsonify(template_json(services().templates.require(key)))
+
+
+@bp.post("/templates")
+@api_auth
+def define_template():
+    """Define a template, or a new version of one (admin)."""
+    return jsonify(template_json(services().templates.define(api_user(), json_body()))), 201

@@ -1,0 +1,152 @@
+"""Importing customer registers: mapping, dry run, import in the worker, idempotent re-import."""
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from openpyxl import Workbook
+
+from service.errors import Invalid
+from service.errors import UnsupportedMedia
+from service.worker import Worker
+from tests.conftest import csrf_from
+
+GOOD_ID = "11010519491231002X"
+BAD_ID = "110105194912310021"
+HEADERS = ["客户编号", "客户姓名", "手机号码", "证件类型", "证件号码", "购房预算（万元）", "阶段", "项目"]
+
+
+def sheet(rows: int, bad_every: int = 0) -> bytes:
+    book = Workbook()
+    page = book.active
+    page.append(HEADERS)
+    for n in range(rows):
+        bad = bad_every and n % bad_every == 0
+        page.append([f"C{n:05d}", f"客户{n}", 13800000000 + n, "身份证", BAD_ID if bad else GOOD_ID, 300 + n % 50,
+                     "意向", "JXLT"])
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def run_jobs(services) -> None:
+    worker = Worker(services, worker_id="test")
+    while (job := services.jobs.claim("test", 600)) is not None:
+        worker.run_one(job)
+
+
+@pytest.fixture
+def clerk(services):
+    return services.users.create("clerk", "Desk-Pass-20261", ["staff"], "销售部")
+
+
+def test_columns_are_mapped_by_their_labels_and_the_mapping_is_remembered(services, clerk):
+    run = services.imports.upload(clerk, "individual", sheet(3), "登记表.xlsx")
+    mapping = {pair["header"]: pair["target"] for pair in run["mapping"]}
+    assert mapping["手机号码"] == "fields.phone" and mapping["证件号码"] == "fields.id_number"
+    assert mapping["客户编号"] == ""  # unknown label: not imported unless chosen
+    mapping.update({"客户编号": "external_key", "客户姓名": "name", "阶段": "classification.stage",
+                    "项目": "classification.project"})
+    services.imports.set_mapping(clerk, run["_id"], mapping)
+    again = services.imports.upload(clerk, "individual", sheet(3), "登记表.xlsx")
+    assert {p["header"]: p["target"] for p in again["mapping"]} == mapping
+
+
+@pytest.mark.timeout(900)  # about 70 s alone on FerretDB; slower beside the rest of the suite
+def test_five_thousand_rows_with_fifty_bad_ones_import_once(services, clerk):
+    data = sheet(5000, bad_every=100)
+    mapping = {"客户编号": "external_key", "客户姓名": "name", "手机号码": "fields.phone",
+               "证件类型": "fields.id_type", "证件号码": "fields.id_number", "购房预算（万元）": "fields.budget",
+               "阶段": "classification.stage", "项目": "classification.project"}
+    run = services.imports.upload(clerk, "individual", data, "big.xlsx")
+    services.imports.set_mapping(clerk, run["_id"], mapping)
+    report = services.imports.dry_run(clerk, run["_id"])
+    assert [e["row"] for e in report["errors"]] == [n + 2 for n in range(0, 5000, 100)]
+    assert all([p["field"] for p in e["problems"]] == ["fields.id_number"] for e in report["errors"])
+    assert report["new"] == 4950 and services.db["files"].count_documents({}) == 0
+
+    services.imports.start(clerk, run["_id"])
+    started = time.monotonic()
+    run_jobs(services)
+    finished = services.imports.get(clerk, run["_id"])
+    assert (finished["state"], finished["created"], finished["failed"]) == ("done", 4950, 50)
+    assert services.db["files"].count_documents({}) == 4950
+    print(f"imported 4950 rows in {time.monotonic() - started:.1f} s")
+
+    second = services.imports.upload(clerk, "individual", data, "big.xlsx")
+    services.imports.set_mapping(clerk, second["_id"], mapping)
+    assert services.imports.dry_run(clerk, second["_id"])["already_imported"] == 4950
+    services.imports.start(clerk, second["_id"])
+    run_jobs(services)
+    assert services.imports.get(clerk, second["_id"])["created"] == 0
+    assert services.db["files"].count_documents({}) == 4950
+
+
+def test_rows_without_a_key_column_are_recognised_by_their_content(services, clerk):
+    mapping = {"客户姓名": "name", "手机号码": "fields.phone"}
+    for _ in range(2):
+        run = services.imports.upload(clerk, "individual", sheet(5), "a.xlsx")
+        services.imports.set_mapping(clerk, run["_id"], mapping)
+        services.imports.dry_run(clerk, run["_id"])
+        services.imports.start(clerk, run["_id"])
+        run_jobs(services)
+    assert services.db["files"].count_documents({}) == 5
+
+
+def test_duplicates_inside_the_sheet_and_against_the_archive_are_listed(services, clerk):
+    services.files.create(clerk, {"template": "individual", "name": "老客户", "fields": {"phone": "13800000001"}})
+    run = services.imports.upload(clerk, "individual", sheet(3), "d.xlsx")
+    services.imports.set_mapping(clerk, run["_id"], {"客户姓名": "name", "手机号码": "fields.phone",
+                                                     "证件类型": "fields.id_type", "证件号码": "fields.id_number"})
+    report = services.imports.dry_run(clerk, run["_id"])
+    rows = {d["row"]: d["with"] for d in report["duplicates"]}
+    assert any("KH-" in w for w in rows[3])  # row 3 has the phone of the existing file
+    assert 3 in rows and 4 in rows  # the same ID number on every row: rows 3 and 4 repeat row 2
+
+
+def test_a_csv_in_gbk_imports_like_a_workbook(services, clerk):
+    text = "客户姓名,手机号码\n王芳,13912345678\n"
+    run = services.imports.upload(clerk, "individual", text.encode("gb18030"), "gbk.csv")
+    assert run["headers"] == ["客户姓名", "手机号码"] and run["rows"] == 1
+
+
+def test_bad_sheets_and_mappings_are_refused(services, clerk):
+    with pytest.raises(UnsupportedMedia):
+        services.imports.upload(clerk, "individual", b"MZ\x90\x00\x03\x00\x00\x00" * 10, "x.csv")
+    with pytest.raises(Invalid):
+        services.imports.upload(clerk, "individual", b"PK\x03\x04 broken zip", "x.xlsx")
+    run = services.imports.upload(clerk, "individual", sheet(2), "x.xlsx")
+    with pytest.raises(Invalid):
+        services.imports.set_mapping(clerk, run["_id"], {"客户姓名": "fields.$where"})
+    with pytest.raises(Invalid):
+        services.imports.set_mapping(clerk, run["_id"], {"手机号码": "fields.phone"})  # no name column
+
+
+def test_an_import_through_the_pages_shows_the_check_and_the_progress(client, auth, services):
+    auth.user("clerk2", ["staff"])
+    auth.login("clerk2")
+    page = client.get("/files/import").get_data(as_text=True)
+    response = client.post("/files/import", data={"csrf_token": csrf_from(page), "template": "individual",
+                                                  "sheet": (io.BytesIO(sheet(4, bad_every=3)), "reg.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    mapping_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    form = {"csrf_token": csrf_from(mapping_page)}
+    for index, target in enumerate(["external_key", "name", "fields.phone", "fields.id_type", "fields.id_number",
+                                    "", "classification.stage", "classification.project"]):
+        form[f"map.{index}"] = target
+    checked = client.post(response.headers["Location"] + "/check", data=form).get_data(as_text=True)
+    assert 'id="row-errors"' in checked and "可导入 2 行，有错误 2 行" in checked
+    started = client.post(response.headers["Location"] + "/start", data={"csrf_token": csrf_from(checked)})
+    assert started.status_code == 302
+    run_jobs(services)
+    progress = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已完成" in progress and "新建 2" in progress
+    assert "共 2 条" in client.get("/files?name=kehu").get_data(as_text=True)
+
+
+def test_auditors_cannot_import(client, auth):
+    auth.user("shenji", ["auditor"])
+    auth.login("shenji")
+    assert client.get("/files/import").status_code == 403
