@@ -89,9 +89,11 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
+    from service.web import ui_file_actions
     from service.web import ui_files
     from service.web import ui_imports
-    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp):
+    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
+                      ui_file_actions.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api.bp)

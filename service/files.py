@@ -208,13 +208,40 @@ class FileService:
                    "updated_by": actor.username, "dup_keys": duplicate_keys(state)}
         if state["status"] == "closed" and doc.get("status") != "closed":
             new_doc["closed_at"] = now
-        claimed = self.repo.claim_version({"_id": version_key(file_id, version), "file_id": file_id,
-                                           "version": version, "at": now, "actor": actor.username,
-                                           "changes": changed, "state": _snapshot(new_doc)})
-        if not claimed:
-            raise StaleVersion("someone saved this file a moment ago", {"version": doc["version"] + 1})
-        self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
+        self._commit(actor, file_id, new_doc, changed)
         self.audit.record(actor.username, "file.updated", f"file:{file_id}", {"version": version, "changes": changed})
+        return new_doc
+
+    def _commit(self, actor: User, file_id: str, new_doc: dict, changed: list, note: dict | None = None) -> None:
+        """Claim the new version by unique insert, then write the file; 412 if another save won."""
+        version = new_doc["version"]
+        record = {"_id": version_key(file_id, version), "file_id": file_id, "version": version,
+                  "at": new_doc["updated_at"], "actor": actor.username, "changes": changed,
+                  "state": _snapshot(new_doc)}
+        if note:
+            record["note"] = note
+        if not self.repo.claim_version(record):
+            raise StaleVersion("someone saved this file a moment ago", {"version": version})
+        self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
+
+    def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
+        """Hand a file to another employee (a manager's decision, with its reason in the history)."""
+        doc = self._load(actor, file_id, "file.view")
+        access.require(actor, "file.reassign", target_of(doc))
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
+            raise Invalid("a reason is required", {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
+        if not isinstance(owner, str) or not users.is_active_username(owner):
+            raise Invalid("no such active user", {"owner": "没有这个在职用户 (no such active user)"})
+        if expected_version != doc["version"]:
+            raise StaleVersion(f"the file is at version {doc['version']}", {"version": doc["version"]})
+        if owner == doc.get("owner"):
+            raise Invalid("the file already belongs to this person", {"owner": "归档人未变 (same owner)"})
+        now = _now()
+        new_doc = {**doc, "owner": owner, "version": doc["version"] + 1, "updated_at": now,
+                   "updated_by": actor.username}
+        note = {"reassigned": {"from": doc.get("owner"), "to": owner, "reason": reason.strip()}}
+        self._commit(actor, file_id, new_doc, ["owner"], note)
+        self.audit.record(actor.username, "file.reassigned", f"file:{file_id}", note["reassigned"])
         return new_doc
 
     def history(self, actor: User, file_id: str) -> list[dict]:

@@ -204,6 +204,11 @@ class UserService:
         total, docs = self.repo.page(match, (page - 1) * per_page, per_page, [("username", 1)])
         return total, [to_user(d) for d in docs]
 
+    def is_active_username(self, username: str) -> bool:
+        """True if an active account has this username."""
+        doc = self.repo.by_username(username)
+        return doc is not None and doc.get("active", True)
+
     def has_admin(self) -> bool:
         """True if some active admin exists."""
         return self.repo.count({"roles": "admin", "active": True}) > 0

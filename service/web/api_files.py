@@ -103,3 +103,16 @@ def merge_file(file_id: str):
     survivor = services().merging.merge(api_user(), file_id, body.get("into"), body.get("reason"),
                                         body.get("version"), body.get("into_version"))
     return file_response(survivor)
+
+
+@bp.post("/files/<file_id>/owner")
+@api_auth
+def reassign_owner(file_id: str):
+    """Hand the file to another employee, with the reason (archivist, approver, executive)."""
+    body = json_body()
+    raw = (request.headers.get("If-Match") or "").strip().strip('"')
+    if not raw.isdigit():
+        raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+    doc = services().files.reassign(api_user(), file_id, int(raw), body.get("owner"), body.get("reason"),
+                                    services().users)
+    return file_response(doc)

@@ -204,6 +204,13 @@ PATHS.update({
         "responses": {"200": {"description": "template", **_json(TEMPLATE)}, **_errors(401, 404)}}},
 })
 
+PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
+    "summary": "Reassign the file's owner with a reason (archivist, approver, executive)", "security": SECURED,
+    "parameters": FILE_ID + [{"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}}],
+    "requestBody": _json({"type": "object", "required": ["owner", "reason"], "properties": {
+        "owner": {"type": "string"}, "reason": {"type": "string"}}}),
+    "responses": {"200": {"description": "new version", **_json(FILE)}, **_errors(400, 401, 403, 404, 412, 422)}}}
+
 
 def document() -> dict:
     """The whole description."""

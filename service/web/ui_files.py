@@ -103,15 +103,26 @@ def create():
     except Invalid as exc:
         return _form(template, state, exc.fields), 422
     flash(_("已登记档案 %(no)s", no=doc["archive_no"]))
+    found = services().duplicates.for_state(page_user(), doc, exclude_id=str(doc["_id"]))
+    if found["items"] or found["hidden"]:
+        names = "、".join(f"{d['archive_no']} {d['name']}" for d in found["items"])
+        flash(_("可能与已有档案重复：%(names)s（另有 %(n)s 份您无权查看）", names=names or "—", n=found["hidden"]), "error")
     return redirect(url_for("files.detail", file_id=str(doc["_id"])))
 
 
 @bp.get("/<file_id>")
 def detail(file_id: str):
     """One file: fields, classification, location, documents, loans and history."""
-    doc = services().files.get(page_user(), file_id)
+    doc, redirected_from = services().merging.follow(page_user(), file_id)
+    if redirected_from:
+        flash(_("该档案已合并到 %(no)s", no=doc["archive_no"]))
+        return redirect(url_for("files.detail", file_id=str(doc["_id"])))
+    user = page_user()
     return render_template("files/detail.html", file=doc, template=_template(doc["template"]),
-                           dig=file_forms.dig, qr=Markup(labels_module.qr_svg(doc["archive_no"])))
+                           dig=file_forms.dig, qr=Markup(labels_module.qr_svg(doc["archive_no"])),
+                           duplicates=services().duplicates.for_state(user, doc, exclude_id=file_id),
+                           corrections=services().corrections.for_file(user, file_id),
+                           target=files_module.target_of(doc))
 
 
 @bp.route("/<file_id>/edit", methods=["GET", "POST"])
