@@ -263,6 +263,8 @@ class FileService:
         for key in ("archive_no", "status", "owner", "template"):
             if filters.get(key):
                 query[key] = filters[key]
+        if not filters.get("status"):
+            query["status"] = {"$ne": "merged"}  # a merged file lives on in its survivor
         for key in ("customer_type", "stage", "project"):
             if filters.get(key):
                 query[f"classification.{key}"] = filters[key]

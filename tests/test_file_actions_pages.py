@@ -96,3 +96,14 @@ def test_reassignment_in_the_api_needs_the_role_a_reason_and_the_current_version
     assert client.post(url, headers={**keeper, "If-Match": "7"}, json={"owner": "keeper", "reason": "x"}).status_code == 412
     moved = client.post(url, headers={**keeper, "If-Match": "1"}, json={"owner": "keeper", "reason": "归档"})
     assert moved.status_code == 200 and moved.get_json()["owner"] == "keeper" and moved.get_json()["version"] == 2
+
+
+def test_merged_files_leave_the_list_unless_asked_for(client, auth, services):
+    auth.user("keeper", ["archivist"])
+    headers = auth.token("keeper")
+    body = {"template": "individual", "name": "张伟", "fields": {"phone": "13812345678"}}
+    a = client.post("/api/v1/files", headers=headers, json=body).get_json()["id"]
+    b = client.post("/api/v1/files", headers=headers, json=body).get_json()["id"]
+    assert client.post(f"/api/v1/files/{b}/merge", headers=headers, json={"into": a, "reason": "重复"}).status_code == 200
+    assert [f["id"] for f in client.get("/api/v1/files", headers=headers).get_json()["items"]] == [a]
+    assert [f["id"] for f in client.get("/api/v1/files?status=merged", headers=headers).get_json()["items"]] == [b]
