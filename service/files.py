@@ -205,7 +205,8 @@ class FileService:
         changed = sorted(_changed_paths(current, state))
         now, version = _now(), doc["version"] + 1
         new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
-                   "updated_by": actor.username, "dup_keys": duplicate_keys(state)}
+                   "updated_by": actor.username, "dup_keys": duplicate_keys(state),
+                   "template_version": self.registry.get(state["template"]).get("version", 1)}
         if state["status"] == "closed" and doc.get("status") != "closed":
             new_doc["closed_at"] = now
         self._commit(actor, file_id, new_doc, changed)

@@ -40,7 +40,7 @@ def test_a_new_version_applies_to_the_next_save(client, auth, services):
     saved = client.patch(f"/api/v1/files/{file_id}", headers={**clerk, "If-Match": "1"},
                          json={"fields": {"plate": "京A12345"}})
     assert saved.status_code == 200
-    assert services.db["files"].find_one({})["template_version"] == 1  # recorded at registration
+    assert services.db["files"].find_one({})["template_version"] == 2  # the version it was last checked against
 
 
 def test_unsafe_or_built_in_definitions_are_refused(client, auth):
