@@ -107,3 +107,13 @@ def test_merged_files_leave_the_list_unless_asked_for(client, auth, services):
     assert client.post(f"/api/v1/files/{b}/merge", headers=headers, json={"into": a, "reason": "重复"}).status_code == 200
     assert [f["id"] for f in client.get("/api/v1/files", headers=headers).get_json()["items"]] == [a]
     assert [f["id"] for f in client.get("/api/v1/files?status=merged", headers=headers).get_json()["items"]] == [b]
+
+
+def test_the_file_page_title_is_just_its_number_and_name(client, auth):
+    auth.user("clerk", ["staff"])
+    auth.login("clerk")
+    file_id = register(client)
+    page = detail(client, file_id)
+    title = page[page.index("<title>") + 7:page.index("</title>")]
+    assert title.startswith("JXLT-") and "张伟" in title and "<" not in title
+    assert page.count('id="correction-form"') == 1
