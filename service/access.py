@@ -24,6 +24,7 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "file.correct": frozenset({"archivist"}),  # apply or reject a customer's correction request
     "file.reassign": frozenset({"archivist", "approver", "executive"}),
     "document.upload": frozenset({"archivist", "staff"}),
+    "scan.import": frozenset({"archivist"}),  # batch scanning and the inbox are the archive desk
     "loan.request": frozenset({"archivist", "staff", "approver", "executive"}),
     "loan.approve": frozenset({"approver", "executive"}),
     "loan.desk": frozenset({"archivist"}),

@@ -82,20 +82,32 @@ def _security_headers(response):
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import account
     from service.web import admin
+    from service.web import admin_doc_types
     from service.web import api
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_templates  # noqa: F401
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_documents  # noqa: F401
+    from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
+    from service.web import ui_documents
     from service.web import ui_file_actions
     from service.web import ui_files
+    from service.web import ui_fixity
     from service.web import ui_imports
+    from service.web import ui_scans
+    from service.web import ui_separators
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
-                      ui_file_actions.bp):
+                      ui_file_actions.bp, ui_fixity.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(ui_documents.bp)
+    app.register_blueprint(admin_doc_types.bp)
+    app.register_blueprint(ui_scans.bp)
+    app.register_blueprint(ui_separators.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
+    csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)
 
 

@@ -8,6 +8,7 @@ import secrets
 import signal
 import sys
 
+from service import cli_scans
 from service import settings as settings_module
 from service.errors import DomainError
 from service.wiring import Services
@@ -55,11 +56,14 @@ def cmd_create_user(args) -> int:
 def cmd_worker(args) -> int:
     """Run the job loop until SIGTERM or SIGINT."""
     from service.worker import Worker
-    worker = Worker(_services())
+    worker = Worker(_services(), schedule=True)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     log.info("worker %s started", worker.worker_id)
-    worker.run(max_jobs=args.max_jobs)
+    try:
+        worker.run(max_jobs=args.max_jobs)
+    finally:
+        worker.close()
     log.info("worker %s stopped", worker.worker_id)
     return 0
 
@@ -80,6 +84,28 @@ def cmd_audit_verify(args) -> int:
     result = _services().audit.verify()
     print(json.dumps(result))
     return 0 if result["ok"] else 1
+
+
+def cmd_fixity(args) -> int:
+    """Re-read originals and compare checksums; exit 1 if any is missing or changed."""
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            print(f"checked {done}/{total}", flush=True)
+    report = _services().fixity.run(sample=args.sample, actor="cli", progress=progress)
+    for failure in report.failed:
+        print(f"{failure['outcome']}: document {failure['document_id']} (file {failure['file_id']}) "
+              f"expected {failure['expected']['sha256']} found {failure['found'].get('sha256', '-')}")
+    print(json.dumps({"run": report.run_id, "checked": report.checked, "ok": report.ok,
+                      "failed": len(report.failed)}))
+    return 1 if report.failed else 0
+
+
+def cmd_sweep(args) -> int:
+    """Remove stored objects that no record points to (older than the grace period)."""
+    report = _services().sweeper.run()
+    print(json.dumps({"seen": report.seen, "removed": report.removed, "kept_young": report.kept_young,
+                      "requeued_ocr": report.requeued}, ensure_ascii=False))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,10 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("audit-verify", help="verify the audit hash chain").set_defaults(func=cmd_audit_verify)
 
+    p = sub.add_parser("fixity", help="re-read stored originals and compare their checksums")
+    p.add_argument("--sample", type=int, default=0, help="check only the N least recently checked (0 = all)")
+    p.set_defaults(func=cmd_fixity)
+
+    sub.add_parser("sweep", help="remove orphaned objects after the grace period").set_defaults(func=cmd_sweep)
+
     p = sub.add_parser("enqueue", help="queue a job")
     p.add_argument("kind")
     p.add_argument("--payload", default="{}")
     p.set_defaults(func=cmd_enqueue)
+
+    cli_scans.add_command(sub, _services)
     return parser
 
 

@@ -76,7 +76,7 @@ class CorrectionService:
         access.require(actor, "file.edit")
         if not isinstance(body, dict):
             raise Malformed("the body must be a JSON object")
-        doc = self.files._load(actor, file_id, "file.edit")
+        doc = self.files.load(actor, file_id, "file.edit")
         _refuse_retired(doc)
         evidence = _text(body.get("evidence"), "evidence", EVIDENCE_MAX)
         changed = _changed_by(doc, body.get("changes"), self.files.check)
@@ -90,7 +90,7 @@ class CorrectionService:
 
     def for_file(self, actor: User, file_id: str) -> list[dict]:
         """A file's correction requests, newest first (the look is audited)."""
-        doc = self.files._load(actor, file_id, "file.view")
+        doc = self.files.load(actor, file_id, "file.view")
         records = self.repo.for_file(str(doc["_id"]))
         self.files.audit.record(actor.username, "file.corrections_viewed", f"file:{doc['_id']}")
         return records
@@ -101,7 +101,7 @@ class CorrectionService:
         record = self.repo.by_id(correction_id)
         if record is None:
             raise NotFound("没有这个更正申请 (no such correction request)")
-        doc = self.files._load(actor, record["file_id"], "file.correct")
+        doc = self.files.load(actor, record["file_id"], "file.correct")
         if record["state"] != PENDING:
             raise Conflict(f"the request was {record['state']} already", {"state": record["state"]})
         _refuse_retired(doc)

@@ -95,7 +95,7 @@ class DuplicateService:
 
     def for_file(self, actor: User, file_id: str) -> dict:
         """Possible duplicates of a stored file the actor may see (the look is audited)."""
-        doc = self.files._load(actor, file_id, "file.view")
+        doc = self.files.load(actor, file_id, "file.view")
         report = self.for_state(actor, doc, exclude_id=file_id)
         self.files.audit.record(actor.username, "file.duplicates_viewed", f"file:{file_id}",
                                 {"shown": len(report["items"]), "hidden": report["hidden"]})

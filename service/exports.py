@@ -4,11 +4,11 @@ from __future__ import annotations
 import io
 from typing import Iterable, Sequence
 
-from openpyxl import Workbook
 
 
 def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """An .xlsx with one sheet: a header row, then the rows."""
+    from openpyxl import Workbook  # imported on use: openpyxl and numpy cost each web worker ~28 MB
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append(list(headers))

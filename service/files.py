@@ -174,7 +174,8 @@ class FileService:
         full, initials = name_keys(state["name"])
         return {"name_pinyin": full, "name_initials": initials}
 
-    def _load(self, actor: User, file_id: str, action: str) -> dict:
+    def load(self, actor: User, file_id: str, action: str) -> dict:
+        """The file if the actor may do the action to it; NotFound otherwise (never revealing it)."""
         doc = self.repo.by_id(file_id)
         if doc is None or not access.can(actor, action, target_of(doc)):
             raise NotFound("没有这个档案 (no such file)")  # never reveals a file one may not see
@@ -182,7 +183,7 @@ class FileService:
 
     def get(self, actor: User, file_id: str) -> dict:
         """One file, if the actor may see it (the view is audited)."""
-        doc = self._load(actor, file_id, "file.view")
+        doc = self.load(actor, file_id, "file.view")
         self.audit.record(actor.username, "file.viewed", f"file:{file_id}")
         return doc
 
@@ -193,7 +194,7 @@ class FileService:
         if not isinstance(patch, dict) or set(patch) - set(EDITABLE):
             raise Invalid("only these parts can be changed: " + ", ".join(EDITABLE),
                           {k: "不可修改 (not editable)" for k in (set(patch) - set(EDITABLE) if isinstance(patch, dict) else ["body"])})
-        doc = self._load(actor, file_id, "file.edit")
+        doc = self.load(actor, file_id, "file.edit")
         if doc["version"] != expected_version:
             raise StaleVersion(f"the file is at version {doc['version']}, not {expected_version}",
                                {"version": doc["version"]})
@@ -227,7 +228,7 @@ class FileService:
 
     def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
         """Hand a file to another employee (a manager's decision, with its reason in the history)."""
-        doc = self._load(actor, file_id, "file.view")
+        doc = self.load(actor, file_id, "file.view")
         access.require(actor, "file.reassign", target_of(doc))
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise Invalid("a reason is required", {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
@@ -247,7 +248,7 @@ class FileService:
 
     def history(self, actor: User, file_id: str) -> list[dict]:
         """Every version, newest first, with who changed what."""
-        doc = self._load(actor, file_id, "file.view")
+        doc = self.load(actor, file_id, "file.view")
         versions = [self.repo.version(file_id, v) for v in range(doc["version"], 0, -1)]
         self.audit.record(actor.username, "file.history_viewed", f"file:{file_id}")
         return [v for v in versions if v is not None]

@@ -68,8 +68,8 @@ class MergeService:
         """Merge file_id into `into`: the survivor's new state (with merged_from); 409 if it cannot be."""
         access.require(actor, "file.merge")
         reason = _checked_arguments(into, reason, version, into_version)
-        merged = self.files._load(actor, file_id, "file.merge")
-        survivor = self.files._load(actor, into, "file.merge")
+        merged = self.files.load(actor, file_id, "file.merge")
+        survivor = self.files.load(actor, into, "file.merge")
         _refuse_conflicts(merged, survivor, version, into_version)
         merged_id, survivor_id, now = str(merged["_id"]), str(survivor["_id"]), datetime.now(timezone.utc)
         new_survivor, changes = self._survivor_state(actor, survivor, merged, now)

@@ -78,6 +78,13 @@ class Settings:
     job_max_attempts: int = 5
     ready_timeout_seconds: float = 2.0
     archive_number_rule: str = "{project}-{yyyy}-{seq:05}"
+    ocr_dpi: int = 200
+    ocr_page_timeout_seconds: float = 120.0
+    ocr_max_pixels: int = 80_000_000
+    sweep_grace_seconds: int = 3600
+    sweep_interval_seconds: int = 3600
+    fixity_interval_seconds: int = 86400
+    fixity_sample: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -151,4 +158,11 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         worker_lease_seconds=_int(env, "ARCHIVE_WORKER_LEASE_SECONDS", 300, minimum=1),
         job_max_attempts=_int(env, "ARCHIVE_JOB_MAX_ATTEMPTS", 5, minimum=1),
         archive_number_rule=_number_rule(env),
+        ocr_dpi=_int(env, "ARCHIVE_OCR_DPI", 200, minimum=72),
+        ocr_page_timeout_seconds=float(_int(env, "ARCHIVE_OCR_PAGE_TIMEOUT_SECONDS", 120, minimum=1)),
+        ocr_max_pixels=_int(env, "ARCHIVE_OCR_MAX_MEGAPIXELS", 80, minimum=1) * 1_000_000,
+        sweep_grace_seconds=_int(env, "ARCHIVE_SWEEP_GRACE_SECONDS", 3600, minimum=0),
+        sweep_interval_seconds=_int(env, "ARCHIVE_SWEEP_INTERVAL_SECONDS", 3600, minimum=10),
+        fixity_interval_seconds=_int(env, "ARCHIVE_FIXITY_INTERVAL_SECONDS", 86400, minimum=10),
+        fixity_sample=_int(env, "ARCHIVE_FIXITY_SAMPLE", 0, minimum=0),
     )

@@ -5,7 +5,6 @@ import csv
 import io
 from datetime import date, datetime
 
-from openpyxl import load_workbook
 
 from service.errors import Invalid
 from service.errors import UnsupportedMedia
@@ -42,6 +41,7 @@ def read(data: bytes) -> tuple[list[str], list[list]]:
     """The header row and the data rows of an .xlsx (first sheet) or a .csv, told apart by content."""
     if data.startswith(XLSX_MAGIC):
         try:
+            from openpyxl import load_workbook  # imported on use: openpyxl and numpy cost each web worker ~28 MB
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise Invalid("the workbook cannot be read", {"file": f"无法读取 (unreadable): {type(exc).__name__}"}) from None

@@ -11,11 +11,19 @@ from pymongo.database import Database
 
 from service.audit import AuditTrail
 from service.corrections import CorrectionService
+from service.doc_types import DocTypeService
+from service.documents import DocumentService
 from service.duplicates import DuplicateService
+from service.fixity import FixityService
 from service.files import FileService
 from service.imports import ImportService
 from service.merging import MergeService
+from service.ocr import Limits
+from service.recognition import RecognitionService
+from service.scan_import import ScanImportService
+from service.scan_inbox import InboxService
 from service.settings import Settings
+from service.sweeper import Sweeper
 from service.template_registry import TemplateRegistry
 from service.tokens import TokenService
 from service.users import UserService
@@ -23,12 +31,16 @@ from storage import StorageUnavailable
 from storage import mongo
 from storage.audit import AuditRepository
 from storage.corrections import CorrectionRepository
+from storage.documents import DocumentRepository
+from storage.fixity import FixityRepository
 from storage.files import FileRepository
 from storage.imports import ImportRepository
 from storage.jobs import JobQueue
 from storage.sequences import Sequences
 from storage.objects import ObjectStore
 from storage.objects import make_minio
+from storage.references import References
+from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
@@ -52,6 +64,13 @@ class Services:
     corrections: CorrectionService
     templates: TemplateRegistry
     imports: ImportService
+    doc_types: DocTypeService
+    documents: DocumentService
+    recognition: RecognitionService
+    fixity: FixityService
+    sweeper: Sweeper
+    scan_imports: ScanImportService
+    scan_inbox: InboxService
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -101,7 +120,22 @@ def build_services(settings: Settings) -> Services:
     files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry)
     objects = ObjectStore(minio, settings.bucket_prefix)
     jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
-    return Services(settings=settings, client=client, db=db, objects=objects, jobs=jobs,
+    document_repo = DocumentRepository(db)
+    doc_types = DocTypeService(document_repo, registry, audit)
+    limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
+                    page_timeout_seconds=settings.ocr_page_timeout_seconds)
+    documents = DocumentService(document_repo, files, objects, jobs, audit, doc_types, settings.max_upload_bytes)
+    scan_repo = ScanImportRepository(db)
+    scan_inbox = InboxService(scan_repo, documents, objects, audit)
+    scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
+                                     settings.archive_number_rule, settings.max_upload_bytes,
+                                     settings.ocr_max_pixels, settings.data_dir / "scan-work")
+    return Services(doc_types=doc_types,
+                    fixity=FixityService(FixityRepository(db), document_repo, objects, audit),
+                    sweeper=Sweeper(References(db), document_repo, objects, jobs, settings.sweep_grace_seconds),
+                    documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,
+                    recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work"),
+                    settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,
                     imports=ImportService(ImportRepository(db), files, registry, users, objects, jobs),
                     users=users,

@@ -36,6 +36,7 @@ class JobQueue:
         self._jobs = db["jobs"]
         self._claims = db["job_claims"]
         self._done = db["jobs_done"]
+        self._slots = db["schedule_slots"]
         self._max_attempts = max_attempts
 
     def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0) -> str:
@@ -46,6 +47,14 @@ class JobQueue:
                "run_after": now + timedelta(seconds=delay_seconds), "created_at": now,
                "lease_until": None, "lease_token": None, "last_error": None}
         return str(self._jobs.insert_one(doc).inserted_id)
+
+    def enqueue_once(self, kind: str, payload: dict, slot: str) -> str | None:
+        """Queue a periodic job once per slot (e.g. 'fixity:20421'), however many workers ask; its id or None."""
+        try:
+            self._slots.insert_one({"_id": f"{kind}:{slot}", "at": _now()})
+        except DuplicateKeyError:
+            return None
+        return self.enqueue(kind, payload)
 
     def claim(self, worker_id: str, lease_seconds: float, kinds: list[str] | None = None) -> Job | None:
         """Take the oldest runnable job, or one whose lease ran out, or None.

@@ -22,7 +22,7 @@ def expected(role: str, action: str, security: str, same_department: bool, borro
         "file.view": set(ROLES), "file.content": set(ROLES) - {"admin"},
         "file.merge": {"archivist"}, "file.correct": {"archivist"},
         "file.reassign": {"archivist", "approver", "executive"},
-        "document.upload": {"archivist", "staff"},
+        "document.upload": {"archivist", "staff"}, "scan.import": {"archivist"},
         "loan.request": {"archivist", "staff", "approver", "executive"},
         "loan.approve": {"approver", "executive"}, "loan.desk": {"archivist"},
         "hold.manage": {"archivist", "auditor", "admin"}, "destruction.propose": {"archivist"},

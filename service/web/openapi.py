@@ -214,11 +214,13 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 
 def document() -> dict:
     """The whole description."""
+    from service.web import openapi_documents  # imports this module's helpers, so it is read late
+    from service.web import openapi_scans
     return {
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},
         "servers": [{"url": "/"}],
-        "paths": PATHS,
+        "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS},
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -20,6 +20,7 @@ from service import files as files_module
 from service.errors import Invalid
 from service.errors import StaleVersion
 from service.web import file_forms
+from service.web import ui_documents
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
@@ -122,7 +123,7 @@ def detail(file_id: str):
                            dig=file_forms.dig, qr=Markup(labels_module.qr_svg(doc["archive_no"])),
                            duplicates=services().duplicates.for_state(user, doc, exclude_id=file_id),
                            corrections=services().corrections.for_file(user, file_id),
-                           target=files_module.target_of(doc))
+                           target=files_module.target_of(doc), **ui_documents.document_section(user, doc))
 
 
 @bp.route("/<file_id>/edit", methods=["GET", "POST"])

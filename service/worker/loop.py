@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Callable
 
 from pymongo.errors import PyMongoError
@@ -12,6 +13,9 @@ from pymongo.errors import PyMongoError
 from service.wiring import Services
 from service.worker import imports_job
 from service.worker import noop
+from service.worker import scan_import_job
+from service.worker import upkeep
+from service.worker.ocr_job import OcrHandler
 from service.worker.context import JobContext
 from service.worker.context import PermanentFailure
 from storage.jobs import Job
@@ -23,29 +27,41 @@ Handler = Callable[[JobContext, dict], None]
 
 def default_handlers() -> dict[str, Handler]:
     """Every job kind the worker knows; later areas add theirs here."""
-    return {"noop": noop.run, "import": imports_job.run}
+    return {"noop": noop.run, "import": imports_job.run, "ocr": OcrHandler(),
+            "fixity": upkeep.fixity, "sweep": upkeep.sweep, "scan_import": scan_import_job.run}
 
 
 class Worker:
     """One worker process's loop; stop() ends it after the current job."""
 
     def __init__(self, services: Services, handlers: dict[str, Handler] | None = None,
-                 worker_id: str | None = None):
+                 worker_id: str | None = None, schedule: bool = False):
         self.services = services
+        self.schedule = schedule  # the `archive worker` process queues the periodic jobs; tests opt in
         self.handlers = handlers or default_handlers()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
         self._lease = services.settings.worker_lease_seconds
+        self._next_tick = 0.0
 
     def stop(self) -> None:
         """Ask the loop to end."""
         self._stop.set()
+
+    def close(self) -> None:
+        """Release what handlers hold (the OCR engine's child process)."""
+        for handler in self.handlers.values():
+            if hasattr(handler, "close"):
+                handler.close()
 
     def run(self, max_jobs: int | None = None) -> int:
         """Run until stopped (or max_jobs done); survives database outages by waiting."""
         done, pause = 0, 1.0
         while not self._stop.is_set() and (max_jobs is None or done < max_jobs):
             try:
+                if self.schedule and time.monotonic() >= self._next_tick:
+                    self.queue_periodic()
+                    self._next_tick = time.monotonic() + 60
                 job = self.services.jobs.claim(self.worker_id, self._lease, list(self.handlers))
             except PyMongoError as exc:
                 log.warning("cannot claim jobs (%s); retrying in %.0f s", type(exc).__name__, pause)
@@ -59,6 +75,17 @@ class Worker:
             self.run_one(job)
             done += 1
         return done
+
+    def queue_periodic(self) -> list[str]:
+        """Queue fixity and sweep once per their interval (the slot claim makes it once per cluster)."""
+        settings, now = self.services.settings, time.time()
+        periodic = (("fixity", settings.fixity_interval_seconds, {"sample": settings.fixity_sample}),
+                    ("sweep", settings.sweep_interval_seconds, {}))
+        queued = []
+        for kind, interval, payload in periodic:
+            if kind in self.handlers and self.services.jobs.enqueue_once(kind, payload, str(int(now // interval))):
+                queued.append(kind)
+        return queued
 
     def run_one(self, job: Job) -> None:
         """Run one claimed job under a lease kept alive by a heartbeat."""

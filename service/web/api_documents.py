@@ -1,0 +1,143 @@
+"""Scans (documents) and document types in the JSON API."""
+from __future__ import annotations
+
+from flask import Response
+from flask import jsonify
+from flask import request
+
+from service.errors import Malformed
+from service.web.api import bp
+from service.web.api import iso
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+from service.web.upload_stream import streamed_form
+
+
+def document_json(doc: dict) -> dict:
+    """A document as the API shows it."""
+    return {"id": str(doc["_id"]), "file_id": doc["file_id"], "doc_type": doc["doc_type"], "title": doc["title"],
+            "original_name": doc.get("original_name", ""), "sha256": doc["sha256"], "size": doc["size"],
+            "media_type": doc["media_type"], "pages": doc.get("pages"), "ocr_status": doc["ocr_status"],
+            "ocr_error": doc.get("ocr_error"), "ocr_progress": doc.get("ocr_progress"),
+            "status": doc.get("status", "active"), "uploaded_by": doc.get("uploaded_by"),
+            "uploaded_at": iso(doc.get("uploaded_at"))}
+
+
+@bp.post("/files/<file_id>/documents")
+@api_auth
+def upload_document(file_id: str):
+    """Add one scan to a file (multipart: doc_type, title, then file); typed by content, streamed to storage.
+
+    Fields sent after the file are read when it ends: a bad doc_type there still refuses the upload.
+    """
+    documents = services().documents
+    with streamed_form(request) as form:
+        scan = form.file("file", at_end=lambda late: documents.check_type(_description(late)[0]))
+        if scan is None:
+            raise Malformed("send the scan as the multipart part 'file'", {"file": "required"})
+        doc = documents.upload(api_user(), file_id, scan, scan.filename, form.fields.get("doc_type"),
+                               form.fields.get("title"))
+        late = _description(form.finish())
+    if late != (None, None):
+        doc = documents.describe(api_user(), doc["_id"], *late)
+    return jsonify(document_json(doc)), 201
+
+
+@bp.get("/files/<file_id>/documents")
+@api_auth
+def file_documents(file_id: str):
+    """The documents of a file and the required types it still lacks."""
+    docs = services().documents.of_file(api_user(), file_id)
+    file_doc = services().files.load(api_user(), file_id, "file.view")
+    return jsonify({"total": len(docs), "items": [document_json(d) for d in docs],
+                    "missing_types": services().documents.missing_types(file_doc, docs)})
+
+
+@bp.get("/documents/<document_id>")
+@api_auth
+def get_document(document_id: str):
+    """A document's metadata and OCR state."""
+    doc, _ = services().documents.load(api_user(), document_id)
+    return jsonify(document_json(doc))
+
+
+@bp.get("/documents/<document_id>/content")
+@api_auth
+def document_content(document_id: str):
+    """The original bytes, streamed (audited)."""
+    doc, chunks = services().documents.content(api_user(), document_id)
+    return Response(chunks, mimetype=doc["media_type"], headers={
+        "Content-Length": str(doc["size"]), "ETag": f'"{doc["sha256"]}"',
+        "Content-Disposition": f'attachment; filename="{doc["_id"]}{_suffix(doc["media_type"])}"'})
+
+
+@bp.get("/documents/<document_id>/text")
+@api_auth
+def document_text(document_id: str):
+    """The recognised or embedded text, pages separated by a form feed."""
+    text = services().documents.text(api_user(), document_id)
+    return Response(text, mimetype="text/plain", content_type="text/plain; charset=utf-8")
+
+
+@bp.get("/documents/<document_id>/pages/<int:number>")
+@api_auth
+def document_page(document_id: str, number: int):
+    """One page's text and the boxes of its recognised lines."""
+    return jsonify(services().documents.page(api_user(), document_id, number))
+
+
+@bp.get("/documents/<document_id>/pages/<int:number>/<any(image, thumb):kind>")
+@api_auth
+def document_page_image(document_id: str, number: int, kind: str):
+    """A page image or thumbnail (JPEG)."""
+    data = services().documents.page_image(api_user(), document_id, number, kind)
+    return Response(data, mimetype="image/jpeg")
+
+
+@bp.post("/documents/<document_id>/ocr")
+@api_auth
+def rerun_ocr(document_id: str):
+    """Queue the document's OCR again."""
+    doc = services().documents.rerun_ocr(api_user(), document_id)
+    return jsonify(document_json(doc)), 202
+
+
+@bp.get("/doc-types")
+@api_auth
+def doc_types():
+    """The document types in use (retired ones with ?all=1)."""
+    return jsonify({"items": services().doc_types.all(include_retired=request.args.get("all") == "1")})
+
+
+@bp.put("/doc-types/<code>")
+@api_auth
+def save_doc_type(code: str):
+    """Add or change a document type (admin)."""
+    return jsonify(services().doc_types.save(api_user(), {**json_body(), "code": code}))
+
+
+@bp.get("/templates/<key>/required-doc-types")
+@api_auth
+def required_doc_types(key: str):
+    """The document types a file of this template must hold."""
+    return jsonify({"template": key, "types": services().doc_types.required(key)})
+
+
+@bp.put("/templates/<key>/required-doc-types")
+@api_auth
+def set_required_doc_types(key: str):
+    """Set the document types a template requires (admin)."""
+    return jsonify({"template": key, "types": services().doc_types.set_required(api_user(), key,
+                                                                                 json_body().get("types"))})
+
+
+def _description(fields: dict) -> tuple[str | None, str | None]:
+    """The doc_type and title among a form's fields (None where absent or empty)."""
+    return fields.get("doc_type") or None, fields.get("title") or None
+
+
+def _suffix(media_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif"}.get(
+        media_type, "")

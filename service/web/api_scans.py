@@ -1,0 +1,62 @@
+"""Scan imports and the inbox in the JSON API."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask import request
+
+from service.errors import Malformed
+from service.web.api import bp
+from service.web.api_documents import document_json
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+from service.web.forms import paging
+from service.web.scan_json import import_json
+from service.web.scan_json import inbox_json
+
+
+@bp.post("/scan-imports")
+@api_auth
+def start_scan_import():
+    """Upload a zip of scanner output (multipart part 'file'); the import runs in the worker."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Malformed("send the zip as the multipart part 'file'", {"file": "required"})
+    doc = services().scan_imports.upload(api_user(), upload.stream, upload.filename or "")
+    return jsonify(import_json(doc, with_summary=False)), 202
+
+
+@bp.get("/scan-imports/<import_id>")
+@api_auth
+def scan_import(import_id: str):
+    """An import's progress, and its summary once done."""
+    return jsonify(import_json(services().scan_imports.get(api_user(), import_id)))
+
+
+@bp.get("/scan-inbox")
+@api_auth
+def scan_inbox():
+    """Inbox items (?state=open|assigned|discarded), in the order they were scanned."""
+    page, per_page = paging()
+    total, items = services().scan_inbox.page(api_user(), request.args.get("state", "open"), page, per_page)
+    return jsonify({"total": total, "page": page, "per_page": per_page, "items": [inbox_json(d) for d in items]})
+
+
+@bp.post("/scan-inbox/<item_id>/assign")
+@api_auth
+def assign_inbox_item(item_id: str):
+    """Make an inbox item a document of a file (by file_id or archive_no)."""
+    body = json_body()
+    inbox = services().scan_inbox
+    file_id = inbox.file_id(api_user(), body.get("file_id"), body.get("archive_no"))
+    item, document = inbox.assign(api_user(), item_id, file_id, body.get("doc_type"), body.get("title"))
+    return jsonify({"item": inbox_json(item), "document": document_json(document)})
+
+
+@bp.post("/scan-inbox/<item_id>/discard")
+@api_auth
+def discard_inbox_item(item_id: str):
+    """Discard an inbox item with a reason (audited)."""
+    item = services().scan_inbox.discard(api_user(), item_id, json_body().get("reason"))
+    return jsonify(inbox_json(item))
