@@ -1,0 +1,36 @@
+"""Full-text search over customer files and scanned pages (Whoosh, jieba, pypinyin; no database).
+
+    index = SearchIndex(path)                                  # created if missing
+    with index.writer(timeout=60) as w:                        # the worker's; see SearchIndex.writer
+        w.add_terms(["锦绣澜庭", "张伟"])                      # dictionary: names, projects, doc types
+        w.upsert_file(FileEntry(...)); w.upsert_page(PageEntry(...))
+        w.delete_file(file_id); w.delete_document(document_id)
+    result = index.search('违约金 "逾期交房"', visibility=Visibility(departments={"sales"}),
+                          filters={"project": "锦绣澜庭", "date_from": date(2024, 1, 1)},
+                          page=1, per_page=20, sort="relevance")
+    result.total, result.hits_total, result.facets["doc_type"]
+    for file in result.groups: file.name, file.file_match, [(p.page, p.snippet) for p in file.pages]
+
+Query syntax (`_query`): words all must match; OR; -word or NOT word; "phrase"; prefix*; (groups).
+Bad syntax raises QueryError. Text is cut by jieba with the index's own dictionary (`_analysis`,
+kept in terms.txt beside the index and read again by every process when it grows). Permissions (`Visibility`) are part of the Whoosh query: what a user
+may not see yields no hit, snippet, total or facet count. Results are grouped by customer file and
+counted in files (`_results`). An index rebuilt from the same entries answers exactly like one
+kept up to date (`_schema` on scoring, `_writer` on copied values and dictionary terms);
+`entries_signature()` and `entry_hash()` let a check compare the index with the database.
+"""
+from search._entries import FileEntry
+from search._entries import PageEntry
+from search._entries import entry_hash
+from search._filters import Visibility
+from search._index import IndexOutdated
+from search._index import SearchIndex
+from search._query import QueryError
+from search._results import FileHit
+from search._results import PageHit
+from search._results import SearchResult
+from search._writer import IndexBusy
+from search._writer import IndexWriter
+
+__all__ = ["FileEntry", "FileHit", "IndexBusy", "IndexOutdated", "IndexWriter", "PageEntry", "PageHit",
+           "QueryError", "SearchIndex", "SearchResult", "Visibility", "entry_hash"]

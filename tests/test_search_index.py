@@ -1,0 +1,442 @@
+"""The search index on its own: Chinese analysis, query syntax, permissions, facets, snippets,
+the write lock between processes, and rebuild equivalence. No database, no object store."""
+from __future__ import annotations
+
+import multiprocessing
+import random
+import statistics
+import time
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+import pytest
+
+from search import FileEntry
+from search import IndexBusy
+from search import PageEntry
+from search import QueryError
+from search import SearchIndex
+from search import Visibility
+from search import entry_hash
+
+EVERYONE = Visibility(all=True)
+CLERK = Visibility()  # sees normal files only
+START = datetime(2024, 3, 1, 2, 0, tzinfo=timezone.utc)
+
+CONTRACT = """商品房买卖合同
+合同编号：HT-2024-0815
+出卖人：锦绣置业有限公司
+买受人：张伟，身份证号码：110101199003071234，联系电话：13800138000。
+第一条 本合同项目锦绣澜庭位于滨江路88号，房屋为3号楼2单元1201室，型号ＡＢＣ１２３。
+第二条 出卖人应当在2024年12月31日前交付房屋。买受人逾期交房的，应支付违约金，违约金按日万分之五计算。
+第三条 付款方式为按揭贷款，首付款人民币叁拾万元整。"""
+
+AUTHORIZATION = """授权委托书
+委托人张伟特授权受托人李娜代为办理锦绣澜庭3号楼2单元1201室的交房验收手续。
+受托人在授权范围内签署的文件，委托人均予以承认。
+本授权委托书有效期自2024年6月1日至2024年12月31日。
+备注：<b>原件</b> & 复印件一致。"""
+
+DEPOSIT = """认购协议书
+认购人王芳认购滨江一号5号楼801室，已交定金人民币贰万元。
+认购人未按期签订商品房买卖合同的，定金不予退还，出卖人另收违约金。"""
+
+
+def a_file(file_id: str, name: str, day: int = 0, **values) -> FileEntry:
+    """A customer file registered `day` days after START."""
+    values.setdefault("fields_text", f"客户姓名 {name}")
+    values.setdefault("archive_no", f"KH-2024-{file_id[-4:]:0>4}")
+    return FileEntry(file_id=file_id, name=name, created=START + timedelta(days=day),
+                     updated=START + timedelta(days=day), **values)
+
+
+def a_page(file: FileEntry, document_id: str, text: str, page: int = 1, doc_type: str = "purchase_contract",
+           title: str = "购房合同", day: int = 0) -> PageEntry:
+    """A scanned page of `file`, uploaded `day` days after START, with the file's values copied."""
+    return PageEntry(document_id=document_id, page=page, file_id=file.file_id, archive_no=file.archive_no,
+                     name=file.name, doc_type=doc_type, title=title, text=text, security=file.security,
+                     department=file.department, customer_type=file.customer_type, stage=file.stage,
+                     project=file.project, uploaded=START + timedelta(days=day))
+
+
+ZHANG = a_file("f-0001", "张伟", id_numbers=["110101199003071234"], phones=["138-0013-8000"],
+               contract_nos=["HT-2024-0815"], customer_type="刚需", stage="成交", project="锦绣澜庭",
+               department="销售部")
+WANG = a_file("f-0002", "王芳", day=5, id_numbers=["110101199003071235"], customer_type="投资", stage="意向",
+              project="滨江一号", department="销售部")
+
+
+@pytest.fixture
+def index(tmp_path):
+    """An index of two customers: 张伟 (contract, authorization) and 王芳 (deposit agreement)."""
+    made = SearchIndex(tmp_path / "index")
+    with made.writer() as batch:
+        batch.add_terms(["张伟", "王芳", "锦绣澜庭", "滨江一号", "授权委托书"])
+        batch.upsert_file(ZHANG)
+        batch.upsert_page(a_page(ZHANG, "doc-contract", CONTRACT, day=1))
+        batch.upsert_page(a_page(ZHANG, "doc-auth", AUTHORIZATION, doc_type="authorization", title="委托文件", day=2))
+        batch.upsert_file(WANG)
+        batch.upsert_page(a_page(WANG, "doc-deposit", DEPOSIT, doc_type="survey_form", title="认购协议", day=6))
+    return made
+
+
+def found(index, q, visibility=EVERYONE, **options) -> dict[str, list[str]]:
+    """{file_id: [document_id:page, ...]} of a search, in result order."""
+    result = index.search(q, visibility=visibility, **options)
+    return {g.file_id: [f"{p.document_id}:{p.page}" for p in g.pages] for g in result.groups}
+
+
+def snippets(index, q) -> list[str]:
+    """Every page snippet of a search."""
+    return [str(p.snippet) for g in index.search(q, visibility=EVERYONE).groups for p in g.pages]
+
+
+def test_a_contract_page_is_found_by_its_words_and_phrases(index):
+    assert set(found(index, "锦绣澜庭")["f-0001"]) == {"doc-contract:1", "doc-auth:1"}
+    assert found(index, "违约金") == {"f-0001": ["doc-contract:1"], "f-0002": ["doc-deposit:1"]}
+    assert found(index, '"逾期交房"') == {"f-0001": ["doc-contract:1"]}
+    assert found(index, "“逾期交房” 违约金") == {"f-0001": ["doc-contract:1"]}
+    # a phrase keeps its order; the same two words unquoted need not
+    assert found(index, '"交房逾期"') == {}
+    assert found(index, "交房 逾期") == {"f-0001": ["doc-contract:1"]}
+
+
+def test_the_parts_of_a_compound_word_find_it(index):
+    for word in ("授权", "委托", "委托书", "授权委托书"):
+        assert "doc-auth:1" in found(index, word).get("f-0001", []), word
+    assert any("<mark>委托书</mark>" in s for s in snippets(index, "委托书"))
+
+
+def test_a_name_in_the_dictionary_is_a_word_inside_running_text(index):
+    assert "doc-auth:1" in found(index, "张伟")["f-0001"]
+    assert any("委托人<mark>张伟</mark>特授权" in s for s in snippets(index, "张伟"))
+    assert found(index, '"委托人张伟"') == {"f-0001": ["doc-auth:1"]}
+
+
+def test_any_run_of_two_characters_is_found_across_jieba_s_cuts(index):
+    # jieba cuts 张伟|特|授权 and 项目|锦绣澜庭: these runs are no words, the bigrams find them
+    assert found(index, "伟特") == {"f-0001": ["doc-auth:1"]}
+    assert found(index, "目锦") == {"f-0001": ["doc-contract:1"]}
+    assert found(index, '"伟特授权受托"') == {"f-0001": ["doc-auth:1"]}
+    assert found(index, "特授") == {"f-0001": ["doc-auth:1"]}
+
+
+def test_pinyin_and_initials_find_the_customer(index):
+    for q in ("zhangwei", "ZhangWei", "zw", "zhang*", "wangfang", "wf"):
+        result = index.search(q, visibility=EVERYONE)
+        assert [g.file_id for g in result.groups if g.file_match], q
+    assert [g.file_id for g in index.search("zhangwei", visibility=EVERYONE).groups] == ["f-0001"]
+    assert [g.file_id for g in index.search("wf", visibility=EVERYONE).groups] == ["f-0002"]
+
+
+def test_full_width_letters_and_digits_are_folded(index):
+    assert found(index, "abc123") == {"f-0001": ["doc-contract:1"]}
+    assert found(index, "ＡＢＣ１２３") == {"f-0001": ["doc-contract:1"]}
+    assert "型号<mark>ＡＢＣ１２３</mark>" in snippets(index, "abc123")[0]
+
+
+def test_id_phone_and_contract_numbers_match_exactly(index):
+    result = index.search("110101199003071234", visibility=EVERYONE)
+    assert [g.file_id for g in result.groups] == ["f-0001"] and result.groups[0].file_match
+    assert [g.file_id for g in index.search("110101199003071235", visibility=EVERYONE).groups] == ["f-0002"]
+    assert index.search("1101011990", visibility=EVERYONE).total == 0
+    for q in ("13800138000", "138-0013-8000", "ht-2024-0815", "HT20240815", "kh-2024-0002"):
+        assert index.search(q, visibility=EVERYONE).groups[0].file_id in ("f-0001", "f-0002"), q
+    assert [g.file_id for g in index.search("kh-2024-0002", visibility=EVERYONE).groups] == ["f-0002"]
+
+
+def test_or_minus_not_and_prefix(index):
+    assert set(found(index, "逾期交房 OR 定金")) == {"f-0001", "f-0002"}
+    assert set(found(index, "逾期交房 定金")) == set()
+    assert set(found(index, "违约金 -锦绣澜庭")) == {"f-0002"}
+    assert set(found(index, "违约金 NOT 定金")) == {"f-0001"}
+    assert set(found(index, "(逾期交房 OR 定金) -王芳")) == {"f-0001"}
+    assert set(found(index, "锦绣*")) == {"f-0001"}
+    assert set(found(index, "交房验*")) == {"f-0001"}
+    assert set(found(index, "ht-2024*")) == {"f-0001"}
+    # alone, -word keeps every entry without it: both files' own entries and the authorization
+    assert found(index, "-违约金") == {"f-0001": ["doc-auth:1"], "f-0002": []}
+
+
+@pytest.mark.parametrize("q", ['"逾期交房', "AND OR (", "(违约金 定金", "违约金)", "OR 违约金", "违约金 AND",
+                               "NOT", "违约金 () 定金"])
+def test_a_query_that_cannot_be_understood_raises_query_error(index, q):
+    with pytest.raises(QueryError) as raised:
+        index.search(q, visibility=EVERYONE)
+    assert raised.value.message and raised.value.position is not None
+
+
+def test_snippets_mark_the_hits_and_escape_the_page_text(index):
+    [snippet] = snippets(index, "原件")
+    assert "&lt;b&gt;<mark>原件</mark>&lt;/b&gt; &amp; 复印件" in snippet
+    assert "<b>" not in snippet and snippet.count("<mark>") == 1
+    page = index.search("原件", visibility=EVERYONE).groups[0].pages[0]
+    assert page.snippet.__html__() == snippet  # safe to put in a template as it is
+    [long] = snippets(index, '"首付款"')
+    assert "<mark>首付款</mark>" in long and long.startswith("…") and len(long) < 200
+
+
+def test_a_confidential_file_is_found_only_inside_its_department(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    secret = a_file("f-0009", "赵敏", security="confidential", department="大客户部", project="锦绣澜庭",
+                    customer_type="投资")
+    with index.writer() as batch:
+        batch.upsert_file(secret)
+        batch.upsert_page(a_page(secret, "doc-9", CONTRACT))
+    outsider = index.search("违约金", visibility=Visibility(departments={"销售部"}))
+    assert (outsider.total, outsider.hits_total, outsider.groups) == (0, 0, ())
+    assert all(values == {} for values in outsider.facets.values())
+    assert index.search("赵敏", visibility=CLERK).total == 0
+    assert index.search("", visibility=CLERK).total == 0
+    insider = index.search("违约金", visibility=Visibility(departments={"大客户部"}))
+    assert [g.file_id for g in insider.groups] == ["f-0009"]
+    assert insider.facets["project"] == {"锦绣澜庭": 1}
+    assert index.search("违约金", visibility=EVERYONE).total == 1
+
+
+def test_a_sealed_file_is_found_only_with_all_or_an_approved_loan(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    sealed = a_file("f-0007", "孙丽", security="sealed", department="销售部")
+    with index.writer() as batch:
+        batch.upsert_file(sealed)
+        batch.upsert_page(a_page(sealed, "doc-7", AUTHORIZATION))
+    assert index.search("授权", visibility=Visibility(departments={"销售部"})).total == 0
+    assert index.search("孙丽", visibility=CLERK).total == 0
+    assert index.search("授权", visibility=Visibility(file_ids={"f-0001"})).total == 0
+    assert index.search("授权", visibility=Visibility(file_ids={"f-0007"})).total == 1
+    assert index.search("授权", visibility=EVERYONE).total == 1
+
+
+def test_sealing_a_file_hides_the_pages_indexed_before(index):
+    assert index.search("逾期交房", visibility=CLERK).total == 1
+    with index.writer() as batch:
+        batch.upsert_file(a_file("f-0001", "张伟", security="sealed", project="锦绣澜庭"))
+    assert index.search("逾期交房", visibility=CLERK).total == 0
+    assert index.search("逾期交房", visibility=Visibility(file_ids={"f-0001"})).total == 1
+
+
+def test_facets_count_visible_files(tmp_path):
+    """Facets count customer files: a file with two matching pages of one type counts once, and
+    choosing a facet value shows as many files as it said."""
+    index = SearchIndex(tmp_path / "index")
+    hidden = a_file("f-0003", "李强", security="confidential", department="大客户部", project="锦绣澜庭",
+                    customer_type="投资")
+    with index.writer() as batch:
+        for file in (ZHANG, WANG, hidden):
+            batch.upsert_file(file)
+        batch.upsert_page(a_page(ZHANG, "doc-contract", CONTRACT, page=1))
+        batch.upsert_page(a_page(ZHANG, "doc-contract", CONTRACT.replace("按揭", "一次性"), page=2))
+        batch.upsert_page(a_page(WANG, "doc-deposit", DEPOSIT, doc_type="survey_form"))
+        batch.upsert_page(a_page(hidden, "doc-hidden", CONTRACT))
+    everyone = index.search("违约金", visibility=EVERYONE)
+    assert (everyone.total, everyone.hits_total) == (3, 4)
+    assert everyone.facets["doc_type"] == {"purchase_contract": 2, "survey_form": 1}
+    assert everyone.facets["project"] == {"锦绣澜庭": 2, "滨江一号": 1}
+    clerk = index.search("违约金", visibility=CLERK)
+    assert (clerk.total, clerk.hits_total) == (2, 3)
+    assert clerk.facets == {"doc_type": {"purchase_contract": 1, "survey_form": 1}, "customer_type": {"刚需": 1, "投资": 1},
+                            "stage": {"成交": 1, "意向": 1}, "project": {"滨江一号": 1, "锦绣澜庭": 1}}
+    for name, counts in everyone.facets.items():
+        for value, count in counts.items():
+            assert index.search("违约金", visibility=EVERYONE, filters={name: value}).total == count
+
+
+def test_filters_paging_and_sorting(index):
+    assert set(found(index, "违约金", filters={"doc_type": "survey_form"})) == {"f-0002"}
+    assert set(found(index, "违约金", filters={"project": ["滨江一号", "锦绣澜庭"]})) == {"f-0001", "f-0002"}
+    assert set(found(index, "", filters={"customer_type": "刚需", "stage": "成交"})) == {"f-0001"}
+    # ZHANG's pages were uploaded on days 1 and 2, WANG's on day 6; days are Shanghai days
+    assert found(index, "违约金", filters={"date_from": date(2024, 3, 2), "date_to": date(2024, 3, 3)}) == \
+        {"f-0001": ["doc-contract:1"]}
+    assert set(found(index, "违约金", filters={"date_from": date(2024, 3, 7)})) == {"f-0002"}
+    newest = index.search("", visibility=EVERYONE, sort="date", per_page=1)
+    assert (newest.total, newest.pages, [g.file_id for g in newest.groups]) == (2, 2, ["f-0002"])
+    second = index.search("", visibility=EVERYONE, sort="date", per_page=1, page=2)
+    assert [g.file_id for g in second.groups] == ["f-0001"]
+    assert index.search("", visibility=EVERYONE, page=3, per_page=1).groups == ()
+    with pytest.raises(ValueError):
+        index.search("违约金", visibility=EVERYONE, filters={"owner": "x"})
+    with pytest.raises(ValueError):
+        index.search("违约金", visibility=EVERYONE, sort="name")
+
+
+def test_deleting_a_file_removes_its_pages(index):
+    with index.writer() as batch:
+        batch.delete_file("f-0001")
+    assert found(index, "违约金") == {"f-0002": ["doc-deposit:1"]}
+    assert index.search("张伟", visibility=EVERYONE).total == 0
+    with index.writer() as batch:
+        batch.delete_document("doc-deposit")
+    assert index.search("违约金", visibility=EVERYONE).total == 0
+    stats = index.stats()
+    assert (stats["files"], stats["pages"], stats["documents"]) == (1, 0, 0)
+
+
+def test_a_failed_batch_writes_nothing_and_releases_the_lock(index):
+    with pytest.raises(RuntimeError):
+        with index.writer() as batch:
+            batch.delete_file("f-0001")
+            raise RuntimeError("the OCR text could not be read")
+    assert index.search("张伟", visibility=EVERYONE).total == 1
+    with index.writer(timeout=0.5) as batch:
+        batch.delete_file("f-0001")
+    assert index.search("张伟", visibility=EVERYONE).total == 0
+
+
+def test_a_writer_gives_up_after_its_timeout(index):
+    held = index.whoosh.writer()  # a plain Whoosh writer, as a long commit elsewhere would
+    try:
+        started = time.monotonic()
+        with pytest.raises(IndexBusy):
+            with index.writer(timeout=0.5) as batch:
+                batch.delete_file("f-0001")
+        assert 0.5 <= time.monotonic() - started < 2.5
+        assert index.search("张伟", visibility=EVERYONE).total == 1  # readers never wait for writers
+    finally:
+        held.cancel()
+    assert index.search("张伟", visibility=EVERYONE).total == 1
+
+
+def _write_batch(directory, name: str, start: int, count: int, barrier) -> float:
+    index = SearchIndex(directory)
+    owner = a_file(f"f-{name}", name)
+    with index.writer(timeout=120) as batch:
+        batch.upsert_file(owner)
+        for n in range(count):
+            batch.upsert_page(a_page(owner, f"doc-{name}", f"{CONTRACT}\n第{start + n}页", page=n + 1))
+        barrier.wait(timeout=60)  # both processes reach the lock together
+    return batch.waited
+
+
+def test_a_second_writer_process_waits_for_the_lock_and_both_batches_land(tmp_path):
+    directory = tmp_path / "index"
+    SearchIndex(directory).add_terms(["张伟"])
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(2) as pool:
+        barrier = manager.Barrier(2)
+        jobs = [pool.apply_async(_write_batch, (directory, name, i * 1000, 150, barrier))
+                for i, name in enumerate(("甲方", "乙方"))]
+        waited = [job.get(timeout=240) for job in jobs]
+    index = SearchIndex(directory)
+    assert index.stats()["pages"] == 300 and index.stats()["files"] == 2
+    assert set(found(index, "张伟")) == {"f-甲方", "f-乙方"}
+    assert max(waited) > 0  # one of them found the lock taken and waited for it
+
+
+def _incremental(directory) -> SearchIndex:
+    """An index kept up to date through the life of three files."""
+    index = SearchIndex(directory)
+    zhou = a_file("f-0011", "周子轩", customer_type="改善", project="锦绣澜庭", department="销售部")
+    ouyang = a_file("f-0012", "欧阳明远", day=3, customer_type="刚需", project="滨江一号", department="销售部")
+    with index.writer() as batch:
+        batch.upsert_file(zhou)
+        batch.upsert_page(a_page(zhou, "doc-a", "委托人周子轩特授权受托人办理交房。违约金另计。", day=1))
+        batch.upsert_page(a_page(zhou, "doc-b", "旧的扫描，识别有误：逾其交房", day=1))
+    with index.writer() as batch:
+        batch.upsert_file(ouyang)
+        batch.upsert_page(a_page(ouyang, "doc-c", "委托人欧阳明远特此授权。逾期交房的，支付违约金。", day=4))
+        batch.upsert_page(a_page(ouyang, "doc-c", "第二页：定金条款", page=2, day=4))
+        batch.upsert_page(a_page(zhou, "doc-b", "重新识别：买受人逾期交房的，应支付违约金。", day=2))
+    with index.writer() as batch:  # the names reach the dictionary after their pages were indexed
+        batch.add_terms(["周子轩", "欧阳明远"])
+        batch.upsert_file(a_file("f-0011", "周子轩", customer_type="改善", project="锦绣澜庭",
+                                 security="confidential", department="销售部"))
+        batch.upsert_file(a_file("f-0013", "钱多多", day=9))
+    with index.writer() as batch:
+        batch.delete_file("f-0013")
+        batch.delete_document("doc-c")
+        batch.upsert_page(a_page(ouyang, "doc-c", "委托人欧阳明远特此授权。逾期交房的，支付违约金。", day=4))
+    return index
+
+
+def _rebuilt(directory) -> SearchIndex:
+    """The same final entries written at once into a fresh directory."""
+    index = SearchIndex(directory)
+    zhou = a_file("f-0011", "周子轩", customer_type="改善", project="锦绣澜庭", security="confidential",
+                  department="销售部")
+    ouyang = a_file("f-0012", "欧阳明远", day=3, customer_type="刚需", project="滨江一号", department="销售部")
+    with index.writer() as batch:
+        batch.add_terms(["欧阳明远", "周子轩"])
+        batch.upsert_page(a_page(ouyang, "doc-c", "委托人欧阳明远特此授权。逾期交房的，支付违约金。", day=4))
+        batch.upsert_page(a_page(zhou, "doc-b", "重新识别：买受人逾期交房的，应支付违约金。", day=2))
+        batch.upsert_page(a_page(zhou, "doc-a", "委托人周子轩特授权受托人办理交房。违约金另计。", day=1))
+        batch.upsert_file(ouyang)
+        batch.upsert_file(zhou)
+    return index
+
+
+def test_a_rebuilt_index_answers_exactly_like_the_incremental_one(tmp_path):
+    kept, rebuilt = _incremental(tmp_path / "kept"), _rebuilt(tmp_path / "rebuilt")
+    assert kept.entries_signature() == rebuilt.entries_signature()
+    assert len(kept.entries_signature()) == 5
+    queries = ["违约金", "周子轩", "欧阳明远", '"逾期交房"', "逾期交房 OR 定金", "交房 -授权", "zzx", "oymy",
+               "子轩特", "委托*", "逾其", "", "锦绣澜庭"]
+    viewers = [EVERYONE, CLERK, Visibility(departments={"销售部"})]
+    for q in queries:
+        for viewer in viewers:
+            for sort in ("relevance", "date"):
+                answers = [index.search(q, visibility=viewer, sort=sort) for index in (kept, rebuilt)]
+                assert answers[0] == answers[1], q
+    assert kept.search("周子轩", visibility=CLERK).total == 0
+    assert kept.search("逾其", visibility=EVERYONE).total == 0
+
+
+def test_terms_are_kept_with_the_index(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    index.add_terms(["锦绣澜庭", "张伟", "买买提·艾力", "A"])
+    assert SearchIndex(tmp_path / "index").known_terms() == {"锦绣澜庭", "张伟", "买买提", "艾力"}
+
+
+def test_entry_hash_matches_what_the_index_holds(index):
+    signature = index.entries_signature()
+    assert signature[("file", "f-0001")] == entry_hash(ZHANG)
+    assert signature[("page", "doc-deposit:1")] == entry_hash(a_page(WANG, "doc-deposit", DEPOSIT,
+                                                                       doc_type="survey_form", title="认购协议",
+                                                                       day=6))
+
+
+CLAUSES = ["买受人逾期交房的，应支付违约金。", "出卖人应当按期交付房屋。", "本合同项目{project}位于滨江路{n}号。",
+           "委托人{name}特授权受托人办理相关手续。", "首付款人民币{n}万元，余款按揭。", "房屋面积{n}平方米，单价{n}元。",
+           "双方协商一致，签订本补充协议。", "产权证办理期限为交房后{n}日内。", "认购人已交定金人民币{n}元。",
+           "联系电话1380013{n:04d}，身份证号码1101011990{n:08d}。"]
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+PROJECTS = ["锦绣澜庭", "滨江一号", "翡翠湾", "云顶华府", "金色家园"]
+
+
+def test_throughput_and_latency_are_measured(tmp_path, capsys):
+    """Not asserted: indexing speed on 2,000 generated pages and search latency, printed."""
+    rng = random.Random(7)
+    index = SearchIndex(tmp_path / "index")
+    names = sorted({rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]) for _ in range(300)})[:200]
+    started = time.perf_counter()
+    index.add_terms(names + PROJECTS)
+    pages = 0
+    for first in range(0, 200, 20):
+        with index.writer() as batch:
+            for n in range(first, first + 20):
+                file = a_file(f"f-{n:04d}", names[n], day=n % 30, project=PROJECTS[n % 5],
+                              customer_type=["刚需", "改善", "投资"][n % 3], department=["销售部", "客服部"][n % 2],
+                              security=["normal", "normal", "confidential", "sealed"][n % 4])
+                batch.upsert_file(file)
+                for p in range(10):
+                    text = "".join(rng.choice(CLAUSES).format(name=names[n], project=file.project,
+                                                              n=rng.randint(1, 9999)) for _ in range(40))
+                    batch.upsert_page(a_page(file, f"doc-{n}-{p // 5}", text, page=p % 5 + 1, day=n % 30))
+                    pages += 1
+    seconds = time.perf_counter() - started
+    viewer = Visibility(departments={"销售部"}, file_ids={"f-0003"})
+    latencies = {}
+    for q in ["违约金", '"逾期交房"', "锦绣澜庭 定金", "zw OR wf", "交房 -按揭", "翡翠*", names[5], ""]:
+        runs = []
+        for _ in range(5):
+            t = time.perf_counter()
+            index.search(q, visibility=viewer, filters={"customer_type": "刚需"} if q == "" else None)
+            runs.append(time.perf_counter() - t)
+        latencies[q or "(all, filtered)"] = statistics.median(runs) * 1000
+    with capsys.disabled():
+        print(f"\nindexed {pages} pages (200 files, ~{len(text)} chars a page) in {seconds:.1f} s: "
+              f"{pages / seconds:.0f} pages/s; {index.stats()}")
+        print("median search latency, ms: " + ", ".join(f"{q} {ms:.0f}" for q, ms in latencies.items()))
