@@ -31,6 +31,7 @@ from search._schema import EntryScoring
 from search._schema import build_schema
 from search._snippets import needle_pattern
 from search._writer import IndexWriter
+from search import _whoosh_patch
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,6 +62,7 @@ class SearchIndex:
     """
 
     def __init__(self, directory: Path, zone: tzinfo = SHANGHAI):
+        _whoosh_patch.apply()  # whoosh-reloaded 2.7.5 misreads columns across segments; see the module
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._zone = zone

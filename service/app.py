@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_documents  # noqa: F401
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_fixity
     from service.web import ui_imports
     from service.web import ui_scans
+    from service.web import ui_search
     from service.web import ui_separators
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(admin_doc_types.bp)
     app.register_blueprint(ui_scans.bp)
     app.register_blueprint(ui_separators.bp)
+    app.register_blueprint(ui_search.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)

@@ -108,6 +108,25 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_reindex(args) -> int:
+    """Rebuild the search index beside the live one and swap it in; searches keep working meanwhile."""
+    def progress(done: int, total: int) -> None:
+        print(f"indexed {done}/{total} files", flush=True)
+    stats = _services().search.reindex(progress)
+    print(json.dumps(stats))
+    return 0
+
+
+def cmd_search_check(args) -> int:
+    """Compare the search index with the database; exit 1 if they differ."""
+    drift = _services().search.check()
+    for kind in ("missing", "stale", "extra"):
+        for key in getattr(drift, kind)[:args.show]:
+            print(f"{kind}: {key[0]} {key[1]}")
+    print(json.dumps({**drift.counts(), "ok": drift.ok}))
+    return 0 if drift.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="archive", description="客户档案库 command line")
@@ -145,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind")
     p.add_argument("--payload", default="{}")
     p.set_defaults(func=cmd_enqueue)
+
+    sub.add_parser("reindex", help="rebuild the search index and swap it in").set_defaults(func=cmd_reindex)
+    p = sub.add_parser("search-check", help="compare the search index with the database (exit 1 on drift)")
+    p.add_argument("--show", type=int, default=20, help="list at most this many ids of each kind")
+    p.set_defaults(func=cmd_search_check)
 
     cli_scans.add_command(sub, _services)
     return parser

@@ -109,12 +109,13 @@ class FileService:
     """The business rules of customer files."""
 
     def __init__(self, repo: FileRepository, sequences: Sequences, audit: AuditTrail, number_rule: str,
-                 registry: TemplateRegistry):
+                 registry: TemplateRegistry, notify=None):
         self.repo = repo
         self.sequences = sequences
         self.audit = audit
         self.number_rule = number_rule
         self.registry = registry
+        self.notify = notify  # told after each write (wiring passes the search index's queue)
 
     def check(self, state: dict) -> dict:
         """Problems with a state, checked against the newest version of its template."""
@@ -168,6 +169,7 @@ class FileService:
         except DuplicateKeyError:
             raise Invalid("archive number taken", {"archive_no": "档案号已存在 (archive number exists)"}) from None
         self.audit.record(actor.username, "file.created", f"file:{file_id}", {"archive_no": doc["archive_no"]})
+        self._changed(file_id)
         return doc
 
     def _derived(self, state: dict) -> dict:
@@ -225,6 +227,12 @@ class FileService:
         if not self.repo.claim_version(record):
             raise StaleVersion("someone saved this file a moment ago", {"version": version})
         self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
+        self._changed(file_id)
+
+    def _changed(self, file_id) -> None:
+        """Tell whoever listens (the search index) that a file was written."""
+        if self.notify is not None:
+            self.notify.file_changed(file_id)
 
     def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
         """Hand a file to another employee (a manager's decision, with its reason in the history)."""

@@ -83,6 +83,8 @@ class MergeService:
         self.files.repo.replace_state(survivor_id, {k: v for k, v in new_survivor.items() if k != "_id"})
         self.files.repo.replace_state(merged_id, {k: v for k, v in new_merged.items() if k != "_id"})
         moved = {name: self.files.repo.move_references(name, merged_id, survivor_id) for name in MOVED_COLLECTIONS}
+        if self.files.notify is not None:
+            self.files.notify.files_merged(merged_id, survivor_id)
         self.files.audit.record(actor.username, "file.merged", f"file:{merged_id}",
                                 {"into": survivor_id, "reason": reason, "version": new_merged["version"],
                                  "moved": moved})

@@ -48,11 +48,13 @@ def _now() -> datetime:
 class RecognitionService:
     """Turns an original into per-page text, images and thumbnails."""
 
-    def __init__(self, repo: DocumentRepository, objects: ObjectStore, limits: Limits, work_dir: Path):
+    def __init__(self, repo: DocumentRepository, objects: ObjectStore, limits: Limits, work_dir: Path,
+                 notify=None):
         self.repo = repo
         self.objects = objects
         self.limits = limits
         self.work_dir = work_dir
+        self.notify = notify  # told when a document's text is stored (the search index's queue)
 
     def run(self, document_id: str, engine) -> Outcome | None:
         """Read one document with the given OCR engine; None if it is gone or not active."""
@@ -73,6 +75,8 @@ class RecognitionService:
         self.repo.update(doc["_id"], {"ocr_status": "done", "ocr_error": None, "pages": outcome.pages,
                                       "text_chars": outcome.chars, "ocr_sources": outcome.sources,
                                       "ocr_done_at": _now()})
+        if self.notify is not None:
+            self.notify.document_changed(doc["_id"])
         return outcome
 
     def _download(self, doc: dict, tmp) -> None:

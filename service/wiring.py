@@ -21,6 +21,9 @@ from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
 from service.scan_import import ScanImportService
+from service.search import IndexQueue
+from service.search import SearchService
+from service.search import Sources
 from service.scan_inbox import InboxService
 from service.settings import Settings
 from service.sweeper import Sweeper
@@ -71,6 +74,8 @@ class Services:
     sweeper: Sweeper
     scan_imports: ScanImportService
     scan_inbox: InboxService
+    search: SearchService
+    index_queue: IndexQueue
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -117,9 +122,11 @@ def build_services(settings: Settings) -> Services:
     users = UserService(UserRepository(db))
     audit = AuditTrail(AuditRepository(db))
     registry = TemplateRegistry(TemplateRepository(db), audit)
-    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry)
     objects = ObjectStore(minio, settings.bucket_prefix)
     jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
+    index_queue = IndexQueue(jobs)
+    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry,
+                        notify=index_queue)
     document_repo = DocumentRepository(db)
     doc_types = DocTypeService(document_repo, registry, audit)
     limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
@@ -134,7 +141,11 @@ def build_services(settings: Settings) -> Services:
                     fixity=FixityService(FixityRepository(db), document_repo, objects, audit),
                     sweeper=Sweeper(References(db), document_repo, objects, jobs, settings.sweep_grace_seconds),
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,
-                    recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work"),
+                    recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work",
+                                                   notify=index_queue),
+                    search=SearchService(Sources(files.repo, document_repo, objects, doc_types),
+                                         settings.search_dir),
+                    index_queue=index_queue,
                     settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,
                     imports=ImportService(ImportRepository(db), files, registry, users, objects, jobs),

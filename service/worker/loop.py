@@ -12,6 +12,7 @@ from pymongo.errors import PyMongoError
 
 from service.wiring import Services
 from service.worker import imports_job
+from service.worker import index_job
 from service.worker import noop
 from service.worker import scan_import_job
 from service.worker import upkeep
@@ -23,12 +24,14 @@ from storage.jobs import Job
 log = logging.getLogger(__name__)
 
 Handler = Callable[[JobContext, dict], None]
+DEFERRED = frozenset({"index"})  # claimed only when no other kind is waiting
 
 
 def default_handlers() -> dict[str, Handler]:
     """Every job kind the worker knows; later areas add theirs here."""
     return {"noop": noop.run, "import": imports_job.run, "ocr": OcrHandler(),
-            "fixity": upkeep.fixity, "sweep": upkeep.sweep, "scan_import": scan_import_job.run}
+            "fixity": upkeep.fixity, "sweep": upkeep.sweep, "scan_import": scan_import_job.run,
+            "index": index_job.run}
 
 
 class Worker:
@@ -62,7 +65,7 @@ class Worker:
                 if self.schedule and time.monotonic() >= self._next_tick:
                     self.queue_periodic()
                     self._next_tick = time.monotonic() + 60
-                job = self.services.jobs.claim(self.worker_id, self._lease, list(self.handlers))
+                job = self._claim()
             except PyMongoError as exc:
                 log.warning("cannot claim jobs (%s); retrying in %.0f s", type(exc).__name__, pause)
                 self._stop.wait(pause)
@@ -75,6 +78,19 @@ class Worker:
             self.run_one(job)
             done += 1
         return done
+
+    def _claim(self) -> Job | None:
+        """The oldest job of the ordinary kinds, else the oldest deferred one (index updates).
+
+        Index jobs come after the work that produces them, so a worker reading a batch of scans
+        finishes the scans before it indexes them.
+        """
+        first = [kind for kind in self.handlers if kind not in DEFERRED]
+        later = [kind for kind in self.handlers if kind in DEFERRED]
+        job = self.services.jobs.claim(self.worker_id, self._lease, first) if first else None
+        if job is None and later:
+            job = self.services.jobs.claim(self.worker_id, self._lease, later)
+        return job
 
     def queue_periodic(self) -> list[str]:
         """Queue fixity and sweep once per their interval (the slot claim makes it once per cluster)."""

@@ -1,0 +1,191 @@
+"""Search over customer files and their pages, and keeping the index true to the database."""
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from search import QueryError
+from search import SearchIndex
+from search import SearchResult
+from search import Visibility
+from service import access
+from service import search_rebuild
+from service.doc_types import DocTypeService
+from service.errors import Invalid
+from service.search_entries import file_entry
+from service.search_entries import file_terms
+from service.search_entries import is_indexed
+from service.search_entries import is_readable
+from service.search_entries import page_entries
+from service.users import User
+from storage.documents import DocumentRepository
+from storage.files import FileRepository
+from storage.jobs import JobQueue
+from storage.objects import ObjectStore
+
+log = logging.getLogger(__name__)
+
+WRITE_TIMEOUT = 60.0
+
+
+class IndexQueue:
+    """Tells the worker what changed, as `index` jobs; the services that write call it after a write."""
+
+    BATCH = 500  # files per index job when changes are collected (a bulk import)
+
+    def __init__(self, jobs: JobQueue):
+        self.jobs = jobs
+        self._local = threading.local()
+
+    def file_changed(self, file_id) -> None:
+        """A file's own values changed (created, edited, reassigned)."""
+        collected = getattr(self._local, "collected", None)
+        if collected is not None:
+            collected.append(str(file_id))
+            if len(collected) >= self.BATCH:
+                self._flush(collected)
+            return
+        self.jobs.enqueue("index", {"file_id": str(file_id)})
+
+    @contextmanager
+    def collecting(self):
+        """Within this block (one thread), changed files are queued as jobs of BATCH files each:
+        a bulk import then costs a few index commits instead of one per file."""
+        self._local.collected = []
+        try:
+            yield
+        finally:
+            collected, self._local.collected = self._local.collected, None
+            if collected:
+                self._flush(collected)
+
+    def _flush(self, collected: list[str]) -> None:
+        self.jobs.enqueue("index", {"file_ids": list(collected)})
+        collected.clear()
+
+    def files_merged(self, merged_id, survivor_id) -> None:
+        """A merge: the merged file leaves the index, its documents now belong to the survivor."""
+        self.jobs.enqueue("index", {"file_id": str(merged_id)})
+        self.jobs.enqueue("index", {"file_id": str(survivor_id), "documents": True})
+
+    def document_changed(self, document_id) -> None:
+        """A document's pages were (re)read."""
+        self.jobs.enqueue("index", {"document_id": str(document_id)})
+
+
+@dataclass
+class Sources:
+    """Where the index's entries come from."""
+
+    files: FileRepository
+    documents: DocumentRepository
+    objects: ObjectStore
+    doc_types: DocTypeService
+
+
+class SearchService:
+    """Finding files and pages for a user, and writing what the database holds into the index."""
+
+    def __init__(self, sources: Sources, directory: Path):
+        self.sources = sources
+        self.directory = Path(directory)
+        self._index: SearchIndex | None = None
+
+    @property
+    def index(self) -> SearchIndex:
+        """The live index, opened on first use (web processes that never search never open it)."""
+        if self._index is None or not self.directory.exists():
+            self._index = SearchIndex(self.directory)  # a deleted directory comes back empty (check: drift)
+        return self._index
+
+    def search(self, actor: User, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
+               sort: str = "relevance") -> SearchResult:
+        """What the actor may see that matches `q`; Invalid naming `q` if the query cannot be read."""
+        access.require(actor, "search")
+        try:
+            return self.index.search(q or "", visibility=self.visibility(actor), filters=filters, page=page,
+                                     per_page=per_page, sort=sort)
+        except QueryError as exc:
+            raise Invalid(exc.message, {"q": exc.message}) from None
+
+    def visibility(self, actor: User) -> Visibility:
+        """The actor's view of the index, by the same rules as access.can_see."""
+        if access.sees_everything(actor):
+            return Visibility(all=True)
+        borrowed = self.sources.files.find({"approved_borrowers": actor.id}, limit=0)
+        return Visibility(departments={actor.department} if actor.department else set(),
+                          file_ids={str(doc["_id"]) for doc in borrowed})
+
+    def index_file(self, file_id: str, documents: bool = False, timeout: float = WRITE_TIMEOUT) -> None:
+        """Write a file's entry (or remove it, merged or gone); with `documents`, its pages too."""
+        doc = self.sources.files.by_id(file_id)
+        if not is_indexed(doc):
+            self.remove_file(file_id, timeout)
+            return
+        entry = file_entry(doc)
+        pages = []
+        if documents:
+            for document in self.sources.documents.of_file(entry.file_id):
+                if is_readable(document):
+                    pages.append((str(document["_id"]), page_entries(self.sources.objects, document, entry)))
+        with self.index.writer(timeout=timeout) as batch:
+            batch.add_terms(file_terms(doc))
+            batch.upsert_file(entry)
+            for document_id, entries in pages:
+                batch.delete_document(document_id)
+                for page in entries:
+                    batch.upsert_page(page)
+
+    def index_files(self, file_ids: list[str], timeout: float = WRITE_TIMEOUT) -> None:
+        """Write many files' entries in one commit (removing those no longer indexed)."""
+        docs = [(file_id, self.sources.files.by_id(file_id)) for file_id in file_ids]
+        with self.index.writer(timeout=timeout) as batch:
+            for file_id, doc in docs:
+                if is_indexed(doc):
+                    batch.add_terms(file_terms(doc))
+                    batch.upsert_file(file_entry(doc))
+                else:
+                    batch.delete_file(file_id)
+
+    def index_document(self, document_id: str, timeout: float = WRITE_TIMEOUT) -> None:
+        """Replace a document's pages with what is stored now (none if it is removed or its file is)."""
+        document = self.sources.documents.by_id(document_id)
+        file_doc = self.sources.files.by_id(document["file_id"]) if document else None
+        entries = []
+        if document is not None and is_readable(document) and is_indexed(file_doc):
+            entries = page_entries(self.sources.objects, document, file_entry(file_doc))
+        with self.index.writer(timeout=timeout) as batch:
+            batch.add_terms(self.doc_type_terms())
+            batch.delete_document(str(document_id))
+            for page in entries:
+                batch.upsert_page(page)
+
+    def remove_file(self, file_id: str, timeout: float = WRITE_TIMEOUT) -> None:
+        """Remove a file and all its pages from the index."""
+        with self.index.writer(timeout=timeout) as batch:
+            batch.delete_file(str(file_id))
+
+    def doc_type_terms(self) -> list[str]:
+        """Document type labels, as dictionary words."""
+        return [t["label_zh"] for t in self.sources.doc_types.all(include_retired=True) if t.get("label_zh")]
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None,
+                batch_size: int = search_rebuild.BATCH) -> dict:
+        """Rebuild the index beside the live one, batch by batch, then swap it in; the new stats."""
+        search_rebuild.rebuild(self.sources, self.directory, self.doc_type_terms(), progress, batch_size)
+        self._index = None  # the next use opens the new directory
+        if not self.index.whoosh.doc_count_all():  # Whoosh cannot describe an index without entries
+            return {"files": 0, "pages": 0, "documents": 0, "segments": 0, "deleted": 0}
+        return self.index.stats()
+
+    def check(self) -> search_rebuild.Drift:
+        """Compare the index with what the database says it should hold."""
+        expected = search_rebuild.expected_signature(self.sources)
+        index = self.index
+        # an index without entries answers entries_signature with Whoosh's NotImplementedError
+        actual = index.entries_signature() if index.whoosh.doc_count_all() else {}
+        return search_rebuild.compare(expected, actual)
