@@ -68,7 +68,7 @@ class DocumentService:
         `length` is the size when the caller knows it (a spooled upload): the store then sends
         exact parts; otherwise it reads ahead part by part.
         """
-        file_doc = self._writable_file(actor, file_id)
+        file_doc = self.writable_file(actor, file_id)
         if length > self.max_bytes:
             raise TooLarge(f"文件超过 {self.max_bytes // (1024 * 1024)} MB (the file is larger than the limit)",
                            {"file": f"max {self.max_bytes} bytes"})
@@ -146,7 +146,8 @@ class DocumentService:
         retried = self.repo.claim_content(file_id, sha256, document_id, now)
         return None if retried is None else retried["document_id"]
 
-    def _writable_file(self, actor: User, file_id: str) -> dict:
+    def writable_file(self, actor: User, file_id: str) -> dict:
+        """The file, if the actor may add documents to it now (not destroyed, not merged)."""
         file_doc = self.files.load(actor, file_id, "file.view")
         access.require(actor, "document.upload", target_of(file_doc))
         if file_doc.get("status") == "destroyed":

@@ -10,19 +10,15 @@ from typing import BinaryIO, Callable, Iterator
 
 from bson import ObjectId
 
-from service import access
 from service import separators
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
 from service.documents import DocumentService
-from service.errors import Conflict
-from service.errors import Gone
 from service.errors import Invalid
 from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import FileService
-from service.files import target_of
 from service.scan_filing import Filing
 from service.scan_inbox import InboxService
 from service.scan_inbox import require_archivist
@@ -83,12 +79,7 @@ class ScanImportService:
 
     def separator(self, actor: User, file_id: str, doc_type) -> tuple[bytes, str]:
         """A separator sheet (PDF) for a file and document type, and a name to save it under."""
-        file_doc = self.files.load(actor, file_id, "file.view")
-        access.require(actor, "document.upload", target_of(file_doc))
-        if file_doc.get("status") == "destroyed":
-            raise Gone("档案已销毁 (the file was destroyed)")
-        if file_doc.get("status") == "merged":
-            raise Conflict("档案已合并 (the file was merged)", {"merged_into": file_doc.get("merged_into")})
+        file_doc = self.documents.writable_file(actor, file_id)
         if not self.doc_types.is_active(doc_type):
             raise Invalid("unknown document type", {"doc_type": "没有这个文件类型 (no such document type)"})
         label = self.doc_types.labels()[doc_type]["label_zh"]

@@ -19,7 +19,8 @@ import pytest
 from service.errors import Malformed
 from service.web.upload_stream import StreamedForm
 from tests.conftest import free_port
-from tests.test_files_api import individual
+from tests.test_documents_api import archivist  # noqa: F401  (fixtures shared with the API tests)
+from tests.test_documents_api import file_id  # noqa: F401
 
 BOUNDARY = "scan-boundary-7d1f"
 DELIMITER = f"\r\n--{BOUNDARY}".encode()
@@ -139,17 +140,6 @@ def test_a_truncated_body_is_malformed():
 
 # Through the app -----------------------------------------------------------------------------
 
-@pytest.fixture
-def archivist(auth):
-    auth.user("keeper", ["archivist"], department="档案室")
-    return auth.token("keeper")
-
-
-@pytest.fixture
-def file_id(client, archivist):
-    response = client.post("/api/v1/files", headers=archivist, json=individual())
-    assert response.status_code == 201
-    return response.get_json()["id"]
 
 
 def post(client, headers, file_id, body: bytes):
