@@ -115,17 +115,19 @@ def test_the_same_content_twice_in_one_file_is_flagged_not_stored_twice(client, 
 
 def test_concurrent_uploads_of_the_same_content_store_it_once(app, services, archivist, file_id):
     png = scans.contract_page_png(buyer="王芳")
-    statuses = []
+    statuses, answers = [], []
 
     def send():
         with app.test_client() as own:
-            statuses.append(upload(own, archivist, file_id, png).status_code)
+            response = upload(own, archivist, file_id, png)
+            statuses.append(response.status_code)
+            answers.append(response.get_data(as_text=True)[:300])
     threads = [threading.Thread(target=send) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(statuses) == [201, 409, 409, 409]
+    assert sorted(statuses) == [201, 409, 409, 409], answers
     assert services.documents.repo.count({"file_id": file_id}) == 1
     assert len(list(services.objects.keys("originals"))) == 1
 
