@@ -7,9 +7,9 @@ import re
 
 from PIL import Image
 
-from service.worker import Worker
 from tests import scans
 from tests.conftest import csrf_from
+from tests.test_documents_api import run_worker
 from tests.test_files_pages import register
 
 JSON = {"Accept": "application/json"}
@@ -32,14 +32,6 @@ def send(client, file_id: str, data: bytes, name="scan.png", doc_type="purchase_
     if token is not False:
         form["csrf_token"] = token or csrf_from(file_page(client, file_id))
     return client.post(f"/files/{file_id}/documents", data=form, headers=headers, content_type="multipart/form-data")
-
-
-def run_worker(services, jobs: int) -> None:
-    worker = Worker(services)
-    try:
-        worker.run(max_jobs=jobs)
-    finally:
-        worker.close()
 
 
 def audit_actions(services, document_id: str) -> list[str]:
