@@ -22,6 +22,7 @@ from service.loans_desk import LoanDesk
 from service.loans_handover import HandoverService
 from service.loans_incidents import IncidentService
 from service.loans_queue import ReservationService
+from service.loans_watermark import DigitalViews
 from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
@@ -90,6 +91,7 @@ class Services:
     reservations: ReservationService
     incidents: IncidentService
     handover: HandoverService
+    digital_views: DigitalViews
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -161,6 +163,7 @@ def build_services(settings: Settings) -> Services:
         if loan_desk.holds_folder(username) else None)
     return Services(doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
+                    digital_views=DigitalViews(loans, documents, audit, settings.timezone),
                     fixity=FixityService(FixityRepository(db), document_repo, objects, audit),
                     sweeper=Sweeper(References(db), document_repo, objects, jobs, settings.sweep_grace_seconds),
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,

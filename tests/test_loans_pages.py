@@ -191,3 +191,47 @@ def test_handover_lists_what_a_leaving_employee_holds_and_reassigns_their_files(
     auth.logout()
     auth.login("clerk2")
     assert client.get("/loans/handover/clerk").status_code == 403
+
+
+def test_a_digital_loan_shows_watermarked_scans_until_it_ends(desk, auth, client, services):
+    import pypdfium2
+
+    from tests import scans
+    from tests.test_documents_api import run_worker
+    sealed = desk.file(security="sealed", name="封存客户")
+    original = scans.text_layer_pdf("授权委托书\n委托人：赵敏，特授权办理签约手续。")
+    uploaded = client.post(f"/api/v1/files/{sealed['id']}/documents", headers=desk.h["keeper"],
+                           data={"file": (io.BytesIO(original), "a.pdf"), "doc_type": "authorization", "title": "委托书"},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.get_json()
+    doc_id = uploaded.get_json()["id"]
+    run_worker(services, 1)
+    loan = desk.ask("clerk", sealed["id"], kind="digital", days=3)
+    auth.login("clerk")
+    assert client.get(f"/documents/{doc_id}").status_code == 404  # not yet approved
+    desk.post("gm", f"/loans/{loan}/approve")
+
+    viewer = client.get(f"/documents/{doc_id}")
+    assert viewer.status_code == 200
+    html = viewer.get_data(as_text=True)
+    assert 'id="watermark"' in html and "王芳(clerk) 销售部" in html
+    stamped = client.get(f"/documents/{doc_id}/pages/1/image")
+    assert stamped.status_code == 200 and stamped.headers["Cache-Control"] == "private, no-store"
+    plain = services.documents.page_image(services.users.by_username("keeper"), doc_id, 1)
+    assert stamped.data != plain
+    views = services.db["audit"].count_documents({"action": "loan.page_viewed", "actor": "clerk"})
+    assert views == 2  # the viewer page and the image
+    download = client.get(f"/documents/{doc_id}/download")
+    assert download.mimetype == "application/pdf" and download.data != original
+    text = pypdfium2.PdfDocument(download.data)[0].get_textpage().get_text_range()
+    assert "王芳" in text and "销售部" in text
+    assert services.db["audit"].count_documents({"action": "loan.download_watermarked"}) == 1
+
+    services.loans.repo.set(loan, {"due_at": services.loans.repo.by_id(loan)["due_at"] - timedelta(days=4)})
+    assert client.get(f"/documents/{doc_id}").status_code == 404
+    assert client.get(f"/documents/{doc_id}/pages/1/image").status_code == 404
+    assert client.get(f"/documents/{doc_id}/download").status_code == 404
+    auth.logout()
+    auth.login("keeper")
+    viewer = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert 'id="watermark"' not in viewer
