@@ -69,6 +69,7 @@ class LoanDesk:
             holder = self.repo.folder(doc["file_id"]) or {}
             raise Conflict("档案已借出 (the folder is already out)" if not holder.get("lost")
                            else "档案已遗失 (the folder is lost)", {"folder": "out"})
+        at = now()  # after winning the folder: later than the previous loan's return
         changes = {"status": "out", "handed_out_by": actor.username, "handed_out_at": at,
                    "due_at": at + timedelta(days=doc["days"])}
         self.repo.set(doc["_id"], changes)
@@ -76,15 +77,12 @@ class LoanDesk:
                           {"file_id": doc["file_id"], "borrower": doc["borrower"], "due_at": changes["due_at"]})
         return {**doc, **changes}
 
-    def take_back(self, actor: User, loan_id, condition, note="", responsible=None, compensation=None) -> dict:
-        """Take a folder back, checked: ok, damaged or lost (the latter two open an incident)."""
-        access.require(actor, "loan.desk")
-        doc = self._loan(loan_id)
+    def _check_return(self, doc: dict, condition, note, responsible, compensation) -> tuple[str, str, float]:
+        """The note, responsible person and amount of a return; Invalid naming each bad field."""
         problems = {}
+        note = "" if note is None else note
         if condition not in CONDITIONS:
             problems["condition"] = "应为 ok、damaged 或 lost (ok, damaged or lost)"
-        if note is None:
-            note = ""
         if not isinstance(note, str) or len(note) > NOTE_MAX:
             problems["note"] = f"至多 {NOTE_MAX} 字 (at most {NOTE_MAX} characters)"
         elif condition in ("damaged", "lost") and not note.strip():
@@ -99,15 +97,22 @@ class LoanDesk:
                 problems.update(exc.fields)
         if problems:
             raise Invalid("the return is not valid", problems)
+        return note.strip(), responsible, compensation
+
+    def take_back(self, actor: User, loan_id, condition, note="", responsible=None, compensation=None) -> dict:
+        """Take a folder back, checked: ok, damaged or lost (the latter two open an incident)."""
+        access.require(actor, "loan.desk")
+        doc = self._loan(loan_id)
+        note, responsible, compensation = self._check_return(doc, condition, note, responsible, compensation)
         if doc["status"] != "out":
             raise Conflict(f"该借阅不在借出状态 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
         at = now()
         if not self.repo.claim_step(doc["_id"], "return", actor.username, at):
             raise Conflict("该借阅已归还 (the loan was returned a moment ago)")
         changes = {"status": "lost" if condition == "lost" else "returned", "returned_by": actor.username,
-                   "returned_at": at, "condition": condition, "note": note.strip()}
+                   "returned_at": at, "condition": condition, "note": note}
         if condition in ("damaged", "lost"):
-            incident = self.incidents.record(actor, doc, condition, responsible, compensation, note.strip())
+            incident = self.incidents.record(actor, doc, condition, responsible, compensation, note)
             changes["incident_id"] = str(incident["_id"])
         self.repo.set(doc["_id"], changes)
         if doc["kind"] == "physical":
@@ -116,7 +121,7 @@ class LoanDesk:
             else:
                 self.repo.release_folder(doc["file_id"], str(doc["_id"]))
         self.audit.record(actor.username, "loan.returned", f"loan:{doc['_id']}",
-                          {"file_id": doc["file_id"], "condition": condition, "note": changes["note"]})
+                          {"file_id": doc["file_id"], "condition": condition, "note": note})
         if doc["kind"] == "physical" and condition != "lost":
             self.queue.folder_returned(doc["file_id"], doc["archive_no"])
         return {**doc, **changes}
