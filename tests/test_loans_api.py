@@ -283,3 +283,42 @@ def test_the_openapi_document_describes_the_loan_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"post", "get"} <= set(paths["/api/v1/loans"])
     assert "post" in paths["/api/v1/loans/{loan_id}/checkout"]
+
+
+def test_two_approvers_deciding_at_once_have_one_winner(app, desk):
+    f = desk.file()
+    for _round in range(3):
+        loan = desk.ask("clerk", f["id"])
+        answers: list[int] = []
+        lock = threading.Lock()
+        start = threading.Barrier(2)
+
+        def decide(who, path, body):
+            client = app.test_client()
+            start.wait()
+            response = client.post(path, headers=desk.h[who], json=body)
+            with lock:
+                answers.append(response.status_code)
+
+        threads = [threading.Thread(target=decide, args=("boss", f"/api/v1/loans/{loan}/approve", {})),
+                   threading.Thread(target=decide, args=("gm", f"/api/v1/loans/{loan}/reject", {"reason": "不需要"}))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(answers) == [200, 409]
+        assert desk.loan(loan)["status"] in ("approved", "rejected")
+        desk.post("clerk", f"/loans/{loan}/cancel")
+
+
+def test_an_overdue_loan_cannot_be_renewed_and_a_long_reason_is_refused(desk, services):
+    f = desk.file()
+    loan = desk.out("clerk", f["id"], days=2)
+    services.loans.repo.set(loan, {"due_at": datetime.now().astimezone() - timedelta(hours=1)})
+    assert desk.post("clerk", f"/loans/{loan}/renew", {"days": 3}).status_code == 409
+    assert desk.loan(loan)["renewals"] == 0
+    g = desk.file(name="李雷")
+    other = desk.ask("clerk", g["id"])
+    assert desk.post("boss", f"/loans/{other}/reject", {"reason": "长" * 501}).status_code == 422
+    assert desk.post("boss", f"/loans/{other}/reject", {"reason": 5}).status_code == 422
+    assert desk.loan(other)["status"] == "requested"

@@ -235,3 +235,15 @@ def test_a_digital_loan_shows_watermarked_scans_until_it_ends(desk, auth, client
     auth.login("keeper")
     viewer = client.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert 'id="watermark"' not in viewer
+
+
+def test_a_digital_borrower_opens_the_sealed_file_page_and_sees_until_when(desk, auth, client):
+    sealed = desk.file(security="sealed", name="封存客户")
+    loan = desk.ask("clerk", sealed["id"], kind="digital", days=3)
+    auth.login("clerk")
+    assert client.get(f"/files/{sealed['id']}").status_code == 404
+    desk.post("gm", f"/loans/{loan}/approve")
+    page = client.get(f"/files/{sealed['id']}").get_data(as_text=True)
+    assert "封存客户" in page and 'id="digital-loan"' in page
+    mine = client.get("/loans/mine").get_data(as_text=True)
+    assert "查看扫描件" in mine and "封存客户" in mine

@@ -72,7 +72,7 @@ def mine():
                            args={"status": status}, overdue=overdue,
                            notices=services().reservations.notices_for(user.username),
                            reservations=services().reservations.of_user(user.username),
-                           shows_file=lambda d: services().loans.shows_file(user, d))
+                           shown=services().loans.shown_files(user, rows))
 
 
 @bp.post("/request")
