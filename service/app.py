@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_documents  # noqa: F401
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -101,6 +102,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_scans
     from service.web import ui_search
     from service.web import ui_separators
+    from service.web import ui_loans
+    from service.web import ui_loans_desk
+    from service.web import ui_loans_handover
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):
         app.register_blueprint(blueprint)
@@ -109,6 +113,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_scans.bp)
     app.register_blueprint(ui_separators.bp)
     app.register_blueprint(ui_search.bp)
+    app.register_blueprint(ui_loans_desk.bp)  # before ui_loans: its fixed paths win over /loans/<id>/<step>
+    app.register_blueprint(ui_loans.bp)
+    app.register_blueprint(ui_loans_handover.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)

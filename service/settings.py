@@ -52,6 +52,9 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return value
 
 
+DEFAULT_LOAN_DAYS = {"staff": 14, "archivist": 30, "approver": 30, "executive": 30}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the processes need to know, immutable once read."""
@@ -85,6 +88,8 @@ class Settings:
     sweep_interval_seconds: int = 3600
     fixity_interval_seconds: int = 86400
     fixity_sample: int = 0
+    loan_days: dict = field(default_factory=lambda: dict(DEFAULT_LOAN_DAYS))
+    loan_renewal_limit: int = 2
     extra: dict = field(default_factory=dict)
 
     @property
@@ -132,6 +137,21 @@ def _number_rule(env: Mapping[str, str]) -> str:
     return rule
 
 
+def _loan_days(env: Mapping[str, str]) -> dict:
+    """ARCHIVE_LOAN_DAYS: the longest loan per role, e.g. "staff=14,approver=30"."""
+    raw = env.get("ARCHIVE_LOAN_DAYS")
+    if not raw:
+        return dict(DEFAULT_LOAN_DAYS)
+    days = {}
+    for part in raw.split(","):
+        role, _, value = part.strip().partition("=")
+        if role not in DEFAULT_LOAN_DAYS or not value.strip().isdigit() or not 1 <= int(value) <= 365:
+            raise SettingsError(f"ARCHIVE_LOAN_DAYS must list role=days (1-365) for {', '.join(DEFAULT_LOAN_DAYS)}, "
+                                f"got {part!r}")
+        days[role] = int(value)
+    return days
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment, raising SettingsError on any bad value."""
     env = os.environ if env is None else env
@@ -165,4 +185,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         sweep_interval_seconds=_int(env, "ARCHIVE_SWEEP_INTERVAL_SECONDS", 3600, minimum=10),
         fixity_interval_seconds=_int(env, "ARCHIVE_FIXITY_INTERVAL_SECONDS", 86400, minimum=10),
         fixity_sample=_int(env, "ARCHIVE_FIXITY_SAMPLE", 0, minimum=0),
+        loan_days=_loan_days(env),
+        loan_renewal_limit=_int(env, "ARCHIVE_LOAN_RENEWALS", 2, minimum=0),
     )

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 
+from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
 from service.errors import Unauthenticated
@@ -84,6 +85,7 @@ class UserService:
 
     def __init__(self, repo: UserRepository):
         self.repo = repo
+        self.deactivation_guards: list = []  # (username) -> reason not to deactivate, or None (wiring adds them)
 
     def create(self, username, password, roles, department="", display_name="") -> User:
         """Create an active account after checking every input."""
@@ -195,6 +197,11 @@ class UserService:
     def set_active(self, user_id: str, active: bool) -> User:
         """Deactivate (ending every session and token at once) or reactivate an account."""
         user = self.get(user_id)
+        if not active:
+            for guard in self.deactivation_guards:
+                reason = guard(user.username)
+                if reason:
+                    raise Conflict(reason, {"active": reason})
         doc = self.repo.update(user_id, {"active": active, "session_epoch": user.session_epoch + 1})
         return to_user(doc)
 

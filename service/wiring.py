@@ -17,6 +17,12 @@ from service.duplicates import DuplicateService
 from service.fixity import FixityService
 from service.files import FileService
 from service.imports import ImportService
+from service.loans import LoanService
+from service.loans_desk import LoanDesk
+from service.loans_handover import HandoverService
+from service.loans_incidents import IncidentService
+from service.loans_queue import ReservationService
+from service.loans_watermark import DigitalViews
 from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
@@ -38,6 +44,10 @@ from storage.documents import DocumentRepository
 from storage.fixity import FixityRepository
 from storage.files import FileRepository
 from storage.imports import ImportRepository
+from storage.loan_records import IncidentRepository
+from storage.loan_records import NoticeRepository
+from storage.loan_records import ReservationRepository
+from storage.loans import LoanRepository
 from storage.jobs import JobQueue
 from storage.sequences import Sequences
 from storage.objects import ObjectStore
@@ -76,6 +86,12 @@ class Services:
     scan_inbox: InboxService
     search: SearchService
     index_queue: IndexQueue
+    loans: LoanService
+    loan_desk: LoanDesk
+    reservations: ReservationService
+    incidents: IncidentService
+    handover: HandoverService
+    digital_views: DigitalViews
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -137,7 +153,17 @@ def build_services(settings: Settings) -> Services:
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
-    return Services(doc_types=doc_types,
+    loans = LoanService(LoanRepository(db), files, audit, settings.loan_days, settings.timezone)
+    files.grants = loans.digital_grant
+    reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
+    incidents = IncidentService(IncidentRepository(db), audit)
+    loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
+    users.deactivation_guards.append(
+        lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
+        if loan_desk.holds_folder(username) else None)
+    return Services(doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
+                    incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
+                    digital_views=DigitalViews(loans, documents, audit, settings.timezone),
                     fixity=FixityService(FixityRepository(db), document_repo, objects, audit),
                     sweeper=Sweeper(References(db), document_repo, objects, jobs, settings.sweep_grace_seconds),
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,

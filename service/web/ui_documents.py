@@ -162,6 +162,9 @@ def viewer(document_id: str):
     doc, file_doc = services().documents.view(page_user(), document_id)
     number = request.args.get("page", "1")
     number = min(max(int(number) if number.isdigit() else 1, 1), doc.get("pages") or 1)
+    watermark = services().digital_views.watermark(page_user(), doc["file_id"])  # a digital loan's reader
+    if watermark:
+        services().digital_views.page_viewed(page_user(), doc, number)
     query = request.args.get("q", "").strip()[:100]
     page = None
     if doc.get("ocr_status") == "done" and doc.get("pages"):
@@ -171,7 +174,7 @@ def viewer(document_id: str):
             page = None  # the page's text was never written; the viewer shows the image alone
     return render_template("documents/viewer.html", doc=doc, file=file_doc, target=target_of(file_doc),
                            number=number, page=page, q=query, highlight=highlight, matches=matches,
-                           labels=services().doc_types.labels())
+                           labels=services().doc_types.labels(), watermark=watermark)
 
 
 @bp.get("/documents/<document_id>/state")
@@ -192,13 +195,18 @@ def page_text(document_id: str, number: int):
 @bp.get("/documents/<document_id>/pages/<int:number>/<any(image, thumb):kind>")
 def page_image(document_id: str, number: int, kind: str):
     """A page image or thumbnail (JPEG)."""
-    data = services().documents.page_image(page_user(), document_id, number, kind)
-    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": PAGE_CACHE})
+    data, stamped = services().digital_views.page_image(page_user(), document_id, number, kind)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store" if stamped else PAGE_CACHE})
 
 
 @bp.get("/documents/<document_id>/download")
 def download(document_id: str):
-    """The original as it was uploaded (audited)."""
+    """The original as it was uploaded (audited); during a digital loan a watermarked PDF instead."""
+    loaned = services().digital_views.download(page_user(), document_id)
+    if loaned is not None:
+        return Response(loaned[1], mimetype="application/pdf", headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f"attachment; filename=\"{loaned[0]['_id']}-watermarked.pdf\""})
     doc, chunks = services().documents.content(page_user(), document_id)
     plain = f"{doc['_id']}{SUFFIXES.get(doc['media_type'], '')}"
     named = quote(doc.get("original_name") or plain, safe="")

@@ -1,0 +1,319 @@
+"""Borrowing requests (借阅申请): ask, approve or reject, cancel, list; and what a loan lets one see."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+
+from service import access
+from service.audit import AuditTrail
+from service.errors import Conflict
+from service.errors import Forbidden
+from service.errors import Invalid
+from service.errors import Malformed
+from service.errors import NotFound
+from service.files import FileService
+from service.files import target_of
+from service.users import User
+from storage.loans import LoanRepository
+
+KINDS = ("physical", "digital")
+STATUSES = ("requested", "approved", "out", "returned", "rejected", "cancelled", "lost")
+LIST_STATUSES = STATUSES + ("overdue",)
+OPEN = ("requested", "approved", "out")
+PURPOSE_MAX = 200
+REASON_MAX = 500
+SEES_ALL_LOANS = ("archivist", "auditor", "admin", "executive")
+
+
+def now() -> datetime:
+    """The current time in UTC to the millisecond (what the database keeps, so answers match records)."""
+    moment = datetime.now(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def parse_day(raw, name: str = "as_of") -> date | None:
+    """A YYYY-MM-DD query value as a date; None when empty; Malformed otherwise."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise Malformed(f"{name} must be a date YYYY-MM-DD", {name: "YYYY-MM-DD"})
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Malformed(f"{name} is not a real date", {name: "YYYY-MM-DD"}) from None
+
+
+def whole_days(value, limit: int, name: str = "days") -> int:
+    """A whole number of days between 1 and the limit; Invalid otherwise (booleans and text too)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
+        raise Invalid(f"{name} must be a whole number from 1 to {limit}",
+                      {name: f"1-{limit} 天 (1 to {limit} days)"})
+    return value
+
+
+class LoanService:
+    """The business rules of asking for a file and deciding on it."""
+
+    def __init__(self, repo: LoanRepository, files: FileService, audit: AuditTrail, loan_days: dict,
+                 zone: str = "Asia/Shanghai"):
+        self.repo = repo
+        self.files = files
+        self.audit = audit
+        self.loan_days = loan_days
+        self.zone = ZoneInfo(zone)
+
+    # -- the file asked for ------------------------------------------------------------------
+    def find_file(self, ref) -> dict:
+        """A file by id or archive number, whoever asks (callers decide what to reveal); NotFound otherwise."""
+        if not isinstance(ref, str) or not ref.strip() or len(ref) > 80:
+            raise NotFound("没有这个档案 (no such file)")
+        ref = ref.strip()
+        doc = self.files.repo.by_id(ref)
+        if doc is None:
+            found = self.files.repo.find({"archive_no": ref}, limit=1)
+            doc = found[0] if found else None
+        if doc is None or doc.get("status") in ("destroyed",):
+            raise NotFound("没有这个档案 (no such file)")
+        return doc
+
+    def max_days(self, user: User) -> int:
+        """The longest loan this person may ask for (the best of their roles)."""
+        return max([self.loan_days.get(role, 0) for role in user.roles] + [0])
+
+    # -- asking ------------------------------------------------------------------------------
+    def request(self, actor: User, data) -> dict:
+        """Ask for a folder or a digital view of a file; the answer reveals nothing of the file."""
+        access.require(actor, "loan.request")
+        if not isinstance(data, dict):
+            raise Malformed("the body must be a JSON object")
+        problems = {}
+        kind, purpose = data.get("kind"), data.get("purpose")
+        if kind not in KINDS:
+            problems["kind"] = "应为 physical 或 digital (physical or digital)"
+        if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > PURPOSE_MAX:
+            problems["purpose"] = f"请填写借阅目的（至多 {PURPOSE_MAX} 字）(1-{PURPOSE_MAX} characters)"
+        try:
+            days = whole_days(data.get("days"), self.max_days(actor))
+        except Invalid as exc:
+            problems.update(exc.fields)
+        if problems:
+            raise Invalid("the request is not valid", problems)
+        file_doc = self.find_file(data.get("file_id") or data.get("archive_no"))
+        if file_doc.get("status") == "merged":
+            raise Conflict("档案已合并，请借阅合并后的档案 (the file was merged)")
+        if self.repo.exists({"file_id": str(file_doc["_id"]), "borrower": actor.username, "kind": kind,
+                             "status": {"$in": list(OPEN)}}):
+            raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")
+        at = now()
+        doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+               "file_name": file_doc["name"], "file_department": file_doc.get("department", ""),
+               "file_security": file_doc.get("security", access.NORMAL), "kind": kind,
+               "purpose": purpose.strip(), "days": days, "borrower": actor.username, "borrower_id": actor.id,
+               "borrower_name": actor.display_name, "borrower_department": actor.department,
+               "status": "requested", "requested_at": at, "renewals": 0, "renewed": []}
+        self.repo.insert(doc)
+        self.audit.record(actor.username, "loan.requested", f"loan:{doc['_id']}",
+                          {"file_id": doc["file_id"], "kind": kind, "days": days, "purpose": doc["purpose"]})
+        return doc
+
+    # -- reading -----------------------------------------------------------------------------
+    def sees_all(self, actor: User) -> bool:
+        """Archivists, auditors, admins and the executive see every loan."""
+        return actor.has(*SEES_ALL_LOANS)
+
+    def scope(self, actor: User) -> dict:
+        """A filter with the loans this person may see: their own, and their department's if they approve."""
+        if self.sees_all(actor):
+            return {}
+        mine = {"borrower": actor.username}
+        if actor.has("approver") and actor.department:
+            return {"$or": [mine, {"file_department": actor.department, "file_security": {"$ne": access.SEALED}}]}
+        return mine
+
+    def get(self, actor: User, loan_id) -> dict:
+        """One loan the person may see; NotFound otherwise."""
+        doc = self.repo.by_id(loan_id)
+        if doc is None or not self.visible(actor, doc):
+            raise NotFound("没有这个借阅记录 (no such loan)")
+        return doc
+
+    def visible(self, actor: User, doc: dict) -> bool:
+        if not actor.active:
+            return False
+        if self.sees_all(actor) or doc["borrower"] == actor.username:
+            return True
+        return actor.has("approver") and doc.get("file_department") == actor.department \
+            and doc.get("file_security") != access.SEALED
+
+    def shows_file(self, actor: User, doc: dict) -> bool:
+        """Whether this person may see the name of the loan's file (a request reveals nothing)."""
+        return str(doc["_id"]) in self.shown_files(actor, [doc])
+
+    def shown_files(self, actor: User, docs: list[dict]) -> set[str]:
+        """The ids of the loans whose file this person may see (one query for a whole page)."""
+        wanted = list({d["file_id"] for d in docs})
+        files = {str(f["_id"]): f for f in self.files.repo.find({"_id": {"$in": [ObjectId(i) for i in wanted
+                                                                               if ObjectId.is_valid(i)]}},
+                                                               limit=len(wanted) or 1)}
+        seen = {i for i, f in files.items() if access.can_see(actor, self.target(actor, f))}
+        return {str(d["_id"]) for d in docs if d["file_id"] in seen}
+
+    def target(self, actor: User, file_doc: dict) -> access.FileTarget:
+        """The policy's view of a file, with the person added as a borrower while a digital loan runs."""
+        base = target_of(file_doc)
+        if not access.can_see(actor, base) and self.digital_grant(str(file_doc["_id"]), actor):
+            return access.FileTarget(base.security, base.department, base.approved_borrowers | {actor.id})
+        return base
+
+    def list(self, actor: User, filters: dict, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """Loans the person may see, filtered (status, file, borrower, kind, as_of) and paged."""
+        self.close_ended_digital()
+        query = self.filter_query(filters)
+        scope = self.scope(actor)
+        combined = {"$and": [query, scope]} if query and scope else (query or scope)
+        sort = [("due_at", 1), ("_id", 1)] if filters.get("status") == "overdue" else None
+        return self.repo.page(combined, (page - 1) * per_page, per_page, sort)
+
+    def filter_query(self, filters: dict) -> dict:
+        """The database filter for the list's query values; Malformed for a bad status or date."""
+        query: dict = {}
+        status = filters.get("status") or ""
+        if status and status not in LIST_STATUSES:
+            raise Malformed(f"status must be one of {', '.join(LIST_STATUSES)}", {"status": "/".join(LIST_STATUSES)})
+        as_of = parse_day(filters.get("as_of"))
+        if status == "overdue":
+            query.update({"status": "out", "kind": "physical", "due_at": {"$lt": self.day_start(as_of)}})
+        elif status:
+            query["status"] = status
+        for key in ("file_id", "borrower", "kind", "archive_no"):
+            value = filters.get(key)
+            if value:
+                query[key] = str(value)[:80]
+        if filters.get("department"):
+            query["borrower_department"] = str(filters["department"])[:60]
+        return query
+
+    def day_start(self, day: date | None) -> datetime:
+        """The first moment of a local day in UTC; now when no day is given."""
+        if day is None:
+            return now()
+        return datetime.combine(day, time.min, tzinfo=self.zone).astimezone(timezone.utc)
+
+    def local_day(self, moment: datetime) -> date:
+        """The local calendar day of a stored time."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(self.zone).date()
+
+    def of_file(self, file_id: str) -> list[dict]:
+        """Every loan of a file, oldest first (the file page shows them to those who see the file)."""
+        return self.repo.find({"file_id": file_id})
+
+    # -- deciding ----------------------------------------------------------------------------
+    def may_decide(self, actor: User, doc: dict) -> bool:
+        """An approver of the file's department (the executive for a sealed file), never for oneself."""
+        file_doc = self.files.repo.by_id(doc["file_id"])
+        if file_doc is None or doc["borrower"] == actor.username:
+            return False
+        return access.can(actor, "loan.approve", target_of(file_doc))
+
+    def pending_for(self, actor: User, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """Requests waiting for this person's decision."""
+        if not actor.has("approver", "executive"):
+            return 0, []
+        query: dict = {"status": "requested", "borrower": {"$ne": actor.username}}
+        if not actor.has("executive"):
+            query.update({"file_department": actor.department, "file_security": {"$ne": access.SEALED}})
+        rows = [d for d in self.repo.find(query) if self.may_decide(actor, d)]
+        return len(rows), rows[(page - 1) * per_page: page * per_page]
+
+    def _decidable(self, actor: User, loan_id) -> dict:
+        access.require(actor, "loan.approve")
+        doc = self.repo.by_id(loan_id)
+        if doc is None:
+            raise NotFound("没有这个借阅记录 (no such loan)")
+        if doc["borrower"] == actor.username:
+            raise Forbidden("不能审批自己的申请 (nobody approves their own request)")
+        if not self.may_decide(actor, doc):
+            raise Forbidden("您不能审批这份档案的借阅 (not an approver of this file)")
+        if doc["status"] != "requested":
+            raise Conflict(f"申请已处理 (the request is {doc['status']})", {"status": doc["status"]})
+        return doc
+
+    def _claim_decision(self, actor: User, doc: dict, at: datetime) -> None:
+        if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
+            raise Conflict("申请已被他人处理 (someone decided this request a moment ago)")
+
+    def approve(self, actor: User, loan_id) -> dict:
+        """Approve a request; a digital loan starts at once and runs for its days."""
+        doc = self._decidable(actor, loan_id)
+        at = now()
+        self._claim_decision(actor, doc, at)
+        changes = {"status": "approved", "decided_by": actor.username, "decided_at": at}
+        if doc["kind"] == "digital":
+            changes.update(status="out", handed_out_at=at, handed_out_by=actor.username,
+                           due_at=at + timedelta(days=doc["days"]))
+        self.repo.set(doc["_id"], changes)
+        self.audit.record(actor.username, "loan.approved", f"loan:{doc['_id']}",
+                          {"file_id": doc["file_id"], "kind": doc["kind"], "due_at": changes.get("due_at")})
+        return {**doc, **changes}
+
+    def reject(self, actor: User, loan_id, reason) -> dict:
+        """Reject a request with a reason."""
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
+            raise Invalid("a reason is required", {"reason": f"请填写驳回原因（至多 {REASON_MAX} 字）(1-{REASON_MAX} characters)"})
+        doc = self._decidable(actor, loan_id)
+        at = now()
+        self._claim_decision(actor, doc, at)
+        changes = {"status": "rejected", "decided_by": actor.username, "decided_at": at, "reason": reason.strip()}
+        self.repo.set(doc["_id"], changes)
+        self.audit.record(actor.username, "loan.rejected", f"loan:{doc['_id']}",
+                          {"file_id": doc["file_id"], "reason": changes["reason"]})
+        return {**doc, **changes}
+
+    def cancel(self, actor: User, loan_id) -> dict:
+        """The borrower withdraws a request that is not out yet."""
+        doc = self.repo.by_id(loan_id)
+        if doc is None or doc["borrower"] != actor.username:
+            raise NotFound("没有这个借阅记录 (no such loan)")
+        if doc["status"] not in ("requested", "approved"):
+            raise Conflict(f"无法撤回 (the loan is {doc['status']})", {"status": doc["status"]})
+        at = now()
+        if not self.repo.claim_step(doc["_id"], "end", actor.username, at):
+            raise Conflict("借阅已结束 (the loan has ended)")
+        if doc["status"] == "requested" and not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
+            self.repo.release_step(doc["_id"], "end")
+            raise Conflict("申请刚刚被处理 (the request was decided a moment ago)")
+        if doc["status"] == "approved" and not self.repo.claim_step(doc["_id"], "checkout", actor.username, at):
+            self.repo.release_step(doc["_id"], "end")
+            raise Conflict("档案刚刚出库 (the folder was handed out a moment ago)")
+        changes = {"status": "cancelled", "ended_at": at}
+        self.repo.set(doc["_id"], changes)
+        self.audit.record(actor.username, "loan.cancelled", f"loan:{doc['_id']}", {"file_id": doc["file_id"]})
+        return {**doc, **changes}
+
+    # -- digital loans -----------------------------------------------------------------------
+    def digital_loan(self, file_id: str, user: User | None) -> dict | None:
+        """The person's running digital loan of a file (out and not yet ended), or None."""
+        if user is None or not user.active:
+            return None
+        found = self.repo.find({"file_id": file_id, "borrower": user.username, "kind": "digital",
+                                "status": "out", "due_at": {"$gt": now()}}, limit=1)
+        return found[0] if found else None
+
+    def digital_grant(self, file_id: str, user: User | None) -> bool:
+        """True while the person's digital loan of the file runs (FileService asks this)."""
+        return self.digital_loan(file_id, user) is not None
+
+    def close_ended_digital(self) -> int:
+        """Mark digital loans whose time is up as returned (access already stopped at due_at)."""
+        ended = self.repo.find({"kind": "digital", "status": "out", "due_at": {"$lte": now()}})
+        for doc in ended:
+            if self.repo.claim_step(doc["_id"], "return", "-", now()):
+                self.repo.set(doc["_id"], {"status": "returned", "returned_at": doc["due_at"],
+                                           "returned_by": "-", "condition": "ok", "note": "到期自动结束 (ended)"})
+                self.audit.record("-", "loan.digital_ended", f"loan:{doc['_id']}", {"file_id": doc["file_id"]})
+        return len(ended)

@@ -1,0 +1,162 @@
+"""The archive desk (借还台): hand a folder out, take it back with its condition, renew a loan."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from service import access
+from service.audit import AuditTrail
+from service.errors import Conflict
+from service.errors import Forbidden
+from service.errors import Invalid
+from service.errors import NotFound
+from service.loans import LoanService
+from service.loans import now
+from service.loans import whole_days
+from service.loans_incidents import IncidentService
+from service.loans_incidents import check_compensation
+from service.loans_queue import ReservationService
+from service.users import User
+from service.users import UserService
+
+CONDITIONS = ("ok", "damaged", "lost")
+NOTE_MAX = 500
+
+
+class LoanDesk:
+    """Hand-outs, take-backs and renewals; each decided by a unique step claim."""
+
+    def __init__(self, loans: LoanService, incidents: IncidentService, queue: ReservationService,
+                 users: UserService, audit: AuditTrail, renewal_limit: int):
+        self.loans = loans
+        self.repo = loans.repo
+        self.incidents = incidents
+        self.queue = queue
+        self.users = users
+        self.audit = audit
+        self.renewal_limit = renewal_limit
+
+    def lookup(self, actor: User, ref) -> dict:
+        """What the desk shows for a scanned or typed archive number: the file, where the folder is, its loans."""
+        access.require(actor, "loan.desk")
+        file_doc = self.loans.find_file(ref)
+        file_id = str(file_doc["_id"])
+        holder = self.repo.folder(file_id)
+        loans = self.loans.of_file(file_id)
+        return {"file": file_doc, "holder": holder,
+                "current": next((l for l in loans if holder and str(l["_id"]) == holder["loan_id"]), None),
+                "waiting": [l for l in loans if l["kind"] == "physical" and l["status"] == "approved"],
+                "queue": self.queue.queue(file_id), "incidents": self.incidents.of_file(file_id)}
+
+    def _loan(self, loan_id) -> dict:
+        doc = self.repo.by_id(loan_id)
+        if doc is None:
+            raise NotFound("没有这个借阅记录 (no such loan)")
+        return doc
+
+    def checkout(self, actor: User, loan_id) -> dict:
+        """Hand an approved folder out; 409 if this loan or the folder is out already."""
+        access.require(actor, "loan.desk")
+        doc = self._loan(loan_id)
+        if doc["kind"] != "physical":
+            raise Conflict("数字借阅无需出库 (a digital loan is not handed out)")
+        if doc["status"] != "approved":
+            raise Conflict(f"只能借出已批准的申请 (the loan is {doc['status']})", {"status": doc["status"]})
+        at = now()
+        if not self.repo.claim_step(doc["_id"], "checkout", actor.username, at):
+            raise Conflict("该申请已出库或已撤回 (this loan was handed out or withdrawn already)")
+        if not self.repo.claim_folder(doc["file_id"], str(doc["_id"]), at):
+            self.repo.release_step(doc["_id"], "checkout")
+            holder = self.repo.folder(doc["file_id"]) or {}
+            raise Conflict("档案已借出 (the folder is already out)" if not holder.get("lost")
+                           else "档案已遗失 (the folder is lost)", {"folder": "out"})
+        at = now()  # after winning the folder: later than the previous loan's return
+        changes = {"status": "out", "handed_out_by": actor.username, "handed_out_at": at,
+                   "due_at": at + timedelta(days=doc["days"])}
+        self.repo.set(doc["_id"], changes)
+        self.audit.record(actor.username, "loan.handed_out", f"loan:{doc['_id']}",
+                          {"file_id": doc["file_id"], "borrower": doc["borrower"], "due_at": changes["due_at"]})
+        return {**doc, **changes}
+
+    def _check_return(self, doc: dict, condition, note, responsible, compensation) -> tuple[str, str, float]:
+        """The note, responsible person and amount of a return; Invalid naming each bad field."""
+        problems = {}
+        note = "" if note is None else note
+        if condition not in CONDITIONS:
+            problems["condition"] = "应为 ok、damaged 或 lost (ok, damaged or lost)"
+        if not isinstance(note, str) or len(note) > NOTE_MAX:
+            problems["note"] = f"至多 {NOTE_MAX} 字 (at most {NOTE_MAX} characters)"
+        elif condition in ("damaged", "lost") and not note.strip():
+            problems["note"] = "请说明损坏或遗失情况 (describe what happened)"
+        if condition in ("damaged", "lost"):
+            responsible = responsible or doc["borrower"]
+            if not isinstance(responsible, str) or self.users.repo.by_username(responsible) is None:
+                problems["responsible"] = "没有这个用户 (no such user)"
+            try:
+                compensation = check_compensation(compensation)
+            except Invalid as exc:
+                problems.update(exc.fields)
+        if problems:
+            raise Invalid("the return is not valid", problems)
+        return note.strip(), responsible, compensation
+
+    def take_back(self, actor: User, loan_id, condition, note="", responsible=None, compensation=None) -> dict:
+        """Take a folder back, checked: ok, damaged or lost (the latter two open an incident)."""
+        access.require(actor, "loan.desk")
+        doc = self._loan(loan_id)
+        note, responsible, compensation = self._check_return(doc, condition, note, responsible, compensation)
+        if doc["status"] != "out":
+            raise Conflict(f"该借阅不在借出状态 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
+        at = now()
+        if not self.repo.claim_step(doc["_id"], "return", actor.username, at):
+            raise Conflict("该借阅已归还 (the loan was returned a moment ago)")
+        changes = {"status": "lost" if condition == "lost" else "returned", "returned_by": actor.username,
+                   "returned_at": at, "condition": condition, "note": note}
+        if condition in ("damaged", "lost"):
+            incident = self.incidents.record(actor, doc, condition, responsible, compensation, note)
+            changes["incident_id"] = str(incident["_id"])
+        self.repo.set(doc["_id"], changes)
+        if doc["kind"] == "physical":
+            if condition == "lost":
+                self.repo.mark_folder_lost(doc["file_id"], str(doc["_id"]))
+            else:
+                self.repo.release_folder(doc["file_id"], str(doc["_id"]))
+        self.audit.record(actor.username, "loan.returned", f"loan:{doc['_id']}",
+                          {"file_id": doc["file_id"], "condition": condition, "note": note})
+        if doc["kind"] == "physical" and condition != "lost":
+            self.queue.folder_returned(doc["file_id"], doc["archive_no"])
+        return {**doc, **changes}
+
+    def renew(self, actor: User, loan_id, days) -> dict:
+        """Extend a loan before it is due; 409 over the limit or when someone else waits for the folder."""
+        doc = self._loan(loan_id)
+        if doc["borrower"] != actor.username and not actor.has("archivist"):
+            if not self.loans.visible(actor, doc):
+                raise NotFound("没有这个借阅记录 (no such loan)")
+            raise Forbidden("只有借阅人或档案管理员可以续借 (only the borrower or an archivist renews)")
+        borrower = self.users.repo.by_username(doc["borrower"])
+        limit = self.loans.max_days(self.users.get(str(borrower["_id"]))) if borrower else 0
+        days = whole_days(days, max(limit, 1))
+        if doc["status"] != "out":
+            raise Conflict(f"只能续借借出中的档案 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
+        at = now()
+        if doc["due_at"] <= at:
+            raise Conflict("已超期，不能续借，请先归还 (the loan is overdue: return it first)")
+        count = doc.get("renewals", 0)
+        if count >= self.renewal_limit:
+            raise Conflict(f"续借次数已达上限 {self.renewal_limit} (the renewal limit is reached)",
+                           {"renewals": count})
+        if self.queue.someone_else_waits(doc["file_id"], doc["borrower"]):
+            raise Conflict("他人已预约或申请该档案，不能续借 (someone else waits for this file)")
+        if not self.repo.claim_step(doc["_id"], f"renew:{count + 1}", actor.username, at):
+            raise Conflict("刚刚已续借 (the loan was renewed a moment ago)")
+        due = doc["due_at"] + timedelta(days=days)
+        changes = {"due_at": due, "renewals": count + 1,
+                   "renewed": doc.get("renewed", []) + [{"at": at, "by": actor.username, "days": days, "due_at": due}]}
+        self.repo.set(doc["_id"], changes)
+        self.audit.record(actor.username, "loan.renewed", f"loan:{doc['_id']}",
+                          {"file_id": doc["file_id"], "days": days, "due_at": due, "renewal": count + 1})
+        return {**doc, **changes}
+
+    def holds_folder(self, username: str) -> bool:
+        """True while the person has a folder out (a leaving employee must hand it back first)."""
+        return self.repo.exists({"borrower": username, "kind": "physical", "status": "out"})

@@ -1,0 +1,96 @@
+"""Loans (借阅), their step claims and the folders that are out.
+
+FerretDB's conditional updates are not atomic, so every race is decided by an insert with a
+unique _id: a step record `<loan_id>:<step>` (one decision, one hand-out, one return, renewal n),
+and a claim `{_id: <file_id>}` in `folders_out` while a folder is out (or lost).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+
+def loan_oid(loan_id) -> ObjectId | None:
+    """The ObjectId of a loan id, or None if it is malformed."""
+    try:
+        return ObjectId(loan_id)
+    except (InvalidId, TypeError):
+        return None
+
+
+def step_key(loan_id, step: str) -> str:
+    """The _id of a step record of a loan."""
+    return f"{loan_id}:{step}"
+
+
+class LoanRepository:
+    """Loans are single documents written only by the winner of a step claim."""
+
+    def __init__(self, db: Database):
+        self._loans = db["loans"]
+        self._steps = db["loan_steps"]
+        self._out = db["folders_out"]
+
+    def insert(self, doc: dict) -> None:
+        """Store a new request."""
+        self._loans.insert_one(doc)
+
+    def by_id(self, loan_id) -> dict | None:
+        """One loan, or None (also for a malformed id)."""
+        key = loan_oid(loan_id)
+        return self._loans.find_one({"_id": key}) if key else None
+
+    def set(self, loan_id, changes: dict) -> None:
+        """Write the fields of a step (only its claimant calls this)."""
+        self._loans.update_one({"_id": loan_oid(loan_id)}, {"$set": changes})
+
+    def claim_step(self, loan_id, step: str, actor: str, at: datetime) -> bool:
+        """Claim a step of a loan; False if it was already taken."""
+        try:
+            self._steps.insert_one({"_id": step_key(loan_id, step), "actor": actor, "at": at})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def release_step(self, loan_id, step: str) -> None:
+        """Give a step back (its winner could not finish, e.g. the folder was out)."""
+        self._steps.delete_one({"_id": step_key(loan_id, step)})
+
+    def claim_folder(self, file_id: str, loan_id: str, at: datetime) -> bool:
+        """Mark a folder as out to a loan; False if it is out (or lost) already."""
+        try:
+            self._out.insert_one({"_id": file_id, "loan_id": loan_id, "at": at, "lost": False})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def folder(self, file_id: str) -> dict | None:
+        """Who holds a folder: {loan_id, at, lost}, or None while it is in the archive."""
+        return self._out.find_one({"_id": file_id})
+
+    def release_folder(self, file_id: str, loan_id: str) -> None:
+        """The folder is back in the archive (only the loan that holds it releases it)."""
+        self._out.delete_one({"_id": file_id, "loan_id": loan_id})
+
+    def mark_folder_lost(self, file_id: str, loan_id: str) -> None:
+        """The folder was lost on this loan: it stays claimed so that nobody can lend it."""
+        self._out.update_one({"_id": file_id, "loan_id": loan_id}, {"$set": {"lost": True}})
+
+    def page(self, query: dict, skip: int, limit: int, sort=None) -> tuple[int, list[dict]]:
+        """A page of loans and the total matching (newest request first by default)."""
+        total = self._loans.count_documents(query)
+        cursor = self._loans.find(query).sort(sort or [("requested_at", -1), ("_id", -1)]).skip(skip)
+        return total, list(cursor.limit(limit) if limit else cursor)
+
+    def find(self, query: dict, sort=None, limit: int = 0) -> list[dict]:
+        """Loans matching a query, oldest request first by default."""
+        cursor = self._loans.find(query).sort(sort or [("requested_at", 1), ("_id", 1)])
+        return list(cursor.limit(limit) if limit else cursor)
+
+    def exists(self, query: dict) -> bool:
+        """True if some loan matches."""
+        return self._loans.find_one(query, projection={"_id": 1}) is not None
