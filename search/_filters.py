@@ -1,7 +1,8 @@
-"""Who may see what, and the search form's filters, as one Whoosh filter query.
+"""Who may see what, and the search form's filters: as a mask over a segment's entries (what a search
+uses) and as the equivalent Whoosh filter query (for comparisons and raw Whoosh calls).
 
-The filter goes to Whoosh as `filter=`, so entries a user may not see never reach scoring, totals,
-facets or snippets: for that user they are not in the index.
+The mask is applied to the matches before anything is counted, so entries a user may not see never
+reach totals, facets, grouping or snippets: for that user they are not in the index.
 """
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from datetime import timedelta
 from datetime import timezone
 from datetime import tzinfo
 
+import numpy as np
 from whoosh import query as wq
 
+from search._columns import file_key
 from search._schema import FACETS
 
 
@@ -55,30 +58,69 @@ def _any_of(fieldname: str, values: Iterable[str]) -> wq.Query:
     return wq.Or([wq.Term(fieldname, value) for value in sorted(values)])
 
 
-def filter_query(filters: Mapping | None, visibility: Visibility, zone: tzinfo) -> wq.Query | None:
-    """Visibility and the form's filters: doc_type, customer_type, stage, project (a value or a
-    list of values, any of which may match), date_from and date_to (days in `zone` or datetimes,
-    naive ones UTC; both ends included). Blank values are ignored; an unknown name is a ValueError."""
-    if not isinstance(visibility, Visibility):
-        raise ValueError("visibility must be a Visibility")
-    parts = [q for q in (visibility.query(),) if q is not None]
+@dataclass(frozen=True)
+class Narrowing:
+    """The form's filters, checked: facet values that may match, and a date range (naive UTC,
+    `start` included, `end` excluded)."""
+
+    facets: dict
+    start: datetime | None
+    end: datetime | None
+
+
+def narrowing(filters: Mapping | None, zone: tzinfo) -> Narrowing:
+    """doc_type, customer_type, stage, project (a value or a list of values, any of which may
+    match), date_from and date_to (days in `zone` or datetimes, naive ones UTC; both ends
+    included). Blank values are ignored; an unknown name is a ValueError."""
     filters = dict(filters or {})
     unknown = set(filters) - {*FACETS, "date_from", "date_to"}
     if unknown:
         raise ValueError(f"unknown filters: {', '.join(sorted(unknown))}")
+    facets = {}
     for name in FACETS:
         values = filters.get(name)
         values = [values] if isinstance(values, str) else list(values or ())
-        values = [v for v in values if v]
+        values = frozenset(str(v) for v in values if v)
         if values:
-            parts.append(_any_of(name, values))
-    start = _moment(filters.get("date_from"), zone, end=False)
-    end = _moment(filters.get("date_to"), zone, end=True)
-    if start or end:
-        parts.append(wq.DateRange("date", start, end, endexcl=True))
+            facets[name] = values
+    return Narrowing(facets, _moment(filters.get("date_from"), zone, end=False),
+                     _moment(filters.get("date_to"), zone, end=True))
+
+
+def filter_query(filters: Mapping | None, visibility: Visibility, zone: tzinfo) -> wq.Query | None:
+    """Visibility and the form's filters (see `narrowing`) as one Whoosh query."""
+    if not isinstance(visibility, Visibility):
+        raise ValueError("visibility must be a Visibility")
+    parts = [q for q in (visibility.query(),) if q is not None]
+    narrow = narrowing(filters, zone)
+    parts += [_any_of(name, values) for name, values in narrow.facets.items()]
+    if narrow.start or narrow.end:
+        parts.append(wq.DateRange("date", narrow.start, narrow.end, endexcl=True))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def allowed_mask(columns, visibility: Visibility, narrow: Narrowing, to_column) -> np.ndarray:
+    """The same rule as `filter_query`, as a mask over one segment's entries (`_columns`);
+    `to_column` turns a datetime into the date column's number."""
+    if visibility.all:
+        mask = np.ones(columns.size, dtype=bool)
+    else:
+        mask = columns.coded("security", {"normal"})
+        if visibility.departments:
+            mask |= columns.coded("security", {"confidential"}) & columns.coded("department", visibility.departments)
+        if visibility.file_ids:
+            keys = np.asarray([file_key(f) for f in visibility.file_ids], dtype=np.uint64)
+            mask |= np.isin(columns.numbers["file_key"], keys)
+    for name, values in narrow.facets.items():
+        mask &= columns.coded(name, values)
+    dates = columns.numbers["date"]
+    if narrow.start:
+        mask &= dates >= to_column(narrow.start)
+    if narrow.end:
+        mask &= dates < to_column(narrow.end)
+    return mask
 
 
 def _moment(value, zone: tzinfo, end: bool) -> datetime | None:

@@ -1,7 +1,9 @@
 """The index directory: open or create it, search it, describe it.
 
 Readers never wait: a searcher opens the segments of the last commit and Whoosh's write lock is not
-involved. Writes go through `writer()` (the worker's job); see `_writer`.
+involved. One searcher is kept and replaced when a commit appears, and each segment's columns are
+read once (`_columns`); searches in one process take turns on it (numpy does the counting, so a
+search holds it for milliseconds). Writes go through `writer()` (the worker's job); see `_writer`.
 """
 from __future__ import annotations
 
@@ -15,16 +17,23 @@ from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
 
 from search._analysis import Vocabulary
+from search._columns import ColumnCache
+from search._evaluate import evaluate
 from search._analysis import dictionary_terms
 from search._filters import Visibility
-from search._filters import filter_query
+from search._filters import allowed_mask
+from search._filters import narrowing
 from search._query import parse
 from search._results import SORTS
 from search._results import SearchResult
+from search._results import SegmentHits
 from search._results import gather
 from search._schema import SCHEMA_VERSION
 from search._schema import EntryScoring
@@ -59,17 +68,25 @@ class SearchIndex:
     """The full-text index of customer files and their pages in `directory` (created if missing).
 
     `zone` is where a date filter's days begin and end (Asia/Shanghai unless told otherwise).
+    `mmap=False` reads segment files with plain reads instead of mapping them: a long writing job
+    (a rebuild) then does not count every segment it has read as its own resident memory.
     """
 
-    def __init__(self, directory: Path, zone: tzinfo = SHANGHAI):
+    def __init__(self, directory: Path, zone: tzinfo = SHANGHAI, *, mmap: bool = True):
         _whoosh_patch.apply()  # whoosh-reloaded 2.7.5 misreads columns across segments; see the module
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._zone = zone
+        self._storage = FileStorage(str(self.directory), supports_mmap=mmap)
         self.vocabulary = Vocabulary()
         self._terms: set[str] = set()
         self._terms_size = 0
         self._terms_lock = threading.Lock()
+        self._search_lock = threading.Lock()
+        self._open_searcher = None
+        self._columns = ColumnCache()
+        self._deletions: dict = {}
+        self._inode = self.directory.stat().st_ino
         with _directory_lock(self.directory):
             self.whoosh = self._open()
         self._read_terms()
@@ -81,8 +98,8 @@ class SearchIndex:
             if found != SCHEMA_VERSION:
                 raise IndexOutdated(f"the index in {self.directory} has schema version {found}, this code "
                                     f"needs {SCHEMA_VERSION}: rebuild it")
-            return whoosh_index.open_dir(self.directory, schema=build_schema(self.vocabulary))
-        made = whoosh_index.create_in(self.directory, build_schema(self.vocabulary))
+            return self._storage.open_index(schema=build_schema(self.vocabulary))
+        made = self._storage.create_index(build_schema(self.vocabulary))
         version.write_text(SCHEMA_VERSION + "\n")
         logger.info("created a search index in %s", self.directory)
         return made
@@ -111,14 +128,63 @@ class SearchIndex:
             raise ValueError(f"page must be 1 or more and per_page 1 to {MAX_PER_PAGE}")
         if pages_per_file < 0:
             raise ValueError("pages_per_file must be 0 or more")
-        restriction = filter_query(filters, visibility, self._zone)
+        if not isinstance(visibility, Visibility):
+            raise ValueError("visibility must be a Visibility")
+        narrow = narrowing(filters, self._zone)
         self._read_terms()
         parsed = parse(q, self.vocabulary)
-        with self.whoosh.searcher(weighting=EntryScoring()) as searcher:
-            hits = []
-            if parsed.query is not wq.NullQuery:
-                hits = searcher.search(parsed.query, filter=restriction, limit=None).top_n
-            return gather(searcher, hits, needle_pattern(parsed.needles), sort, page, per_page, pages_per_file)
+        to_column = self.whoosh.schema["date"].to_column_value
+        from_column = self.whoosh.schema["date"].from_column_value
+        with self._search_lock:
+            searcher = self._searcher()
+            leaves = searcher.leaf_searchers()
+            segments = self._columns.of([(leaf.reader(), offset) for leaf, offset in leaves])
+            parts = []
+            for (leaf, offset), columns in zip(leaves, segments):
+                if parsed.query is wq.NullQuery:
+                    break
+                allowed = allowed_mask(columns, visibility, narrow, to_column) & self._live(leaf.reader(), columns)
+                found = evaluate(parsed.query, leaf, leaf.reader(), columns)
+                keep = allowed[found.docs]
+                parts.append(SegmentHits(offset, columns, found.docs[keep], found.scores[keep]))
+            return gather(searcher, parts, needle_pattern(parsed.needles), sort, page, per_page, pages_per_file,
+                          from_column)
+
+    def _searcher(self):
+        # one searcher, kept while the index does not change; a new one after a commit. Not
+        # Searcher.refresh(): whoosh-reloaded 2.7.5 reuses a segment's reader by segment id and so
+        # keeps its old deletions. The old searcher is left to be collected, not closed: the cached
+        # columns of segments still in the index read through its segment readers.
+        if self._open_searcher is None or not self._open_searcher.up_to_date():
+            self._open_searcher = self.whoosh.searcher(weighting=EntryScoring())
+        return self._open_searcher
+
+    def _live(self, leaf, columns) -> np.ndarray:
+        # entries not deleted (deletions stay in a segment until it is merged)
+        key = (leaf.segment().segment_id(), leaf.doc_count())
+        live = self._deletions.get(key)
+        if live is None:
+            live = np.ones(columns.size, dtype=bool)
+            if len(self._deletions) > 256:  # entries of segments merged away
+                self._deletions.clear()
+            if leaf.has_deletions():
+                live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = False
+            self._deletions[key] = live
+        return live
+
+    def replaced(self) -> bool:
+        """True if the directory is no longer the one this object opened (a rebuild swapped it)."""
+        try:
+            return self.directory.stat().st_ino != self._inode
+        except FileNotFoundError:
+            return True
+
+    def close(self) -> None:
+        """Close the kept searcher (its files)."""
+        with self._search_lock:
+            if self._open_searcher is not None:
+                self._open_searcher.close()
+                self._open_searcher = None
 
     def stats(self) -> dict:
         """Counts: files, pages, documents, dictionary terms, segments, deleted entries not yet merged."""

@@ -1,4 +1,5 @@
-"""From Whoosh's matches to the result page: grouped by customer file, sorted, paged, with facets.
+"""From the matches (arrays per segment) to the result page: grouped by customer file, sorted,
+paged, with facets.
 
 Counting unit: the customer file. `total` is the number of files with at least one matching entry
 (the file's own or one of its pages); each facet value counts the files among those that would stay
@@ -13,19 +14,18 @@ file id, "date" by date, then score, then file id.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timezone
 
+import numpy as np
 from markupsafe import Markup
 
+from search._columns import SegmentColumns
 from search._schema import FACETS
 from search._snippets import snippet
 
 SORTS = ("relevance", "date")
-_EPOCH = datetime(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -73,67 +73,142 @@ class SearchResult:
         return -(-self.total // self.per_page)
 
 
+@dataclass(frozen=True)
+class SegmentHits:
+    """The allowed matches of one segment: entry numbers within it, scores, its columns and offset."""
+
+    offset: int
+    columns: SegmentColumns
+    docs: np.ndarray
+    scores: np.ndarray
+
+
 @dataclass
-class _Group:
-    file_id: str
-    score: float = 0.0
-    date: datetime = datetime.min
-    file_hit: tuple[float, int] | None = None
-    page_hits: list[tuple[float, int]] = field(default_factory=list)
+class _Hits:
+    """Every match of every segment, side by side: segment, entry, score, file (group), date, kind."""
+
+    segment: np.ndarray
+    docs: np.ndarray
+    scores: np.ndarray
+    group: np.ndarray
+    date: np.ndarray
+    is_file: np.ndarray
+    groups: int
 
 
-def gather(searcher, hits: list[tuple[float, int]], pattern: re.Pattern | None, sort: str,
-           page: int, per_page: int, pages_per_file: int) -> SearchResult:
-    """Group `hits` (score, docnum) by file, count facets, sort, cut one page, add snippets."""
-    reader = searcher.reader()
-    columns = {name: reader.column_reader(name) for name in ("kind", "file_id", "date", *FACETS)}
-    groups: dict[str, _Group] = {}
-    facet_files: dict[str, dict[str, set]] = {name: defaultdict(set) for name in FACETS}
-    for score, docnum in hits:
-        file_id = columns["file_id"][docnum]
-        group = groups.get(file_id) or groups.setdefault(file_id, _Group(file_id))
-        group.score = max(group.score, score)
-        group.date = max(group.date, columns["date"][docnum])
-        if columns["kind"][docnum] == "file":
-            group.file_hit = (score, docnum)
-        else:
-            group.page_hits.append((score, docnum))
+def _side_by_side(parts: list[SegmentHits]) -> tuple[_Hits, dict[str, tuple[np.ndarray, list[str]]]]:
+    keys, dates, kinds, facets = [], [], [], {name: [] for name in FACETS}
+    names: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for part in parts:
+        columns, docs = part.columns, part.docs
+        keys.append(columns.numbers["file_key"][docs])
+        dates.append(columns.numbers["date"][docs])
+        kinds.append(columns.codes["kind"][docs] == _code(columns.values["kind"], "file"))
         for name in FACETS:
-            value = columns[name][docnum]
-            if value:
-                facet_files[name][value].add(file_id)
-    facets = {name: dict(sorted(((value, len(files)) for value, files in values.items()),
-                                key=lambda item: (-item[1], item[0])))
-              for name, values in facet_files.items()}
-    ordered = sorted(groups.values(), key=_order(sort))
-    chosen = ordered[(page - 1) * per_page:page * per_page]
-    return SearchResult(total=len(groups), hits_total=len(hits), facets=facets, page=page, per_page=per_page,
-                        groups=tuple(_file_hit(searcher, reader, g, pattern, pages_per_file) for g in chosen))
+            # this segment's codes as codes shared by all segments; no value is -1
+            shared = np.asarray([names[name].setdefault(v, len(names[name])) if v else -1
+                                 for v in columns.values[name]], dtype=np.int64)
+            facets[name].append(shared[columns.codes[name][docs]])
+    joined = lambda arrays, dtype: np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)  # noqa: E731
+    unique, group = np.unique(joined(keys, np.uint64), return_inverse=True)
+    hits = _Hits(segment=np.concatenate([np.full(len(p.docs), i) for i, p in enumerate(parts)] or [np.zeros(0, int)]),
+                 docs=joined([p.docs for p in parts], np.int64), scores=joined([p.scores for p in parts], np.float64),
+                 group=group.reshape(-1), date=joined(dates, np.uint64), is_file=joined(kinds, bool),
+                 groups=len(unique))
+    values = {name: (joined(facets[name], np.int64), list(names[name])) for name in FACETS}
+    return hits, values
 
 
-def _order(sort: str):
-    # ties go to the newer file, then to the file id, never to Whoosh's document numbers (which
-    # differ between an index kept up to date and a rebuilt one)
-    if sort == "date":
-        return lambda g: (-_seconds(g.date), -g.score, g.file_id)
-    return lambda g: (-g.score, -_seconds(g.date), g.file_id)
+def _code(values: list[str], wanted: str) -> int:
+    return values.index(wanted) if wanted in values else -1
 
 
-def _seconds(moment: datetime) -> float:
-    return (moment - _EPOCH).total_seconds()
+def gather(searcher, parts: list[SegmentHits], pattern: re.Pattern | None, sort: str, page: int, per_page: int,
+           pages_per_file: int, from_column) -> SearchResult:
+    """Group the matches by file, count facets, sort, cut one page, add snippets; `from_column`
+    turns the date column's number into a datetime."""
+    hits, facet_values = _side_by_side(parts)
+    count = hits.groups
+    best = np.full(count, -np.inf)
+    np.maximum.at(best, hits.group, hits.scores)
+    newest = np.zeros(count, dtype=np.uint64)
+    np.maximum.at(newest, hits.group, hits.date)
+    facets = {name: _facet(codes, values, hits.group, count) for name, (codes, values) in facet_values.items()}
+    window = _window(hits, parts, best, newest, sort, (page - 1) * per_page, page * per_page)
+    groups = tuple(_file_hit(searcher, hits, parts, g, best[g], from_column(int(newest[g])), pattern, pages_per_file)
+                   for g in window)
+    return SearchResult(total=count, hits_total=len(hits.docs), facets=facets, page=page, per_page=per_page,
+                        groups=groups)
 
 
-def _file_hit(searcher, reader, group: _Group, pattern, pages_per_file: int) -> FileHit:
-    documents, numbers = reader.column_reader("document_id"), reader.column_reader("page")
-    ranked = sorted((-score, documents[docnum], numbers[docnum], docnum) for score, docnum in group.page_hits)
+def _facet(codes: np.ndarray, values: list[str], group: np.ndarray, count: int) -> dict[str, int]:
+    # files per value: distinct (value, file) pairs
+    present = codes >= 0
+    pairs = np.unique(codes[present] * max(count, 1) + group[present])
+    counted = np.bincount(pairs // max(count, 1), minlength=len(values))
+    found = [(values[i], int(n)) for i, n in enumerate(counted) if n]
+    return dict(sorted(found, key=lambda item: (-item[1], item[0])))
+
+
+def _window(hits: _Hits, parts, best, newest, sort: str, start: int, end: int) -> list[int]:
+    """The groups on the page, ordered (see the module docstring). numpy sorts by score and date;
+    files tied on both are put in file id order, which is read only for the ties at the page."""
+    signed = (newest ^ np.uint64(1 << 63)).view(np.int64)  # Whoosh's sortable form back to the number
+    first, second = (-best, -signed) if sort == "relevance" else (-signed, -best)
+    order = np.lexsort((second, first))
+    if start >= len(order):
+        return []
+    end = min(end, len(order))
+    same = lambda i, j: first[order[i]] == first[order[j]] and second[order[i]] == second[order[j]]  # noqa: E731
+    low, high = start, end
+    while low > 0 and same(low - 1, start):
+        low -= 1
+    while high < len(order) and same(high, end - 1):
+        high += 1
+    chosen = order[low:high].tolist()
+    if high - low > end - start or _has_ties(first, second, chosen):
+        names = _file_ids(hits, parts, chosen)
+        chosen.sort(key=lambda g: (first[g], second[g], names[g]))
+    return chosen[start - low:end - low]
+
+
+def _has_ties(first, second, chosen: list[int]) -> bool:
+    pairs = {(first[g], second[g]) for g in chosen}
+    return len(pairs) < len(chosen)
+
+
+def _file_ids(hits: _Hits, parts, groups: list[int]) -> dict[int, str]:
+    wanted = set(groups)
+    names = {}
+    for i in np.flatnonzero(np.isin(hits.group, groups)):
+        g = int(hits.group[i])
+        if g in wanted and g not in names:
+            names[g] = parts[hits.segment[i]].columns.text("file_id", int(hits.docs[i]))
+    return names
+
+
+def _file_hit(searcher, hits: _Hits, parts, g: int, score: float, date: datetime, pattern,
+              pages_per_file: int) -> FileHit:
+    members = np.flatnonzero(hits.group == g)
+    own = None
+    ranked = []
+    for i in members:
+        part = parts[hits.segment[i]]
+        local, docnum = int(hits.docs[i]), part.offset + int(hits.docs[i])
+        if hits.is_file[i]:
+            own = docnum
+        else:
+            ranked.append((-float(hits.scores[i]), part.columns.text("document_id", local),
+                           int(part.columns.numbers["page"][local]), docnum))
+    ranked.sort()
     pages = []
     for negative, _, _, docnum in ranked[:pages_per_file]:
         entry = searcher.stored_fields(docnum)["entry"]
         pages.append(PageHit(document_id=entry["document_id"], page=entry["page"], doc_type=entry["doc_type"],
                              title=entry["title"], snippet=snippet(entry["text"], pattern), score=-negative))
-    own = searcher.stored_fields(group.file_hit[1])["entry"] if group.file_hit else None
-    named = own or searcher.stored_fields(ranked[0][3])["entry"]
-    return FileHit(file_id=group.file_id, archive_no=named["archive_no"], name=named["name"], score=group.score,
-                   file_match=own is not None, date=group.date.replace(tzinfo=timezone.utc),
-                   snippet=snippet(own["fields_text"], pattern) if own else Markup(""),
+    own_entry = searcher.stored_fields(own)["entry"] if own is not None else None
+    named = own_entry or searcher.stored_fields(ranked[0][3])["entry"]
+    return FileHit(file_id=named["file_id"], archive_no=named["archive_no"], name=named["name"], score=float(score),
+                   file_match=own_entry is not None, date=date.replace(tzinfo=timezone.utc),
+                   snippet=snippet(own_entry["fields_text"], pattern) if own_entry else Markup(""),
                    pages=tuple(pages), pages_total=len(ranked))

@@ -5,6 +5,7 @@
 | key          | file:<file_id>                   | page:<document_id>:<page>  | exact, unique       |
 | kind         | file                             | page                       | exact               |
 | file_id      | the file                         | its file                   | exact               |
+| file_key     | 63 bits of the file id's hash (`_columns.file_key`), to group matches by file  |
 | document_id, page |                             | the document, page number  | exact               |
 | name         | customer name                    |                            | jieba words         |
 | name_py      | name in full pinyin and initials |                            | one key per line    |
@@ -25,16 +26,19 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from whoosh import columns
 from whoosh import fields
 from whoosh import scoring
 
 from search import _analysis
+from search._columns import CODED
+from search._columns import file_key
 from search._entries import Entry
 from search._entries import FileEntry
 from search._entries import entry_hash
 from search._entries import to_dict
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 WORD_FIELDS = ("name", "title", "body")
 CODE_FIELDS = ("archive_no", "id_no", "phone", "contract_no")
 FACETS = ("doc_type", "customer_type", "stage", "project")
@@ -47,9 +51,12 @@ def build_schema(vocabulary: _analysis.Vocabulary) -> fields.Schema:
     """The index's fields (see the module's table), words cut with `vocabulary`."""
     words = _analysis.WordTokenizer(vocabulary)
     lines = _analysis.LineTokenizer()
-    exact = {name: fields.ID(sortable=True) for name in ("kind", "file_id", "security", "department", *FACETS)}
+    # coded columns (few distinct values): read whole as arrays by `_columns`
+    coded = {name: fields.ID(sortable=columns.RefBytesColumn()) for name in CODED}
     return fields.Schema(
         key=fields.ID(unique=True, sortable=True),
+        file_id=fields.ID(sortable=True),
+        file_key=fields.COLUMN(columns.NumericColumn("Q")),
         document_id=fields.ID(sortable=True),
         page=fields.NUMERIC(sortable=True),
         name=fields.TEXT(analyzer=words, phrase=True),
@@ -61,13 +68,14 @@ def build_schema(vocabulary: _analysis.Vocabulary) -> fields.Schema:
         date=fields.DATETIME(sortable=True),
         entry=fields.STORED(),
         digest=fields.ID(sortable=True),
-        **exact,
+        **coded,
     )
 
 
 def document(entry: Entry) -> dict:
     """The Whoosh document of an entry."""
-    common = {"key": entry.key, "kind": entry.kind, "file_id": entry.file_id, "security": entry.security,
+    common = {"key": entry.key, "kind": entry.kind, "file_id": entry.file_id,
+              "file_key": file_key(entry.file_id), "security": entry.security,
               "department": entry.department, "customer_type": entry.customer_type, "stage": entry.stage,
               "project": entry.project, "entry": to_dict(entry), "digest": entry_hash(entry)}
     if isinstance(entry, FileEntry):

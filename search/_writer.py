@@ -109,10 +109,10 @@ class IndexWriter:
         writer = open_writer(self._index.whoosh, self._timeout)
         self.waited = time.monotonic() - asked
         try:
-            searcher = writer.searcher()
             fresh = [t for t in dictionary_terms(self._terms) if t not in self._index.known_terms()]
             self._index.vocabulary.add_terms(fresh)
-            entries = self._entries(searcher, fresh)
+            with writer.searcher() as searcher:  # closed: an open one keeps its segments' caches
+                entries = self._entries(searcher, fresh)
             for file_id in sorted(self._dropped_files):
                 writer.delete_by_term("file_id", file_id)
             for document_id in sorted(self._dropped_documents):

@@ -7,8 +7,10 @@ import logging
 import secrets
 import signal
 import sys
+import time
 
 from service import cli_scans
+from service import search_rebuild
 from service import settings as settings_module
 from service.errors import DomainError
 from service.wiring import Services
@@ -109,12 +111,51 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_reindex(args) -> int:
-    """Rebuild the search index beside the live one and swap it in; searches keep working meanwhile."""
-    def progress(done: int, total: int) -> None:
-        print(f"indexed {done}/{total} files", flush=True)
-    stats = _services().search.reindex(progress)
+    """Rebuild the search index beside the live one and swap it in; searches keep working meanwhile.
+    A rebuild that stopped resumes where it stopped (unless --restart)."""
+    bar = ProgressBar("reindex", sys.stderr)
+    try:
+        stats = _services().search.reindex(bar.update, restart=args.restart)
+    except search_rebuild.RebuildRunning as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    bar.finish()
     print(json.dumps(stats))
     return 0
+
+
+class ProgressBar:
+    """`name [#####.....] 40% 400/1000 files, 12 s, about 18 s left` on a terminal (redrawn in
+    place), one line per tenth otherwise."""
+
+    def __init__(self, name: str, stream, width: int = 30):
+        self.name, self.stream, self.width = name, stream, width
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self._tenth = -1
+        self._drawn = False
+
+    def update(self, done: int, total: int) -> None:
+        """Show `done` of `total` files."""
+        share = done / total if total else 1.0
+        tenth = int(share * 10)
+        if not self.tty and tenth == self._tenth:
+            return
+        self._tenth = tenth
+        spent = time.monotonic() - self.started
+        left = f", about {spent / share - spent:.0f} s left" if 0 < share < 1 else ""
+        filled = int(share * self.width)
+        line = (f"{self.name} [{'#' * filled}{'.' * (self.width - filled)}] {share:4.0%} "
+                f"{done}/{total} files, {spent:.0f} s{left}")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        """End the bar's line."""
+        if self.tty and self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def cmd_search_check(args) -> int:
@@ -165,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--payload", default="{}")
     p.set_defaults(func=cmd_enqueue)
 
-    sub.add_parser("reindex", help="rebuild the search index and swap it in").set_defaults(func=cmd_reindex)
+    p = sub.add_parser("reindex", help="rebuild the search index and swap it in (resumes a stopped rebuild)")
+    p.add_argument("--restart", action="store_true", help="discard a stopped rebuild and start over")
+    p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("search-check", help="compare the search index with the database (exit 1 on drift)")
     p.add_argument("--show", type=int, default=20, help="list at most this many ids of each kind")
     p.set_defaults(func=cmd_search_check)

@@ -98,8 +98,12 @@ class SearchService:
     @property
     def index(self) -> SearchIndex:
         """The live index, opened on first use (web processes that never search never open it)."""
-        if self._index is None or not self.directory.exists():
-            self._index = SearchIndex(self.directory)  # a deleted directory comes back empty (check: drift)
+        if self._index is None or self._index.replaced():
+            # first use, or `archive reindex` swapped in a new directory (or it was deleted: it
+            # comes back empty, and search-check reports the drift)
+            if self._index is not None:
+                self._index.close()
+            self._index = SearchIndex(self.directory)
         return self._index
 
     def search(self, actor: User, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
@@ -139,6 +143,7 @@ class SearchService:
                 batch.delete_document(document_id)
                 for page in entries:
                     batch.upsert_page(page)
+        search_rebuild.note_changed(self.directory, [file_id])
 
     def index_files(self, file_ids: list[str], timeout: float = WRITE_TIMEOUT) -> None:
         """Write many files' entries in one commit (removing those no longer indexed)."""
@@ -150,6 +155,7 @@ class SearchService:
                     batch.upsert_file(file_entry(doc))
                 else:
                     batch.delete_file(file_id)
+        search_rebuild.note_changed(self.directory, file_ids)
 
     def index_document(self, document_id: str, timeout: float = WRITE_TIMEOUT) -> None:
         """Replace a document's pages with what is stored now (none if it is removed or its file is)."""
@@ -163,24 +169,27 @@ class SearchService:
             batch.delete_document(str(document_id))
             for page in entries:
                 batch.upsert_page(page)
+        search_rebuild.note_changed(self.directory, [document["file_id"]] if document else [])
 
     def remove_file(self, file_id: str, timeout: float = WRITE_TIMEOUT) -> None:
         """Remove a file and all its pages from the index."""
         with self.index.writer(timeout=timeout) as batch:
             batch.delete_file(str(file_id))
+        search_rebuild.note_changed(self.directory, [str(file_id)])
 
     def doc_type_terms(self) -> list[str]:
         """Document type labels, as dictionary words."""
         return [t["label_zh"] for t in self.sources.doc_types.all(include_retired=True) if t.get("label_zh")]
 
     def reindex(self, progress: Callable[[int, int], None] | None = None,
-                batch_size: int = search_rebuild.BATCH) -> dict:
-        """Rebuild the index beside the live one, batch by batch, then swap it in; the new stats."""
-        search_rebuild.rebuild(self.sources, self.directory, self.doc_type_terms(), progress, batch_size)
-        self._index = None  # the next use opens the new directory
+                batch_size: int = search_rebuild.BATCH, restart: bool = False) -> dict:
+        """Rebuild the index beside the live one, batch by batch, then swap it in (resuming a rebuild
+        that stopped, unless `restart`); the new stats, with how the rebuild went."""
+        run = search_rebuild.rebuild(self.sources, self.directory, self.doc_type_terms(), progress, batch_size,
+                                     restart)
         if not self.index.whoosh.doc_count_all():  # Whoosh cannot describe an index without entries
-            return {"files": 0, "pages": 0, "documents": 0, "segments": 0, "deleted": 0}
-        return self.index.stats()
+            return {"files": 0, "pages": 0, "documents": 0, "segments": 0, "deleted": 0, **run}
+        return {**self.index.stats(), **run}
 
     def check(self) -> search_rebuild.Drift:
         """Compare the index with what the database says it should hold."""

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
+import json
 import logging
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -20,10 +23,13 @@ from service.search_entries import file_entry
 from service.search_entries import file_terms
 from service.search_entries import is_readable
 from service.search_entries import page_entries
+from storage.files import oid
 
 log = logging.getLogger(__name__)
 
 BATCH = 200          # files per committed batch: memory stays bounded whatever the archive's size
+STATE = "rebuild.json"  # in the rebuild directory: the last file id committed
+JOURNAL = "changed.txt"  # in the rebuild directory: ids of files changed while it runs
 RENAME_EXCHANGE = 2  # linux renameat2 flag
 AT_FDCWD = -100
 
@@ -46,15 +52,36 @@ class Drift:
         return {"missing": len(self.missing), "stale": len(self.stale), "extra": len(self.extra)}
 
 
-def file_batches(sources, batch_size: int) -> Iterator[list[dict]]:
-    """The indexed files in _id order, a batch at a time (a keyset walk, no skip)."""
-    query: dict = {"status": {"$in": list(INDEXED_STATUSES)}}
+class RebuildRunning(RuntimeError):
+    """Another `archive reindex` is running on this index."""
+
+
+def rebuild_dir(live: Path) -> Path:
+    """Where a rebuild of `live` is written (and left, to be resumed, if it stops half-way)."""
+    return live.with_name(f"{live.name}.rebuild")
+
+
+def note_changed(live: Path, file_ids) -> None:
+    """Called after every write to the live index: while a rebuild runs, the files changed are
+    journaled, and the rebuild writes them again before and after it swaps the index in (it may
+    have read them before the change)."""
+    state = rebuild_dir(live) / STATE
+    if not state.exists():
+        return
+    with open(rebuild_dir(live) / JOURNAL, "a", encoding="utf-8") as journal:
+        journal.write("".join(f"{file_id}\n" for file_id in file_ids if file_id))
+
+
+def file_batches(sources, batch_size: int, after=None) -> Iterator[list[dict]]:
+    """The indexed files in _id order after `after`, a batch at a time (a keyset walk, no skip)."""
+    status = {"status": {"$in": list(INDEXED_STATUSES)}}
+    query: dict = {**status, "_id": {"$gt": after}} if after is not None else status
     while True:
         _total, docs = sources.files.page(query, [("_id", 1)], 0, batch_size)
         if not docs:
             return
         yield docs
-        query = {"status": {"$in": list(INDEXED_STATUSES)}, "_id": {"$gt": docs[-1]["_id"]}}
+        query = {**status, "_id": {"$gt": docs[-1]["_id"]}}
 
 
 def entries_of(sources, docs: list[dict]) -> Iterator:
@@ -67,29 +94,108 @@ def entries_of(sources, docs: list[dict]) -> Iterator:
             yield from page_entries(sources.objects, document, entries[document["file_id"]])
 
 
-def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable | None, batch_size: int) -> None:
-    """Write every entry into a new directory next to `live`, then swap the two."""
-    fresh = live.with_name(f"{live.name}.rebuild-{os.getpid()}-{int(time.time())}")
-    terms = list(doc_type_terms)
-    total = 0
-    for docs in file_batches(sources, batch_size):  # names only: the dictionary, before any entry is cut
-        terms.extend(word for doc in docs for word in file_terms(doc))
-        total += len(docs)
-    index = SearchIndex(fresh)
-    try:
+@contextmanager
+def _only_one(live: Path):
+    with open(live.with_name(f"{live.name}.rebuild.lock"), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RebuildRunning("另一个重建索引任务正在运行 (another reindex is running)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable | None, batch_size: int,
+            restart: bool = False) -> dict:
+    """Write every entry into `rebuild_dir(live)`, batch by batch, then swap it with `live`.
+
+    After each committed batch the last file id is saved in the directory (rebuild.json): a rebuild
+    that stopped (killed, a server down) resumes from there when run again, unless `restart`. Files
+    changed meanwhile (`note_changed`) are written again before the swap and, for changes that land
+    during it, after. Returns {"resumed_after": files already done when it started, "caught_up": n}.
+    """
+    fresh = rebuild_dir(live)
+    with _only_one(live):
+        state = None if restart else _read_state(fresh)
+        if state is None:
+            shutil.rmtree(fresh, ignore_errors=True)
+            fresh.mkdir(parents=True)
+            state = {"after": None, "done": 0}
+            _write_state(fresh, state)
+        resumed = state["done"]
+        terms = list(doc_type_terms)
+        total = 0
+        for docs in file_batches(sources, batch_size):  # names only: the dictionary, before any entry is cut
+            terms.extend(word for doc in docs for word in file_terms(doc))
+            total += len(docs)
+        index = SearchIndex(fresh, mmap=False)  # see SearchIndex: resident memory stays the writer's own
         index.add_terms(sorted(set(terms)))
-        done = 0
-        for docs in file_batches(sources, batch_size):
+        if progress:
+            progress(state["done"], total)
+        for docs in file_batches(sources, batch_size, _file_id(state["after"])):
             with index.writer() as batch:
+                batch.add_terms(word for doc in docs for word in file_terms(doc))  # files added since
                 for entry in entries_of(sources, docs):
                     (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
-            done += len(docs)
+            state = {"after": str(docs[-1]["_id"]), "done": state["done"] + len(docs)}
+            _write_state(fresh, state)
             if progress:
-                progress(done, total)
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    _swap(fresh, live)
+                progress(min(state["done"], total), total)
+        caught_up, offset = catch_up(sources, index, fresh / JOURNAL, 0)
+        index.close()
+        _swap(fresh, live)  # writes are journaled up to this moment (the state file moves with the index)
+        after_swap = SearchIndex(live)
+        more, _ = catch_up(sources, after_swap, live / JOURNAL, offset)
+        after_swap.close()
+        (live / STATE).unlink()
+        (live / JOURNAL).unlink(missing_ok=True)
+    return {"resumed_after": resumed, "caught_up": caught_up + more}
+
+
+def catch_up(sources, index: SearchIndex, journal: Path, offset: int) -> tuple[int, int]:
+    """Write again every file journaled after byte `offset`: its entry and all its pages, or
+    nothing if it is no longer indexed. How many files, and the offset reached."""
+    count = 0
+    while journal.exists():
+        data = journal.read_bytes()[offset:]
+        complete = data[:data.rfind(b"\n") + 1]
+        if not complete:
+            break
+        offset += len(complete)
+        ids = sorted(set(complete.decode("utf-8").split()))
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            docs = [doc for doc in (sources.files.by_id(i) for i in chunk) if doc is not None]
+            kept = [doc for doc in docs if doc.get("status") in INDEXED_STATUSES]
+            with index.writer() as batch:
+                batch.add_terms(word for doc in kept for word in file_terms(doc))
+                for file_id in chunk:
+                    batch.delete_file(file_id)
+                for entry in entries_of(sources, kept):
+                    (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
+        count += len(ids)
+    return count, offset
+
+
+def _file_id(value):
+    # file ids are ObjectIds in the database and strings in the saved state
+    return None if value is None else (oid(value) or value)
+
+
+def _read_state(fresh: Path) -> dict | None:
+    try:
+        state = json.loads((fresh / STATE).read_text())
+        return state if isinstance(state, dict) and {"after", "done"} <= set(state) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_state(fresh: Path, state: dict) -> None:
+    temporary = fresh / f"{STATE}.tmp"
+    temporary.write_text(json.dumps(state))
+    os.replace(temporary, fresh / STATE)
 
 
 def _swap(fresh: Path, live: Path) -> None:

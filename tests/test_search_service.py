@@ -3,6 +3,7 @@ a rebuilt index answering like the kept one, and the drift check."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 
 import pytest
@@ -115,12 +116,60 @@ def test_a_rebuilt_index_answers_like_the_kept_one(client, services, settings, a
     shutil.rmtree(settings.search_dir)
     seen = []
     stats = services.search.reindex(lambda done, total: seen.append((done, total)), batch_size=1)
-    assert seen[-1] == (2, 2) and len(seen) == 2  # one committed batch per file here
-    assert stats["files"] == 2 and stats["pages"] == 1
+    assert seen == [(0, 2), (1, 2), (2, 2)]  # one committed batch per file here
+    assert stats["files"] == 2 and stats["pages"] == 1 and stats["resumed_after"] == 0
     assert answers() == kept
-    assert not [p for p in settings.search_dir.parent.iterdir() if ".rebuild-" in p.name]
+    assert not [p for p in settings.search_dir.parent.iterdir() if p.name.endswith(".rebuild")]
     services.search.reindex()  # a rebuild over a live index swaps it too
     assert answers() == kept
+
+
+class Killed(Exception):
+    """Stands for the process dying half-way through a rebuild."""
+
+
+def test_a_rebuild_that_stopped_resumes_where_it_stopped(client, services, settings, archivist, archive):
+    kept = find(client, archivist, "锦绣澜庭")["items"]
+
+    def die_after_the_first_batch(done, total):
+        if done == 1:
+            raise Killed()
+
+    with pytest.raises(Killed):
+        services.search.reindex(die_after_the_first_batch, batch_size=1)
+    seen = []
+    stats = services.search.reindex(lambda done, total: seen.append((done, total)), batch_size=1)
+    assert stats["resumed_after"] == 1 and seen == [(1, 2), (2, 2)]
+    assert find(client, archivist, "锦绣澜庭")["items"] == kept
+    assert services.search.check().ok
+    fresh = services.search.reindex(restart=True)  # or starts over when told
+    assert fresh["resumed_after"] == 0 and services.search.check().ok
+
+
+def test_a_change_during_a_rebuild_is_in_the_index_it_swaps_in(client, services, archivist, archive):
+    secret = archive["secret_id"]
+
+    def rename_while_rebuilding(done, total):
+        if done == 1:
+            response = client.patch(f"/api/v1/files/{secret}", json={"name": "欧阳改名"},
+                                    headers={**archivist, "If-Match": "1",
+                                             "Content-Type": "application/merge-patch+json"})
+            assert response.status_code == 200, response.get_data(as_text=True)
+            drain(services)  # the worker writes the live index; the rebuild journals the file
+
+    stats = services.search.reindex(rename_while_rebuilding, batch_size=1)
+    assert stats["caught_up"] >= 1
+    assert [i["file_id"] for i in find(client, archivist, "欧阳改名")["items"]] == [secret]
+    assert find(client, archivist, "欧阳娜娜")["total"] == 0
+    assert services.search.check().ok
+
+
+def test_a_second_rebuild_at_the_same_time_is_refused(services, settings, archive):
+    from service import search_rebuild
+    with search_rebuild._only_one(settings.search_dir):
+        with pytest.raises(search_rebuild.RebuildRunning):
+            services.search.reindex()
+    assert services.search.check().ok
 
 
 def test_the_check_finds_no_drift_after_indexing_and_drift_without_an_index(services, settings, archive, capsys,
@@ -137,7 +186,9 @@ def test_the_check_finds_no_drift_after_indexing_and_drift_without_an_index(serv
     assert archive_main(["search-check"]) == 1
     assert '"missing": 3' in capsys.readouterr().out
     assert archive_main(["reindex"]) == 0
-    assert "indexed 2/2 files" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "reindex [" in printed.err and "100% 2/2 files" in printed.err  # the progress bar
+    assert json.loads(printed.out.strip().splitlines()[-1])["files"] == 2
     assert archive_main(["search-check"]) == 0
 
 
