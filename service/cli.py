@@ -58,7 +58,9 @@ def cmd_create_user(args) -> int:
 def cmd_worker(args) -> int:
     """Run the job loop until SIGTERM or SIGINT."""
     from service.worker import Worker
-    worker = Worker(_services(), schedule=True)
+    services = _services()
+    services.search.rebuild_if_outdated()  # an upgrade that changed the index's schema
+    worker = Worker(services, schedule=True)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     log.info("worker %s started", worker.worker_id)

@@ -52,3 +52,7 @@ class UnsupportedMedia(DomainError):
 
 class Invalid(DomainError):
     code, status = "invalid", 422
+
+
+class Unavailable(DomainError):
+    code, status = "unavailable", 503

@@ -304,6 +304,14 @@ class LoanService:
                                 "status": "out", "due_at": {"$gt": now()}}, limit=1)
         return found[0] if found else None
 
+    def digital_files(self, user: User | None) -> set[str]:
+        """The files the person's running digital loans open to them (search asks this)."""
+        if user is None or not user.active:
+            return set()
+        found = self.repo.find({"borrower": user.username, "kind": "digital", "status": "out",
+                                "due_at": {"$gt": now()}})
+        return {str(doc["file_id"]) for doc in found}
+
     def digital_grant(self, file_id: str, user: User | None) -> bool:
         """True while the person's digital loan of the file runs (FileService asks this)."""
         return self.digital_loan(file_id, user) is not None

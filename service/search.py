@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from search import IndexOutdated
 from search import QueryError
 from search import SearchIndex
 from search import SearchResult
@@ -16,6 +17,7 @@ from service import access
 from service import search_rebuild
 from service.doc_types import DocTypeService
 from service.errors import Invalid
+from service.errors import Unavailable
 from service.search_entries import file_entry
 from service.search_entries import file_terms
 from service.search_entries import is_indexed
@@ -94,6 +96,7 @@ class SearchService:
         self.sources = sources
         self.directory = Path(directory)
         self._index: SearchIndex | None = None
+        self.borrowed: Callable[[User], set[str]] | None = None  # files a running digital loan opens (wiring)
 
     @property
     def index(self) -> SearchIndex:
@@ -103,8 +106,24 @@ class SearchService:
             # comes back empty, and search-check reports the drift)
             if self._index is not None:
                 self._index.close()
-            self._index = SearchIndex(self.directory)
+                self._index = None
+            try:
+                self._index = SearchIndex(self.directory)
+            except IndexOutdated:
+                raise Unavailable("搜索索引正在为新版本重建，请稍后再试 (the search index is being rebuilt for this "
+                                  "version; try again shortly)") from None
         return self._index
+
+    def rebuild_if_outdated(self, progress: Callable[[int, int], None] | None = None) -> bool:
+        """Rebuild the index if it was written by an older version of the schema (the worker does
+        this when it starts); True if it did."""
+        try:
+            self.index
+            return False
+        except Unavailable:
+            log.warning("the search index in %s has an older schema: rebuilding it", self.directory)
+            self.reindex(progress)
+            return True
 
     def search(self, actor: User, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
                sort: str = "relevance") -> SearchResult:
@@ -120,9 +139,10 @@ class SearchService:
         """The actor's view of the index, by the same rules as access.can_see."""
         if access.sees_everything(actor):
             return Visibility(all=True)
-        borrowed = self.sources.files.find({"approved_borrowers": actor.id}, limit=0)
-        return Visibility(departments={actor.department} if actor.department else set(),
-                          file_ids={str(doc["_id"]) for doc in borrowed})
+        borrowed = {str(doc["_id"]) for doc in self.sources.files.find({"approved_borrowers": actor.id}, limit=0)}
+        if self.borrowed is not None:
+            borrowed |= self.borrowed(actor)
+        return Visibility(departments={actor.department} if actor.department else set(), file_ids=borrowed)
 
     def index_file(self, file_id: str, documents: bool = False, timeout: float = WRITE_TIMEOUT) -> None:
         """Write a file's entry (or remove it, merged or gone); with `documents`, its pages too."""

@@ -155,6 +155,8 @@ def build_services(settings: Settings) -> Services:
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
     loans = LoanService(LoanRepository(db), files, audit, settings.loan_days, settings.timezone)
     files.grants = loans.digital_grant
+    search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
+    search.borrowed = loans.digital_files
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
@@ -169,8 +171,7 @@ def build_services(settings: Settings) -> Services:
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,
                     recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work",
                                                    notify=index_queue),
-                    search=SearchService(Sources(files.repo, document_repo, objects, doc_types),
-                                         settings.search_dir),
+                    search=search,
                     index_queue=index_queue,
                     settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,

@@ -5,6 +5,7 @@ import threading
 from datetime import datetime, timedelta
 
 from tests.loans_helpers import desk  # noqa: F401  (fixture)
+from tests.test_search_service import drain
 
 
 def test_request_approve_hand_out_renew_and_return_ok(desk, services):
@@ -264,8 +265,15 @@ def test_a_digital_loan_opens_a_sealed_file_until_it_ends(desk, services):
     assert started.get_json()["status"] == "out"
     assert desk.client.get(url, headers=desk.h["clerk"]).status_code == 200
     assert desk.client.get(url, headers=desk.h["clerk2"]).status_code == 404
+    drain(services)  # the file's index entry
+
+    def found(who):
+        return desk.client.get("/api/v1/search", headers=desk.h[who], query_string={"q": "封存客户"}).get_json()["total"]
+
+    assert found("clerk") == 1 and found("clerk2") == 0  # search opens to the borrower too
     services.loans.repo.set(loan, {"due_at": datetime.now().astimezone() - timedelta(seconds=1)})  # time is up
     assert desk.client.get(url, headers=desk.h["clerk"]).status_code == 404
+    assert found("clerk") == 0
     listed = desk.client.get("/api/v1/loans", headers=desk.h["clerk"]).get_json()["items"][0]
     assert listed["status"] == "returned" and listed["file_name"] is None
 

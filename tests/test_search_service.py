@@ -224,3 +224,16 @@ def test_a_bulk_import_is_indexed_in_batches_not_one_commit_per_file(client, ser
     drain(services)
     for name in ("周杰", "吴磊", "郑爽"):
         assert find(client, archivist, name)["total"] == 1
+
+
+def test_an_index_of_an_older_schema_answers_503_until_the_worker_rebuilds_it(client, services, settings,
+                                                                              archivist, archive):
+    services.search.index.close()
+    (settings.search_dir / "schema_version.txt").write_text("1\n")
+    services.search._index = None  # as a process that starts after the upgrade
+    response = client.get("/api/v1/search", headers=archivist, query_string={"q": "锦绣澜庭"})
+    assert response.status_code == 503
+    assert "rebuilt" in response.get_json()["error"]["message"]
+    assert services.search.rebuild_if_outdated() is True
+    assert services.search.rebuild_if_outdated() is False
+    assert find(client, archivist, "锦绣澜庭")["total"] == 1

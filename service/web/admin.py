@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from service import access
+from service.errors import Conflict
 from service.errors import Invalid
 from service.users import ROLES
 from service.web.auth import page_user
@@ -84,7 +85,11 @@ def set_active(user_id: str):
     if not active and user_id == page_user().id:
         flash(_("不能停用自己的账户"), "error")
         return redirect(url_for("admin.user", user_id=user_id))
-    target = services().users.set_active(user_id, active)
+    try:
+        target = services().users.set_active(user_id, active)
+    except Conflict as exc:  # e.g. still holding a folder: the handover page lists what to return
+        flash(exc.message, "error")
+        return redirect(url_for("admin.user", user_id=user_id))
     services().audit.record(page_user().username, "user.reactivated" if active else "user.deactivated",
                             f"user:{user_id}", {"username": target.username})
     flash(_("已启用") if active else _("已停用"))
