@@ -10,7 +10,10 @@ arrays, and the query tree is evaluated with set operations on sorted entry numb
 - Or: entries in any part, score the sum of the parts that match (as Whoosh's union);
 - Not alone: every entry but those; Every: every entry (score 1); Prefix: the words of the field
   that start with it, each entry scored by its best word;
-- anything else (a Phrase: it needs positions) goes to Whoosh's own matcher for that segment.
+- Phrase: entries holding all its words (as And), then each one's positions decoded and checked
+  for the words at consecutive positions (Whoosh's span matchers cost ten times as much); scored
+  as the sum of its words;
+- anything else goes to Whoosh's own matcher for that segment.
 
 Deleted entries are in the postings until segments merge; the caller removes them with the
 segment's live mask. Reading the blocks uses whoosh-reloaded 2.7.5's leaf matcher internals
@@ -71,6 +74,9 @@ class _Segment:
             return self.every(q.boost)
         if isinstance(q, wq.Prefix):
             return self.prefix(q.fieldname, q.text, q.boost)
+        if isinstance(q, wq.Phrase) and q.slop == 1 and len(q.words) > 1 and self.leaf.schema[q.fieldname].format \
+                .supports("positions"):
+            return self.phrase(q)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return NONE
         return self.whoosh(q)
@@ -82,14 +88,39 @@ class _Segment:
     def term(self, fieldname: str, text, boost: float = 1.0) -> Matches:
         if fieldname not in self.leaf.schema or (fieldname, text) not in self.leaf:
             return NONE
-        docs, weights = _postings(self.leaf.postings(fieldname, text))
-        if self.leaf.schema[fieldname].scorable:
-            length = self.columns.lengths(fieldname)[docs]
-            factor = WEIGHTS.get(fieldname, 1.0) * boost
-            scores = factor * weights * (_K1 + 1) / (weights + _K1 * ((1 - _B) + _B * length / _REFERENCE))
-        else:
-            scores = weights * boost
-        return Matches(docs, scores)
+        docs, weights, _ = _postings(self.leaf.postings(fieldname, text))
+        return Matches(docs, self.scores(fieldname, docs, weights, boost))
+
+    def scores(self, fieldname: str, docs: np.ndarray, weights: np.ndarray, boost: float) -> np.ndarray:
+        if not self.leaf.schema[fieldname].scorable:
+            return weights * boost
+        length = self.columns.lengths(fieldname)[docs]
+        factor = WEIGHTS.get(fieldname, 1.0) * boost
+        return factor * weights * (_K1 + 1) / (weights + _K1 * ((1 - _B) + _B * length / _REFERENCE))
+
+    def phrase(self, q: wq.Phrase) -> Matches:
+        """Entries where the words stand at consecutive positions; scored as the sum of its words."""
+        fieldname, words = q.fieldname, list(q.words)
+        if fieldname not in self.leaf.schema or any((fieldname, word) not in self.leaf for word in words):
+            return NONE
+        read = [_postings(self.leaf.postings(fieldname, word), values=True) for word in words]
+        docs = read[0][0]
+        where = [np.arange(len(docs))]
+        for other, _weights, _values in read[1:]:
+            docs, mine, theirs = np.intersect1d(docs, other, assume_unique=True, return_indices=True)
+            where = [w[mine] for w in where] + [theirs]
+        decode = self.leaf.schema[fieldname].format.decode_positions
+        keep = np.zeros(len(docs), dtype=bool)
+        for i in range(len(docs)):
+            starts = decode(read[0][2][where[0][i]])
+            following = [set(decode(read[k][2][where[k][i]])) for k in range(1, len(words))]
+            keep[i] = any(all(start + k + 1 in positions for k, positions in enumerate(following))
+                          for start in starts)
+        docs = docs[keep]
+        total = np.zeros(len(docs))
+        for (_, weights, _), w in zip(read, where):
+            total += self.scores(fieldname, docs, weights[w[keep]], q.boost)
+        return Matches(docs, total)
 
     def prefix(self, fieldname: str, text: str, boost: float) -> Matches:
         if fieldname not in self.leaf.schema:
@@ -125,26 +156,32 @@ class _Segment:
         return Matches(np.asarray(docs, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 
-def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    # a term's entry numbers and weights; deleted entries stay (see the module docstring)
+def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+    # a term's entry numbers, weights and (if asked) encoded values (positions); deleted entries
+    # stay (see the module docstring)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
-    ids, weights = [], []
+    ids, weights, encoded = [], [], []
     if isinstance(matcher, W3LeafMatcher):
         while True:
             matcher._read_ids()
             matcher._read_weights()
             ids.append(np.asarray(matcher._ids, dtype=np.int64))
             weights.append(np.asarray(matcher._weights, dtype=np.float64))
+            if values:
+                matcher._read_values()
+                encoded.extend(matcher._values)
             if matcher._lastblock:
                 break
             matcher._next_block()
-        return np.concatenate(ids), np.concatenate(weights)
+        return np.concatenate(ids), np.concatenate(weights), encoded
     while matcher.is_active():  # postings short enough to be stored inline
         ids.append(matcher.id())
         weights.append(matcher.weight())
+        if values:
+            encoded.append(matcher.value())
         matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), encoded
 
 
 def _intersect(a: Matches, b: Matches) -> Matches:
