@@ -138,9 +138,10 @@ class DocumentService:
         held = self.repo.claim_content(file_id, sha256, document_id, now)
         if held is None:
             return None
-        live = held["document_id"] and self.repo.exists(held["document_id"], status="active")
-        if live or (held["document_id"] and not self.repo.exists(held["document_id"])
-                    and held["at"] > now - CLAIM_GRACE):
+        # one read of the holder's record: read twice, the winner's record could appear between
+        # the reads and look like a stale claim to take over (two uploads of one content both won)
+        status = self.repo.status_of(held["document_id"]) if held["document_id"] else None
+        if status == "active" or (held["document_id"] and status is None and held["at"] > now - CLAIM_GRACE):
             return held["document_id"]
         self.repo.release_content(file_id, sha256, held["document_id"])
         retried = self.repo.claim_content(file_id, sha256, document_id, now)

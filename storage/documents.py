@@ -97,6 +97,12 @@ class DocumentRepository:
         query = {"_id": key} if status is None else {"_id": key, "status": status}
         return bool(key and self._documents.find_one(query, {"_id": 1}))
 
+    def status_of(self, document_id) -> str | None:
+        """A record's status, or None if there is no record with this id."""
+        key = doc_oid(document_id)
+        found = self._documents.find_one({"_id": key}, {"status": 1}) if key else None
+        return found.get("status") if found else None
+
     def types(self) -> list[dict]:
         """Admin-defined document types and overrides of the built-in ones."""
         return list(self._types.find().sort("_id", 1))
