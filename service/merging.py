@@ -63,6 +63,7 @@ class MergeService:
 
     def __init__(self, files: FileService):
         self.files = files
+        self.guards: list = []  # (file_id) -> reason a file cannot be merged now, or None (wiring adds them)
 
     def merge(self, actor: User, file_id: str, into, reason, version=None, into_version=None) -> dict:
         """Merge file_id into `into`: the survivor's new state (with merged_from); 409 if it cannot be."""
@@ -71,6 +72,10 @@ class MergeService:
         merged = self.files.load(actor, file_id, "file.merge")
         survivor = self.files.load(actor, into, "file.merge")
         _refuse_conflicts(merged, survivor, version, into_version)
+        for guard in self.guards:
+            reason_not = guard(str(merged["_id"])) or guard(str(survivor["_id"]))
+            if reason_not:
+                raise Conflict(reason_not, {"into": reason_not})
         merged_id, survivor_id, now = str(merged["_id"]), str(survivor["_id"]), datetime.now(timezone.utc)
         new_survivor, changes = self._survivor_state(actor, survivor, merged, now)
         new_merged = {**merged, "status": "merged", "merged_into": survivor_id, "merged_at": now,

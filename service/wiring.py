@@ -157,6 +157,9 @@ def build_services(settings: Settings) -> Services:
     files.grants = loans.digital_grant
     search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
     search.borrowed = loans.digital_files
+    merging = MergeService(files)
+    merging.guards.append(lambda file_id: "纸质档案已借出，归还后才能合并 (the folder is out on loan; merge after "
+                          "its return)" if loans.repo.folder(file_id) else None)
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
@@ -178,5 +181,5 @@ def build_services(settings: Settings) -> Services:
                     imports=ImportService(ImportRepository(db), files, registry, users, objects, jobs),
                     users=users,
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
-                    audit=audit, files=files, duplicates=DuplicateService(files), merging=MergeService(files),
+                    audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
