@@ -11,35 +11,36 @@ normal, 10 % confidential and 2 % sealed, each with a department. The issue's si
 and about 300,000 pages, is BENCH_SEARCH_FILES=100000 (see "How long" below).
 
 1. Index (and reindex memory). A child process (`python -m bench.bench_search --reindex DIR N`)
-   builds the index from the corpus into a new directory the way the worker writes it: batches of
-   200 files through `SearchIndex.writer()`, each batch adding its names and projects to the
-   dictionary (`add_terms`, which re-indexes committed entries holding a new term) and upserting
-   the files and their pages. It reports pages/s (wall clock, corpus generation included: it is
-   a few percent) and its own peak RSS (`ru_maxrss`), which is the reindex peak memory: the
-   corpus is streamed, so that is jieba's dictionary, the index's vocabulary and Whoosh's writer.
-   Target: under 1 GB. The one build serves both numbers and the queries below.
+   builds the index from the corpus into a new directory the way `archive reindex` does
+   (service/search_rebuild.py): every name and project into the dictionary first, then batches
+   of 200 files through `SearchIndex.writer()`, each committed, with segments read without mmap.
+   It reports pages/s (wall clock, corpus generation included: it is a few percent) and its own
+   peak RSS (`ru_maxrss`), which is the reindex peak memory: the corpus is streamed, so that is
+   jieba's dictionary, the index's vocabulary and Whoosh's writer (with mmap, every segment the
+   writer had read counted as resident: 1 GB at 16,000 pages, 340 MB without). Target: under
+   1 GB. The build's report is kept in the index directory (bench-build.json), so that
+   BENCH_SEARCH_INDEX=DIR can time queries again on an index built by an earlier run.
 2. Latency. BENCH_SEARCH_QUERIES queries per kind (default 50), drawn from the corpus with a fixed
    seed: a single word (project, name, street or contract vocabulary), two such words, a quoted
    phrase cut from a page, a customer's name in pinyin (full, or initials, alternately), and a
    single word filtered by project and doc_type. Every query runs as a department user
    (Visibility(departments={"销售一部"}): normal files plus that department's confidential ones)
-   three ways, interleaved query by query, after one untimed warm-up pass:
+   three ways, interleaved query by query, after one untimed warm-up pass of the service calls:
    - service: `SearchIndex.search(q, visibility=..., filters=..., per_page=20)`, the call the
-     service layer makes: it reads terms.txt if it grew, parses, opens a searcher, runs the
-     query with the permission filter and `limit=None`, then groups every match by file, counts
-     exact totals and facets, sorts, and builds the 20 files' hits and snippets.
+     service layer makes: it reads terms.txt if it grew, parses, takes the kept searcher, reads
+     every match of the query as arrays (`search/_evaluate.py`), masks what the user may not see,
+     groups by file, counts exact totals and facets, sorts, and builds the 20 files' hits and
+     snippets.
    - raw: the same Whoosh query (made once, untimed, by the package's own parser
      `search._query.parse` with the index's vocabulary) and the same filter query
      (`search._filters.filter_query`), timed as `searcher.search(query, filter=..., limit=20)`
      only, on a searcher opened (untimed) for that query, with the package's scoring. This is
      what a bare Whoosh user pays for a top-20 page with Whoosh's own estimate of the total.
-   - raw, all matches: the same with `limit=None`, which is what exact file totals and facets
-     need (the package groups by file, so it has to see every match). This column shows how
-     much of the overhead is collecting every match and how much is grouping, facets and
-     snippets.
+   - raw, all matches: the same with `limit=None`, what exact totals and facets would cost
+     through Whoosh's own collector.
    The overhead ratio is service / raw (limit 20), at p50 and at p95. Targets: p95 under 100 ms
    for single and two-word queries, ratio under 1.3. Both are reported, not failed: they depend
-   on the machine's load and on the design choice above (exact totals over all matches).
+   on the machine's load.
 3. Checks (exit 1 on any miss), as a user who sees everything (Visibility(all=True)), every
    result page read (per_page 200, up to 50 pages per file):
    - every sampled quoted phrase (BENCH_SEARCH_QUERIES x 2 pages, one phrase of two to four
@@ -95,6 +96,10 @@ from search._schema import EntryScoring
 N_FILES = int(os.environ.get("BENCH_SEARCH_FILES") or 5000)
 QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES") or 50)
 BATCH_FILES = 200
+BUILD_REPORT = "bench-build.json"
+# an index built by an earlier run (its directory, holding bench-build.json) to time queries on
+# again without building it: BENCH_SEARCH_INDEX=/path (the files count must match)
+REUSE = os.environ.get("BENCH_SEARCH_INDEX")
 PER_PAGE = 20
 SEED = 77
 VIEWER = Visibility(departments={"销售一部"})
@@ -122,11 +127,14 @@ class Kind:
 # --- 1. index in a child process -------------------------------------------------------------------
 
 def reindex(directory: Path, count: int) -> dict:
-    """Build the index of the first `count` corpus files in `directory` (runs in the child)."""
-    index = SearchIndex(directory)
+    """Build the index of the first `count` corpus files in `directory` the way `archive reindex`
+    does (service/search_rebuild.py): every name and project into the dictionary first, then
+    batches of 200 files, each committed, with segment files read without mmap (runs in the child)."""
+    index = SearchIndex(directory, mmap=False)
     batches: list[tuple[int, float]] = []  # (pages, seconds) of each batch, generation included
     batch: list[CustomerFile] = []
     with Stopwatch() as sw:
+        index.add_terms(sorted({term for item in customer_files(count) for term in item.terms}), timeout=600)
         lap = time.perf_counter()
         for item in customer_files(count):
             batch.append(item)
@@ -137,11 +145,13 @@ def reindex(directory: Path, count: int) -> dict:
             batches.append((_write(index, batch), time.perf_counter() - lap))
     stats = index.stats()
     quarter = max(1, len(batches) // 4)
-    return {"files": count, "pages": sum(p for p, _ in batches), "seconds": sw.seconds,
-            "first_quarter_pages_per_second": _batch_rate(batches[:quarter]),
-            "last_quarter_pages_per_second": _batch_rate(batches[-quarter:]),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "segments": stats["segments"], "terms": stats["terms"]}
+    built = {"files": count, "pages": sum(p for p, _ in batches), "seconds": sw.seconds,
+             "first_quarter_pages_per_second": _batch_rate(batches[:quarter]),
+             "last_quarter_pages_per_second": _batch_rate(batches[-quarter:]),
+             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+             "segments": stats["segments"], "terms": stats["terms"]}
+    (directory / BUILD_REPORT).write_text(json.dumps(built))
+    return built
 
 
 def _batch_rate(batches: list[tuple[int, float]]) -> float:
@@ -152,7 +162,6 @@ def _write(index: SearchIndex, batch: list[CustomerFile]) -> int:
     if not batch:
         return 0
     with index.writer(timeout=600) as writer:
-        writer.add_terms([term for item in batch for term in item.terms])
         for item in batch:
             writer.upsert_file(item.file)
             for page in item.pages:
@@ -197,7 +206,7 @@ def time_queries(index: SearchIndex, kinds: list[Kind]) -> None:
     """Service, raw and raw-all timings of every query, interleaved, after a warm-up pass."""
     for kind in kinds:
         for q, filters in kind.queries:
-            _one(index, q, filters)
+            index.search(q, visibility=VIEWER, filters=filters, per_page=PER_PAGE)
     for kind in kinds:
         for q, filters in kind.queries:
             service, raw, raw_all, files = _one(index, q, filters)
@@ -291,8 +300,14 @@ def main() -> int:
           flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
-        directory = Path(folder) / "index"
-        built = build_in_child(directory)
+        directory = Path(REUSE) if REUSE else Path(folder) / "index"
+        if REUSE:
+            built = json.loads((directory / BUILD_REPORT).read_text())
+            if built["files"] != N_FILES:
+                raise SystemExit(f"{directory} holds {built['files']} files, not BENCH_SEARCH_FILES={N_FILES}")
+            print(f"reusing the index built earlier in {directory}", flush=True)
+        else:
+            built = build_in_child(directory)
         print(f"indexed {built['files']} files, {built['pages']} pages in {built['seconds']:.1f} s: "
               f"{rate(built['pages'], built['seconds']):.0f} pages/s; reindex peak RSS {built['peak_rss_mb']:.0f} MB "
               f"(target < {MEMORY_TARGET_MB} MB); {built['segments']} segment(s); first quarter of the batches "
