@@ -17,7 +17,7 @@ arrays, and the query tree is evaluated with set operations on sorted entry numb
 
 Deleted entries are in the postings until segments merge; the caller removes them with the
 segment's live mask. Reading the blocks uses whoosh-reloaded 2.7.5's leaf matcher internals
-(`_read_ids`, `_read_weights`, `_ids`, `_weights`, `_lastblock`, `_next_block`); a test compares
+(`_read_data`, `_data`, `_byteids`, `_lastblock`, `_next_block`); a test compares
 this module's answers with Whoosh's for many queries.
 """
 from __future__ import annotations
@@ -162,15 +162,21 @@ def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, li
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     ids, weights, encoded = [], [], []
-    if isinstance(matcher, W3LeafMatcher):
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while True:
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64))
-            weights.append(np.asarray(matcher._weights, dtype=np.float64))
+            # the block's (delta-coded ids, weights, values), decoded here with numpy rather than
+            # by the matcher's per-posting generators
+            matcher._read_data()
+            deltas, block_weights, block_values = matcher._data
+            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+            if block_weights is None:
+                weights.append(np.ones(len(deltas)))
+            elif isinstance(block_weights, float):
+                weights.append(np.full(len(deltas), block_weights))
+            else:
+                weights.append(np.asarray(block_weights, dtype=np.float64))
             if values:
-                matcher._read_values()
-                encoded.extend(matcher._values)
+                encoded.extend(block_values)
             if matcher._lastblock:
                 break
             matcher._next_block()

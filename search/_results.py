@@ -26,6 +26,7 @@ from search._schema import FACETS
 from search._snippets import snippet
 
 SORTS = ("relevance", "date")
+TABLE_CELLS = 32_000_000  # facet counting by a value x file table up to this size, else by sorting
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,16 @@ def gather(searcher, parts: list[SegmentHits], pattern: re.Pattern | None, sort:
 
 
 def _facet(codes: np.ndarray, values: list[str], group: np.ndarray, count: int) -> dict[str, int]:
-    # files per value: distinct (value, file) pairs
+    # files per value: distinct (value, file) pairs, marked in a value x file table when it is
+    # small enough (no sort), else found by sorting
     present = codes >= 0
-    pairs = np.unique(codes[present] * max(count, 1) + group[present])
-    counted = np.bincount(pairs // max(count, 1), minlength=len(values))
+    if len(values) * count <= TABLE_CELLS:
+        seen = np.zeros((len(values), count), dtype=bool)
+        seen[codes[present], group[present]] = True
+        counted = seen.sum(axis=1)
+    else:
+        pairs = np.unique(codes[present] * max(count, 1) + group[present])
+        counted = np.bincount(pairs // max(count, 1), minlength=len(values))
     found = [(values[i], int(n)) for i, n in enumerate(counted) if n]
     return dict(sorted(found, key=lambda item: (-item[1], item[0])))
 

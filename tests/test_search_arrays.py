@@ -141,3 +141,16 @@ def test_a_search_sees_a_commit_made_after_its_searcher_was_opened(tmp_path):
         batch.delete_file(items[0].file.file_id)
     result = index.search("", visibility=Visibility(all=True))
     assert [g.file_id for g in result.groups] == [items[1].file.file_id]
+
+
+def test_facet_counts_are_the_same_by_table_and_by_sorting(monkeypatch):
+    from search import _results
+    rng = np.random.default_rng(7)
+    codes = rng.integers(-1, 6, size=5000)
+    group = rng.integers(0, 700, size=5000)
+    values = [f"v{i}" for i in range(6)]
+    by_table = _results._facet(codes, values, group, 700)
+    monkeypatch.setattr(_results, "TABLE_CELLS", 0)
+    assert _results._facet(codes, values, group, 700) == by_table
+    expected = {f"v{c}": len({g for cc, g in zip(codes, group) if cc == c}) for c in range(6)}
+    assert by_table == dict(sorted(expected.items(), key=lambda item: (-item[1], item[0])))
