@@ -26,6 +26,9 @@ from service.loans_watermark import DigitalViews
 from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
+from service.destruction import DestructionService
+from service.destruction_execute import DestructionExecutor
+from service.destruction_register import DestructionRegister
 from service.retention import RetentionService
 from service.retention_holds import HoldService
 from service.scan_import import ScanImportService
@@ -56,6 +59,9 @@ from storage.objects import ObjectStore
 from storage.objects import make_minio
 from storage.references import References
 from storage.retention import RetentionRepository
+from storage.retention_destructions import DestructionRepository
+from storage.retention_destructions import Tombstones
+from storage.retention_register import RegisterRepository
 from storage.retention_locks import ObjectLocks
 from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
@@ -98,6 +104,9 @@ class Services:
     digital_views: DigitalViews
     retention: RetentionService
     holds: HoldService
+    destructions: DestructionService
+    destruction_executor: DestructionExecutor
+    destruction_register: DestructionRegister
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -168,10 +177,15 @@ def build_services(settings: Settings) -> Services:
                                  ObjectLocks(minio, objects), audit, settings.timezone)
     files.after_write.append(retention.file_changed)
     documents.after_upload.append(retention.document_added)
+    destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
+    search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
+    register = DestructionRegister(RegisterRepository(db))
+    executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit)
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
-    return Services(retention=retention, holds=HoldService(retention, audit),
+    return Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
+                    destruction_executor=executor, destruction_register=register,
                     doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
                     digital_views=DigitalViews(loans, documents, audit, settings.timezone),
@@ -180,8 +194,7 @@ def build_services(settings: Settings) -> Services:
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,
                     recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work",
                                                    notify=index_queue),
-                    search=SearchService(Sources(files.repo, document_repo, objects, doc_types),
-                                         settings.search_dir),
+                    search=search,
                     index_queue=index_queue,
                     settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,
