@@ -9,6 +9,7 @@ import signal
 import sys
 
 from service import cli_scans
+from service import retention_cli
 from service import settings as settings_module
 from service.errors import DomainError
 from service.wiring import Services
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search_check)
 
     cli_scans.add_command(sub, _services)
+    retention_cli.add_command(sub, _services)
     return parser
 
 
