@@ -16,6 +16,7 @@ date has passed, without the header. A legal hold is never bypassed by any mode.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from minio import Minio
@@ -28,6 +29,8 @@ from minio.xml import marshal
 from storage.objects import ObjectStore
 from storage.objects import _translated
 
+log = logging.getLogger(__name__)
+
 ROLE = "originals"
 BYPASS = {"x-amz-bypass-governance-retention": "true"}
 NO_RETENTION = b'<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></Retention>'
@@ -39,6 +42,22 @@ class ObjectLocks:
     def __init__(self, client: Minio, objects: ObjectStore):
         self._client = client
         self._objects = objects
+        self._enabled: bool | None = None
+
+    def enabled(self) -> bool:
+        """Whether the originals bucket has Object Lock (one made before this feature has not: see README)."""
+        if self._enabled is None:
+            with _translated():
+                try:
+                    self._client.get_object_lock_config(self._objects.bucket(ROLE))
+                    self._enabled = True
+                except S3Error as exc:
+                    if exc.code not in ("ObjectLockConfigurationNotFoundError", "NoSuchBucket"):
+                        raise
+                    log.warning("bucket %s has no Object Lock: originals are not locked (see README)",
+                                self._objects.bucket(ROLE))
+                    self._enabled = False
+        return self._enabled
 
     def _versions(self, key: str) -> list[str]:
         return [v.version_id for v in self._objects.versions(ROLE, key)
@@ -49,6 +68,8 @@ class ObjectLocks:
 
         The date may move either way (GOVERNANCE, with the bypass header: see the module's note).
         """
+        if not self.enabled():
+            return 0
         bucket = self._objects.bucket(ROLE)
         body = NO_RETENTION if until is None else marshal(Retention(GOVERNANCE, until))
         versions = self._versions(key)
@@ -67,6 +88,8 @@ class ObjectLocks:
 
     def set_legal_hold(self, key: str, on: bool) -> int:
         """Put (or release) a legal hold on every version of an original; how many versions were set."""
+        if not self.enabled():
+            return 0
         bucket = self._objects.bucket(ROLE)
         versions = self._versions(key)
         for version_id in versions:

@@ -186,3 +186,15 @@ def test_a_policy_change_moves_the_lock_of_originals_already_stored(office, serv
     office.client.delete(f"/api/v1/retention/policies/{permanent['id']}", headers=office.h["admin"])
     office.policy(years=10)
     assert minio.get_object_retention(bucket, key).retain_until_date.date() == date(2040, 1, 31)
+
+
+def test_an_originals_bucket_made_before_object_lock_leaves_originals_unlocked_and_nothing_fails(office, services):
+    office.policy(years=10)
+    minio, bucket = services.objects._client, services.objects.bucket("originals")
+    minio.remove_bucket(bucket)
+    minio.make_bucket(bucket)  # as a deployment older than this feature made it
+    services.retention.locks._enabled = None
+    f = office.file(ended="2030-01-31")
+    office.scan(f["id"])
+    assert retention_of(office, f["id"])["destroy_after"] == "2040-01-31"
+    assert services.retention.locks.enabled() is False
