@@ -155,17 +155,26 @@ class RetentionService:
         return max(moments, default=None)
 
     def recompute(self, file_id, new_keys: tuple[str, ...] = (), force_locks: bool = False) -> dict | None:
-        """Compute a file's retention again, store it, and move its originals' locks to match."""
+        """Compute a file's retention again, store it, and move its originals' locks to match.
+
+        Called after every write of a file, so it reads only what the policies in use need: with
+        no policy, no hold and nothing stored before, it stores nothing.
+        """
         file_doc = self.files.repo.by_id(str(file_id))
         if file_doc is None:
             return None
         previous = self.repo.state(str(file_id)) or {}
         if file_doc.get("status") == "destroyed":
             return previous
-        documents = self.documents.of_file(str(file_id))
-        outcome = rules.Outcome(rules.NONE) if file_doc.get("status") == "merged" else rules.decide(
-            self.repo.policies(), file_doc, {d.get("doc_type") for d in documents},
-            self.last_activity(file_doc, documents), self.zone)
+        policies = self.repo.policies() if file_doc.get("status") != "merged" else []
+        held = self.repo.has_active_hold(str(file_id))
+        if not policies and not previous and not held:
+            return None
+        documents = _Lazy(lambda: self.documents.of_file(str(file_id)))
+        needs_types = any((p.get("match") or {}).get("doc_types") for p in policies)
+        needs_activity = any(p["trigger"] == "last_activity" for p in policies)
+        outcome = rules.decide(policies, file_doc, {d.get("doc_type") for d in documents()} if needs_types else set(),
+                               self.last_activity(file_doc, documents()) if needs_activity else None, self.zone)
         policy = outcome.policy or {}
         state = {"file_id": str(file_id), "archive_no": file_doc["archive_no"], "status": file_doc.get("status"),
                  "kind": outcome.kind, "policy_id": str(policy["_id"]) if policy else None,
@@ -174,26 +183,26 @@ class RetentionService:
                  "destroy_after": outcome.destroy_after.isoformat() if outcome.destroy_after else None,
                  "computed_at": now()}
         until = rules.lock_until(outcome, self.zone, now())
-        held = bool(self.repo.holds({"file_id": str(file_id), "status": "active"}, limit=1)[0])
         state.update(self._sync_locks(documents, previous, until, held, new_keys, force_locks))
         self.repo.save_state(str(file_id), state)
         return state
 
-    def _sync_locks(self, documents: list[dict], previous: dict, until: datetime | None, held: bool,
+    def _sync_locks(self, documents: "_Lazy", previous: dict, until: datetime | None, held: bool,
                     new_keys: tuple[str, ...], force: bool) -> dict:
         """Move the originals' retention dates and legal holds to what the file's state asks."""
         wanted = {"lock_until": until, "legal_hold": held}
-        stale = force or not previous.get("locks_synced", False)
+        moved = force or not previous.get("locks_synced", False) or _moment(previous.get("lock_until")) != until \
+            or previous.get("legal_hold", False) != held
+        keys = [d["key"] for d in documents()] if moved else list(new_keys)
         try:
-            for doc in documents:
-                fresh = doc["key"] in new_keys or stale
-                if fresh or _moment(previous.get("lock_until")) != until:
-                    self.locks.set_retention(doc["key"], until)
-                if fresh and held or previous.get("legal_hold", False) != held:
-                    self.locks.set_legal_hold(doc["key"], held)
+            for key in keys:
+                if moved or until is not None:  # a new original carries no lock of its own yet
+                    self.locks.set_retention(key, until)
+                if held or (moved and previous.get("legal_hold", False)):
+                    self.locks.set_legal_hold(key, held)
         except StorageUnavailable as exc:
             # The file's change is stored; the locks follow at the next recompute (the CLI forces one).
-            log.warning("could not move the locks of %d originals (%s); recompute later", len(documents), exc)
+            log.warning("could not move the locks of %d originals (%s); recompute later", len(keys), exc)
             return {**wanted, "locks_synced": False}
         return {**wanted, "locks_synced": True}
 
@@ -240,7 +249,12 @@ class RetentionService:
         states = self.repo.states({"kind": rules.DATED, "destroy_after": {"$lt": as_of.isoformat()},
                                    "status": {"$nin": ["destroyed", "merged"]}})
         held = self.repo.held_file_ids()
-        return [s for s in states if s["_id"] not in held]
+        states = [s for s in states if s["_id"] not in held]
+        # a recompute racing an execution may have written a stale state: the file itself decides
+        live = {str(f["_id"]) for f in self.files.repo.find(
+            {"_id": {"$in": [ObjectId(s["_id"]) for s in states]}, "status": {"$nin": ["destroyed", "merged"]}},
+            limit=0)} if states else set()
+        return [s for s in states if s["_id"] in live]
 
     def names(self, actor: User, file_ids: list[str]) -> dict[str, dict]:
         """The files of a list the person may see, by id (one query)."""
@@ -253,3 +267,16 @@ def _moment(value) -> datetime | None:
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+class _Lazy:
+    """A value read on first use and kept (the documents of a file, which only some policies need)."""
+
+    def __init__(self, load):
+        self._load = load
+        self._value = None
+
+    def __call__(self):
+        if self._value is None:
+            self._value = self._load()
+        return self._value

@@ -55,7 +55,9 @@ class Sweeper:
         report = SweepReport()
         known: dict[tuple[str, str], bool] = {}  # one lookup per owner, not per page derivative
         for role in ("originals", "derivatives"):
-            for key, versions in itertools.groupby(self.objects.versions(role), key=lambda v: v.key):
+            # the listing gives a page's versions, then its delete markers: sort to group them by key
+            listed = sorted(self.objects.versions(role), key=lambda v: v.key)
+            for key, versions in itertools.groupby(listed, key=lambda v: v.key):
                 report.seen += 1
                 owner = self._owner(role, key)
                 if owner is None:

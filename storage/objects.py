@@ -167,13 +167,16 @@ class ObjectStore:
         for version in list(self.versions(role, key)):
             if not prefix and version.key != key:
                 continue
+            locked = False
             with _translated(version.key):
                 try:
                     self._client.remove_object(self.bucket(role), version.key, version_id=version.version_id)
                 except S3Error as exc:
-                    if exc.code in ("InvalidRequest", "AccessDenied", "ObjectLocked"):
-                        raise ObjectLocked(version.key) from None
-                    raise
+                    if exc.code not in ("InvalidRequest", "AccessDenied", "ObjectLocked"):
+                        raise
+                    locked = True  # raised outside: _translated reads every OSError as an outage
+            if locked:
+                raise ObjectLocked(version.key)
             removed += 1
         return removed
 

@@ -83,6 +83,10 @@ class RetentionRepository:
         """Write the fields of a hold's lifting (only the winner of its claim calls this)."""
         self._holds.update_one({"_id": _oid(hold_id)}, {"$set": changes})
 
+    def has_active_hold(self, file_id: str) -> bool:
+        """Whether a file has at least one active hold."""
+        return self._holds.find_one({"file_id": file_id, "status": "active"}, {"_id": 1}) is not None
+
     def held_file_ids(self) -> set[str]:
         """Ids of the files with at least one active hold."""
         return {doc["file_id"] for doc in self._holds.find({"status": "active"}, {"file_id": 1})}

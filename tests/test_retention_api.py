@@ -198,3 +198,21 @@ def test_an_originals_bucket_made_before_object_lock_leaves_originals_unlocked_a
     office.scan(f["id"])
     assert retention_of(office, f["id"])["destroy_after"] == "2040-01-31"
     assert services.retention.locks.enabled() is False
+
+
+def test_the_sweeper_purges_every_version_of_an_orphan_but_not_a_locked_original(office, services):
+    from datetime import timedelta
+    from bson import ObjectId
+    from storage.documents import original_key
+    office.policy(years=10)
+    orphan = original_key(ObjectId())
+    services.objects.put_bytes("originals", orphan, b"%PDF-1.4 lost upload")
+    services.objects.remove("originals", orphan)  # a delete marker over the version
+    f = office.file(ended="2030-01-31")
+    locked = services.documents.repo.by_id(office.scan(f["id"])["id"])
+    services.db["documents"].delete_one({"_id": locked["_id"]})  # its record lost: an orphan, but locked
+    later = datetime.now(timezone.utc) + timedelta(seconds=services.settings.sweep_grace_seconds + 60)
+    report = services.sweeper.run(now=later)
+    assert report.removed == [f"originals/{orphan}"], (report.removed, orphan, locked["key"])
+    assert list(services.objects.versions("originals", orphan)) == []
+    assert [v.key for v in services.objects.versions("originals", locked["key"])] == [locked["key"]]
