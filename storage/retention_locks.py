@@ -52,7 +52,9 @@ class ObjectLocks:
                     self._client.get_object_lock_config(self._objects.bucket(ROLE))
                     self._enabled = True
                 except S3Error as exc:
-                    if exc.code not in ("ObjectLockConfigurationNotFoundError", "NoSuchBucket"):
+                    if exc.code == "NoSuchBucket":
+                        return False  # not made yet (ensure-schema makes it locked): ask again next time
+                    if exc.code != "ObjectLockConfigurationNotFoundError":
                         raise
                     log.warning("bucket %s has no Object Lock: originals are not locked (see README)",
                                 self._objects.bucket(ROLE))

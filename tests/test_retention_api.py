@@ -216,3 +216,21 @@ def test_the_sweeper_purges_every_version_of_an_orphan_but_not_a_locked_original
     assert report.removed == [f"originals/{orphan}"], (report.removed, orphan, locked["key"])
     assert list(services.objects.versions("originals", orphan)) == []
     assert [v.key for v in services.objects.versions("originals", locked["key"])] == [locked["key"]]
+
+
+def test_the_recompute_command_computes_every_file_again_and_last_activity_counts_loans(office, services, settings,
+                                                                                          monkeypatch, capsys):
+    import json
+    from service.cli import main as archive_main
+    office.policy(years=3, trigger="last_activity", name="最后活动后三年")
+    f = office.file()
+    today = services.retention.today()
+    assert retention_of(office, f["id"])["trigger_date"] == today.isoformat()
+    services.db["retention"].delete_many({})
+    for name, value in {"ARCHIVE_DB": settings.db_name, "ARCHIVE_BUCKET_PREFIX": settings.bucket_prefix}.items():
+        monkeypatch.setenv(name, value)
+    assert archive_main(["retention-recompute"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["files"] == 1
+    state = services.db["retention"].find_one({"_id": f["id"]})
+    assert state["policy_name"] == "最后活动后三年" and state["destroy_after"] == today.replace(year=today.year + 3).isoformat()
+    assert archive_main(["destruction-register-verify"]) == 0
