@@ -45,10 +45,23 @@ class _Writer:
             self.y = A4[1] - MARGIN
 
     def line(self, text: str, size: float = 11, x: float = 0, step: float = ROW) -> None:
-        self.need(step)
-        self.pdf.setFont(FONT, size)
-        self.pdf.drawString(MARGIN + x, self.y, text)
-        self.y -= step
+        """Draw text, broken into as many lines as the page's width needs."""
+        for part in _wrap(text, size, A4[0] - 2 * MARGIN - x):
+            self.need(step)
+            self.pdf.setFont(FONT, size)
+            self.pdf.drawString(MARGIN + x, self.y, part)
+            self.y -= step
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """Break text character by character (Chinese has no spaces) into lines no wider than width."""
+    lines, line = [], ""
+    for char in text:
+        if line and pdfmetrics.stringWidth(line + char, FONT, size) > width:
+            lines.append(line)
+            line = ""
+        line += char
+    return lines + ([line] if line else [])
 
 
 def certificate_pdf(batch: dict, entry: dict, zone: str = "Asia/Shanghai") -> bytes:
@@ -78,7 +91,8 @@ def certificate_pdf(batch: dict, entry: dict, zone: str = "Asia/Shanghai") -> by
     _table(w, entry["files"])
     w.need(60 * mm)
     w.y -= 8 * mm
-    for label in ("经办人（档案管理员）签字：", "审批人签字：", "监销人签字：", "监销人签字："):
+    for label in ("经办人（档案管理员）签字：", "审批人签字：", f"监销人（{paper['witnesses'][0]}）签字：",
+                  f"监销人（{paper['witnesses'][1]}）签字："):
         w.line(f"{label}________________________    日期：____________", size=12, step=11 * mm)
     w.line(f"本证明依据销毁登记簿第 {entry['seq']} 号记录生成，记录哈希 {entry['hash'][:32]}…", size=8)
     pdf.setFont(FONT, 8)
