@@ -141,9 +141,11 @@ class DocumentService:
         held = self.repo.claim_content(file_id, sha256, document_id, now)
         if held is None:
             return None
-        live = held["document_id"] and self.repo.exists(held["document_id"], status="active")
-        if live or (held["document_id"] and not self.repo.exists(held["document_id"])
-                    and held["at"] > now - CLAIM_GRACE):
+        # One read decides: checking "active" and "exists" apart let a record written in between
+        # look both absent and present, and a second upload took over a live claim.
+        holder = self.repo.by_id(held["document_id"]) if held["document_id"] else None
+        live = holder is not None and holder.get("status", "active") == "active"
+        if live or (held["document_id"] and holder is None and held["at"] > now - CLAIM_GRACE):
             return held["document_id"]
         self.repo.release_content(file_id, sha256, held["document_id"])
         retried = self.repo.claim_content(file_id, sha256, document_id, now)
