@@ -91,6 +91,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_loans  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -105,6 +107,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_loans
     from service.web import ui_loans_desk
     from service.web import ui_loans_handover
+    from service.web import ui_retention
+    from service.web import ui_retention_destructions
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):
         app.register_blueprint(blueprint)
@@ -116,6 +120,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_loans_desk.bp)  # before ui_loans: its fixed paths win over /loans/<id>/<step>
     app.register_blueprint(ui_loans.bp)
     app.register_blueprint(ui_loans_handover.bp)
+    app.register_blueprint(ui_retention.bp)
+    app.register_blueprint(ui_retention_destructions.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)

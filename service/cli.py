@@ -10,6 +10,7 @@ import sys
 import time
 
 from service import cli_scans
+from service import retention_cli
 from service import search_rebuild
 from service import settings as settings_module
 from service.errors import DomainError
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search_check)
 
     cli_scans.add_command(sub, _services)
+    retention_cli.add_command(sub, _services)
     return parser
 
 

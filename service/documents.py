@@ -60,6 +60,7 @@ class DocumentService:
         self.audit = audit
         self.types = types
         self.max_bytes = max_bytes
+        self.after_upload: list = []  # (document) -> None after a stored upload (wiring adds retention's lock)
 
     def upload(self, actor: User, file_id: str, stream: BinaryIO, filename: str = "", doc_type=None,
                title=None, source: dict | None = None, length: int = -1) -> dict:
@@ -102,6 +103,8 @@ class DocumentService:
             self.objects.remove("originals", key)
             raise
         doc["ocr_job"] = self._queue_ocr(document_id)
+        for hook in self.after_upload:
+            hook(doc)
         self.audit.record(actor.username, "document.uploaded", f"document:{document_id}",
                           {"file_id": doc["file_id"], "sha256": stored.sha256, "size": stored.size,
                            "doc_type": doc_type})
@@ -187,7 +190,7 @@ class DocumentService:
             file_doc = self.files.load(actor, doc["file_id"], action)
         except NotFound:
             raise NotFound("没有这个文件 (no such document)") from None
-        if doc.get("status") == "destroyed" and action != "file.view":
+        if doc.get("status") == "destroyed" or file_doc.get("status") == "destroyed":
             raise Gone("文件已销毁 (the document was destroyed)")
         return doc, file_doc
 

@@ -14,6 +14,7 @@ from service import templates
 from service.access import FileTarget
 from service.audit import AuditTrail
 from service.duplicates import duplicate_keys
+from service.errors import Gone
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
@@ -117,6 +118,7 @@ class FileService:
         self.registry = registry
         self.notify = notify  # told after each write (wiring passes the search index's queue)
         self.grants = None  # (file_id, user) -> True while a digital loan lets the user read the file (wiring sets it)
+        self.after_write: list = []  # (file_id) -> None, called after each write (wiring adds retention's recompute)
 
     def check(self, state: dict) -> dict:
         """Problems with a state, checked against the newest version of its template."""
@@ -206,6 +208,8 @@ class FileService:
             raise Invalid("only these parts can be changed: " + ", ".join(EDITABLE),
                           {k: "不可修改 (not editable)" for k in (set(patch) - set(EDITABLE) if isinstance(patch, dict) else ["body"])})
         doc = self.load(actor, file_id, "file.edit")
+        if doc.get("status") == "destroyed":
+            raise Gone("档案已销毁，只保留销毁记录 (the file was destroyed; only its tombstone is kept)")
         if doc["version"] != expected_version:
             raise StaleVersion(f"the file is at version {doc['version']}, not {expected_version}",
                                {"version": doc["version"]})
@@ -242,6 +246,8 @@ class FileService:
         """Tell whoever listens (the search index) that a file was written."""
         if self.notify is not None:
             self.notify.file_changed(file_id)
+        for hook in self.after_write:
+            hook(file_id)
 
     def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
         """Hand a file to another employee (a manager's decision, with its reason in the history)."""

@@ -3,14 +3,20 @@
 An upload stores its object before its record (DESIGN §3), so a crash or an outage in between
 leaves an object nobody references. Objects are only ever removed here when their owning
 record does not exist at all; a grace period protects uploads still in flight.
+
+The originals bucket is versioned (it uses Object Lock), so a key is looked at through all its
+versions and delete markers, and an orphan is purged version by version. A version the lock
+still protects is left for a later sweep.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from storage.documents import DocumentRepository
+from storage.errors import ObjectLocked
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
 from storage.references import References
@@ -49,21 +55,28 @@ class Sweeper:
         report = SweepReport()
         known: dict[tuple[str, str], bool] = {}  # one lookup per owner, not per page derivative
         for role in ("originals", "derivatives"):
-            for entry in self.objects.entries(role):
+            # the listing gives a page's versions, then its delete markers: sort to group them by key
+            listed = sorted(self.objects.versions(role), key=lambda v: v.key)
+            for key, versions in itertools.groupby(listed, key=lambda v: v.key):
                 report.seen += 1
-                owner = self._owner(role, entry.key)
+                owner = self._owner(role, key)
                 if owner is None:
                     continue
                 if owner not in known:
                     known[owner] = self.references.exists(*owner)
                 if known[owner]:
                     continue
-                if entry.modified and entry.modified > now - self.grace:
+                newest = max((v.modified for v in versions if v.modified), default=None)
+                if newest and newest > now - self.grace:
                     report.kept_young += 1
                     continue
-                self.objects.remove(role, entry.key)
-                report.removed.append(f"{role}/{entry.key}")
-                log.info("swept orphan %s/%s", role, entry.key)
+                try:
+                    self.objects.purge(role, key)
+                except ObjectLocked:
+                    log.warning("orphan %s/%s is still locked; a later sweep removes it", role, key)
+                    continue
+                report.removed.append(f"{role}/{key}")
+                log.info("swept orphan %s/%s", role, key)
         report.requeued = self._requeue_lost_ocr(now)
         return report
 

@@ -26,6 +26,11 @@ from service.loans_watermark import DigitalViews
 from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
+from service.destruction import DestructionService
+from service.destruction_execute import DestructionExecutor
+from service.destruction_register import DestructionRegister
+from service.retention import RetentionService
+from service.retention_holds import HoldService
 from service.scan_import import ScanImportService
 from service.search import IndexQueue
 from service.search import SearchService
@@ -53,6 +58,11 @@ from storage.sequences import Sequences
 from storage.objects import ObjectStore
 from storage.objects import make_minio
 from storage.references import References
+from storage.retention import RetentionRepository
+from storage.retention_destructions import DestructionRepository
+from storage.retention_destructions import Tombstones
+from storage.retention_register import RegisterRepository
+from storage.retention_locks import ObjectLocks
 from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
@@ -92,6 +102,11 @@ class Services:
     incidents: IncidentService
     handover: HandoverService
     digital_views: DigitalViews
+    retention: RetentionService
+    holds: HoldService
+    destructions: DestructionService
+    destruction_executor: DestructionExecutor
+    destruction_register: DestructionRegister
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -163,10 +178,20 @@ def build_services(settings: Settings) -> Services:
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
+    retention = RetentionService(RetentionRepository(db), files, document_repo, loans.repo, doc_types, registry,
+                                 ObjectLocks(minio, objects), audit, settings.timezone)
+    files.after_write.append(retention.file_changed)
+    documents.after_upload.append(retention.document_added)
+    destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
+    search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
+    register = DestructionRegister(RegisterRepository(db))
+    executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit)
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
-    return Services(doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
+    return Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
+                    destruction_executor=executor, destruction_register=register,
+                    doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
                     digital_views=DigitalViews(loans, documents, audit, settings.timezone),
                     fixity=FixityService(FixityRepository(db), document_repo, objects, audit),

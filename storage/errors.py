@@ -12,3 +12,7 @@ class StorageUnavailable(RuntimeError):
 
 class ObjectMissing(FileNotFoundError):
     """An object key that the store does not hold."""
+
+
+class ObjectLocked(PermissionError):
+    """The store refuses to delete an object version: its retention date has not passed, or it is on legal hold."""

@@ -14,15 +14,18 @@ import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
 from minio.datatypes import Part
+from minio.deleteobjects import DeleteObject
 from minio.error import MinioException
 from minio.error import S3Error
 
+from storage.errors import ObjectLocked
 from storage.errors import ObjectMissing
 from storage.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
 BUCKETS = ("originals", "derivatives")
+LOCKED_BUCKETS = ("originals",)  # made with S3 Object Lock (hence versioned): see storage/retention_locks.py
 # A stream is sent in parts of PART_SIZE, PARALLEL_PARTS at a time while the next one is read: an
 # upload holds PARALLEL_PARTS + 1 part buffers. 5 MiB is the smallest part S3 accepts. Direct puts
 # of 20 x 50 MB with 5, 8 or 16 MiB parts, 2 to 4 at a time, ran within 5% of each other; one at a
@@ -40,6 +43,17 @@ class StoredObject:
     key: str
     size: int
     sha256: str | None = None
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of a key in a versioned bucket (a delete marker holds no bytes)."""
+
+    key: str
+    version_id: str | None
+    delete_marker: bool
+    size: int
     modified: datetime | None = None
 
 
@@ -74,7 +88,7 @@ class ObjectStore:
             name = self.bucket(role)
             with _translated():
                 if not self._client.bucket_exists(name):
-                    self._client.make_bucket(name)
+                    self._client.make_bucket(name, object_lock=role in LOCKED_BUCKETS)
 
     def ping(self) -> None:
         """Raise StorageUnavailable unless the store answers."""
@@ -134,20 +148,61 @@ class ObjectStore:
             for item in self._client.list_objects(self.bucket(role), prefix=prefix, recursive=True):
                 yield StoredObject(key=item.object_name, size=item.size, modified=item.last_modified)
 
+    def versions(self, role: str, prefix: str = "") -> Iterator[ObjectVersion]:
+        """Every version under a prefix, delete markers included (what a bucket really still holds)."""
+        with _translated():
+            for item in self._client.list_objects(self.bucket(role), prefix=prefix, recursive=True,
+                                                  include_version=True):
+                yield ObjectVersion(key=item.object_name, version_id=item.version_id,
+                                    delete_marker=bool(item.is_delete_marker), size=item.size or 0,
+                                    modified=item.last_modified)
+
+    def purge(self, role: str, key: str, prefix: bool = False) -> int:
+        """Delete every version of a key (or of every key under a prefix); how many were deleted.
+
+        No lock is bypassed: a version under retention or legal hold raises ObjectLocked, and the
+        versions deleted before it stay deleted (purging again continues).
+        """
+        removed = 0
+        for version in list(self.versions(role, key)):
+            if not prefix and version.key != key:
+                continue
+            locked = False
+            with _translated(version.key):
+                try:
+                    self._client.remove_object(self.bucket(role), version.key, version_id=version.version_id)
+                except S3Error as exc:
+                    if exc.code not in ("InvalidRequest", "AccessDenied", "ObjectLocked"):
+                        raise
+                    locked = True  # raised outside: _translated reads every OSError as an outage
+            if locked:
+                raise ObjectLocked(version.key)
+            removed += 1
+        return removed
+
     def copy(self, role: str, source_key: str, target_key: str) -> None:
         """Copy an object inside a bucket, on the server."""
         with _translated(source_key):
             self._client.copy_object(self.bucket(role), target_key, CopySource(self.bucket(role), source_key))
 
     def drop_all(self) -> None:
-        """Remove every object and the buckets themselves (test clean-up only)."""
+        """Remove every object version and the buckets themselves (test clean-up only).
+
+        Governance retention is bypassed and legal holds are released: only this clean-up does so.
+        """
         for role in BUCKETS:
             name = self.bucket(role)
             with _translated():
                 if not self._client.bucket_exists(name):
                     continue
-                for item in self._client.list_objects(name, recursive=True):
-                    self._client.remove_object(name, item.object_name)
+                for item in self._client.list_objects(name, recursive=True, include_version=True):
+                    doomed = [DeleteObject(item.object_name, item.version_id)]
+                    if list(self._client.remove_objects(name, doomed, bypass_governance_mode=True)):
+                        # a legal hold is not bypassed: release it, then delete
+                        self._client.disable_object_legal_hold(name, item.object_name, item.version_id)
+                        errors = list(self._client.remove_objects(name, doomed, bypass_governance_mode=True))
+                        if errors:
+                            raise RuntimeError(f"could not remove {item.object_name}: {errors[0].code}")
                 self._client.remove_bucket(name)
 
 

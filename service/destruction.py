@@ -1,0 +1,240 @@
+"""Destruction batches (销毁清册): propose, approve or reject, record the paper destruction; read and list.
+
+Execution lives in destruction_execute.py, the register in destruction_register.py.
+"""
+from __future__ import annotations
+
+import re
+
+from bson import ObjectId
+
+from service import access
+from service import retention_rules as rules
+from service.audit import AuditTrail
+from service.errors import Conflict
+from service.errors import Forbidden
+from service.errors import Invalid
+from service.errors import Malformed
+from service.errors import NotFound
+from service.retention import RetentionService
+from service.retention import now
+from service.retention import require_reader
+from service.users import User
+from storage.loans import LoanRepository
+from storage.retention_destructions import DestructionRepository
+from storage.sequences import Sequences
+
+MAX_FILES = 500
+TEXT_MAX = 500
+STATUSES = ("proposed", "approved", "rejected", "executing", "done")
+HOLD_LABELS = {"dispute": "纠纷 dispute", "audit": "审计 audit", "litigation": "诉讼 litigation"}
+
+
+def _text(value, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise Invalid(f"{name} is not valid", {name: f"请填写（至多 {limit} 字）(1-{limit} characters)"})
+    return value.strip()
+
+
+class DestructionService:
+    """The business rules of a destruction batch up to its execution."""
+
+    def __init__(self, repo: DestructionRepository, retention: RetentionService, loans: LoanRepository,
+                 sequences: Sequences, audit: AuditTrail):
+        self.repo = repo
+        self.retention = retention
+        self.files = retention.files
+        self.loans = loans
+        self.sequences = sequences
+        self.audit = audit
+
+    # -- checking files ---------------------------------------------------------------------
+    def refusal(self, file_id: str, batch_id: str | None = None) -> str | None:
+        """Why a file cannot be destroyed now (in this batch), or None. Its dates are computed afresh."""
+        file_doc = self.files.repo.by_id(file_id)
+        if file_doc is None:
+            return "没有这个档案 (no such file)"
+        if file_doc.get("status") == "destroyed":
+            return "档案已销毁 (already destroyed)"
+        if file_doc.get("status") == "merged":
+            return "档案已合并 (merged into another file)"
+        holds = self.retention.repo.holds({"file_id": file_id, "status": "active"})[1]
+        if holds:
+            hold = holds[0]
+            return f"已冻结：{HOLD_LABELS[hold['reason']]}{('，' + hold['note']) if hold.get('note') else ''} (on hold)"
+        state = self.retention.recompute(file_id) or {}
+        if not rules.is_due(state, self.retention.today()):
+            return _not_due(state)
+        folder = self.loans.folder(file_id)
+        if folder is not None:
+            return "纸质档案已遗失 (the folder is lost)" if folder.get("lost") else "纸质档案借出中 (the folder is out on loan)"
+        if self.loans.find({"file_id": file_id, "status": "out"}, limit=1):
+            return "借阅中 (out on a loan)"
+        claim = self.repo.file_claim(file_id)
+        if claim is not None and claim["batch_id"] != str(batch_id):
+            other = self.repo.by_id(claim["batch_id"]) or {}
+            return f"已在销毁批次 {other.get('number', claim['batch_id'])} 中 (already in another batch)"
+        return None
+
+    def _check_ids(self, file_ids) -> list[str]:
+        if not isinstance(file_ids, list) or not file_ids or len(file_ids) > MAX_FILES \
+                or not all(isinstance(i, str) for i in file_ids):
+            raise Invalid("file_ids must list 1-500 file ids", {"file_ids": f"1-{MAX_FILES} 个档案 id (file ids)"})
+        ids = list(dict.fromkeys(i.strip() for i in file_ids))
+        unknown = [i for i in ids if self.files.repo.by_id(i) is None]
+        if unknown:
+            raise Invalid("unknown files", {"file_ids": "没有这些档案 (no such files): " + ", ".join(unknown[:20])})
+        return ids
+
+    # -- proposing and deciding -------------------------------------------------------------
+    def propose(self, actor: User, data) -> dict:
+        """Propose a batch (archivist); 409 naming each file that is not due, on hold, out or in another batch."""
+        access.require(actor, "destruction.propose")
+        if not isinstance(data, dict):
+            raise Malformed("the body must be a JSON object")
+        reason = _text(data.get("reason"), "reason", TEXT_MAX)
+        ids = self._check_ids(data.get("file_ids"))
+        batch_id = ObjectId()
+        refused = {i: why for i in ids if (why := self.refusal(i, str(batch_id)))}
+        at = now()
+        taken = []
+        for file_id in ids if not refused else []:
+            if not self.repo.claim_file(file_id, str(batch_id), at):
+                refused[file_id] = "刚被另一销毁批次选中 (taken by another batch a moment ago)"
+                break
+            taken.append(file_id)
+        if refused:
+            for file_id in taken:
+                self.repo.release_file(file_id, str(batch_id))
+            raise Conflict("以下档案不能销毁 (these files cannot be destroyed): " + "；".join(
+                f"{self._archive_no(i)}: {why}" for i, why in refused.items()), refused)
+        doc = {"_id": batch_id, "number": self._number(at, str(batch_id)), "status": "proposed",
+               "file_ids": ids, "items": [self._item(i) for i in ids], "reason": reason,
+               "proposed_by": actor.username, "proposed_at": at}
+        self.repo.insert(doc)
+        self.audit.record(actor.username, "destruction.proposed", f"destruction:{batch_id}",
+                          {"number": doc["number"], "files": [it["archive_no"] for it in doc["items"]], "reason": reason})
+        return doc
+
+    def _archive_no(self, file_id: str) -> str:
+        doc = self.files.repo.by_id(file_id)
+        return doc["archive_no"] if doc else file_id
+
+    def _item(self, file_id: str) -> dict:
+        file_doc = self.files.repo.by_id(file_id)
+        state = self.retention.repo.state(file_id) or {}
+        return {"file_id": file_id, "archive_no": file_doc["archive_no"], "template": file_doc.get("template"),
+                "classification": file_doc.get("classification") or {}, "policy_id": state.get("policy_id"),
+                "policy_name": state.get("policy_name"), "trigger_date": state.get("trigger_date"),
+                "destroy_after": state.get("destroy_after")}
+
+    def _number(self, at, owner: str) -> str:
+        year = rules.local_day(at, self.retention.zone).year
+        return f"XH-{year}-{self.sequences.next(f'XH-{year}-#', owner):04d}"
+
+    def _decidable(self, actor: User, batch_id) -> dict:
+        access.require(actor, "destruction.approve")
+        doc = self.load(batch_id)
+        if doc["proposed_by"] == actor.username:
+            raise Forbidden("不能审批自己提出的销毁 (nobody approves their own proposal)")
+        if doc["status"] != "proposed":
+            raise Conflict(f"该批次已处理 (the batch is {doc['status']})", {"status": doc["status"]})
+        if not self.repo.claim_step(doc["_id"], "decision", {"actor": actor.username, "at": now()}):
+            raise Conflict("该批次刚被他人处理 (someone decided this batch a moment ago)")
+        return doc
+
+    def approve(self, actor: User, batch_id) -> dict:
+        """Approve (an approver or the executive other than the proposer); 403 for the proposer."""
+        doc = self._decidable(actor, batch_id)
+        changes = {"status": "approved", "approved_by": actor.username, "approved_at": now()}
+        self.repo.set(doc["_id"], changes)
+        self.audit.record(actor.username, "destruction.approved", f"destruction:{doc['_id']}", {"number": doc["number"]})
+        return {**doc, **changes}
+
+    def reject(self, actor: User, batch_id, reason) -> dict:
+        """Reject with a reason; the files are free for another batch."""
+        reason = _text(reason, "reason", TEXT_MAX)
+        doc = self._decidable(actor, batch_id)
+        changes = {"status": "rejected", "rejected_by": actor.username, "rejected_at": now(), "reject_reason": reason}
+        self.repo.set(doc["_id"], changes)
+        for file_id in doc["file_ids"]:
+            self.repo.release_file(file_id, str(doc["_id"]))
+        self.audit.record(actor.username, "destruction.rejected", f"destruction:{doc['_id']}",
+                          {"number": doc["number"], "reason": reason})
+        return {**doc, **changes}
+
+    def record_paper(self, actor: User, batch_id, data) -> dict:
+        """Record how, where and before whom the paper folders were destroyed (archivist or admin)."""
+        access.require(actor, "destruction.execute")
+        if not isinstance(data, dict):
+            raise Malformed("the body must be a JSON object")
+        paper = self._check_paper(data)
+        doc = self.load(batch_id)
+        if doc["status"] != "approved":
+            raise Conflict(f"只有已批准的批次可以登记 (the batch is {doc['status']})", {"status": doc["status"]})
+        if not self.repo.claim_step(doc["_id"], "paper", {"actor": actor.username, "at": now()}):
+            raise Conflict("纸质销毁已登记 (the paper destruction is recorded already)")
+        paper.update(recorded_by=actor.username, recorded_at=now())
+        self.repo.set(doc["_id"], {"paper": paper})
+        self.audit.record(actor.username, "destruction.paper_recorded", f"destruction:{doc['_id']}", paper)
+        return {**doc, "paper": paper}
+
+    def _check_paper(self, data: dict) -> dict:
+        problems, paper = {}, {}
+        for name, limit in (("method", 100), ("place", 200)):
+            try:
+                paper[name] = _text(data.get(name), name, limit)
+            except Invalid as exc:
+                problems.update(exc.fields)
+        witnesses = data.get("witnesses")
+        if not isinstance(witnesses, list) or len(witnesses) != 2 or not all(
+                isinstance(w, str) and w.strip() and len(w) <= 40 for w in witnesses) \
+                or witnesses[0].strip() == witnesses[1].strip():
+            problems["witnesses"] = "需两名不同的监销人 (two different witnesses)"
+        else:
+            paper["witnesses"] = [w.strip() for w in witnesses]
+        day = data.get("date") or self.retention.today().isoformat()
+        parsed = rules.parse_date(day) if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
+        if parsed is None or parsed > self.retention.today():
+            problems["date"] = "应为不晚于今天的日期 YYYY-MM-DD (a date not after today)"
+        else:
+            paper["date"] = parsed.isoformat()
+        if problems:
+            raise Invalid("the paper destruction record is not valid", problems)
+        return paper
+
+    # -- reading ----------------------------------------------------------------------------
+    def load(self, batch_id) -> dict:
+        """A batch; NotFound otherwise."""
+        doc = self.repo.by_id(batch_id)
+        if doc is None:
+            raise NotFound("没有这个销毁批次 (no such destruction batch)")
+        return doc
+
+    def get(self, actor: User, batch_id) -> dict:
+        """A batch, for the people who work with retention."""
+        require_reader(actor)
+        return self.load(batch_id)
+
+    def page(self, actor: User, status: str = "", page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """Batches, newest first, by status."""
+        require_reader(actor)
+        if status and status not in STATUSES:
+            raise Malformed(f"status must be one of {', '.join(STATUSES)}", {"status": "/".join(STATUSES)})
+        return self.repo.page({"status": status} if status else {}, (page - 1) * per_page, per_page)
+
+    def destroyed_items(self, batch: dict) -> list[dict]:
+        """Per file of a batch, what its execution recorded (archive number, documents with checksums)."""
+        return [step for file_id in batch["file_ids"] if (step := self.repo.step(batch["_id"], f"file:{file_id}"))]
+
+
+def _not_due(state: dict) -> str:
+    kind = state.get("kind", rules.NONE)
+    if kind == rules.PERMANENT:
+        return "永久保管 (kept permanently)"
+    if kind == rules.PENDING:
+        return "保管期限起算日未知 (the retention period has not started)"
+    if kind == rules.DATED:
+        return f"保管期限至 {state['destroy_after']} (kept until {state['destroy_after']})"
+    return "没有适用的保管策略 (no retention policy applies)"
+

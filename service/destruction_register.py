@@ -1,0 +1,57 @@
+"""The destruction register: one entry per executed batch, kept for ever and chained by hashes like the audit trail."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from service.audit import GENESIS
+from service.audit import _jsonable
+from storage.retention_register import RegisterRepository
+from storage.retention_register import key
+
+MAX_TRIES = 1000
+
+
+def entry_hash(entry: dict) -> str:
+    """SHA-256 over a canonical serialisation of everything in the entry but its _id and hash."""
+    body = _jsonable({k: v for k, v in entry.items() if k not in ("_id", "hash")})
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class DestructionRegister:
+    """Append and verify; nothing deletes or changes an entry."""
+
+    def __init__(self, repo: RegisterRepository):
+        self.repo = repo
+
+    def append(self, record: dict) -> dict:
+        """Append a batch's record after the current last entry; the stored entry (with seq and hash)."""
+        tip = self.repo.newest()
+        for _ in range(MAX_TRIES):
+            seq = (tip["seq"] if tip else 0) + 1
+            entry = {**_jsonable(record), "seq": seq, "prev_hash": tip["hash"] if tip else GENESIS}
+            entry["hash"] = entry_hash(entry)
+            if self.repo.insert(entry):
+                return entry
+            tip = self.repo.at(seq) or tip  # someone appended first: chain after theirs
+        raise RuntimeError("destruction register: could not append")
+
+    def of_batch(self, batch_id: str) -> dict | None:
+        """The entry of a batch, or None."""
+        return self.repo.of_batch(str(batch_id))
+
+    def page(self, page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
+        """Entries, newest first."""
+        return self.repo.page((page - 1) * per_page, per_page)
+
+    def verify(self) -> dict:
+        """Walk the chain: {"ok", "entries", "first_bad"}."""
+        expected_prev, expected_seq = GENESIS, 1
+        for entry in self.repo.in_order():
+            intact = (entry["_id"] == key(expected_seq) and entry.get("seq") == expected_seq
+                      and entry.get("prev_hash") == expected_prev and entry.get("hash") == entry_hash(entry))
+            if not intact:
+                return {"ok": False, "entries": expected_seq - 1, "first_bad": expected_seq}
+            expected_prev, expected_seq = entry["hash"], expected_seq + 1
+        return {"ok": True, "entries": expected_seq - 1, "first_bad": None}

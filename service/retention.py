@@ -1,0 +1,282 @@
+"""Retention (保管期限): policies, each file's computed dates, the due list, and the storage lock that follows them."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+
+from service import access
+from service import retention_rules as rules
+from service.audit import AuditTrail
+from service.doc_types import DocTypeService
+from service.errors import Forbidden
+from service.errors import Invalid
+from service.errors import Malformed
+from service.errors import NotFound
+from service.files import CUSTOMER_TYPES
+from service.files import FileService
+from service.files import STAGES
+from service.template_registry import TemplateRegistry
+from service.users import User
+from storage import StorageUnavailable
+from storage.documents import DocumentRepository
+from storage.loans import LoanRepository
+from storage.retention import RetentionRepository
+from storage.retention_locks import ObjectLocks
+
+log = logging.getLogger(__name__)
+
+READERS = ("archivist", "admin", "auditor", "approver", "executive")  # see due lists, holds and batches
+NAME_MAX = 100
+MAX_YEARS = 200
+
+
+def now() -> datetime:
+    """The current time in UTC to the millisecond."""
+    moment = datetime.now(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def require_reader(actor: User | None) -> None:
+    """Forbidden unless the person works with retention (archivist, admin, auditor, approver, executive)."""
+    if actor is None or not actor.active or not actor.has(*READERS):
+        raise Forbidden("没有权限 (not allowed)")
+
+
+class RetentionService:
+    """Policies and the dates they give each file; the originals' locks kept in step with them."""
+
+    def __init__(self, repo: RetentionRepository, files: FileService, documents: DocumentRepository,
+                 loans: LoanRepository, types: DocTypeService, registry: TemplateRegistry, locks: ObjectLocks,
+                 audit: AuditTrail, zone: str = "Asia/Shanghai"):
+        self.repo = repo
+        self.files = files
+        self.documents = documents
+        self.loans = loans
+        self.types = types
+        self.registry = registry
+        self.locks = locks
+        self.audit = audit
+        self.zone = ZoneInfo(zone)
+
+    def today(self) -> date:
+        """Today's local date."""
+        return rules.local_day(now(), self.zone)
+
+    # -- policies ---------------------------------------------------------------------------
+    def check_policy(self, data) -> dict:
+        """A policy's stored values from a request; Invalid naming each bad field."""
+        if not isinstance(data, dict):
+            raise Malformed("the body must be a JSON object")
+        problems: dict = {}
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+            problems["name"] = f"请填写名称（至多 {NAME_MAX} 字）(1-{NAME_MAX} characters)"
+        match = data.get("match") if data.get("match") is not None else {}
+        if not isinstance(match, dict) or set(match) - set(rules.MATCH_KEYS):
+            problems["match"] = f"只能包含 (only) {', '.join(rules.MATCH_KEYS)}"
+            match = {}
+        problems.update(self._check_match(match))
+        if data.get("trigger") not in rules.TRIGGERS:
+            problems["trigger"] = f"应为 (one of) {'/'.join(rules.TRIGGERS)}"
+        years = data.get("years", "missing")
+        if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_YEARS):
+            problems["years"] = f"应为 1-{MAX_YEARS} 年，或 null 表示永久 (1-{MAX_YEARS} years, or null for permanent)"
+        if problems:
+            raise Invalid("the policy is not valid", problems)
+        cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in match.items() if v not in (None, "", [])}
+        return {"name": name.strip(), "match": cleaned, "trigger": data["trigger"], "years": years}
+
+    def _check_match(self, match: dict) -> dict:
+        problems = {}
+        template = match.get("template")
+        if template not in (None, "") and (not isinstance(template, str) or self.registry.get(template) is None):
+            problems["match.template"] = "没有这个模板 (no such template)"
+        if match.get("customer_type") not in (None, "", *CUSTOMER_TYPES):
+            problems["match.customer_type"] = f"应为 (one of) {'/'.join(CUSTOMER_TYPES)}"
+        if match.get("stage") not in (None, "", *STAGES):
+            problems["match.stage"] = f"应为 (one of) {'/'.join(STAGES)}"
+        project = match.get("project")
+        if project not in (None, "") and (not isinstance(project, str) or len(project) > 60):
+            problems["match.project"] = "至多 60 个字符 (at most 60 characters)"
+        doc_types = match.get("doc_types")
+        if doc_types not in (None, []) and (not isinstance(doc_types, list) or len(doc_types) > 20
+                                            or not all(self.types.is_active(t) for t in doc_types)):
+            problems["match.doc_types"] = "应为已有文件类型的列表 (a list of known document types)"
+        return problems
+
+    def create_policy(self, actor: User, data) -> dict:
+        """Define a policy (admin); every file's dates are computed again."""
+        access.require(actor, "retention.manage")
+        values = self.check_policy(data)
+        doc = {"_id": ObjectId(), **values, "active": True, "created_by": actor.username, "created_at": now()}
+        self.repo.insert_policy(doc)
+        self.audit.record(actor.username, "retention.policy_created", f"retention_policy:{doc['_id']}", values)
+        self.recompute_all()
+        return doc
+
+    def retire_policy(self, actor: User, policy_id) -> dict:
+        """Take a policy out of use (admin); it stays on record for the files it governed."""
+        access.require(actor, "retention.manage")
+        doc = self.repo.policy(policy_id)
+        if doc is None:
+            raise NotFound("没有这个保管策略 (no such policy)")
+        if doc.get("active"):
+            self.repo.set_policy(doc["_id"], {"active": False, "retired_by": actor.username, "retired_at": now()})
+            self.audit.record(actor.username, "retention.policy_retired", f"retention_policy:{doc['_id']}",
+                              {"name": doc["name"]})
+            self.recompute_all()
+        return {**doc, "active": False}
+
+    def policies(self, actor: User, include_retired: bool = False) -> list[dict]:
+        """The policies (anyone who may see files may read them)."""
+        access.require(actor, "file.view")
+        return self.repo.policies(active_only=not include_retired)
+
+    def policy(self, actor: User, policy_id) -> dict:
+        """One policy."""
+        access.require(actor, "file.view")
+        doc = self.repo.policy(policy_id)
+        if doc is None:
+            raise NotFound("没有这个保管策略 (no such policy)")
+        return doc
+
+    # -- computing --------------------------------------------------------------------------
+    def last_activity(self, file_doc: dict, documents: list[dict]) -> datetime | None:
+        """The latest change, upload or loan step of a file."""
+        file_id = str(file_doc["_id"])
+        moments = [file_doc.get("updated_at"), file_doc.get("created_at")]
+        moments += [d.get("uploaded_at") for d in documents]
+        for loan in self.loans.find({"file_id": file_id}):
+            moments += [loan.get(k) for k in ("requested_at", "handed_out_at", "returned_at")]
+        moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments if isinstance(m, datetime)]
+        return max(moments, default=None)
+
+    def recompute(self, file_id, new_keys: tuple[str, ...] = (), force_locks: bool = False) -> dict | None:
+        """Compute a file's retention again, store it, and move its originals' locks to match.
+
+        Called after every write of a file, so it reads only what the policies in use need: with
+        no policy, no hold and nothing stored before, it stores nothing.
+        """
+        file_doc = self.files.repo.by_id(str(file_id))
+        if file_doc is None:
+            return None
+        previous = self.repo.state(str(file_id)) or {}
+        if file_doc.get("status") == "destroyed":
+            return previous
+        policies = self.repo.policies() if file_doc.get("status") != "merged" else []
+        held = self.repo.has_active_hold(str(file_id))
+        if not policies and not previous and not held:
+            return None
+        documents = _Lazy(lambda: self.documents.of_file(str(file_id)))
+        needs_types = any((p.get("match") or {}).get("doc_types") for p in policies)
+        needs_activity = any(p["trigger"] == "last_activity" for p in policies)
+        outcome = rules.decide(policies, file_doc, {d.get("doc_type") for d in documents()} if needs_types else set(),
+                               self.last_activity(file_doc, documents()) if needs_activity else None, self.zone)
+        policy = outcome.policy or {}
+        state = {"file_id": str(file_id), "archive_no": file_doc["archive_no"], "status": file_doc.get("status"),
+                 "kind": outcome.kind, "policy_id": str(policy["_id"]) if policy else None,
+                 "policy_name": policy.get("name"), "trigger": policy.get("trigger"), "years": policy.get("years"),
+                 "trigger_date": outcome.trigger_date.isoformat() if outcome.trigger_date else None,
+                 "destroy_after": outcome.destroy_after.isoformat() if outcome.destroy_after else None,
+                 "computed_at": now()}
+        until = rules.lock_until(outcome, self.zone, now())
+        state.update(self._sync_locks(documents, previous, until, held, new_keys, force_locks))
+        self.repo.save_state(str(file_id), state)
+        return state
+
+    def _sync_locks(self, documents: "_Lazy", previous: dict, until: datetime | None, held: bool,
+                    new_keys: tuple[str, ...], force: bool) -> dict:
+        """Move the originals' retention dates and legal holds to what the file's state asks."""
+        wanted = {"lock_until": until, "legal_hold": held}
+        moved = force or not previous.get("locks_synced", False) or _moment(previous.get("lock_until")) != until \
+            or previous.get("legal_hold", False) != held
+        keys = [d["key"] for d in documents()] if moved else list(new_keys)
+        try:
+            for key in keys:
+                if moved or until is not None:  # a new original carries no lock of its own yet
+                    self.locks.set_retention(key, until)
+                if held or (moved and previous.get("legal_hold", False)):
+                    self.locks.set_legal_hold(key, held)
+        except StorageUnavailable as exc:
+            # The file's change is stored; the locks follow at the next recompute (the CLI forces one).
+            log.warning("could not move the locks of %d originals (%s); recompute later", len(keys), exc)
+            return {**wanted, "locks_synced": False}
+        return {**wanted, "locks_synced": True}
+
+    def recompute_all(self, progress=None) -> int:
+        """Compute every file's retention again (after a policy changed, and `archive retention-recompute`)."""
+        ids = [str(doc["_id"]) for doc in self.files.repo.find({"status": {"$ne": "destroyed"}}, limit=0)]
+        for done, file_id in enumerate(ids, 1):
+            self.recompute(file_id, force_locks=progress is not None)
+            if progress:
+                progress(done, len(ids))
+        return len(ids)
+
+    def file_changed(self, file_id) -> None:
+        """FileService's hook after each write."""
+        self.recompute(str(file_id))
+
+    def document_added(self, document: dict) -> None:
+        """DocumentService's hook after an upload: the new original is locked like its file's others."""
+        self.recompute(document["file_id"], new_keys=(document["key"],))
+
+    # -- reading ----------------------------------------------------------------------------
+    def of_file(self, actor: User, file_id: str) -> dict:
+        """A file's policy, trigger date, destroy-after date and holds, for those who may see the file."""
+        file_doc = self.files.load(actor, file_id, "file.view")
+        state = self.repo.state(str(file_doc["_id"]))
+        if state is None and file_doc.get("status") != "destroyed":
+            state = self.recompute(str(file_doc["_id"]))
+        _, holds = self.repo.holds({"file_id": str(file_doc["_id"])})
+        return {"file": file_doc, "state": state or {}, "holds": holds,
+                "due": rules.is_due(state, self.today())}
+
+    def parse_as_of(self, raw) -> date:
+        """A YYYY-MM-DD query value (today when empty); Malformed otherwise."""
+        if raw in (None, ""):
+            return self.today()
+        day = rules.parse_date(raw) if isinstance(raw, str) and len(raw) == 10 else None
+        if day is None:
+            raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
+        return day
+
+    def due(self, actor: User, as_of: date) -> list[dict]:
+        """Files whose retention has run out by the day and that no hold keeps, oldest date first."""
+        require_reader(actor)
+        states = self.repo.states({"kind": rules.DATED, "destroy_after": {"$lt": as_of.isoformat()},
+                                   "status": {"$nin": ["destroyed", "merged"]}})
+        held = self.repo.held_file_ids()
+        states = [s for s in states if s["_id"] not in held]
+        # a recompute racing an execution may have written a stale state: the file itself decides
+        live = {str(f["_id"]) for f in self.files.repo.find(
+            {"_id": {"$in": [ObjectId(s["_id"]) for s in states]}, "status": {"$nin": ["destroyed", "merged"]}},
+            limit=0)} if states else set()
+        return [s for s in states if s["_id"] in live]
+
+    def names(self, actor: User, file_ids: list[str]) -> dict[str, dict]:
+        """The files of a list the person may see, by id (one query)."""
+        wanted = [ObjectId(i) for i in set(file_ids) if ObjectId.is_valid(i)]
+        files = self.files.repo.find({"_id": {"$in": wanted}}, limit=0) if wanted else []
+        return {str(f["_id"]): f for f in files if access.can_see(actor, self.files._target(actor, f))}
+
+
+def _moment(value) -> datetime | None:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+class _Lazy:
+    """A value read on first use and kept (the documents of a file, which only some policies need)."""
+
+    def __init__(self, load):
+        self._load = load
+        self._value = None
+
+    def __call__(self):
+        if self._value is None:
+            self._value = self._load()
+        return self._value

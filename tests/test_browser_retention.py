@@ -1,0 +1,73 @@
+"""Browser test: the archivist proposes a due file for destruction, the department head approves, the archivist
+records the paper destruction, executes, and downloads the certificate; the file page then shows the tombstone."""
+from __future__ import annotations
+
+import pypdfium2
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.test_files_api import individual
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, live_server, username: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+
+
+def _logout(page) -> None:
+    page.click("#logout")
+
+
+def test_propose_approve_as_another_user_execute_and_download_the_certificate(page, live_server, auth, services,
+                                                                                tmp_path):
+    admin = auth.user("admin", ["admin"], department="信息部")
+    auth.user("boss", ["approver"], department="销售部", display_name="赵总监")
+    keeper = auth.user("keeper", ["archivist"], department="档案室", display_name="档案员")
+    services.retention.create_policy(admin, {"name": "合同终止后十年", "trigger": "contract_end", "years": 10})
+    body = individual(department="销售部")
+    body["fields"] = {**body["fields"], "contract_end_date": "2000-06-30"}
+    f = services.files.create(keeper, body)
+    archive_no = f["archive_no"]
+
+    _login(page, live_server, "keeper")
+    page.click("#nav-due")
+    row = page.locator("#due-list tr", has_text=archive_no)
+    assert "2010-06-30" in row.inner_text()
+    row.locator("input[name=file_id]").check()
+    page.click("#propose-batch")
+    assert page.locator("#batch-status").inner_text() == "待审批"
+    assert page.locator("#approve-batch").count() == 0  # the proposer cannot approve
+    batch_url = page.url
+    _logout(page)
+
+    _login(page, live_server, "boss")
+    page.goto(batch_url)
+    page.click("#approve-batch")
+    assert page.locator("#batch-status").inner_text() == "已批准"
+    _logout(page)
+
+    _login(page, live_server, "keeper")
+    page.goto(batch_url)
+    page.fill("#paper-form input[name=method]", "碎纸机粉碎")
+    page.fill("#paper-form input[name=place]", "档案室 A101")
+    page.fill("#paper-form input[name=witness1]", "李审计")
+    page.fill("#paper-form input[name=witness2]", "陈主任")
+    page.click("#record-paper")
+    assert "李审计、陈主任" in page.locator("#paper-record").inner_text()
+    page.click("#execute-batch")
+    assert page.locator("#batch-status").inner_text() == "已销毁"
+    with page.expect_download() as download:
+        page.click("#certificate")
+    saved = tmp_path / "certificate.pdf"
+    download.value.save_as(saved)
+    pdf = pypdfium2.PdfDocument(str(saved))
+    text = "".join(p.get_textpage().get_text_range() for p in pdf)
+    assert archive_no in text and "李审计" in text
+
+    page.goto(f"{live_server}/files/{f['_id']}")
+    assert page.locator("#tombstone").inner_text() == "已销毁"
+    assert "张伟" not in page.content()
