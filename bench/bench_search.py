@@ -49,13 +49,16 @@ and about 300,000 pages, is BENCH_SEARCH_FILES=100000 (see "How long" below).
      page through thousands of files; a narrowing filter cannot make a miss into a hit.
    - every sampled customer name (BENCH_SEARCH_QUERIES x 2) finds every page whose text holds it.
 
-How long: default runs took 4.5-5.7 minutes on the 2-core machine (index 1.5-2.3 min,
-latencies about 3, checks 0.4). Indexing is not linear: the first quarter of the batches ran at
-about 340 pages/s and the last at about 220 (whole builds 180 and, on a busier machine, 114
-pages/s), because each batch costs more as the index grows, and the writer's peak memory (about
-1.1 GB at 16,000 pages) grows with it. BENCH_SEARCH_FILES=100000 (about 316,000 pages) would take
-at least the 25-30 minutes that 220 pages/s gives and likely much more, and well over 1 GB; it was
-not run. Run it with BENCH_SEARCH_QUERIES=20 on an otherwise idle machine.
+How long: the default (5,000 files) takes about 3.5 minutes on the 2-core machine: build 1.7
+min at about 160 pages/s, peak RSS 340 MB; latencies 1.4 min; checks 0.3 min. At scale the build
+is the problem: 100,000 files were started and stopped at 59,600 files / 185,815 pages after 73
+minutes (101 pages/s in the first quarter of the batches, 42 in the last: every commit merges
+segments, and the merges grow with the index; the slowest batches, those that merged the most,
+took 2-5 minutes each), with resident memory never above 374 MB (RssAnon + RssFile after each
+batch). On that index (BENCH_SEARCH_FILES=59600 BENCH_SEARCH_INDEX=..., 20 queries per kind):
+single word p50 46 / p95 93 ms, two words 53 / 186 ms, phrases 288 / 877 ms, pinyin names 6 / 7
+ms, filtered 24 / 130 ms; raw Whoosh (limit 20) 4-40 times slower; 80 checks, 0 misses. Most of a
+common word's time is unpickling Whoosh's posting blocks (128 postings each, positions included).
 """
 from __future__ import annotations
 
