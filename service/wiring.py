@@ -183,7 +183,6 @@ def build_services(settings: Settings) -> Services:
     files.after_write.append(retention.file_changed)
     documents.after_upload.append(retention.document_added)
     destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
-    search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
     register = DestructionRegister(RegisterRepository(db))
     executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit)
     users.deactivation_guards.append(
