@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from storage.audit import AuditRepository
-from storage.audit import key
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +46,19 @@ def entry_hash(entry: dict) -> str:
     body["at"] = at.astimezone(timezone.utc).isoformat(timespec="milliseconds")
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verify_chain(repo, hashing) -> dict:
+    """Walk a hash chain (`storage.audit.ChainedEntries`) in order: {"ok", "entries" (those that
+    hold), "first_bad"}; `hashing` is the chain's entry hash."""
+    expected_prev, expected_seq = GENESIS, 1
+    for entry in repo.in_order():
+        intact = (entry["_id"] == repo.key(expected_seq) and entry.get("seq") == expected_seq
+                  and entry.get("prev_hash") == expected_prev and entry.get("hash") == hashing(entry))
+        if not intact:
+            return {"ok": False, "entries": expected_seq - 1, "first_bad": expected_seq}
+        expected_prev, expected_seq = entry["hash"], expected_seq + 1
+    return {"ok": True, "entries": expected_seq - 1, "first_bad": None}
 
 
 class AuditTrail:
@@ -93,15 +105,8 @@ class AuditTrail:
 
     def verify(self) -> dict:
         """Walk the chain: {"ok", "entries", "first_bad"} (the first entry that does not hold)."""
-        expected_prev, expected_seq, count = GENESIS, 1, 0
-        for entry in self.repo.in_order():
-            count += 1
-            intact = (entry["_id"] == key(expected_seq) and entry.get("seq") == expected_seq
-                      and entry.get("prev_hash") == expected_prev and entry.get("hash") == entry_hash(entry))
-            if not intact:
-                return {"ok": False, "entries": self.repo.count(), "first_bad": expected_seq}
-            expected_prev, expected_seq = entry["hash"], expected_seq + 1
-        return {"ok": True, "entries": count, "first_bad": None}
+        found = verify_chain(self.repo, entry_hash)
+        return found if found["ok"] else {**found, "entries": self.repo.count()}
 
     def search(self, target: str = "", actor: str = "", action: str = "", page: int = 1,
                per_page: int = 50, since: datetime | None = None, until: datetime | None = None) -> tuple[int, list[dict]]:

@@ -6,8 +6,8 @@ import json
 
 from service.audit import GENESIS
 from service.audit import _jsonable
+from service.audit import verify_chain
 from storage.retention_register import RegisterRepository
-from storage.retention_register import key
 
 MAX_TRIES = 1000
 
@@ -47,11 +47,4 @@ class DestructionRegister:
 
     def verify(self) -> dict:
         """Walk the chain: {"ok", "entries", "first_bad"}."""
-        expected_prev, expected_seq = GENESIS, 1
-        for entry in self.repo.in_order():
-            intact = (entry["_id"] == key(expected_seq) and entry.get("seq") == expected_seq
-                      and entry.get("prev_hash") == expected_prev and entry.get("hash") == entry_hash(entry))
-            if not intact:
-                return {"ok": False, "entries": expected_seq - 1, "first_bad": expected_seq}
-            expected_prev, expected_seq = entry["hash"], expected_seq + 1
-        return {"ok": True, "entries": expected_seq - 1, "first_bad": None}
+        return verify_chain(self.repo, entry_hash)

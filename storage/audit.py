@@ -13,16 +13,23 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 
-def key(seq: int) -> str:
+def key(seq: int, width: int = 12) -> str:
     """The _id of the entry with this sequence number."""
-    return f"{seq:012d}"
+    return f"{seq:0{width}d}"
 
 
-class AuditRepository:
-    """Entries are only ever inserted; two writers can never share a sequence number."""
+class ChainedEntries:
+    """A collection of hash-chained entries keyed by their sequence number (the audit trail, the
+    destruction register): entries are only ever inserted; two writers can never share a number."""
 
-    def __init__(self, db: Database):
-        self._entries = db["audit"]
+    WIDTH = 12
+
+    def __init__(self, db: Database, name: str):
+        self._entries = db[name]
+
+    def key(self, seq: int) -> str:
+        """The _id of the entry with this sequence number."""
+        return key(seq, self.WIDTH)
 
     def newest(self) -> dict | None:
         """The entry with the highest sequence number (a scan on FerretDB: appenders call it
@@ -31,12 +38,12 @@ class AuditRepository:
 
     def at(self, seq: int) -> dict | None:
         """The entry with this sequence number."""
-        return self._entries.find_one({"_id": key(seq)})
+        return self._entries.find_one({"_id": self.key(seq)})
 
     def insert(self, entry: dict) -> bool:
         """Insert an entry at its sequence number; False if another writer took that number."""
         try:
-            self._entries.insert_one({**entry, "_id": key(entry["seq"])})
+            self._entries.insert_one({**entry, "_id": self.key(entry["seq"])})
             return True
         except DuplicateKeyError:
             return False
@@ -44,6 +51,13 @@ class AuditRepository:
     def in_order(self) -> Iterator[dict]:
         """Every entry by sequence number."""
         yield from self._entries.find().sort("_id", 1).batch_size(1000)
+
+
+class AuditRepository(ChainedEntries):
+    """The audit trail's entries."""
+
+    def __init__(self, db: Database):
+        super().__init__(db, "audit")
 
     def page(self, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
         """Newest first, with the total matching."""
