@@ -13,6 +13,7 @@ from flask_babel import Babel
 from flask_babel import get_locale
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import Undefined
 
 from service import settings as settings_module
 from service.settings import Settings
@@ -122,6 +123,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_loans_handover.bp)
     app.register_blueprint(ui_retention.bp)
     app.register_blueprint(ui_retention_destructions.bp)
+    from service.web import api_dashboard  # noqa: F401  (adds its route to the API blueprint)
+    from service.web import ui_dashboard
+    app.register_blueprint(ui_dashboard.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)
@@ -133,7 +137,7 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     @app.template_filter("localtime")
     def localtime(value, fmt: str = "%Y-%m-%d %H:%M"):
         """A stored UTC time shown in the configured zone (Asia/Shanghai by default)."""
-        if value is None:
+        if value is None or isinstance(value, Undefined):  # a field the record lacks (an unreturned loan's return)
             return ""
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)

@@ -67,6 +67,8 @@ from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
+from service.dashboard import DashboardService
+from storage.dashboard import DashboardRepository
 
 
 @dataclass
@@ -107,6 +109,7 @@ class Services:
     destructions: DestructionService
     destruction_executor: DestructionExecutor
     destruction_register: DestructionRegister
+    dashboard: DashboardService | None = None  # set by build_services (issue #10)
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -188,7 +191,7 @@ def build_services(settings: Settings) -> Services:
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
-    return Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
+    services = Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,
                     doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
@@ -207,3 +210,5 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    return services
