@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     """Build the web application over the given (or environment-configured) services."""
     settings = settings or settings_module.from_env()
-    services = services or build_services(settings)
+    if services is None:  # the server's own start (gunicorn): bring the database up to date first
+        services = build_services(settings)
+        _migrate(services)
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "service" / "web" / "static"))
     app.config.update(
@@ -62,6 +64,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     _register_template_helpers(app, settings)
     app.after_request(_security_headers)
     return app
+
+
+def _migrate(services: Services) -> None:
+    """Run pending migrations; a database that is down now is migrated by the worker or the next start."""
+    from pymongo.errors import PyMongoError
+    from service.migrations import migrate_at_start
+    try:
+        migrate_at_start(services)
+    except PyMongoError as exc:
+        log.warning("migrations not run: the database is unavailable (%s)", type(exc).__name__)
 
 
 def _select_locale() -> str:

@@ -11,6 +11,9 @@ import time
 
 from service import cli_scans
 from service import retention_cli
+from service import migrations_cli
+from service.migrations import MigrationError
+from service.migrations import migrate_at_start
 from service import search_rebuild
 from service import settings as settings_module
 from service.errors import DomainError
@@ -28,6 +31,7 @@ def cmd_init(args) -> int:
     """Create indexes and buckets, and the first admin if there is none."""
     services = _services()
     services.ensure_schema()
+    migrate_at_start(services)
     if services.users.has_admin():
         print("schema ready; an admin exists")
         return 0
@@ -60,6 +64,7 @@ def cmd_worker(args) -> int:
     """Run the job loop until SIGTERM or SIGINT."""
     from service.worker import Worker
     services = _services()
+    migrate_at_start(services)  # before any job: handlers expect the current schema
     services.search.rebuild_if_outdated()  # an upgrade that changed the index's schema
     worker = Worker(services, schedule=True)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
@@ -218,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_scans.add_command(sub, _services)
     retention_cli.add_command(sub, _services)
+    migrations_cli.add_command(sub, _services)
     return parser
 
 
@@ -233,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     except settings_module.SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except MigrationError as exc:
+        print(f"migration error: {exc}", file=sys.stderr)
+        return 1
     except DomainError as exc:
         detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         print(f"error: {exc.message}{' (' + detail + ')' if detail else ''}", file=sys.stderr)
