@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     """Build the web application over the given (or environment-configured) services."""
     settings = settings or settings_module.from_env()
-    if services is None:  # the server's own start (gunicorn): bring the database up to date first
+    if services is None:  # the server's own start (gunicorn): JSON logs, and the database brought up to date
+        from service import logs
+        logs.configure()
         services = build_services(settings)
         _migrate(services)
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     _register_blueprints(app, csrf)
     _register_template_helpers(app, settings)
     app.after_request(_security_headers)
+    from service.web import metrics as web_metrics
+    web_metrics.init(app)  # request ids, JSON request log, Prometheus metrics and /metrics (issue #10)
     return app
 
 

@@ -229,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `archive` command."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from service import logs
+    logs.configure()  # JSON lines on stderr (ARCHIVE_LOG_FORMAT=text for the plain format)
     args = build_parser().parse_args(argv)
     if args.command == "init" and args.admin_password is None:
         import os
