@@ -159,5 +159,9 @@ def test_page_time_with_two_thousand_files(auth, client, services):
     for _ in range(runs):
         assert client.get("/").status_code == 200
     elapsed = (time.perf_counter() - started) / runs
-    print(f"\n[dashboard] start page with 2,000 files and 6,000 documents: {elapsed * 1000:.0f} ms")
+    started = time.perf_counter()
+    services.dashboard.overview(services.users.by_username("keeper"))
+    counting = time.perf_counter() - started
+    print(f"\n[dashboard] start page with 2,000 files and 6,000 documents: {elapsed * 1000:.0f} ms "
+          f"(of which the counting {counting * 1000:.0f} ms)")
     assert elapsed < 5.0
