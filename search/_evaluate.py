@@ -29,6 +29,8 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
+from search._codec import ArrayLeafMatcher
+from search._codec import read_arrays
 from search._columns import SegmentColumns
 from search._schema import WEIGHTS
 
@@ -161,6 +163,8 @@ def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, li
     # stay (see the module docstring)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
+    if isinstance(matcher, ArrayLeafMatcher):
+        return read_arrays(matcher, values)
     ids, weights, encoded = [], [], []
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while True:
