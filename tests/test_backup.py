@@ -207,3 +207,35 @@ def test_a_backup_while_objects_vanish_reports_them_and_still_succeeds(office, s
     assert report.missing == [f"originals/{original}"]
     manifest = BackupDir(tmp_path / "backup").manifest(report.snapshot)
     assert manifest["missing"] == [f"originals/{original}"] and f"originals/{key}" in manifest["objects"]
+
+
+def test_the_archive_command_backs_up_restores_exports_and_imports(office, services, installations, tmp_path,
+                                                                  monkeypatch, capsys):
+    from service.cli import main
+    ids = populate(office, services)
+
+    def point_at(target) -> None:
+        s = target.settings
+        for name, value in (("ARCHIVE_DB", s.db_name), ("ARCHIVE_BUCKET_PREFIX", s.bucket_prefix),
+                            ("ARCHIVE_INDEX_DIR", str(s.search_dir)), ("ARCHIVE_DATA_DIR", str(s.data_dir))):
+            monkeypatch.setenv(name, value)
+    point_at(services)
+    assert main(["backup", str(tmp_path / "b")]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["copied"] > 0
+    assert main(["destruction-register-export", str(tmp_path / "r.jsonl")]) == 0
+    assert main(["export-bag", "--file", ids["kept"]["id"], str(tmp_path / "bags")]) == 0
+    assert main(["restore", str(tmp_path / "b")]) == 1  # this installation is not empty
+    assert "空的系统" in capsys.readouterr().err
+
+    target = installations("cli")
+    point_at(target)
+    assert main(["restore", str(tmp_path / "b"), "--register", str(tmp_path / "r.jsonl")]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["ok"] is True
+    assert target.files.repo.by_id(ids["kept"]["id"])["name"] == "李娜"
+
+    other = installations("cli-bag")
+    point_at(other)
+    bag = tmp_path / "bags" / ids["kept"]["archive_no"]
+    assert main(["import-bag", str(bag)]) == 0
+    assert main(["import-bag", str(bag)]) == 1  # its number is taken now
+    assert main(["import-bag", str(tmp_path / "nowhere")]) == 1
