@@ -92,9 +92,8 @@ class BackupService:
         clock = time.monotonic()
         target = BackupDir(dest)
         target.prepare()
-        snapshot_id = _snapshot_id(started, target)
+        snapshot_id, tmp = target.begin(_snapshot_id(started))
         report = BackupReport(snapshot=snapshot_id, path=target.snapshots / snapshot_id)
-        tmp = target.begin(snapshot_id)
         known: dict[str, str] = {}  # "originals/<key>" -> sha256 recorded by the documents
         collections = self._dump(tmp, known, report, say)
         objects = self._copy_objects(target, known, _earlier(target), report, say)
@@ -169,14 +168,9 @@ class BackupService:
         return sha
 
 
-def _snapshot_id(started: datetime, target: BackupDir) -> str:
-    """A sortable id from the start time, unique in the destination."""
-    base = started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
-    taken = set(target.snapshot_ids())
-    candidate, n = base, 1
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
+def _snapshot_id(started: datetime) -> str:
+    """A sortable id from the start time (BackupDir.begin makes it unique in the destination)."""
+    return started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
 
 
 def _earlier(target: BackupDir) -> dict:

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +25,7 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.restore_disposition import load_register
 from storage.backup import BackupDir
+from storage.backup import RESTORE_CLAIM
 from storage.backup import Records
 from storage.backup import file_sha256
 from storage.backup import read_dump
@@ -96,6 +98,8 @@ class RestoreService:
         self._check_dumps(source, chosen, manifest)
         self.services.ensure_schema()
         self._refuse_unless_empty()
+        if not Records(self.services.db).claim_restore({"snapshot": chosen, "at": datetime.now(timezone.utc)}):
+            raise Conflict("另一个恢复正在进行 (another restore is filling this installation)", {"snapshot": chosen})
         self._insert(source, chosen, manifest, report, say)
         report.register_added = self.replay.merge(newer)
         replayed = self.replay.replay()
@@ -130,6 +134,8 @@ class RestoreService:
     def _insert(self, source: BackupDir, chosen: str, manifest: dict, report: RestoreReport, say) -> None:
         records = Records(self.services.db)
         for name, item in sorted(manifest["collections"].items()):
+            if name == RESTORE_CLAIM:
+                continue  # the claim of the restore that filled the backed-up installation, not this one's
             count = records.insert_all(name, read_dump(source.dump_path(chosen, name)))
             if count != item["count"]:
                 report.failures.append(f"collection {name}: {count} records restored, manifest says {item['count']}")

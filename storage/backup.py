@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from datetime import timezone
 from pathlib import Path
@@ -25,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True, tzinfo=timezone.utc)
 INSERT_BATCH = 500
 CHUNK = 1024 * 1024
+RESTORE_CLAIM = "restore_claim"  # one document: the restore that filled this installation
 
 
 def to_line(doc: dict) -> str:
@@ -94,6 +94,10 @@ class Records:
         """One document matching a query."""
         return self._db[name].find_one(query)
 
+    def claim_restore(self, record: dict) -> bool:
+        """Claim the installation for one restore (a unique insert); False if another took it."""
+        return self.insert_one(RESTORE_CLAIM, {**record, "_id": "restore"})
+
 
 class BackupDir:
     """A backup destination: content-addressed objects shared by every snapshot."""
@@ -156,13 +160,19 @@ class BackupDir:
             return None
 
     # -- snapshots --------------------------------------------------------------------------
-    def begin(self, snapshot_id: str) -> Path:
-        """A fresh `<id>.tmp` directory to write a snapshot into."""
-        tmp = self.snapshots / f"{snapshot_id}.tmp"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        (tmp / "collections").mkdir(parents=True)
-        return tmp
+    def begin(self, snapshot_id: str) -> tuple[str, Path]:
+        """Claim a fresh `<id>.tmp` directory (mkdir is atomic: two backups at once get two ids)."""
+        candidate, n = snapshot_id, 1
+        while True:
+            tmp = self.snapshots / f"{candidate}.tmp"
+            if not (self.snapshots / candidate).exists():
+                try:
+                    tmp.mkdir()
+                    (tmp / "collections").mkdir()
+                    return candidate, tmp
+                except FileExistsError:
+                    pass
+            candidate, n = f"{snapshot_id}-{n}", n + 1
 
     def commit(self, tmp: Path, manifest: dict) -> Path:
         """Write the manifest and rename the snapshot into place (the last step of a backup)."""

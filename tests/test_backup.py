@@ -239,3 +239,35 @@ def test_the_archive_command_backs_up_restores_exports_and_imports(office, servi
     assert main(["import-bag", str(bag)]) == 0
     assert main(["import-bag", str(bag)]) == 1  # its number is taken now
     assert main(["import-bag", str(tmp_path / "nowhere")]) == 1
+
+
+def test_concurrent_backups_make_separate_snapshots_and_concurrent_restores_have_one_winner(
+        office, services, installations, tmp_path):
+    import threading
+    populate(office, services)
+    dest = tmp_path / "backup"
+    reports, errors = [], []
+
+    def run(call):
+        try:
+            reports.append(call())
+        except Exception as exc:  # noqa: BLE001  (collected and asserted below)
+            errors.append(exc)
+    threads = [threading.Thread(target=run, args=(lambda: backup_cli.backup_service(services).run(dest),))
+               for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors and len({r.snapshot for r in reports}) == 3
+    assert BackupDir(dest).snapshot_ids() == sorted(r.snapshot for r in reports)
+    assert not list((dest / "snapshots").glob("*.tmp"))
+
+    target = installations("race")
+    reports.clear()
+    threads = [threading.Thread(target=run, args=(lambda: backup_cli.restore_service(target).run(dest),))
+               for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert len(reports) == 1 and reports[0].ok, reports[0].summary() if reports else errors
+    assert len(errors) == 1 and isinstance(errors[0], Conflict)
+    assert target.audit.verify()["ok"]
+    assert target.db["files"].count_documents({}) == services.db["files"].count_documents({})
