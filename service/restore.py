@@ -185,8 +185,9 @@ class RestoreService:
                 continue
             expected = (manifest["objects"].get(name) or {}).get("sha256")
             if expected != doc.get("sha256"):
-                report.failures.append(f"document {doc['_id']}: original {expected or 'not in the backup'}, "
-                                       f"record says {doc.get('sha256')}")
+                why = "missing when the backup was taken" if name in manifest.get("missing", []) else \
+                    f"original {expected or 'not in the backup'}"
+                report.failures.append(f"document {doc['_id']}: {why}, record says {doc.get('sha256')}")
         report.checks["objects_verified"] = report.objects
 
     def _after(self, report: RestoreReport, say) -> None:

@@ -36,9 +36,11 @@ class _Listed:
         self.entries = sorted(entries, key=lambda e: e.get("seq") or 0)
 
     def key(self, seq: int) -> str:
+        """The _id of the entry with this sequence number."""
         return seq_key(seq, RegisterRepository.WIDTH)
 
     def in_order(self):
+        """The entries by sequence number."""
         return iter(self.entries)
 
 
