@@ -174,12 +174,13 @@ def _snapshot_id(started: datetime) -> str:
 
 
 def _earlier(target: BackupDir) -> dict:
-    """(key, size, time of writing) -> sha256 from the complete snapshots already in the destination."""
-    seen: dict = {}
-    for snapshot_id in target.snapshot_ids():
-        for name, item in target.manifest(snapshot_id).get("objects", {}).items():
-            seen[(name, item.get("size"), item.get("modified"))] = item.get("sha256")
-    return seen
+    """(key, size, time of writing) -> sha256 from the newest complete snapshot in the destination
+    (it lists every object the store held then; older snapshots add only objects since deleted)."""
+    ids = target.snapshot_ids()
+    if not ids:
+        return {}
+    return {(name, item.get("size"), item.get("modified")): item.get("sha256")
+            for name, item in target.manifest(ids[-1]).get("objects", {}).items()}
 
 
 def sha256_of(data: bytes) -> str:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
+import string
 import tempfile
 import zipfile
 from datetime import datetime, timezone
@@ -30,10 +32,12 @@ from service.backup import product_version
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid
+from storage.backup import Records
 from storage.documents import original_key
 from storage.documents import page_key
 from storage.errors import ObjectMissing
 from storage.files import version_key
+from storage.sequences import Sequences
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +171,7 @@ class BagService:
         imported = {"at": datetime.now(timezone.utc), "by": actor, "from_file_id": old_id}
         record = {**file_doc, "_id": new_id, "imported": imported}
         files.insert(record)
+        self._reserve_number(number)
         for doc, source in originals:
             self._document(file_id, doc, source, actor)
         self.s.audit.record(actor, "file.bag_imported", f"file:{file_id}",
@@ -174,6 +179,19 @@ class BagService:
         self.s.retention.file_changed(file_id)
         self.s.index_queue.file_changed(file_id)
         return record
+
+    def _reserve_number(self, archive_no: str) -> None:
+        """Take the imported number in its scope's sequence, so that the numbering rule never draws it
+        again for a new file (storage.sequences keys: `<scope>#<12 digits>`)."""
+        found = number_scope(self.s.settings.archive_number_rule, archive_no)
+        if found is None:
+            log.warning("imported archive number %s does not follow this installation's rule", archive_no)
+            return
+        scope, seq = found
+        sequences = Sequences(self.s.db)
+        Records(self.s.db).insert_one("sequence_numbers", {"_id": sequences._key(scope, seq), "scope": scope,
+                                                           "n": seq, "owner": "bag-import",
+                                                           "at": datetime.now(timezone.utc)})
 
     def _original_in(self, data: Path, doc: dict) -> Path:
         path = data / "originals" / f"{doc['_id']}.{EXTENSIONS.get(doc.get('media_type'), 'bin')}"
@@ -202,6 +220,28 @@ class BagService:
         repo.update(document_id, {"ocr_job": self.s.jobs.enqueue("ocr", {"document_id": str(document_id)})})
         for hook in self.s.documents.after_upload:
             hook(record)
+
+
+def number_scope(rule: str, archive_no: str) -> tuple[str, int] | None:
+    """The sequence scope and number of an archive number made by `rule` (as FileService._scope
+    writes scopes), or None if the number does not follow the rule."""
+    pattern, parts = "", []
+    for literal, name, _spec, _conversion in string.Formatter().parse(rule):
+        pattern += re.escape(literal)
+        parts.append((literal, name))
+        if name == "seq":
+            pattern += r"(?P<seq>\d+)"
+        elif name:
+            pattern += f"(?P<{name}>.+?)"
+    try:
+        match = re.fullmatch(pattern, archive_no)
+    except re.error:  # a rule naming a value twice
+        return None
+    if match is None:
+        return None
+    scope = "".join(literal + ("#" if name == "seq" else (match.group(name) if name else ""))
+                    for literal, name in parts)
+    return scope, int(match.group("seq"))
 
 
 def safe_name(text: str) -> str:
