@@ -20,7 +20,6 @@ snapshot refers to them, and after a restore the sweeper removes them as orphans
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -182,7 +181,3 @@ def _earlier(target: BackupDir) -> dict:
     return {(name, item.get("size"), item.get("modified")): item.get("sha256")
             for name, item in target.manifest(ids[-1]).get("objects", {}).items()}
 
-
-def sha256_of(data: bytes) -> str:
-    """SHA-256 of bytes in memory."""
-    return hashlib.sha256(data).hexdigest()

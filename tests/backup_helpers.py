@@ -11,7 +11,6 @@ from service.app import create_app
 from service.wiring import build_services
 from tests import scans
 from tests.conftest import AuthActions
-from tests.retention_helpers import Office
 
 CONTRACT = "商品房买卖合同\n买受人：{buyer}\n本合同项目{project}位于滨江路88号。"
 
@@ -94,4 +93,4 @@ def destroy(office, file_id: str) -> str:
     return batch
 
 
-__all__ = ["Office", "api_of", "destroy", "installations", "populate", "search_total", "upload_pdf"]
+__all__ = ["api_of", "destroy", "installations", "populate", "search_total", "upload_pdf"]
