@@ -79,7 +79,7 @@ class VerificationService:
         problems = {}
         if stage not in STAGE_KEYS:
             problems["stage"] = f"应为 (one of) {'/'.join(STAGE_KEYS)}"
-        if cycle not in CYCLES:
+        if not isinstance(cycle, str) or cycle not in CYCLES:
             problems["cycle"] = f"应为 (one of) {'/'.join(CYCLES)}"
         if problems:
             raise Malformed("the cycle rule is not valid", problems)
