@@ -123,7 +123,8 @@ class IntakeService:
                "department": file_doc.get("department", ""),
                "security": file_doc.get("security", access.NORMAL), "submitter": actor.username,
                "submitter_name": actor.display_name, "version": 1, "status": "pending",
-               "first_submitted_at": at, "submitted_at": at, **materials}
+               "first_submitted_at": at, "submitted_at": at, "returned_items": [], "reviewed_by": None,
+               "reviewed_at": None, "turnaround_hours": None, "total_hours": None, **materials}
         self.repo.claim_version({"_id": version_key(sub_id, 1), "submission_id": str(sub_id), "version": 1,
                                  "at": at, "by": actor.username, **materials})
         self.repo.insert(doc)

@@ -88,7 +88,8 @@ def new():
 
 @bp.get("/mine")
 def mine():
-    """我的提交: one's own submissions, returned ones first to act on."""
+    """我的提交: one's own submissions, newest first."""
+    access.require(page_user(), "intake.submit")
     page, per_page = paging()
     status = request.args.get("status", "")
     total, rows = services().intake.list(page_user(), {"status": status, "mine": True}, page, per_page)
