@@ -24,6 +24,7 @@ OTHERS = "*"  # the rule for files whose stage has no rule of its own
 STAGE_KEYS = (*STAGES, OTHERS)
 TASK_STATUSES = ("open", "confirmed", "changed")
 CHANGEABLE = ("name", "fields")
+BATCH = 500
 
 
 def period_of(cycle: str, day: date) -> tuple[str, str]:
@@ -50,6 +51,13 @@ def parse_day(value, default: date) -> date:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except (TypeError, ValueError):
         raise Malformed("as_of must be YYYY-MM-DD", {"as_of": "YYYY-MM-DD"}) from None
+
+
+def _task(doc: dict, stage: str, cycle: str, period: str, due: str, at: datetime) -> dict:
+    return {"_id": f"{doc['_id']}:{period}", "file_id": str(doc["_id"]), "archive_no": doc.get("archive_no"),
+            "file_name": doc.get("name"), "owner": doc.get("owner"), "department": doc.get("department", ""),
+            "security": doc.get("security", access.NORMAL), "stage": stage, "cycle": cycle, "period": period,
+            "due_date": due, "status": "open", "created_at": at}
 
 
 class VerificationService:
@@ -104,19 +112,20 @@ class VerificationService:
         query: dict = {"status": "active"}
         if owner is not None:
             query["owner"] = owner
-        made, at = 0, datetime.now(timezone.utc)
+        at = datetime.now(timezone.utc)
+        periods = {cycle: period_of(cycle, as_of) for cycle in set(rules.values())}
+        existing = self.repo.task_ids([p for p, _due in periods.values()], owner)
+        batch: list[dict] = []
+        made = 0
         for doc in self.files.repo.find(query, limit=0):
             stage = (doc.get("classification") or {}).get("stage") or ""
             cycle = rules.get(stage) or rules.get(OTHERS)
-            if cycle is None:
+            if cycle is None or f"{doc['_id']}:{periods[cycle][0]}" in existing:
                 continue
-            period, due = period_of(cycle, as_of)
-            made += self.repo.insert_task({
-                "_id": f"{doc['_id']}:{period}", "file_id": str(doc["_id"]), "archive_no": doc.get("archive_no"),
-                "file_name": doc.get("name"), "owner": doc.get("owner"), "department": doc.get("department", ""),
-                "security": doc.get("security", access.NORMAL), "stage": stage, "cycle": cycle, "period": period,
-                "due_date": due, "status": "open", "created_at": at})
-        return made
+            batch.append(_task(doc, stage, cycle, *periods[cycle], at))
+            if len(batch) >= BATCH:
+                made, batch = made + self.repo.insert_tasks(batch), []
+        return made + self.repo.insert_tasks(batch)
 
     def mine(self, actor: User, status: str = "open", as_of=None, page: int = 1,
              per_page: int = 20) -> tuple[int, list[dict]]:

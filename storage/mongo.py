@@ -34,6 +34,7 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("intake_reviews", [("submission_id", ASCENDING)], {}),
     ("verification_tasks", [("owner", ASCENDING), ("status", ASCENDING)], {}),
     ("verification_tasks", [("status", ASCENDING), ("due_date", ASCENDING)], {}),
+    ("verification_tasks", [("period", ASCENDING)], {}),
 ]
 
 

@@ -6,6 +6,7 @@ task; closing a task is decided by the unique insert of `<task_id>:done`.
 from __future__ import annotations
 
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError
 
 
@@ -36,6 +37,24 @@ class VerificationRepository:
             return True
         except DuplicateKeyError:
             return False
+
+    def insert_tasks(self, docs: list[dict]) -> int:
+        """Create many tasks at once; those whose _id exists are skipped. How many were new."""
+        if not docs:
+            return 0
+        try:
+            return len(self._tasks.insert_many(docs, ordered=False).inserted_ids)
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
+            return exc.details.get("nInserted", 0)
+
+    def task_ids(self, periods: list[str], owner: str | None = None) -> set[str]:
+        """The ids of the tasks of these periods (of one owner's files, if given)."""
+        query: dict = {"period": {"$in": periods}}
+        if owner is not None:
+            query["owner"] = owner
+        return {doc["_id"] for doc in self._tasks.find(query, projection={"_id": 1})}
 
     def task(self, task_id: str) -> dict | None:
         """One task, or None."""

@@ -141,3 +141,23 @@ def test_upkeep_makes_the_tasks(people, services):
     assert services.verification.repo.count({"period": "2026-Q4"}) == 1
     upkeep.sweep(JobContext(services, None), {})  # the periodic sweep makes the current period's tasks too
     assert services.verification.repo.count({}) >= 1
+
+
+def test_batch_insert_skips_tasks_that_exist(services):
+    repo = services.verification.repo
+    assert repo.insert_tasks([{"_id": "a:2026-11", "period": "2026-11"}]) == 1
+    assert repo.insert_tasks([{"_id": "a:2026-11", "period": "2026-11"}, {"_id": "b:2026-11", "period": "2026-11"},
+                              {"_id": "c:2026-11", "period": "2026-11"}]) == 2
+    assert repo.task_ids(["2026-11"]) == {"a:2026-11", "b:2026-11", "c:2026-11"}
+
+
+def test_two_generations_at_once_make_one_task_per_file(people, services):
+    people.rule("*", "monthly")
+    for n in range(5):
+        people.file("意向", name=f"客户{n}")
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(services.verification.generate(date(2026, 11, 5))))
+               for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sum(results) == 5 and services.verification.repo.count({}) == 5
