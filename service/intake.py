@@ -118,6 +118,9 @@ class IntakeService:
         file_doc = self._file(actor, body.get("file_id") if isinstance(body, dict) else None)
         materials = self._materials(file_doc, body)
         at, sub_id = now(), ObjectId()
+        if not self.repo.claim_file(str(file_doc["_id"]), str(sub_id)):
+            raise Conflict("该档案已有未完成的归档提交，请在原提交上补充 (the file has an open submission; resubmit that one)",
+                           {"submission_id": self.repo.open_submission(str(file_doc["_id"]))})
         doc = {"_id": sub_id, "file_id": str(file_doc["_id"]), "archive_no": file_doc.get("archive_no"),
                "file_name": file_doc.get("name"), "template": file_doc.get("template"),
                "department": file_doc.get("department", ""),
@@ -157,10 +160,12 @@ class IntakeService:
         return {**doc, **changes}
 
     def get(self, actor: User, submission_id) -> dict:
-        """One submission: to its submitter and to archivists, if they may see the file; 404 otherwise."""
-        access.require(actor, "intake.submit")
+        """One submission: to its submitter, archivists and register readers who may see the file; 404 otherwise."""
+        reader = access.can(actor, "register.read")
+        if not (reader or access.can(actor, "intake.submit")):
+            access.require(actor, "intake.submit")
         doc = self.repo.by_id(submission_id)
-        if doc is None or not (doc["submitter"] == actor.username or actor.has("archivist")):
+        if doc is None or not (doc["submitter"] == actor.username or actor.has("archivist") or reader):
             raise NotFound("没有这个归档提交 (no such submission)")
         try:
             self.files.load(actor, doc["file_id"], "file.view")

@@ -130,6 +130,7 @@ class IntakeReview:
                    "turnaround_hours": hours_between(doc["submitted_at"], at),
                    "total_hours": hours_between(doc["first_submitted_at"], at)}
         self.repo.set(doc["_id"], changes)
+        self.repo.release_file(doc["file_id"], str(doc["_id"]))
         self.audit.record(actor.username, "intake.accepted", f"intake:{doc['_id']}",
                           {"version": doc["version"], "file_id": doc["file_id"], "archive_no": file_doc["archive_no"],
                            "location": place})

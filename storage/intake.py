@@ -31,6 +31,24 @@ class IntakeRepository:
         self._subs = db["intake_submissions"]
         self._versions = db["intake_versions"]
         self._reviews = db["intake_reviews"]
+        self._open = db["intake_open"]
+
+    def claim_file(self, file_id: str, submission_id: str) -> bool:
+        """Mark a file as having an open (pending or returned) submission; False if it has one."""
+        try:
+            self._open.insert_one({"_id": file_id, "submission_id": submission_id})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def open_submission(self, file_id: str) -> str | None:
+        """The id of the file's open submission, or None."""
+        doc = self._open.find_one({"_id": file_id})
+        return doc["submission_id"] if doc else None
+
+    def release_file(self, file_id: str, submission_id: str) -> None:
+        """The file's submission was accepted: a new one may be made."""
+        self._open.delete_one({"_id": file_id, "submission_id": submission_id})
 
     def insert(self, doc: dict) -> None:
         """Store a new submission."""

@@ -145,6 +145,8 @@ def test_decided_and_stale_steps_are_409(intake):
     f = intake.file()
     doc = intake.scan(f["_id"], "purchase_contract", 80)
     sub = intake.submission(f["_id"], [doc])
+    second = intake.call("clerk", "POST", "/submissions", {"file_id": str(f["_id"]), "documents": [doc]})
+    assert second.status_code == 409 and second.get_json()["error"]["fields"]["submission_id"] == sub["id"]
     assert intake.call("keeper", "POST", f"/submissions/{sub['id']}/return",
                        {"items": [{"item": "document:id_copy", "reason": "缺"}]}).status_code == 200
     assert intake.call("keeper2", "POST", f"/submissions/{sub['id']}/accept", {"location": PLACE}).status_code == 409

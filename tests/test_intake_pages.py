@@ -78,6 +78,8 @@ def test_pages_refuse_the_wrong_people(intake, auth, client, services):
     auth.logout()
     auth.login("audit1")
     assert client.get("/intake/register").status_code == 200
+    read_only = client.get(f"/intake/{sub['_id']}").get_data(as_text=True)
+    assert "accept-form" not in read_only and "missing-list" in read_only
     assert client.get("/intake/mine").status_code == 403
     assert services.intake.repo.by_id(sub["_id"])["status"] == "pending"
 

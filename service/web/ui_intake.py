@@ -39,7 +39,8 @@ def file_section(file_doc: dict) -> dict:
     """The submissions of a file the viewer may see, and whether they may submit."""
     user = page_user()
     return {"items": services().intake.of_file(user, str(file_doc["_id"])),
-            "can_submit": access.can(user, "intake.submit") and file_doc.get("status") == "active"}
+            "can_submit": access.can(user, "intake.submit") and file_doc.get("status") == "active"
+            and services().intake.repo.open_submission(str(file_doc["_id"])) is None}
 
 
 def problems(exc: DomainError) -> str:
