@@ -59,6 +59,10 @@ def test_submit_return_resubmit_accept_through_the_pages(intake, auth, client, s
     assert done.headers["Location"].endswith(f"/intake/{sub['_id']}/contents")
     contents = client.get(f"/intake/{sub['_id']}/contents").get_data(as_text=True)
     assert f["archive_no"] in contents and "A101 / 3 / 2 / 17" in contents and "合同原件" in contents
+    client.set_cookie("lang", "en")
+    assert "Contents and label" in client.get(f"/intake/{sub['_id']}").get_data(as_text=True)
+    assert "Intake register" in client.get("/intake/register").get_data(as_text=True)
+    client.set_cookie("lang", "zh")
     register = client.get("/intake/register?status=accepted").get_data(as_text=True)
     assert f["archive_no"] in register
     sheet = client.get("/intake/register.xlsx")

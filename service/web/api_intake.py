@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask import request
 
+from service import access
 from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
@@ -138,7 +139,6 @@ def record_task_changes(task_id: str):
 @api_auth
 def list_rules():
     """The review cycles (admin)."""
-    from service import access
     access.require(api_user(), "verification.manage")
     return jsonify({"items": [{"stage": r["stage"], "cycle": r["cycle"], "by": r["by"], "at": iso(r["at"])}
                               for r in services().verification.rules()]})
