@@ -67,6 +67,11 @@ from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
+from service.intake import IntakeService
+from service.intake_review import IntakeReview
+from service.verification import VerificationService
+from storage.intake import IntakeRepository
+from storage.verification import VerificationRepository
 
 
 @dataclass
@@ -107,6 +112,9 @@ class Services:
     destructions: DestructionService
     destruction_executor: DestructionExecutor
     destruction_register: DestructionRegister
+    intake: IntakeService = None
+    intake_review: IntakeReview = None
+    verification: VerificationService = None
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -188,7 +196,10 @@ def build_services(settings: Settings) -> Services:
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
-    return Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
+    intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
+    return Services(intake=intake, intake_review=IntakeReview(intake),
+                    verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
+                    retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,
                     doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
