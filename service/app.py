@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -139,6 +140,14 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_loans_handover.bp)
     app.register_blueprint(ui_retention.bp)
     app.register_blueprint(ui_retention_destructions.bp)
+    from service.web import ui_bags
+    app.register_blueprint(ui_bags.bp)
+    from service.web import ui_intake
+    from service.web import ui_intake_register
+    from service.web import ui_verification
+    app.register_blueprint(ui_intake_register.bp)  # before ui_intake: /intake/register over /intake/<id>
+    app.register_blueprint(ui_intake.bp)
+    app.register_blueprint(ui_verification.bp)
     from service.web import api_dashboard  # noqa: F401  (adds its route to the API blueprint)
     from service.web import ui_dashboard
     app.register_blueprint(ui_dashboard.bp)

@@ -67,6 +67,11 @@ from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
+from service.intake import IntakeService
+from service.intake_review import IntakeReview
+from service.verification import VerificationService
+from storage.intake import IntakeRepository
+from storage.verification import VerificationRepository
 from service.dashboard import DashboardService
 from storage.dashboard import DashboardRepository
 
@@ -109,6 +114,9 @@ class Services:
     destructions: DestructionService
     destruction_executor: DestructionExecutor
     destruction_register: DestructionRegister
+    intake: IntakeService = None
+    intake_review: IntakeReview = None
+    verification: VerificationService = None
     dashboard: DashboardService | None = None  # set by build_services (issue #10)
 
     def ensure_schema(self) -> None:
@@ -191,7 +199,10 @@ def build_services(settings: Settings) -> Services:
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
-    services = Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
+    intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
+    services = Services(intake=intake, intake_review=IntakeReview(intake),
+                    verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
+                    retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,
                     doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),

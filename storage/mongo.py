@@ -28,6 +28,13 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("audit", [("target", ASCENDING)], {}),
     ("audit", [("actor", ASCENDING)], {}),
     ("audit", [("action", ASCENDING)], {}),
+    ("intake_submissions", [("submitter", ASCENDING)], {}),
+    ("intake_submissions", [("file_id", ASCENDING)], {}),
+    ("intake_versions", [("submission_id", ASCENDING)], {}),
+    ("intake_reviews", [("submission_id", ASCENDING)], {}),
+    ("verification_tasks", [("owner", ASCENDING), ("status", ASCENDING)], {}),
+    ("verification_tasks", [("status", ASCENDING), ("due_date", ASCENDING)], {}),
+    ("verification_tasks", [("period", ASCENDING)], {}),
 ]
 
 

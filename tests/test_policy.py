@@ -28,6 +28,9 @@ def expected(role: str, action: str, security: str, same_department: bool, borro
         "hold.manage": {"archivist", "auditor", "admin"}, "destruction.propose": {"archivist"},
         "destruction.approve": {"approver", "executive"}, "destruction.execute": {"archivist", "admin"},
         "search": set(ROLES),
+        "intake.submit": {"archivist", "staff"}, "intake.review": {"archivist"},
+        "verification.do": {"archivist", "staff"}, "verification.read": {"archivist", "admin", "auditor"},
+        "verification.manage": {"admin"},
     }[action]
     if role not in writers:
         return False
