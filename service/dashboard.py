@@ -8,7 +8,8 @@ Who sees what (decided for issue #10):
 - loans out, overdue and due within seven days: archivists, auditors, admins and the executive all
   of them (the loan register), everyone else their own (my loans);
 - destruction due within 90 days and active holds: the retention readers;
-- fixity failures: the register readers (archivist, auditor, admin).
+- fixity failures: the register readers (archivist, auditor, admin);
+- periodic verifications past due (#11): archivists (the list behind it shows them all).
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class DashboardService:
         self.jobs = jobs
         self.loans = loans
         self.zone = ZoneInfo(zone)
+        self.verification = None  # VerificationService (#11), set by wiring: overdue periodic verifications
 
     def overview(self, actor: User, now: datetime | None = None) -> dict:
         """Every section the person may see, keyed by section name."""
@@ -72,6 +74,9 @@ class DashboardService:
         result["loans"] = self.loan_counts(actor, now)
         if actor.has(*RETENTION_READERS):
             result["retention"] = self.retention(now)
+        if self.verification is not None and access.can(actor, "verification.read") \
+                and access.sees_everything(actor):  # the count is unfiltered: only for those whose list is too
+            result["verification"] = {"overdue": self.verification.overdue_count(self.local_day(now))}
         return result
 
     def files(self, actor: User) -> dict:

@@ -222,4 +222,5 @@ def build_services(settings: Settings) -> Services:
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
     services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    services.dashboard.verification = services.verification
     return services

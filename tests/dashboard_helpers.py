@@ -47,5 +47,9 @@ def seed(desk, services) -> dict:
     for file_id, when in ((ids[2], day), (ids[1], day), (ids[3], far)):  # ids[1] is held
         db["retention"].replace_one({"_id": file_id}, {"kind": "dated", "destroy_after": when,
                                                                 "archive_no": file_id, "policy_name": "test"}, upsert=True)
+    db["verification_tasks"].insert_one({  # a monthly verification of an earlier period, never done
+        "_id": f"{ids[0]}:2026-01", "file_id": ids[0], "archive_no": files[0]["archive_no"], "file_name": "张伟",
+        "owner": "keeper", "department": "销售部", "security": "normal", "stage": "意向", "cycle": "monthly",
+        "period": "2026-01", "due_date": "2026-01-31", "status": "open", "created_at": NOW})
     services.jobs.enqueue("noop", {})
     return {"ids": ids, "overdue": overdue, "soon": soon}

@@ -53,6 +53,8 @@ def test_archivist_numbers_equal_direct_database_counts(desk, services, seeded):
     assert body["retention"]["due"] == 1  # ids[2]; ids[1] is held, ids[3] is further away
     assert body["jobs"]["by_state"]["queued"] == db["jobs"].count_documents({"state": "queued"})
     assert body["jobs"]["oldest_queued_seconds"] >= 0
+    assert body["verification"]["overdue"] == db["verification_tasks"].count_documents(
+        {"status": "open", "due_date": {"$lt": datetime.now(timezone.utc).date().isoformat()}}) == 1
 
 
 def test_numbers_equal_the_lists_behind_them(desk, services, seeded):
@@ -64,6 +66,8 @@ def test_numbers_equal_the_lists_behind_them(desk, services, seeded):
     due = desk.client.get(f"/api/v1/retention/due?as_of={body['retention']['as_of']}", headers=h)
     assert due.status_code == 200
     assert len(due.get_json()["items"]) == body["retention"]["due"]
+    overdue = desk.client.get("/api/v1/verification/overdue", headers=h).get_json()
+    assert overdue["total"] == body["verification"]["overdue"]
     files = desk.client.get("/api/v1/files?stage=成交", headers=h).get_json()
     assert files["total"] == {r["value"]: r["count"] for r in body["files"]["stage"]}["成交"]
 
@@ -76,7 +80,7 @@ def test_staff_counts_only_visible_files_and_own_loans(desk, services, seeded):
     listed = desk.client.get("/api/v1/files", headers=desk.h["clerk"]).get_json()
     assert listed["total"] == body["files"]["total"]
     assert body["loans"] == {"out": 2, "overdue": 1, "due_soon": 0, "sees_all": False}
-    for section in ("ocr", "scans", "jobs", "fixity", "retention"):
+    for section in ("ocr", "scans", "jobs", "fixity", "retention", "verification"):
         assert section not in body
     clerk2 = _api(desk, "clerk2")
     assert clerk2["loans"]["out"] == 1 and clerk2["loans"]["due_soon"] == 1
@@ -95,7 +99,7 @@ def test_dashboard_page_links_every_number_to_its_list(auth, client, desk, seede
     overdue = re.search(r'id="dash-loans-overdue"[^>]*href="([^"]+)"', html).group(1)
     assert overdue == "/loans/register?status=overdue"
     for anchor in ("dash-loans-due", "dash-due", "dash-holds", "dash-ocr-backlog", "dash-ocr-failed",
-                   "dash-fixity-failures", "dash-files-total", "dash-jobs-queued"):
+                   "dash-fixity-failures", "dash-files-total", "dash-jobs-queued", "dash-verification-overdue"):
         href = re.search(rf'id="{anchor}"[^>]*href="([^"]+)"', html).group(1)
         assert client.get(href.replace("&amp;", "&")).status_code == 200, anchor
     assert "<svg" in html and "/files?stage=" in html and "/dashboard/documents?month=" in html

@@ -250,6 +250,7 @@ PATHS["/api/v1/dashboard"] = {"get": {
         "fixity": {"type": "object", "properties": {"failures": {"type": "integer"}}},
         "loans": {"type": "object", "properties": {"out": {"type": "integer"}, "overdue": {"type": "integer"},
                                                    "due_soon": {"type": "integer"}, "sees_all": {"type": "boolean"}}},
+        "verification": {"type": "object", "properties": {"overdue": {"type": "integer"}}},
         "retention": {"type": "object", "properties": {"due": {"type": "integer"}, "as_of": {"type": "string"},
                                                        "holds": {"type": "integer"}}}}})},
                   **_errors(401)}}}
