@@ -72,6 +72,8 @@ from service.intake_review import IntakeReview
 from service.verification import VerificationService
 from storage.intake import IntakeRepository
 from storage.verification import VerificationRepository
+from service.dashboard import DashboardService
+from storage.dashboard import DashboardRepository
 
 
 @dataclass
@@ -115,6 +117,7 @@ class Services:
     intake: IntakeService = None
     intake_review: IntakeReview = None
     verification: VerificationService = None
+    dashboard: DashboardService | None = None  # set by build_services (issue #10)
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -197,7 +200,7 @@ def build_services(settings: Settings) -> Services:
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
-    return Services(intake=intake, intake_review=IntakeReview(intake),
+    services = Services(intake=intake, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
                     retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,
@@ -218,3 +221,6 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    services.dashboard.verification = services.verification
+    return services
