@@ -46,4 +46,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # MALLOC_ARENA_MAX=1 as in scripts/run: one malloc arena per web process, not one per thread that
 # keeps the buffers of the uploads it took.
-CMD ["env", "MALLOC_ARENA_MAX=1", "gunicorn", "--workers", "2", "--threads", "4", "--bind", "0.0.0.0:8000", "--timeout", "120", "--access-logfile", "-", "service.app:create_app()"]
+# PROMETHEUS_MULTIPROC_DIR as in scripts/run: /metrics sums the two workers' counts (emptied at
+# every start); the app logs each request as JSON itself, so no gunicorn access log.
+CMD ["sh", "-c", "rm -rf /tmp/metrics && mkdir -p /tmp/metrics && exec env MALLOC_ARENA_MAX=1 PROMETHEUS_MULTIPROC_DIR=/tmp/metrics gunicorn --workers 2 --threads 4 --bind 0.0.0.0:8000 --timeout 120 'service.app:create_app()'"]

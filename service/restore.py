@@ -25,6 +25,7 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.restore_disposition import load_register
 from storage.backup import BackupDir
+from storage.backup import MIGRATIONS
 from storage.backup import RESTORE_CLAIM
 from storage.backup import Records
 from storage.backup import file_sha256
@@ -123,7 +124,8 @@ class RestoreService:
 
     def _refuse_unless_empty(self) -> None:
         """Conflict if the installation holds any record or object."""
-        records = Records(self.services.db).non_empty()
+        records = {name: count for name, count in Records(self.services.db).non_empty().items()
+                   if name != MIGRATIONS}
         objects = [role for role in ("originals", "derivatives") if next(iter(self.services.objects.keys(role)), None)]
         if records or objects:
             shown = ", ".join(f"{k}({v})" for k, v in list(records.items())[:8])
@@ -136,6 +138,8 @@ class RestoreService:
         for name, item in sorted(manifest["collections"].items()):
             if name == RESTORE_CLAIM:
                 continue  # the claim of the restore that filled the backed-up installation, not this one's
+            if name == MIGRATIONS:
+                records.remove_all(name)
             count = records.insert_all(name, read_dump(source.dump_path(chosen, name)))
             if count != item["count"]:
                 report.failures.append(f"collection {name}: {count} records restored, manifest says {item['count']}")

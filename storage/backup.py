@@ -25,6 +25,9 @@ JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True, tzin
 INSERT_BATCH = 500
 CHUNK = 1024 * 1024
 RESTORE_CLAIM = "restore_claim"  # one document: the restore that filled this installation
+# start-up bookkeeping, not data: a server started on the empty installation has applied the
+# migrations there; the backup's own list replaces it (pending ones then run on the restored data)
+MIGRATIONS = "migrations"
 
 
 def to_line(doc: dict) -> str:
@@ -58,6 +61,10 @@ class Records:
     def non_empty(self) -> dict[str, int]:
         """Collections that hold documents, with their counts."""
         return {name: count for name in self.names() if (count := self.count(name))}
+
+    def remove_all(self, name: str) -> None:
+        """Empty a collection."""
+        self._db[name].delete_many({})
 
     def insert_all(self, name: str, docs: Iterable[dict]) -> int:
         """Insert documents in batches; how many were inserted (a duplicate _id raises)."""

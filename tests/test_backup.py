@@ -271,3 +271,21 @@ def test_concurrent_backups_make_separate_snapshots_and_concurrent_restores_have
     assert len(errors) == 1 and isinstance(errors[0], Conflict)
     assert target.audit.verify()["ok"]
     assert target.db["files"].count_documents({}) == services.db["files"].count_documents({})
+
+
+def test_a_restore_goes_into_an_installation_whose_server_has_started(office, services, installations, tmp_path):
+    """Starting the web or the worker applies the migrations on the empty installation; those records
+    are bookkeeping, not data: the restore accepts it and takes the backup's own list."""
+    from service.migrations import migrate_at_start
+
+    populate(office, services)
+    migrate_at_start(services)
+    dest = tmp_path / "backup"
+    backup_cli.backup_service(services).run(dest)
+    target = installations("started")
+    migrate_at_start(target)
+    assert target.db["migrations"].count_documents({}) > 0
+    report = backup_cli.restore_service(target).run(dest)
+    assert not report.failures
+    assert records(target, "migrations") == records(services, "migrations")
+    assert records(target, "files") == records(services, "files")
