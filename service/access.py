@@ -33,6 +33,12 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "destruction.approve": frozenset({"approver", "executive"}),
     "destruction.execute": frozenset({"archivist", "admin"}),
     "search": frozenset({"admin", "archivist", "staff", "approver", "executive", "auditor"}),
+    "contact.record": frozenset({"archivist", "staff", "approver", "executive"}),  # follow-ups (回访)
+    "complaint.close": frozenset({"archivist", "staff", "approver", "executive"}),
+    "followup.manage": frozenset({"admin"}),  # the schedule rules
+    "followup.campaign": frozenset({"admin", "approver", "executive"}),
+    "followup.team.read": frozenset({"admin", "approver", "executive"}),
+    "followup.report.read": frozenset({"admin", "approver", "executive", "auditor"}),
 }
 ACTIONS = tuple(ACTION_ROLES)
 FILE_ACTIONS = frozenset(a for a in ACTIONS if a.startswith(("file.", "document.", "loan.")))

@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui

@@ -28,6 +28,14 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("audit", [("target", ASCENDING)], {}),
     ("audit", [("actor", ASCENDING)], {}),
     ("audit", [("action", ASCENDING)], {}),
+    ("followups", [("file_id", ASCENDING)], {}),
+    ("followups", [("assignee", ASCENDING), ("status", ASCENDING), ("due", ASCENDING)], {}),
+    ("followups", [("team", ASCENDING), ("due", ASCENDING)], {}),
+    ("contacts", [("file_id", ASCENDING)], {}),
+    ("contacts", [("date", ASCENDING)], {}),
+    ("complaints", [("department", ASCENDING), ("status", ASCENDING)], {}),
+    ("complaints", [("month", ASCENDING)], {}),
+    ("complaints", [("file_id", ASCENDING)], {}),
 ]
 
 

@@ -28,6 +28,11 @@ def expected(role: str, action: str, security: str, same_department: bool, borro
         "hold.manage": {"archivist", "auditor", "admin"}, "destruction.propose": {"archivist"},
         "destruction.approve": {"approver", "executive"}, "destruction.execute": {"archivist", "admin"},
         "search": set(ROLES),
+        "contact.record": {"archivist", "staff", "approver", "executive"},
+        "complaint.close": {"archivist", "staff", "approver", "executive"},
+        "followup.manage": {"admin"}, "followup.campaign": {"admin", "approver", "executive"},
+        "followup.team.read": {"admin", "approver", "executive"},
+        "followup.report.read": {"admin", "approver", "executive", "auditor"},
     }[action]
     if role not in writers:
         return False
