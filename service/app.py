@@ -123,6 +123,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_loans_handover.bp)
     app.register_blueprint(ui_retention.bp)
     app.register_blueprint(ui_retention_destructions.bp)
+    from service.web import ui_followups
+    from service.web import ui_followups_admin
+    app.register_blueprint(ui_followups.bp)
+    app.register_blueprint(ui_followups_admin.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)
