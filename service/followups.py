@@ -131,7 +131,7 @@ class FollowupService:
         added = [o for o in wanted if self._add(file_doc, o, rules)]
         actor = file_doc.get("updated_by") or SYSTEM
         if added or gone:
-            self.audit.record(actor, "followup.scheduled", f"file:{file_id}",
+            self.audit.record(actor, "followup.scheduled", f"followups:{file_id}",
                               {"added": [o["rule"] for o in added], "cancelled": gone})
         return [f"{file_id}:{o['rule']}" for o in added]
 
@@ -159,7 +159,7 @@ class FollowupService:
         total, _ = self.repo.find_followups(moving, limit=1)
         if total:
             moved = self.repo.set_followups(moving, {"assignee": owner, "team": self._department_of(owner)})
-            self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.reassigned", f"file:{file_id}",
+            self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.reassigned", f"followups:{file_id}",
                               {"to": owner, "count": moved})
 
     # -- recording a contact ----------------------------------------------------------------

@@ -61,7 +61,8 @@ def test_recording_the_first_closes_it_and_reassigning_moves_the_rest(team, serv
     assert sorted(_by_rule(team.followups("clerk2", file_id=f["id"]))) == ["owner:30", "owner:60"]
     assert services.db["followups"].find_one({"_id": first})["assignee"] == "clerk"  # the done one stays
     assert len(team.followups("cs1", file_id=f["id"])) == 3  # customer service's pool does not move
-    actions = [e["action"] for e in services.db["audit"].find({"target": f"file:{f['id']}"})]
+    actions = [e["action"] for e in services.db["audit"].find({"target": {"$in": [f"file:{f['id']}",
+                                                                                  f"followups:{f['id']}"]}})]
     assert {"followup.scheduled", "contact.recorded", "followup.done", "followup.reassigned"} <= set(actions)
 
 
