@@ -8,7 +8,7 @@ so a sealed file's contacts and follow-ups are as sealed as the file.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
@@ -287,8 +287,3 @@ def _bucket(bucket: str, as_of: str) -> dict:
         return {"status": DONE}
     due = {"today": as_of, "overdue": {"$lt": as_of}, "upcoming": {"$gt": as_of}}.get(bucket)
     return {"status": OPEN, **({"due": due} if due is not None else {})}
-
-
-def window(as_of: date, days: int) -> tuple[str, str]:
-    """The first and last day of a window of days ending at as_of, as YYYY-MM-DD."""
-    return (as_of - timedelta(days=days - 1)).isoformat(), as_of.isoformat()

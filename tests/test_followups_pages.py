@@ -121,6 +121,7 @@ def test_the_team_view_shows_completion_rates(team, auth):
 
 
 def test_admin_configures_the_rules_and_others_may_not(team, auth):
+    f = team.file("clerk")
     auth.login("clerk")
     assert team.client.get("/followups/rules").status_code == 403
     auth.logout()
@@ -135,6 +136,11 @@ def test_admin_configures_the_rules_and_others_may_not(team, auth):
     assert _form(team, "/followups/rules", form).status_code == 302
     assert team.services.followups.rules()["owner_bought"] == [3, 30, 90]
     assert len(team.services.followups.rules()["key_dates"]) == 1
+    assert _form(team, "/followups/rules/reschedule", {}).status_code == 302  # not confirmed: nothing happens
+    assert team.services.db["followups"].find_one({"_id": f"{f['id']}:owner:90"}) is None
+    _form(team, "/followups/rules/reschedule", {"confirm": "yes"})
+    assert team.services.db["followups"].find_one({"_id": f"{f['id']}:owner:90"})["status"] == "open"
+    assert team.services.db["followups"].find_one({"_id": f"{f['id']}:owner:60"})["status"] == "cancelled"
 
 
 def test_a_campaign_gives_each_chosen_files_owner_a_follow_up(team, auth, services):

@@ -124,7 +124,10 @@ def rules():
 
 @bp.post("/rules/reschedule")
 def reschedule():
-    """Apply the current rules to every active file now."""
+    """Apply the current rules to every active file now (after the admin confirmed)."""
+    if request.form.get("confirm") != "yes":
+        flash(_("请先勾选确认"), "error")
+        return redirect(url_for("followups_admin.rules"))
     added = services().followups.reschedule_all(page_user())
     flash(_("已按当前规则重新排期，新增 %(n)s 条回访", n=added))
     return redirect(url_for("followups_admin.rules"))
