@@ -109,42 +109,47 @@ class FollowupService:
         doc = self.files.repo.by_id(str(file_id))
         if doc is None:
             return
-        self.repo.sync_file(str(doc["_id"]), file_snapshot(doc))
-        self._follow_owner(doc)
-        self.schedule(doc)
+        _, existing = self.repo.find_followups({"file_id": str(doc["_id"])})
+        self.repo.sync_file(str(doc["_id"]), file_snapshot(doc), existing)
+        self._follow_owner(doc, existing)
+        self.schedule(doc, existing)
 
-    def schedule(self, file_doc: dict) -> list[str]:
-        """Insert the follow-ups the rules give the file (idempotent: unique ids); cancel open ones that no
-        longer apply. The ids added."""
+    def schedule(self, file_doc: dict, existing: list[dict] | None = None) -> list[str]:
+        """Insert the follow-ups the rules give the file (idempotent: unique ids), reopen cancelled ones that
+        apply again, cancel open ones that no longer apply. The ids added or reopened."""
         file_id = str(file_doc["_id"])
+        if existing is None:
+            _, existing = self.repo.find_followups({"file_id": file_id})
+        known = {d["_id"]: d for d in existing}
         active = file_doc.get("status") == "active"
         rules = self.rules()
-        wanted = rules_mod.occurrences(file_doc, rules, self.zone) if active else []
-        wanted_ids = {f"{file_id}:{o['rule']}" for o in wanted}
-        stale = {"file_id": file_id, "status": OPEN, "kind": {"$ne": rules_mod.CAMPAIGN}}
-        if not active:
-            stale = {"file_id": file_id, "status": OPEN}
-        _, open_docs = self.repo.find_followups(stale)
-        gone = [d["_id"] for d in open_docs if d["_id"] not in wanted_ids]
+        wanted = {f"{file_id}:{o['rule']}": o for o in
+                  (rules_mod.occurrences(file_doc, rules, self.zone) if active else [])}
+        gone = [d["_id"] for d in existing if d["status"] == OPEN and d["_id"] not in wanted
+                and (d["kind"] != rules_mod.CAMPAIGN or not active)]
         if gone:
             self.repo.set_followups({"_id": {"$in": gone}, "status": OPEN}, {"status": CANCELLED})
-        added = [o for o in wanted if self._add(file_doc, o, rules)]
-        actor = file_doc.get("updated_by") or SYSTEM
-        if added or gone:
-            self.audit.record(actor, "followup.scheduled", f"followups:{file_id}",
-                              {"added": [o["rule"] for o in added], "cancelled": gone})
-        return [f"{file_id}:{o['rule']}" for o in added]
+        added = [key for key, o in wanted.items() if key not in known and self._add(file_doc, o, rules)]
+        again = [key for key in wanted if known.get(key, {}).get("status") == CANCELLED]
+        for key in again:
+            self.repo.set_followups({"_id": key, "status": CANCELLED},
+                                    {"status": OPEN, **self._assignment(file_doc, wanted[key]["kind"], rules)})
+        if added or gone or again:
+            self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.scheduled", f"followups:{file_id}",
+                              {"added": added, "reopened": again, "cancelled": gone})
+        return added + again
+
+    def _assignment(self, file_doc: dict, kind: str, rules: dict) -> dict:
+        if kind == rules_mod.CS:
+            return {"assignee": "", "team": rules["cs_department"]}
+        owner = file_doc.get("owner", "")
+        return {"assignee": owner, "team": self._department_of(owner)}
 
     def _add(self, file_doc: dict, occurrence: dict, rules: dict) -> bool:
-        owner = file_doc.get("owner", "")
-        if occurrence["kind"] == rules_mod.CS:
-            assignee, team = "", rules["cs_department"]
-        else:
-            assignee, team = owner, self._department_of(owner)
         doc = {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
                "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
-               "due": occurrence["due"].isoformat(), "assignee": assignee, "team": team, "status": OPEN,
-               "created_at": _now(), **file_snapshot(file_doc)}
+               "due": occurrence["due"].isoformat(), **self._assignment(file_doc, occurrence["kind"], rules),
+               "status": OPEN, "created_at": _now(), **file_snapshot(file_doc)}
         return self.repo.add_followup(doc)
 
     def _department_of(self, username: str) -> str:
@@ -153,14 +158,15 @@ class FollowupService:
         except NotFound:
             return ""
 
-    def _follow_owner(self, file_doc: dict) -> None:
+    def _follow_owner(self, file_doc: dict, existing: list[dict]) -> None:
         owner, file_id = file_doc.get("owner", ""), str(file_doc["_id"])
+        if not any(d["status"] == OPEN and d["kind"] != rules_mod.CS and d.get("assignee") != owner
+                   for d in existing):
+            return
         moving = {"file_id": file_id, "status": OPEN, "kind": {"$ne": rules_mod.CS}, "assignee": {"$ne": owner}}
-        total, _ = self.repo.find_followups(moving, limit=1)
-        if total:
-            moved = self.repo.set_followups(moving, {"assignee": owner, "team": self._department_of(owner)})
-            self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.reassigned", f"followups:{file_id}",
-                              {"to": owner, "count": moved})
+        moved = self.repo.set_followups(moving, {"assignee": owner, "team": self._department_of(owner)})
+        self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.reassigned", f"followups:{file_id}",
+                          {"to": owner, "count": moved})
 
     # -- recording a contact ----------------------------------------------------------------
     def record(self, actor: User, file_id: str, body) -> dict:

@@ -107,11 +107,14 @@ class FollowupRepository:
         """Write a complaint's closing (only the closure's claimant calls this)."""
         self.complaints.update_one({"_id": as_oid(complaint_id)}, {"$set": changes})
 
-    def sync_file(self, file_id: str, snapshot: dict) -> None:
-        """Copy a file's name, project, security and department onto its records (for lists and filters)."""
+    def sync_file(self, file_id: str, snapshot: dict, followups: list[dict]) -> None:
+        """Copy a file's name, project, security and department onto its records that differ (for lists and
+        filters); `followups` are the file's follow-ups as just read."""
+        differs = {"file_id": file_id, "$or": [{key: {"$ne": value}} for key, value in snapshot.items()]}
         for collection in (self.contacts, self.complaints):
-            collection.update_many({"file_id": file_id}, {"$set": snapshot})
-        self.followups.update_many({"file_id": file_id, "status": "open"}, {"$set": snapshot})
+            collection.update_many(differs, {"$set": snapshot})
+        if any(d["status"] == "open" and any(d.get(k) != v for k, v in snapshot.items()) for d in followups):
+            self.followups.update_many({"file_id": file_id, "status": "open"}, {"$set": snapshot})
 
     # -- rules and campaigns ----------------------------------------------------------------
     def rules(self) -> dict | None:

@@ -189,3 +189,27 @@ def test_rules_are_admin_only_and_checked(team):
     assert good.status_code == 200
     f = team.file("clerk")
     assert sorted(_by_rule(team.followups("clerk", file_id=f["id"]))) == ["owner:2", "owner:7"]
+
+
+def test_merging_a_file_carries_its_contacts_and_complaints_to_the_survivor(team, services):
+    merged, survivor = team.file("clerk"), team.file("clerk")
+    team.record("clerk", merged["id"], content="合并前的回访", complaint={
+        "category": "other", "description": "资料重复", "department": "销售部", "promised_date": in_days(1)})
+    services.merging.merge(team.users["keeper"], merged["id"], survivor["id"], "重复建档")
+    listed = team.get("clerk", f"/files/{survivor['id']}/contacts").get_json()
+    assert [c["content"] for c in listed["items"]] == ["合并前的回访"]
+    assert team.get("clerk", "/complaints", file_id=survivor["id"]).get_json()["total"] == 1
+
+
+def test_a_stage_that_goes_back_and_forth_cancels_and_reopens_the_same_follow_ups(team, services):
+    f = team.file("clerk", stage="成交")
+    for version, stage in ((1, "意向"), (2, "成交")):
+        response = team.client.patch(f"/api/v1/files/{f['id']}", headers={**team.h["clerk"], "If-Match": str(version)},
+                                     json={"classification": {"stage": stage}})
+        assert response.status_code == 200, response.get_json()
+        if stage == "意向":
+            assert sorted(_by_rule(team.followups("clerk", file_id=f["id"]))) == ["owner:15", "owner:3"]
+            assert team.followups("cs1", file_id=f["id"]) == []
+    assert sorted(_by_rule(team.followups("clerk", file_id=f["id"]))) == ["owner:3", "owner:30", "owner:60"]
+    assert len(team.followups("cs1", file_id=f["id"])) == 3
+    assert services.db["followups"].count_documents({"file_id": f["id"]}) == 7  # owner:15 stays cancelled
