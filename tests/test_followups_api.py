@@ -213,3 +213,25 @@ def test_a_stage_that_goes_back_and_forth_cancels_and_reopens_the_same_follow_up
     assert sorted(_by_rule(team.followups("clerk", file_id=f["id"]))) == ["owner:3", "owner:30", "owner:60"]
     assert len(team.followups("cs1", file_id=f["id"])) == 3
     assert services.db["followups"].count_documents({"file_id": f["id"]}) == 7  # owner:15 stays cancelled
+
+
+def test_managers_list_their_teams_follow_ups_and_no_other(team):
+    f = team.file("clerk")
+    rows = team.followups("boss", team="销售部", assignee="clerk", file_id=f["id"])
+    assert sorted(_by_rule(rows)) == ["owner:3", "owner:30", "owner:60"]
+    assert team.get("boss", "/followups", team="客服部").status_code == 403
+    assert len(team.followups("gm", team="客服部", file_id=f["id"])) == 3
+    assert team.get("clerk2", "/followups", assignee="clerk").status_code == 403
+    assert team.get("boss", "/followups", bucket="someday").status_code == 400
+
+
+def test_a_confidential_files_record_stays_in_its_department(team):
+    f = team.file("clerk", security="confidential")
+    assert team.record("clerk", f["id"], complaint={"category": "policy", "description": "贷款政策",
+                                                    "department": "销售部", "promised_date": in_days(2)}).status_code == 201
+    assert team.get("clerk2", f"/files/{f['id']}/contacts").get_json()["total"] == 1
+    assert team.get("eng", f"/files/{f['id']}/contacts").status_code == 404
+    assert team.record("eng", f["id"]).status_code == 404
+    assert team.get("eng", "/complaints", department="销售部").get_json()["total"] == 0
+    assert team.get("boss", "/complaints", department="销售部").get_json()["total"] == 1
+    assert team.followups("cs1", file_id=f["id"]) == []  # customer service is another department
