@@ -23,16 +23,21 @@ this module's answers with Whoosh's for many queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
+from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
+from search._codec import ArrayLeafMatcher
+from search._codec import read_arrays
 from search._columns import SegmentColumns
 from search._schema import WEIGHTS
 
 _K1, _B, _REFERENCE = 1.2, 0.75, 300.0
+_POSITION_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,14 @@ class _Segment:
         for other, _weights, _values in read[1:]:
             docs, mine, theirs = np.intersect1d(docs, other, assume_unique=True, return_indices=True)
             where = [w[mine] for w in where] + [theirs]
-        decode = self.leaf.schema[fieldname].format.decode_positions
+        # (candidate, position - k) of word k, as one int64 key: the phrase stands where every
+        # word's keys meet. Whoosh codes positions as a pickled list of deltas per entry.
+        meet = None
+        for k, (_, _, values) in enumerate(read):
+            keys = _position_keys([values[i] for i in where[k].tolist()]) - k
+            meet = keys if meet is None else np.intersect1d(meet, keys, assume_unique=True)
         keep = np.zeros(len(docs), dtype=bool)
-        for i in range(len(docs)):
-            starts = decode(read[0][2][where[0][i]])
-            following = [set(decode(read[k][2][where[k][i]])) for k in range(1, len(words))]
-            keep[i] = any(all(start + k + 1 in positions for k, positions in enumerate(following))
-                          for start in starts)
+        keep[np.unique(meet >> _POSITION_BITS)] = True
         docs = docs[keep]
         total = np.zeros(len(docs))
         for (_, weights, _), w in zip(read, where):
@@ -161,6 +167,8 @@ def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, li
     # stay (see the module docstring)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
+    if isinstance(matcher, ArrayLeafMatcher):
+        return read_arrays(matcher, values)
     ids, weights, encoded = [], [], []
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while True:
@@ -188,6 +196,17 @@ def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, li
             encoded.append(matcher.value())
         matcher.next()
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), encoded
+
+
+def _position_keys(encoded: list[bytes]) -> np.ndarray:
+    # candidate number << 32 | position, for every position of every candidate in order
+    deltas = [loads(value[4:] if value.endswith(b".") else value[4:] + b".") for value in encoded]
+    counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
+    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum()))
+    starts = np.cumsum(counts) - counts
+    running = np.cumsum(flat)
+    positions = running - np.repeat(running[starts] - flat[starts], counts)  # cumsum within each candidate
+    return (np.repeat(np.arange(len(encoded), dtype=np.int64), counts) << _POSITION_BITS) + positions
 
 
 def _intersect(a: Matches, b: Matches) -> Matches:

@@ -38,7 +38,7 @@ from search._entries import FileEntry
 from search._entries import entry_hash
 from search._entries import to_dict
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: array-coded posting blocks (_codec)
 WORD_FIELDS = ("name", "title", "body")
 CODE_FIELDS = ("archive_no", "id_no", "phone", "contract_no")
 FACETS = ("doc_type", "customer_type", "stage", "project")

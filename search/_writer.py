@@ -22,6 +22,7 @@ from whoosh import query as wq
 from whoosh.index import LockError
 
 from search._analysis import dictionary_terms
+from search._codec import ArrayCodec
 from search._analysis import gram_units
 from search._entries import COPIED
 from search._entries import FileEntry
@@ -44,7 +45,7 @@ def open_writer(ix, timeout: float):
     pause = 0.02
     while True:
         try:
-            return ix.writer()
+            return ix.writer(codec=ArrayCodec())
         except LockError:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -135,9 +136,10 @@ class IndexWriter:
         for page in self._pages.values():
             entries[page.key] = self._with_file(page, searcher)
         for file in filter(None, self._files.values()):
-            pages = wq.And([wq.Term("file_id", file.file_id), wq.Term("kind", "page")])
-            for stored in self._committed(searcher, pages):
-                if any(stored[name] != getattr(file, name) for name in COPIED):
+            # the file's entries alone, pages picked out after: an And with the kind term would walk
+            # every page's posting (Whoosh intersects by listing all ids), slower as the index grows
+            for stored in self._committed(searcher, wq.Term("file_id", file.file_id)):
+                if stored["kind"] == "page" and any(stored[name] != getattr(file, name) for name in COPIED):
                     entries.setdefault(_key(stored), with_file_values(from_dict(stored), file))
         for term in fresh:
             runs = [wq.Phrase("grams", gram_units(run)) if len(run) > 2 else wq.Term("grams", run)

@@ -33,6 +33,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "destruction.approve": frozenset({"approver", "executive"}),
     "destruction.execute": frozenset({"archivist", "admin"}),
     "search": frozenset({"admin", "archivist", "staff", "approver", "executive", "auditor"}),
+    "intake.submit": frozenset({"archivist", "staff"}),  # hand a file's materials in for archiving
+    "intake.review": frozenset({"archivist"}),  # accept (catalogue) or return a submission
+    "verification.do": frozenset({"archivist", "staff"}),  # confirm or correct one's files' contact details
+    "verification.read": frozenset({"archivist", "admin", "auditor"}),  # the overdue verifications
+    "verification.manage": frozenset({"admin"}),  # the review cycles
     "contact.record": frozenset({"archivist", "staff", "approver", "executive"}),  # follow-ups (回访)
     "complaint.close": frozenset({"archivist", "staff", "approver", "executive"}),
     "followup.manage": frozenset({"admin"}),  # the schedule rules

@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
@@ -123,6 +124,14 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_loans_handover.bp)
     app.register_blueprint(ui_retention.bp)
     app.register_blueprint(ui_retention_destructions.bp)
+    from service.web import ui_bags
+    app.register_blueprint(ui_bags.bp)
+    from service.web import ui_intake
+    from service.web import ui_intake_register
+    from service.web import ui_verification
+    app.register_blueprint(ui_intake_register.bp)  # before ui_intake: /intake/register over /intake/<id>
+    app.register_blueprint(ui_intake.bp)
+    app.register_blueprint(ui_verification.bp)
     from service.web import ui_followups
     from service.web import ui_followups_admin
     app.register_blueprint(ui_followups.bp)

@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 
+from service import backup_cli
 from service import cli_scans
 from service import retention_cli
 from service import search_rebuild
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_scans.add_command(sub, _services)
     retention_cli.add_command(sub, _services)
+    backup_cli.add_command(sub, _services)
     return parser
 
 

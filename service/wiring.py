@@ -72,6 +72,11 @@ from storage.scan_import import ScanImportRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
+from service.intake import IntakeService
+from service.intake_review import IntakeReview
+from service.verification import VerificationService
+from storage.intake import IntakeRepository
+from storage.verification import VerificationRepository
 
 
 @dataclass
@@ -112,6 +117,9 @@ class Services:
     destructions: DestructionService
     destruction_executor: DestructionExecutor
     destruction_register: DestructionRegister
+    intake: IntakeService = None
+    intake_review: IntakeReview = None
+    verification: VerificationService = None
     followups: FollowupService | None = None
     complaints: ComplaintService | None = None
     followup_report: FollowupReport | None = None
@@ -197,9 +205,12 @@ def build_services(settings: Settings) -> Services:
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
+    intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
     followups = FollowupService(FollowupRepository(db), files, users, audit, settings.timezone)
     files.after_write.append(followups.file_changed)
-    return Services(followups=followups, complaints=ComplaintService(followups.repo, followups, audit),
+    return Services(intake=intake, intake_review=IntakeReview(intake),
+                    verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
+                    followups=followups, complaints=ComplaintService(followups.repo, followups, audit),
                     followup_report=FollowupReport(followups.repo, followups), followup_team=FollowupTeam(followups),
                     retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,

@@ -19,3 +19,16 @@ def sweep(ctx: JobContext, payload: dict) -> None:
     report = ctx.services.sweeper.run()
     log.info("sweep: %d objects seen, %d removed, %d OCR jobs re-queued", report.seen, len(report.removed),
              report.requeued)
+    _verification_tasks(ctx, None)
+
+
+def verification(ctx: JobContext, payload: dict) -> None:
+    """Make the periodic verification tasks of the current period (as_of=YYYY-MM-DD to choose the day)."""
+    _verification_tasks(ctx, payload.get("as_of"))
+
+
+def _verification_tasks(ctx: JobContext, as_of) -> None:
+    from service.verification import parse_day
+    service = ctx.services.verification
+    made = service.generate(parse_day(as_of, service.today()))
+    log.info("verification: %d new tasks", made)
