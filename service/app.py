@@ -13,6 +13,7 @@ from flask_babel import Babel
 from flask_babel import get_locale
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import Undefined
 
 from service import settings as settings_module
 from service.settings import Settings
@@ -33,7 +34,11 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     """Build the web application over the given (or environment-configured) services."""
     settings = settings or settings_module.from_env()
-    services = services or build_services(settings)
+    if services is None:  # the server's own start (gunicorn): JSON logs, and the database brought up to date
+        from service import logs
+        logs.configure()
+        services = build_services(settings)
+        _migrate(services)
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "service" / "web" / "static"))
     app.config.update(
@@ -60,7 +65,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     _register_blueprints(app, csrf)
     _register_template_helpers(app, settings)
     app.after_request(_security_headers)
+    from service.web import metrics as web_metrics
+    web_metrics.init(app)  # request ids, JSON request log, Prometheus metrics and /metrics (issue #10)
     return app
+
+
+def _migrate(services: Services) -> None:
+    """Run pending migrations; a database that is down now is migrated by the worker or the next start."""
+    from pymongo.errors import PyMongoError
+    from service.migrations import migrate_at_start
+    try:
+        migrate_at_start(services)
+    except PyMongoError as exc:
+        log.warning("migrations not run: the database is unavailable (%s)", type(exc).__name__)
 
 
 def _select_locale() -> str:
@@ -132,6 +149,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_intake_register.bp)  # before ui_intake: /intake/register over /intake/<id>
     app.register_blueprint(ui_intake.bp)
     app.register_blueprint(ui_verification.bp)
+    from service.web import api_dashboard  # noqa: F401  (adds its route to the API blueprint)
+    from service.web import ui_dashboard
+    app.register_blueprint(ui_dashboard.bp)
     from service.web import ui_followups
     from service.web import ui_followups_admin
     app.register_blueprint(ui_followups.bp)
@@ -147,7 +167,7 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     @app.template_filter("localtime")
     def localtime(value, fmt: str = "%Y-%m-%d %H:%M"):
         """A stored UTC time shown in the configured zone (Asia/Shanghai by default)."""
-        if value is None:
+        if value is None or isinstance(value, Undefined):  # a field the record lacks (an unreturned loan's return)
             return ""
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)

@@ -12,6 +12,9 @@ import time
 from service import backup_cli
 from service import cli_scans
 from service import retention_cli
+from service import migrations_cli
+from service.migrations import MigrationError
+from service.migrations import migrate_at_start
 from service import search_rebuild
 from service import settings as settings_module
 from service.errors import DomainError
@@ -29,6 +32,7 @@ def cmd_init(args) -> int:
     """Create indexes and buckets, and the first admin if there is none."""
     services = _services()
     services.ensure_schema()
+    migrate_at_start(services)
     if services.users.has_admin():
         print("schema ready; an admin exists")
         return 0
@@ -61,6 +65,7 @@ def cmd_worker(args) -> int:
     """Run the job loop until SIGTERM or SIGINT."""
     from service.worker import Worker
     services = _services()
+    migrate_at_start(services)  # before any job: handlers expect the current schema
     services.search.rebuild_if_outdated()  # an upgrade that changed the index's schema
     worker = Worker(services, schedule=True)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
@@ -220,12 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     cli_scans.add_command(sub, _services)
     retention_cli.add_command(sub, _services)
     backup_cli.add_command(sub, _services)
+    migrations_cli.add_command(sub, _services)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `archive` command."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from service import logs
+    logs.configure()  # JSON lines on stderr (ARCHIVE_LOG_FORMAT=text for the plain format)
     args = build_parser().parse_args(argv)
     if args.command == "init" and args.admin_password is None:
         import os
@@ -235,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     except settings_module.SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except MigrationError as exc:
+        print(f"migration error: {exc}", file=sys.stderr)
+        return 1
     except DomainError as exc:
         detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         print(f"error: {exc.message}{' (' + detail + ')' if detail else ''}", file=sys.stderr)

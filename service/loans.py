@@ -21,7 +21,8 @@ from storage.loans import LoanRepository
 
 KINDS = ("physical", "digital")
 STATUSES = ("requested", "approved", "out", "returned", "rejected", "cancelled", "lost")
-LIST_STATUSES = STATUSES + ("overdue",)
+LIST_STATUSES = STATUSES + ("overdue", "due_soon")  # due_soon: out, due within DUE_SOON_DAYS
+DUE_SOON_DAYS = 7
 OPEN = ("requested", "approved", "out")
 PURPOSE_MAX = 200
 REASON_MAX = 500
@@ -186,6 +187,9 @@ class LoanService:
         as_of = parse_day(filters.get("as_of"))
         if status == "overdue":
             query.update({"status": "out", "kind": "physical", "due_at": {"$lt": self.day_start(as_of)}})
+        elif status == "due_soon":
+            start = self.day_start(as_of)
+            query.update({"status": "out", "due_at": {"$gte": start, "$lt": start + timedelta(days=DUE_SOON_DAYS)}})
         elif status:
             query["status"] = status
         for key in ("file_id", "borrower", "kind", "archive_no"):

@@ -77,6 +77,8 @@ from service.intake_review import IntakeReview
 from service.verification import VerificationService
 from storage.intake import IntakeRepository
 from storage.verification import VerificationRepository
+from service.dashboard import DashboardService
+from storage.dashboard import DashboardRepository
 
 
 @dataclass
@@ -120,6 +122,7 @@ class Services:
     intake: IntakeService = None
     intake_review: IntakeReview = None
     verification: VerificationService = None
+    dashboard: DashboardService | None = None  # set by build_services (issue #10)
     followups: FollowupService | None = None
     complaints: ComplaintService | None = None
     followup_report: FollowupReport | None = None
@@ -208,7 +211,7 @@ def build_services(settings: Settings) -> Services:
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
     followups = FollowupService(FollowupRepository(db), files, users, audit, settings.timezone)
     files.after_write.append(followups.file_changed)
-    return Services(intake=intake, intake_review=IntakeReview(intake),
+    services = Services(intake=intake, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
                     followups=followups, complaints=ComplaintService(followups.repo, followups, audit),
                     followup_report=FollowupReport(followups.repo, followups), followup_team=FollowupTeam(followups),
@@ -231,3 +234,6 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    services.dashboard.verification = services.verification
+    return services

@@ -231,3 +231,28 @@ def document() -> dict:
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+# -- the dashboard (issue #10) -----------------------------------------------------------------------
+_COUNTS = {"type": "array", "items": {"type": "object", "properties": {
+    "value": {"type": "string", "description": "empty: not filled in"}, "count": {"type": "integer"}}}}
+PATHS["/api/v1/dashboard"] = {"get": {
+    "summary": "The caller's dashboard (sections by role; counts equal the lists behind them)",
+    "security": SECURED,
+    "responses": {"200": {"description": "sections the caller may see", **_json({"type": "object", "properties": {
+        "generated_at": {"type": "string", "format": "date-time"},
+        "scope": {"enum": ["all", "visible"]},
+        "files": {"type": "object", "properties": {"total": {"type": "integer"}, "stage": _COUNTS,
+                                                   "customer_type": _COUNTS, "project": _COUNTS}},
+        "scans": {"type": "array", "items": {"type": "object", "properties": {
+            "month": {"type": "string"}, "documents": {"type": "integer"}, "pages": {"type": "integer"}}}},
+        "ocr": {"type": "object", "properties": {"backlog": {"type": "integer"}, "failed": {"type": "integer"},
+                                                 "done": {"type": "integer"}}},
+        "jobs": {"type": "object", "properties": {"by_state": {"type": "object"},
+                                                  "oldest_queued_seconds": {"type": "number"}}},
+        "fixity": {"type": "object", "properties": {"failures": {"type": "integer"}}},
+        "loans": {"type": "object", "properties": {"out": {"type": "integer"}, "overdue": {"type": "integer"},
+                                                   "due_soon": {"type": "integer"}, "sees_all": {"type": "boolean"}}},
+        "verification": {"type": "object", "properties": {"overdue": {"type": "integer"}}},
+        "retention": {"type": "object", "properties": {"due": {"type": "integer"}, "as_of": {"type": "string"},
+                                                       "holds": {"type": "integer"}}}}})},
+                  **_errors(401)}}}

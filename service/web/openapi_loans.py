@@ -60,8 +60,9 @@ PATHS: dict = {
         "get": {"summary": "Loans the caller may see (own; the department's for approvers; all for archivists, "
                            "auditors, admins and the executive)", "security": SECURED,
                 "parameters": PAGING + [
-                    _query("status", "a status, or overdue (physical loans out past due)",
-                           {"enum": STATUS["enum"] + ["overdue"]}),
+                    _query("status", "a status, or overdue (physical loans out past due), or due_soon "
+                           "(loans out due within seven days of now or of as_of)",
+                           {"enum": STATUS["enum"] + ["overdue", "due_soon"]}),
                     _query("as_of", "with status=overdue: due before this local day", {"type": "string",
                                                                                       "format": "date"}),
                     _query("file_id", "one file"), _query("archive_no", "one archive number"),

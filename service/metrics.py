@@ -1,0 +1,82 @@
+"""Prometheus metrics: request counters and latencies (per process, or gunicorn-wide in multiprocess
+mode), and the archive's gauges read from the database at scrape time."""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+
+from prometheus_client import REGISTRY
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter
+from prometheus_client import Histogram
+from prometheus_client import generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import GaugeMetricFamily
+from pymongo.errors import PyMongoError
+
+from storage import StorageUnavailable
+from storage.dashboard import DashboardRepository
+
+log = logging.getLogger(__name__)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set by scripts/run: gunicorn runs several worker processes
+JOB_STATES = ("queued", "running", "failed", "done")
+
+REQUESTS = Counter("archive_http_requests", "HTTP requests answered", ["endpoint", "method", "status"])
+LATENCY = Histogram("archive_http_request_duration_seconds", "Time to answer an HTTP request",
+                    ["endpoint", "method"],
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0))
+
+
+def observe(endpoint: str, method: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency."""
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+    LATENCY.labels(endpoint, method).observe(seconds)
+
+
+class ArchiveCollector:
+    """Jobs by state, OCR pages processed and the age of the oldest waiting job, read when scraped."""
+
+    def __init__(self, services):
+        self.services = services
+
+    def collect(self):
+        """The gauges; archive_database_up 0 (and nothing else) if the database does not answer."""
+        up = GaugeMetricFamily("archive_database_up", "1 if the database answered this scrape")
+        try:
+            counts = self.services.jobs.counts()
+            repo = DashboardRepository(self.services.db)
+            oldest, pages = repo.oldest_queued(), repo.ocr_pages_done()
+        except (PyMongoError, StorageUnavailable) as exc:
+            log.warning("metrics: database unavailable (%s)", type(exc).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        jobs = GaugeMetricFamily("archive_jobs", "Background jobs by state", labels=["state"])
+        for state in sorted(set(JOB_STATES) | set(counts)):
+            jobs.add_metric([str(state)], counts.get(state, 0))
+        yield jobs
+        yield CounterMetricFamily("archive_ocr_pages", "Pages of documents whose recognition finished", value=pages)
+        age = GaugeMetricFamily("archive_jobs_oldest_queued_age_seconds",
+                                "Age of the oldest job waiting in the queue (0 when none waits)")
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
+        age.add_metric([], max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds()) if oldest else 0.0)
+        yield age
+
+
+def exposition(services) -> bytes:
+    """The whole scrape in Prometheus text format."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if path:
+        from prometheus_client import multiprocess
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=path)
+        text = generate_latest(registry)
+    else:
+        text = generate_latest(REGISTRY)
+    archive = CollectorRegistry(auto_describe=False)
+    archive.register(ArchiveCollector(services))
+    return text + generate_latest(archive)

@@ -1,0 +1,29 @@
+"""GET /api/v1/dashboard: the start page's numbers as JSON, for the same person."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from service.web.api import bp
+from service.web.api import iso
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+
+
+def dashboard_json(overview: dict) -> dict:
+    """The overview with times as ISO strings and (value, count) rows as objects."""
+    body = dict(overview)
+    body["generated_at"] = iso(overview["generated_at"])
+    if "files" in overview:
+        files = overview["files"]
+        body["files"] = {"total": files["total"], **{
+            key: [{"value": value, "count": count} for value, count in files[key]]
+            for key in ("stage", "customer_type", "project")}}
+    return body
+
+
+@bp.get("/dashboard")
+@api_auth
+def dashboard():
+    """The caller's dashboard: the sections their roles see, counted as the lists behind them count."""
+    return jsonify(dashboard_json(services().dashboard.overview(api_user())))

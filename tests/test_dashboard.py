@@ -1,0 +1,171 @@
+"""The dashboard's numbers equal counts made directly in the database, per role, and link to their lists."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from bson import ObjectId
+
+from tests.dashboard_helpers import seed
+from tests.loans_helpers import desk  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def seeded(desk, services):  # noqa: F811
+    """The desk's people and the seeded records."""
+    return seed(desk, services)
+
+
+def _api(desk, who):
+    response = desk.client.get("/api/v1/dashboard", headers=desk.h[who])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_archivist_numbers_equal_direct_database_counts(desk, services, seeded):
+    body = _api(desk, "keeper")
+    db = services.db
+    live = {"status": {"$ne": "merged"}}
+    assert body["scope"] == "all"
+    assert body["files"]["total"] == db["files"].count_documents(live) == 5
+    stages = {row["value"]: row["count"] for row in body["files"]["stage"]}
+    for stage in ("意向", "成交", "潜在"):
+        assert stages[stage] == db["files"].count_documents({**live, "classification.stage": stage})
+    projects = {row["value"]: row["count"] for row in body["files"]["project"]}
+    assert projects["HXY"] == db["files"].count_documents({"classification.project": "HXY"}) == 2
+    active = {"status": "active"}
+    assert body["ocr"]["backlog"] == db["documents"].count_documents(
+        {**active, "ocr_status": {"$in": ["pending", "running"]}}) == 2
+    assert body["ocr"]["failed"] == db["documents"].count_documents({**active, "ocr_status": "failed"}) == 1
+    assert body["fixity"]["failures"] == db["documents"].count_documents(
+        {**active, "fixity_status": {"$in": ["mismatch", "missing"]}}) == 2
+    this_month, last = body["scans"][-1], body["scans"][-2]
+    assert len(body["scans"]) == 12
+    assert this_month["documents"] == 4 and this_month["pages"] == 3 + 2 + 4 + 1
+    assert (last["documents"], last["pages"]) in ((2, 6), (0, 0))  # 35 days ago: last month, or two back
+    assert sum(m["documents"] for m in body["scans"]) == 6  # the 400-day-old one is outside the window
+    assert body["loans"] == {"out": db["loans"].count_documents({"status": "out"}), "overdue": 1,
+                             "due_soon": 1, "sees_all": True}
+    assert body["retention"]["holds"] == db["retention_holds"].count_documents({"status": "active"}) == 1
+    assert body["retention"]["due"] == 1  # ids[2]; ids[1] is held, ids[3] is further away
+    assert body["jobs"]["by_state"]["queued"] == db["jobs"].count_documents({"state": "queued"})
+    assert body["jobs"]["oldest_queued_seconds"] >= 0
+    assert body["verification"]["overdue"] == db["verification_tasks"].count_documents(
+        {"status": "open", "due_date": {"$lt": datetime.now(timezone.utc).date().isoformat()}}) == 1
+
+
+def test_numbers_equal_the_lists_behind_them(desk, services, seeded):
+    body = _api(desk, "keeper")
+    h = desk.h["keeper"]
+    for status in ("out", "overdue", "due_soon"):
+        listed = desk.client.get(f"/api/v1/loans?status={status}", headers=h).get_json()
+        assert listed["total"] == body["loans"][status], status
+    due = desk.client.get(f"/api/v1/retention/due?as_of={body['retention']['as_of']}", headers=h)
+    assert due.status_code == 200
+    assert len(due.get_json()["items"]) == body["retention"]["due"]
+    overdue = desk.client.get("/api/v1/verification/overdue", headers=h).get_json()
+    assert overdue["total"] == body["verification"]["overdue"]
+    files = desk.client.get("/api/v1/files?stage=成交", headers=h).get_json()
+    assert files["total"] == {r["value"]: r["count"] for r in body["files"]["stage"]}["成交"]
+
+
+def test_staff_counts_only_visible_files_and_own_loans(desk, services, seeded):
+    body = _api(desk, "clerk")
+    assert body["scope"] == "visible"
+    # the clerk (销售部) sees normal files and 销售部's confidential ones: not 工程部's, not the sealed one
+    assert body["files"]["total"] == 3
+    listed = desk.client.get("/api/v1/files", headers=desk.h["clerk"]).get_json()
+    assert listed["total"] == body["files"]["total"]
+    assert body["loans"] == {"out": 2, "overdue": 1, "due_soon": 0, "sees_all": False}
+    for section in ("ocr", "scans", "jobs", "fixity", "retention", "verification"):
+        assert section not in body
+    clerk2 = _api(desk, "clerk2")
+    assert clerk2["loans"]["out"] == 1 and clerk2["loans"]["due_soon"] == 1
+
+
+def test_executive_sees_everything_but_the_fixity_register(desk, seeded):
+    body = _api(desk, "gm")
+    assert body["files"]["total"] == 5 and body["scope"] == "all"
+    assert "ocr" in body and "retention" in body and "fixity" not in body
+
+
+def test_dashboard_page_links_every_number_to_its_list(auth, client, desk, seeded):
+    auth.login("keeper")
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="dash-loans-overdue"' in html
+    overdue = re.search(r'id="dash-loans-overdue"[^>]*href="([^"]+)"', html).group(1)
+    assert overdue == "/loans/register?status=overdue"
+    for anchor in ("dash-loans-due", "dash-due", "dash-holds", "dash-ocr-backlog", "dash-ocr-failed",
+                   "dash-fixity-failures", "dash-files-total", "dash-jobs-queued", "dash-verification-overdue"):
+        href = re.search(rf'id="{anchor}"[^>]*href="([^"]+)"', html).group(1)
+        assert client.get(href.replace("&amp;", "&")).status_code == 200, anchor
+    assert "<svg" in html and "/files?stage=" in html and "/dashboard/documents?month=" in html
+    failed = client.get("/dashboard/documents?ocr=failed").get_data(as_text=True)
+    assert "共 1 个文件" in failed
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    assert f'href="/dashboard/documents?month={month}"' in html
+    this_month = client.get(f"/dashboard/documents?month={month}").get_data(as_text=True)
+    assert "共 4 个文件" in this_month  # the chart's bar for this month: the removed one counts as scanned
+    assert "共 2 个文件" in client.get("/dashboard/documents?ocr=backlog").get_data(as_text=True)
+
+
+def test_staff_page_links_to_own_loans_and_hides_operations(auth, client, desk, seeded):
+    auth.login("clerk")
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'id="dash-loans-overdue"[^>]*href="([^"]+)"', html).group(1)
+    assert href == "/loans/mine?status=overdue"
+    assert "dash-ocr" not in html and "dash-fixity" not in html and "只统计您有权查看的档案" in html
+    assert client.get("/dashboard/documents?ocr=failed").status_code == 403
+    assert client.get("/dashboard/jobs?state=failed").status_code == 403
+
+
+def test_bad_filters_and_anonymous_access(auth, client, desk, seeded):
+    assert client.get("/api/v1/dashboard").status_code == 401
+    assert client.get("/dashboard/jobs?state=queued").status_code in (302, 401)
+    auth.login("keeper")
+    assert client.get("/dashboard/documents?ocr=nonsense").status_code == 400
+    assert client.get("/dashboard/documents?month=2026-13").status_code == 400
+    assert client.get("/dashboard/documents?month=26-1").status_code == 400
+    assert client.get("/dashboard/jobs?state=done").status_code == 400
+    assert client.get("/dashboard/jobs?state=queued").status_code == 200
+    assert client.get("/dashboard/documents?page=0").status_code == 400
+
+
+def test_empty_database_shows_zeros(auth, client, services):
+    auth.user("keeper", ["archivist"], department="档案室")
+    auth.login("keeper")
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="dash-loans-overdue"' in html and "暂无数据" in html
+    body = services.dashboard.overview(services.users.by_username("keeper"))
+    assert body["files"]["total"] == 0 and body["loans"]["out"] == 0 and body["retention"]["due"] == 0
+
+
+def test_page_time_with_two_thousand_files(auth, client, services):
+    """Seeds 2,000 files and 6,000 documents directly and times the start page (printed for the report)."""
+    now = datetime.now(timezone.utc)
+    stages = ("意向", "潜在", "准客户", "成交")
+    files = [{"_id": ObjectId(), "archive_no": f"P-{n:05d}", "name": f"客户{n}", "status": "active",
+              "security": "normal", "department": "销售部", "template": "individual",
+              "classification": {"stage": stages[n % 4], "customer_type": "刚需", "project": f"P{n % 7}"}}
+             for n in range(2000)]
+    services.db["files"].insert_many(files)
+    services.db["documents"].insert_many([
+        {"_id": ObjectId(), "file_id": str(files[n % 2000]["_id"]), "uploaded_at": now - timedelta(days=n % 360),
+         "pages": 1 + n % 5, "ocr_status": "done", "status": "active", "title": "t"} for n in range(6000)])
+    auth.user("keeper", ["archivist"], department="档案室")
+    auth.login("keeper")
+    client.get("/")
+    started = time.perf_counter()
+    runs = 3
+    for _ in range(runs):
+        assert client.get("/").status_code == 200
+    elapsed = (time.perf_counter() - started) / runs
+    started = time.perf_counter()
+    services.dashboard.overview(services.users.by_username("keeper"))
+    counting = time.perf_counter() - started
+    print(f"\n[dashboard] start page with 2,000 files and 6,000 documents: {elapsed * 1000:.0f} ms "
+          f"(of which the counting {counting * 1000:.0f} ms)")
+    assert elapsed < 5.0
