@@ -116,7 +116,8 @@ class FollowupService:
 
     def schedule(self, file_doc: dict, existing: list[dict] | None = None) -> list[str]:
         """Insert the follow-ups the rules give the file (idempotent: unique ids), reopen cancelled ones that
-        apply again, cancel open ones that no longer apply. The ids added or reopened."""
+        apply again, cancel open ones that no longer apply; none that is over STALE_DAYS overdue is added or
+        reopened (an open one stays). The ids added or reopened."""
         file_id = str(file_doc["_id"])
         if existing is None:
             _, existing = self.repo.find_followups({"file_id": file_id})
@@ -129,8 +130,10 @@ class FollowupService:
                 and (d["kind"] != rules_mod.CAMPAIGN or not active)]
         if gone:
             self.repo.set_followups({"_id": {"$in": gone}, "status": OPEN}, {"status": CANCELLED})
-        added = [key for key, o in wanted.items() if key not in known and self._add(file_doc, o, rules)]
-        again = [key for key in wanted if known.get(key, {}).get("status") == CANCELLED]
+        today = self.today()
+        fresh = {key: o for key, o in wanted.items() if not rules_mod.stale(o, today)}
+        added = [key for key, o in fresh.items() if key not in known and self._add(file_doc, o, rules)]
+        again = [key for key in fresh if known.get(key, {}).get("status") == CANCELLED]
         for key in again:
             self.repo.set_followups({"_id": key, "status": CANCELLED},
                                     {"status": OPEN, **self._assignment(file_doc, wanted[key]["kind"], rules)})

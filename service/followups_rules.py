@@ -19,6 +19,9 @@ from service.errors import Malformed
 OWNER, CS, KEY, CAMPAIGN = "owner", "cs", "key", "campaign"
 KINDS = (OWNER, CS, KEY, CAMPAIGN)
 MAX_DAY = 3650
+# A follow-up already this many days overdue when it would be scheduled is not scheduled: an old file
+# changed today (or every file, after the feature is deployed) gets no backlog of long-missed visits.
+STALE_DAYS = 30
 FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,40}(\.[A-Za-z_][A-Za-z0-9_]{0,40})?$")
 
 DEFAULT_RULES: dict = {
@@ -140,6 +143,11 @@ def parse_day(value) -> date | None:
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
     """The calendar day of a stored UTC time in the configured zone."""
     return moment.astimezone(zone).date()
+
+
+def stale(occurrence: dict, today: date) -> bool:
+    """True if the occurrence is too long overdue to be scheduled now (see STALE_DAYS)."""
+    return occurrence["due"] < today - timedelta(days=STALE_DAYS)
 
 
 def bought(file_doc: dict, rules: dict) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from bson import ObjectId
 
 from service import followups_rules as rules
 from service.errors import Malformed
@@ -15,18 +16,35 @@ def _dues(services, file_id: str, status: str = "open") -> dict[str, str]:
     return {d["rule"]: d["due"] for d in services.db["followups"].find({"file_id": file_id, "status": status})}
 
 
+def _made_on(services, clerk, day: date, **overrides) -> str:
+    """A file registered, then dated back to 00:30 Shanghai time of `day` (the previous day in UTC)."""
+    doc = services.files.create(clerk, individual(**overrides))
+    services.db["followups"].delete_many({"file_id": str(doc["_id"])})
+    made = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(hours=7, minutes=30)
+    services.db["files"].update_one({"_id": doc["_id"]}, {"$set": {"created_at": made}})
+    services.followups.file_changed(str(doc["_id"]))
+    return str(doc["_id"])
+
+
 def test_a_bought_file_made_on_a_given_day_is_due_on_day_3_30_60_and_15_30_60(services, auth):
     clerk = auth.user("clerk", ["staff"], department="销售部")
-    doc = services.files.create(clerk, individual(classification={"stage": "成交", "project": "JXLT"}))
-    file_id = str(doc["_id"])
-    services.db["followups"].delete_many({"file_id": file_id})
-    # 2026-03-01 00:30 in Shanghai is still 28 February in UTC: the local day counts
-    services.db["files"].update_one({"_id": doc["_id"]},
-                                    {"$set": {"created_at": datetime(2026, 2, 28, 16, 30, tzinfo=timezone.utc)}})
-    services.followups.file_changed(file_id)
-    assert _dues(services, file_id) == {
-        "owner:3": "2026-03-04", "owner:30": "2026-03-31", "owner:60": "2026-04-30",
-        "cs:15": "2026-03-16", "cs:30": "2026-03-31", "cs:60": "2026-04-30"}
+    made = today() - timedelta(days=10)
+    file_id = _made_on(services, clerk, made, classification={"stage": "成交", "project": "JXLT"})
+    on = {n: (made + timedelta(days=n)).isoformat() for n in (3, 15, 30, 60)}
+    assert _dues(services, file_id) == {"owner:3": on[3], "owner:30": on[30], "owner:60": on[60],
+                                        "cs:15": on[15], "cs:30": on[30], "cs:60": on[60]}
+
+
+def test_an_old_file_changed_today_gets_no_backlog_and_open_ones_never_vanish(services, auth):
+    clerk = auth.user("clerk", ["staff"], department="销售部")
+    old = _made_on(services, clerk, today() - timedelta(days=400), classification={"stage": "成交"})
+    assert _dues(services, old) == {}
+    recent = _made_on(services, clerk, today() - timedelta(days=60), classification={"stage": "成交"})
+    assert sorted(_dues(services, recent)) == ["cs:30", "cs:60", "owner:30", "owner:60"]  # day 3 and 15: too late
+    services.db["files"].update_one({"_id": ObjectId(recent)},
+                                    {"$set": {"created_at": datetime.now(timezone.utc) - timedelta(days=200)}})
+    services.followups.file_changed(recent)  # now all long overdue: still open, none cancelled
+    assert sorted(_dues(services, recent)) == ["cs:30", "cs:60", "owner:30", "owner:60"]
 
 
 def _buyer_template(services, auth):
