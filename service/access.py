@@ -38,6 +38,12 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "verification.do": frozenset({"archivist", "staff"}),  # confirm or correct one's files' contact details
     "verification.read": frozenset({"archivist", "admin", "auditor"}),  # the overdue verifications
     "verification.manage": frozenset({"admin"}),  # the review cycles
+    "contact.record": frozenset({"archivist", "staff", "approver", "executive"}),  # follow-ups (回访)
+    "complaint.close": frozenset({"archivist", "staff", "approver", "executive"}),
+    "followup.manage": frozenset({"admin"}),  # the schedule rules
+    "followup.campaign": frozenset({"admin", "approver", "executive"}),
+    "followup.team.read": frozenset({"admin", "approver", "executive"}),
+    "followup.report.read": frozenset({"admin", "approver", "executive", "auditor"}),
 }
 ACTIONS = tuple(ACTION_ROLES)
 FILE_ACTIONS = frozenset(a for a in ACTIONS if a.startswith(("file.", "document.", "loan.")))

@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -151,6 +152,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_dashboard  # noqa: F401  (adds its route to the API blueprint)
     from service.web import ui_dashboard
     app.register_blueprint(ui_dashboard.bp)
+    from service.web import ui_followups
+    from service.web import ui_followups_admin
+    app.register_blueprint(ui_followups.bp)
+    app.register_blueprint(ui_followups_admin.bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)

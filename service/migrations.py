@@ -81,6 +81,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               backfill_file_keys),
     Migration(3, "retention-states", "compute the retention of files registered before retention existed",
               compute_retention),
+    Migration(4, "followup-indexes", "the indexes of follow-ups, contact records and complaints (#9)",
+              ensure_indexes),
 )
 
 

@@ -15,6 +15,10 @@ from service.doc_types import DocTypeService
 from service.documents import DocumentService
 from service.duplicates import DuplicateService
 from service.fixity import FixityService
+from service.followups import FollowupService
+from service.followups_complaints import ComplaintService
+from service.followups_report import FollowupReport
+from service.followups_team import FollowupTeam
 from service.files import FileService
 from service.imports import ImportService
 from service.loans import LoanService
@@ -47,6 +51,7 @@ from storage.audit import AuditRepository
 from storage.corrections import CorrectionRepository
 from storage.documents import DocumentRepository
 from storage.fixity import FixityRepository
+from storage.followups import FollowupRepository
 from storage.files import FileRepository
 from storage.imports import ImportRepository
 from storage.loan_records import IncidentRepository
@@ -118,6 +123,10 @@ class Services:
     intake_review: IntakeReview = None
     verification: VerificationService = None
     dashboard: DashboardService | None = None  # set by build_services (issue #10)
+    followups: FollowupService | None = None
+    complaints: ComplaintService | None = None
+    followup_report: FollowupReport | None = None
+    followup_team: FollowupTeam | None = None
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -200,8 +209,12 @@ def build_services(settings: Settings) -> Services:
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
+    followups = FollowupService(FollowupRepository(db), files, users, audit, settings.timezone)
+    files.after_write.append(followups.file_changed)
     services = Services(intake=intake, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
+                    followups=followups, complaints=ComplaintService(followups.repo, followups, audit),
+                    followup_report=FollowupReport(followups.repo, followups), followup_team=FollowupTeam(followups),
                     retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,
                     doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,

@@ -35,6 +35,14 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("verification_tasks", [("owner", ASCENDING), ("status", ASCENDING)], {}),
     ("verification_tasks", [("status", ASCENDING), ("due_date", ASCENDING)], {}),
     ("verification_tasks", [("period", ASCENDING)], {}),
+    ("followups", [("file_id", ASCENDING)], {}),
+    ("followups", [("assignee", ASCENDING), ("status", ASCENDING), ("due", ASCENDING)], {}),
+    ("followups", [("team", ASCENDING), ("due", ASCENDING)], {}),
+    ("contacts", [("file_id", ASCENDING)], {}),
+    ("contacts", [("date", ASCENDING)], {}),
+    ("complaints", [("department", ASCENDING), ("status", ASCENDING)], {}),
+    ("complaints", [("month", ASCENDING)], {}),
+    ("complaints", [("file_id", ASCENDING)], {}),
 ]
 
 

@@ -31,6 +31,11 @@ def expected(role: str, action: str, security: str, same_department: bool, borro
         "intake.submit": {"archivist", "staff"}, "intake.review": {"archivist"},
         "verification.do": {"archivist", "staff"}, "verification.read": {"archivist", "admin", "auditor"},
         "verification.manage": {"admin"},
+        "contact.record": {"archivist", "staff", "approver", "executive"},
+        "complaint.close": {"archivist", "staff", "approver", "executive"},
+        "followup.manage": {"admin"}, "followup.campaign": {"admin", "approver", "executive"},
+        "followup.team.read": {"admin", "approver", "executive"},
+        "followup.report.read": {"admin", "approver", "executive", "auditor"},
     }[action]
     if role not in writers:
         return False

@@ -1,0 +1,298 @@
+"""Follow-ups (回访): schedules from the rules, contact records that close them, and who sees what.
+
+Ownership: owner, key-date and campaign follow-ups belong to the file's owner (`assignee`) and move
+with the owner; customer-service ones belong to the customer-service department as a pool
+(`assignee` empty, `team` = the rules' cs_department): any member may record them, the first closes.
+Every list is cut by the file's visibility (its security and department are copied onto each record),
+so a sealed file's contacts and follow-ups are as sealed as the file.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from bson import ObjectId
+
+from service import access
+from service import followups_rules as rules_mod
+from service.audit import AuditTrail
+from service.errors import Conflict
+from service.errors import Forbidden
+from service.errors import Malformed
+from service.errors import NotFound
+from service.files import FileService
+from service.files import target_of
+from service.followups_contacts import contact_fields
+from service.users import User
+from service.users import UserService
+from storage.followups import FollowupRepository
+
+OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+BUCKETS = ("today", "overdue", "upcoming", "open", "done")
+SYSTEM = "system"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def file_snapshot(file_doc: dict) -> dict:
+    """What each follow-up record copies of its file, for lists, filters and visibility."""
+    return {"archive_no": file_doc.get("archive_no", ""), "file_name": file_doc.get("name", ""),
+            "project": (file_doc.get("classification") or {}).get("project") or "",
+            "security": file_doc.get("security", access.NORMAL), "file_department": file_doc.get("department", "")}
+
+
+def visible(user: User) -> dict:
+    """The database filter of records whose file the user may see."""
+    return access.visibility_query(user, department_field="file_department", id_field="file_id")
+
+
+def combine(*queries: dict) -> dict:
+    """All the non-empty queries at once."""
+    parts = [q for q in queries if q]
+    return {} if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class FollowupService:
+    """The business rules of follow-ups and contact records."""
+
+    def __init__(self, repo: FollowupRepository, files: FileService, users: UserService, audit: AuditTrail,
+                 timezone_name: str):
+        self.repo = repo
+        self.files = files
+        self.users = users
+        self.audit = audit
+        self.zone = ZoneInfo(timezone_name)
+
+    # -- time and rules ---------------------------------------------------------------------
+    def today(self) -> date:
+        """Today in the configured zone."""
+        return _now().astimezone(self.zone).date()
+
+    def parse_as_of(self, raw) -> date:
+        """A YYYY-MM-DD query value (today when empty); Malformed otherwise."""
+        if raw in (None, ""):
+            return self.today()
+        day = rules_mod.parse_day(raw)
+        if day is None:
+            raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
+        return day
+
+    def rules(self) -> dict:
+        """The configured rules, or the seeds' defaults."""
+        stored = self.repo.rules()
+        if stored is None:
+            return rules_mod.defaults()
+        return {k: v for k, v in stored.items() if k not in ("_id", "updated_at", "updated_by")}
+
+    def save_rules(self, actor: User, raw) -> dict:
+        """Replace the rules (admin); they apply to files written from now on, or after `reschedule_all`."""
+        access.require(actor, "followup.manage")
+        checked = rules_mod.validate(raw)
+        self.repo.save_rules({**checked, "updated_at": _now(), "updated_by": actor.username})
+        self.audit.record(actor.username, "followup.rules_changed", "followup_rules", checked)
+        return checked
+
+    def reschedule_all(self, actor: User) -> int:
+        """Apply the current rules to every active file (admin); how many follow-ups were added."""
+        access.require(actor, "followup.manage")
+        added = 0
+        for doc in self.files.repo.find({"status": "active"}, limit=0):
+            added += len(self.schedule(doc))
+        self.audit.record(actor.username, "followup.rescheduled", "followup_rules", {"added": added})
+        return added
+
+    # -- the files.after_write hook ---------------------------------------------------------
+    def file_changed(self, file_id) -> None:
+        """FileService's hook after each write: schedule, move open ones to a new owner, copy the file's facts."""
+        doc = self.files.repo.by_id(str(file_id))
+        if doc is None:
+            return
+        _, existing = self.repo.find_followups({"file_id": str(doc["_id"])})
+        self.repo.sync_file(str(doc["_id"]), file_snapshot(doc), existing)
+        self._follow_owner(doc, existing)
+        self.schedule(doc, existing)
+
+    def schedule(self, file_doc: dict, existing: list[dict] | None = None) -> list[str]:
+        """Insert the follow-ups the rules give the file (idempotent: unique ids), reopen cancelled ones that
+        apply again, cancel open ones that no longer apply; none that is over STALE_DAYS overdue is added or
+        reopened (an open one stays). The ids added or reopened."""
+        file_id = str(file_doc["_id"])
+        if existing is None:
+            _, existing = self.repo.find_followups({"file_id": file_id})
+        known = {d["_id"]: d for d in existing}
+        active = file_doc.get("status") == "active"
+        rules = self.rules()
+        wanted = {f"{file_id}:{o['rule']}": o for o in
+                  (rules_mod.occurrences(file_doc, rules, self.zone) if active else [])}
+        gone = [d["_id"] for d in existing if d["status"] == OPEN and d["_id"] not in wanted
+                and (d["kind"] != rules_mod.CAMPAIGN or not active)]
+        if gone:
+            self.repo.set_followups({"_id": {"$in": gone}, "status": OPEN}, {"status": CANCELLED})
+        today = self.today()
+        fresh = {key: o for key, o in wanted.items() if not rules_mod.stale(o, today)}
+        added = [key for key, o in fresh.items() if key not in known and self._add(file_doc, o, rules)]
+        again = [key for key in fresh if known.get(key, {}).get("status") == CANCELLED]
+        for key in again:
+            self.repo.set_followups({"_id": key, "status": CANCELLED},
+                                    {"status": OPEN, **self._assignment(file_doc, wanted[key]["kind"], rules)})
+        if added or gone or again:
+            self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.scheduled", f"followups:{file_id}",
+                              {"added": added, "reopened": again, "cancelled": gone})
+        return added + again
+
+    def _assignment(self, file_doc: dict, kind: str, rules: dict) -> dict:
+        if kind == rules_mod.CS:
+            return {"assignee": "", "team": rules["cs_department"]}
+        owner = file_doc.get("owner", "")
+        return {"assignee": owner, "team": self._department_of(owner)}
+
+    def _add(self, file_doc: dict, occurrence: dict, rules: dict) -> bool:
+        doc = {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
+               "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
+               "due": occurrence["due"].isoformat(), **self._assignment(file_doc, occurrence["kind"], rules),
+               "status": OPEN, "created_at": _now(), **file_snapshot(file_doc)}
+        return self.repo.add_followup(doc)
+
+    def _department_of(self, username: str) -> str:
+        try:
+            return self.users.by_username(username).department
+        except NotFound:
+            return ""
+
+    def _follow_owner(self, file_doc: dict, existing: list[dict]) -> None:
+        owner, file_id = file_doc.get("owner", ""), str(file_doc["_id"])
+        if not any(d["status"] == OPEN and d["kind"] != rules_mod.CS and d.get("assignee") != owner
+                   for d in existing):
+            return
+        moving = {"file_id": file_id, "status": OPEN, "kind": {"$ne": rules_mod.CS}, "assignee": {"$ne": owner}}
+        moved = self.repo.set_followups(moving, {"assignee": owner, "team": self._department_of(owner)})
+        self.audit.record(file_doc.get("updated_by") or SYSTEM, "followup.reassigned", f"followups:{file_id}",
+                          {"to": owner, "count": moved})
+
+    # -- recording a contact ----------------------------------------------------------------
+    def record(self, actor: User, file_id: str, body) -> dict:
+        """Record a contact on a file (closing its follow-up, raising a complaint); 400 on bad input,
+        403 without the right, 404 for a file one may not see, 409 if the follow-up was closed already."""
+        access.require(actor, "contact.record")
+        file_doc = self.files.load(actor, file_id, "file.view")
+        if file_doc.get("status") in ("destroyed", "merged"):
+            raise Conflict("这个档案已不在库中 (the file is no longer kept)")
+        fields = contact_fields(body, self.today())
+        followup = self._closable(actor, str(file_doc["_id"]), fields["followup_id"])
+        now, contact_id = _now(), ObjectId()
+        if followup and not self.repo.claim_closure(followup["_id"], str(contact_id), actor.username, now):
+            raise Conflict("这次回访已由他人记录 (someone recorded this follow-up a moment ago)")
+        complaint = fields.pop("complaint")
+        contact = {"_id": contact_id, "file_id": str(file_doc["_id"]), **fields, "recorded_by": actor.username,
+                   "recorded_by_name": actor.display_name, "created_at": now, "complaint_id": None,
+                   **file_snapshot(file_doc)}
+        if complaint:
+            contact["complaint_id"] = str(self._raise(actor, file_doc, contact, complaint))
+        self.repo.add_contact(contact)
+        self.audit.record(actor.username, "contact.recorded", f"file:{file_doc['_id']}",
+                          {"contact": str(contact_id), "channel": fields["channel"], "followup": fields["followup_id"]})
+        if followup:
+            self._close(actor, followup, contact)
+        return contact
+
+    def _closable(self, actor: User, file_id: str, followup_id) -> dict | None:
+        if not followup_id:
+            return None
+        followup = self.repo.followup(followup_id)
+        if followup is None or followup["file_id"] != file_id:
+            raise NotFound("没有这个回访任务 (no such follow-up on this file)")
+        if followup["status"] != OPEN:
+            raise Conflict("这次回访已完成或已取消 (the follow-up is done or cancelled)")
+        if not self.may_close(actor, followup):
+            raise Forbidden("这不是您的回访任务 (not your follow-up)")
+        return followup
+
+    def may_close(self, actor: User, followup: dict) -> bool:
+        """The assignee, a member of the pool's team, the team's manager, or the executive."""
+        if actor.has("executive") or actor.username == followup.get("assignee"):
+            return True
+        same_team = bool(actor.department) and actor.department == followup.get("team")
+        return same_team and (not followup.get("assignee") or actor.has("approver"))
+
+    def _close(self, actor: User, followup: dict, contact: dict) -> None:
+        changes = {"status": DONE, "done_at": contact["created_at"], "done_on": contact["date"],
+                   "done_by": actor.username, "contact_id": str(contact["_id"]),
+                   "on_time": contact["date"] <= followup["due"]}
+        self.repo.set_followups({"_id": followup["_id"]}, changes)
+        self.audit.record(actor.username, "followup.done", f"file:{followup['file_id']}",
+                          {"followup": followup["_id"], "on_time": changes["on_time"]})
+
+    def _raise(self, actor: User, file_doc: dict, contact: dict, complaint: dict) -> ObjectId:
+        complaint_id = ObjectId()
+        self.repo.add_complaint({"_id": complaint_id, "file_id": str(file_doc["_id"]),
+                                 "contact_id": str(contact["_id"]), **complaint, "raised": contact["date"],
+                                 "month": contact["date"][:7], "status": OPEN, "recorded_by": actor.username,
+                                 "created_at": contact["created_at"], **file_snapshot(file_doc)})
+        self.audit.record(actor.username, "complaint.raised", f"file:{file_doc['_id']}",
+                          {"complaint": str(complaint_id), "category": complaint["category"],
+                           "department": complaint["department"], "promised": complaint["promised"]})
+        return complaint_id
+
+    # -- reading ----------------------------------------------------------------------------
+    def contacts_of(self, actor: User, file_id: str, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """A file's contact records, newest first, for those who may see the file (audited)."""
+        file_doc = self.files.load(actor, file_id, "file.view")
+        result = self.repo.find_contacts({"file_id": str(file_doc["_id"])}, (page - 1) * per_page, per_page)
+        self.audit.record(actor.username, "contact.listed", f"file:{file_doc['_id']}")
+        return result
+
+    def file_section(self, actor: User, file_doc: dict) -> dict:
+        """What the follow-ups section of a file page shows (the page has checked the file's visibility)."""
+        file_id = str(file_doc["_id"])
+        _, contacts = self.repo.find_contacts({"file_id": file_id}, limit=50)
+        _, complaints = self.repo.find_complaints({"file_id": file_id, "status": OPEN})
+        _, due = self.repo.find_followups({"file_id": file_id, "status": OPEN})
+        return {"contacts": contacts, "complaints": complaints, "followups": due, "today": self.today().isoformat(),
+                "can_record": access.can(actor, "contact.record", target_of(file_doc))
+                and file_doc.get("status") == "active"}
+
+    def due(self, actor: User, filters: dict, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """Follow-ups by bucket (today/overdue/upcoming/open/done) as of a day: one's own by default;
+        a team's or anyone's for managers (approver: their department; executive/admin: all)."""
+        access.require(actor, "file.view")
+        as_of = self.parse_as_of(filters.get("as_of")).isoformat()
+        bucket = filters.get("bucket") or "open"
+        if bucket not in BUCKETS:
+            raise Malformed(f"bucket must be one of {', '.join(BUCKETS)}", {"bucket": "/".join(BUCKETS)})
+        query = combine(self._scope(actor, filters), _bucket(bucket, as_of), visible(actor),
+                        {"file_id": filters["file_id"]} if filters.get("file_id") else {})
+        sort = [("done_at", -1)] if bucket == DONE else None
+        return self.repo.find_followups(query, sort, (page - 1) * per_page, per_page)
+
+    def _scope(self, actor: User, filters: dict) -> dict:
+        assignee, team = filters.get("assignee") or "", filters.get("team") or ""
+        if not assignee and not team:
+            return mine(actor)
+        if assignee == actor.username and not team:
+            return mine(actor)
+        manages_all = actor.has("executive", "admin")
+        if not access.can(actor, "followup.team.read") or (not manages_all and team and team != actor.department):
+            raise Forbidden("只能查看本部门的回访 (only your own department's follow-ups)")
+        query: dict = {}
+        if assignee:
+            query["assignee"] = assignee
+        if team or not manages_all:
+            query["team"] = team or actor.department
+        return query
+
+
+def mine(actor: User) -> dict:
+    """Follow-ups of the person: their own and their department's pool."""
+    options: list[dict] = [{"assignee": actor.username}]
+    if actor.department:
+        options.append({"assignee": "", "team": actor.department})
+    return {"$or": options}
+
+
+def _bucket(bucket: str, as_of: str) -> dict:
+    if bucket == DONE:
+        return {"status": DONE}
+    due = {"today": as_of, "overdue": {"$lt": as_of}, "upcoming": {"$gt": as_of}}.get(bucket)
+    return {"status": OPEN, **({"due": due} if due is not None else {})}

@@ -1,0 +1,83 @@
+"""Complaints (投诉/问题) raised in contacts: the responsible department's list, lateness, closing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from service import access
+from service.audit import AuditTrail
+from service.errors import Conflict
+from service.errors import Forbidden
+from service.errors import Malformed
+from service.errors import NotFound
+from service.followups import FollowupService
+from service.followups import combine
+from service.followups import visible
+from service.followups_contacts import CATEGORIES
+from service.users import User
+from storage.followups import FollowupRepository
+
+STATES = ("open", "closed", "late")
+
+
+def is_late(complaint: dict, as_of: str) -> bool:
+    """Still open after its promised day (late from the day after)."""
+    return complaint.get("status") == "open" and complaint["promised"] < as_of
+
+
+class ComplaintService:
+    """Lists and closes complaints, through the policy and the audit trail."""
+
+    def __init__(self, repo: FollowupRepository, followups: FollowupService, audit: AuditTrail):
+        self.repo = repo
+        self.followups = followups
+        self.audit = audit
+
+    def list(self, actor: User, filters: dict, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """Complaints of files the actor may see, by department, state (open/closed/late as of a day),
+        category, month, project or file; each with `late` set."""
+        access.require(actor, "file.view")
+        as_of = self.followups.parse_as_of(filters.get("as_of")).isoformat()
+        state = filters.get("status") or ""
+        if state not in ("", *STATES):
+            raise Malformed(f"status must be one of {', '.join(STATES)}", {"status": "/".join(STATES)})
+        if filters.get("category") and filters["category"] not in CATEGORIES:
+            raise Malformed(f"category must be one of {', '.join(CATEGORIES)}", {"category": "/".join(CATEGORIES)})
+        query = {key: filters[key] for key in ("department", "category", "month", "project", "file_id")
+                 if filters.get(key)}
+        if state == "late":
+            query.update(status="open", promised={"$lt": as_of})
+        elif state:
+            query["status"] = state
+        total, docs = self.repo.find_complaints(combine(query, visible(actor)), (page - 1) * per_page, per_page)
+        for doc in docs:
+            doc["late"] = is_late(doc, as_of)
+        return total, docs
+
+    def close(self, actor: User, complaint_id: str, resolution) -> dict:
+        """Close a complaint with its resolution (the responsible department, the recorder or the executive);
+        409 if it was closed already."""
+        access.require(actor, "complaint.close")
+        doc = self.repo.complaint(complaint_id)
+        if doc is None or not access.can_see(actor, _target(doc)):
+            raise NotFound("没有这个投诉 (no such complaint)")
+        if not (actor.has("executive") or actor.username == doc["recorded_by"]
+                or (actor.department and actor.department == doc["department"])):
+            raise Forbidden("只有责任部门可以关闭 (only the responsible department may close it)")
+        if not isinstance(resolution, str) or not resolution.strip() or len(resolution) > 1000:
+            raise Malformed("a resolution is required", {"resolution": "请填写处理结果（至多 1000 字）(1-1000 characters)"})
+        if doc["status"] != "open":
+            raise Conflict("投诉已关闭 (the complaint is closed already)")
+        now = datetime.now(timezone.utc)
+        if not self.repo.claim_complaint_closure(str(doc["_id"]), actor.username, now):
+            raise Conflict("投诉已由他人关闭 (someone closed it a moment ago)")
+        closed_on = self.followups.today().isoformat()
+        changes = {"status": "closed", "closed_at": now, "closed_on": closed_on, "closed_by": actor.username,
+                   "resolution": resolution.strip(), "on_time": closed_on <= doc["promised"]}
+        self.repo.set_complaint(str(doc["_id"]), changes)
+        self.audit.record(actor.username, "complaint.closed", f"file:{doc['file_id']}",
+                          {"complaint": str(doc["_id"]), "on_time": changes["on_time"]})
+        return {**doc, **changes, "late": False}
+
+
+def _target(doc: dict) -> access.FileTarget:
+    return access.FileTarget(security=doc.get("security", access.NORMAL), department=doc.get("file_department", ""))

@@ -1,0 +1,128 @@
+"""A manager's view of follow-ups per person, birthday and anniversary reminders, and one-off campaigns."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+
+from bson import ObjectId
+
+from service import access
+from service import followups_rules as rules_mod
+from service.errors import Forbidden
+from service.errors import Malformed
+from service.followups import OPEN
+from service.followups import FollowupService
+from service.followups import combine
+from service.followups import file_snapshot
+from service.followups import visible
+from service.users import User
+
+CAMPAIGN_FILTERS = ("name", "customer_type", "stage", "project", "status", "owner")
+MAX_CAMPAIGN_FILES = 2000
+
+
+class FollowupTeam:
+    """What managers and the header's reminders need beyond one person's list."""
+
+    def __init__(self, followups: FollowupService):
+        self.followups = followups
+        self.repo = followups.repo
+
+    def team_view(self, actor: User, department: str, start: date, end: date) -> dict:
+        """Per person of a department: follow-ups due in the window, done, done on time, overdue, completion
+        rate. An approver sees their own department; the executive and admins any."""
+        access.require(actor, "followup.team.read")
+        if not actor.has("executive", "admin"):
+            if department and department != actor.department:
+                raise Forbidden("只能查看本部门的回访 (only your own department)")
+            department = actor.department
+        if start > end:
+            raise Malformed("the window starts after it ends", {"from": "开始日期晚于结束日期 (start after end)"})
+        today = self.followups.today().isoformat()
+        query = {"team": department, "due": {"$gte": start.isoformat(), "$lte": end.isoformat()},
+                 "status": {"$ne": "cancelled"}}
+        _, docs = self.repo.find_followups(combine(query, visible(actor)))
+        people: dict[str, dict] = defaultdict(lambda: {"total": 0, "done": 0, "on_time": 0, "overdue": 0})
+        for doc in docs:
+            row = people[doc.get("assignee") or doc.get("done_by") or ""]
+            row["total"] += 1
+            row["done"] += doc["status"] == "done"
+            row["on_time"] += bool(doc.get("on_time"))
+            row["overdue"] += doc["status"] == OPEN and doc["due"] < today
+        rows = [{"assignee": name, **row, "rate": round(row["done"] / row["total"], 4) if row["total"] else None}
+                for name, row in sorted(people.items())]
+        total = {key: sum(r[key] for r in rows) for key in ("total", "done", "on_time", "overdue")}
+        total["rate"] = round(total["done"] / total["total"], 4) if total["total"] else None
+        return {"department": department, "from": start.isoformat(), "to": end.isoformat(), "rows": rows,
+                "total": total}
+
+    def reminders(self, actor: User, as_of: date) -> list[dict]:
+        """Birthdays and anniversaries (from the rules' field lists) of the person's own files, coming within
+        the rules' remind_days."""
+        rules = self.followups.rules()
+        query = combine({"owner": actor.username, "status": "active"}, access.visibility_query(actor))
+        found = []
+        for doc in self.followups.files.repo.find(query, limit=0):
+            for kind, paths in (("birthday", rules["birthday_fields"]), ("anniversary", rules["anniversary_fields"])):
+                for path in paths:
+                    anchor = rules_mod.parse_day(rules_mod.field_value(doc.get("fields") or {}, path))
+                    if anchor is None:
+                        continue
+                    day = rules_mod.next_anniversary(anchor, as_of)
+                    if day <= as_of + timedelta(days=rules["remind_days"]):
+                        found.append({"file_id": str(doc["_id"]), "archive_no": doc["archive_no"],
+                                      "name": doc["name"], "kind": kind, "field": path, "day": day.isoformat(),
+                                      "years": day.year - anchor.year})
+        return sorted(found, key=lambda r: (r["day"], r["archive_no"]))
+
+    def create_campaign(self, actor: User, filters: dict, purpose, deadline_raw) -> dict:
+        """A one-off campaign: every file the filter finds (that the manager may see) gets a follow-up for its
+        owner, due on the deadline."""
+        access.require(actor, "followup.campaign")
+        problems = {}
+        if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > 100:
+            problems["purpose"] = "请填写 1-100 个字符的回访目的 (a purpose, 1-100 characters)"
+        deadline = rules_mod.parse_day(deadline_raw)
+        if deadline is None or deadline < self.followups.today():
+            problems["deadline"] = "截止日期应为今天或以后的 YYYY-MM-DD (a date from today on)"
+        chosen = {k: v.strip() for k, v in (filters or {}).items()
+                  if k in CAMPAIGN_FILTERS and isinstance(v, str) and v.strip()}
+        if not chosen:
+            problems["filters"] = "至少填写一个筛选条件 (at least one filter)"
+        if problems:
+            raise Malformed("the campaign is not valid", problems)
+        files = self._chosen_files(actor, chosen)
+        if not files:
+            raise Malformed("no file matches", {"filters": "没有符合条件的档案 (no file matches)"})
+        campaign_id = str(ObjectId())
+        doc = {"_id": campaign_id, "purpose": purpose.strip(), "deadline": deadline.isoformat(), "filters": chosen,
+               "files": len(files), "created_by": actor.username, "created_at": datetime.now(timezone.utc)}
+        self.repo.add_campaign(doc)
+        for file_doc in files:
+            self.repo.add_followup({
+                "_id": f"{file_doc['_id']}:campaign:{campaign_id}", "file_id": str(file_doc["_id"]),
+                "kind": rules_mod.CAMPAIGN, "rule": f"campaign:{campaign_id}", "purpose": purpose.strip(),
+                "due": deadline.isoformat(), "assignee": file_doc.get("owner", ""),
+                "team": self.followups._department_of(file_doc.get("owner", "")), "status": OPEN,
+                "campaign_id": campaign_id, "created_at": doc["created_at"], **file_snapshot(file_doc)})
+        self.followups.audit.record(actor.username, "followup.campaign_created", f"campaign:{campaign_id}",
+                                    {"purpose": doc["purpose"], "files": len(files), "filters": chosen})
+        return doc
+
+    def _chosen_files(self, actor: User, filters: dict) -> list[dict]:
+        found, page = [], 1
+        while len(found) < MAX_CAMPAIGN_FILES:
+            total, docs = self.followups.files.list(actor, filters, page, 200)
+            found.extend(d for d in docs if d.get("status") == "active")
+            if page * 200 >= total:
+                break
+            page += 1
+        return found[:MAX_CAMPAIGN_FILES]
+
+    def campaigns(self, actor: User, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """Campaigns, newest first, with how many of their follow-ups are done."""
+        access.require(actor, "followup.campaign")
+        total, docs = self.repo.find_campaigns((page - 1) * per_page, per_page)
+        for doc in docs:
+            doc["done"], _ = self.repo.find_followups({"campaign_id": doc["_id"], "status": "done"}, limit=1)
+        return total, docs

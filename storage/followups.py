@@ -1,0 +1,136 @@
+"""Follow-ups (回访), contact records, complaints, the rules and campaigns.
+
+FerretDB's conditional updates are not atomic, so races are decided by unique inserts:
+a follow-up's `_id` is `<file_id>:<rule>` (generation is idempotent), and closing a follow-up or a
+complaint first inserts `{_id: <its id>}` into a closures collection — only one closer wins.
+"""
+from __future__ import annotations
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+RULES_ID = "rules"
+
+
+def as_oid(value) -> ObjectId | None:
+    """The ObjectId of an id, or None if it is malformed."""
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+class FollowupRepository:
+    """The only door to the follow-up collections."""
+
+    def __init__(self, db: Database):
+        self.followups = db["followups"]
+        self.contacts = db["contacts"]
+        self.complaints = db["complaints"]
+        self._closures = db["followup_closures"]
+        self._complaint_closures = db["complaint_closures"]
+        self._rules = db["followup_rules"]
+        self.campaigns = db["followup_campaigns"]
+
+    # -- follow-ups -------------------------------------------------------------------------
+    def add_followup(self, doc: dict) -> bool:
+        """Insert a due follow-up; False if it exists already (generation is idempotent)."""
+        try:
+            self.followups.insert_one(doc)
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def followup(self, followup_id: str) -> dict | None:
+        """One follow-up, or None."""
+        return self.followups.find_one({"_id": followup_id}) if isinstance(followup_id, str) else None
+
+    def find_followups(self, query: dict, sort=None, skip: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+        """Follow-ups matching a query (soonest due first) and how many match."""
+        total = self.followups.count_documents(query)
+        cursor = self.followups.find(query).sort(sort or [("due", 1), ("_id", 1)]).skip(skip)
+        return total, list(cursor.limit(limit) if limit else cursor)
+
+    def set_followups(self, query: dict, changes: dict) -> int:
+        """Change the follow-ups matching a query; how many changed."""
+        return self.followups.update_many(query, {"$set": changes}).modified_count
+
+    def claim_closure(self, followup_id: str, contact_id: str, actor: str, at) -> bool:
+        """Claim the closing of a follow-up; False if someone closed it first."""
+        try:
+            self._closures.insert_one({"_id": followup_id, "contact_id": contact_id, "actor": actor, "at": at})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def release_closure(self, followup_id: str) -> None:
+        """Give a closure claim back (its winner could not finish)."""
+        self._closures.delete_one({"_id": followup_id})
+
+    # -- contacts and complaints ------------------------------------------------------------
+    def add_contact(self, doc: dict) -> None:
+        """Store a contact record."""
+        self.contacts.insert_one(doc)
+
+    def find_contacts(self, query: dict, skip: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+        """Contact records matching a query, newest first, and how many match."""
+        total = self.contacts.count_documents(query)
+        cursor = self.contacts.find(query).sort([("date", -1), ("created_at", -1)]).skip(skip)
+        return total, list(cursor.limit(limit) if limit else cursor)
+
+    def add_complaint(self, doc: dict) -> None:
+        """Store a complaint raised in a contact."""
+        self.complaints.insert_one(doc)
+
+    def complaint(self, complaint_id) -> dict | None:
+        """One complaint, or None (also for a malformed id)."""
+        key = as_oid(complaint_id)
+        return self.complaints.find_one({"_id": key}) if key else None
+
+    def find_complaints(self, query: dict, skip: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+        """Complaints matching a query, earliest promised date first, and how many match."""
+        total = self.complaints.count_documents(query)
+        cursor = self.complaints.find(query).sort([("promised", 1), ("_id", 1)]).skip(skip)
+        return total, list(cursor.limit(limit) if limit else cursor)
+
+    def claim_complaint_closure(self, complaint_id: str, actor: str, at) -> bool:
+        """Claim the closing of a complaint; False if it was closed already."""
+        try:
+            self._complaint_closures.insert_one({"_id": complaint_id, "actor": actor, "at": at})
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def set_complaint(self, complaint_id: str, changes: dict) -> None:
+        """Write a complaint's closing (only the closure's claimant calls this)."""
+        self.complaints.update_one({"_id": as_oid(complaint_id)}, {"$set": changes})
+
+    def sync_file(self, file_id: str, snapshot: dict, followups: list[dict]) -> None:
+        """Copy a file's name, project, security and department onto its records that differ (for lists and
+        filters); `followups` are the file's follow-ups as just read."""
+        differs = {"file_id": file_id, "$or": [{key: {"$ne": value}} for key, value in snapshot.items()]}
+        for collection in (self.contacts, self.complaints):
+            collection.update_many(differs, {"$set": snapshot})
+        if any(d["status"] == "open" and any(d.get(k) != v for k, v in snapshot.items()) for d in followups):
+            self.followups.update_many({"file_id": file_id, "status": "open"}, {"$set": snapshot})
+
+    # -- rules and campaigns ----------------------------------------------------------------
+    def rules(self) -> dict | None:
+        """The configured rules, or None while the defaults hold."""
+        return self._rules.find_one({"_id": RULES_ID})
+
+    def save_rules(self, rules: dict) -> None:
+        """Replace the configured rules."""
+        self._rules.replace_one({"_id": RULES_ID}, {"_id": RULES_ID, **rules}, upsert=True)
+
+    def add_campaign(self, doc: dict) -> None:
+        """Store a one-off campaign."""
+        self.campaigns.insert_one(doc)
+
+    def find_campaigns(self, skip: int = 0, limit: int = 0) -> tuple[int, list[dict]]:
+        """Campaigns, newest first."""
+        total = self.campaigns.count_documents({})
+        cursor = self.campaigns.find({}).sort([("created_at", -1)]).skip(skip)
+        return total, list(cursor.limit(limit) if limit else cursor)
