@@ -107,6 +107,10 @@ class Services:
     destructions: DestructionService
     destruction_executor: DestructionExecutor
     destruction_register: DestructionRegister
+    partners: "PartnerService | None" = None
+    shares: "ShareService | None" = None
+    share_links: "ShareLinks | None" = None
+    privacy: "PrivacyService | None" = None
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -188,7 +192,7 @@ def build_services(settings: Settings) -> Services:
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
-    return Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
+    services = Services(retention=retention, holds=HoldService(retention, audit), destructions=destructions,
                     destruction_executor=executor, destruction_register=register,
                     doc_types=doc_types, loans=loans, loan_desk=loan_desk, reservations=reservations,
                     incidents=incidents, handover=HandoverService(loans, reservations, files, users, audit),
@@ -207,3 +211,26 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
+    _wire_sharing(services)
+    return services
+
+
+def _wire_sharing(services: Services) -> None:
+    """Partners, external shares and personal-information rules (#11), with their guards on loans and shares."""
+    from service.partners import PartnerService
+    from service.privacy import PrivacyService
+    from service.sharing import ShareService
+    from service.sharing_link import ShareLinks
+    from storage.partners import PartnerRepository
+    from storage.privacy import PrivacyRepository
+    from storage.sharing import ShareRepository
+    db = services.db
+    services.partners = PartnerService(PartnerRepository(db), services.objects, services.audit)
+    services.shares = ShareService(ShareRepository(db), services.partners.repo, services.files, services.documents,
+                                   services.templates, services.audit, services.settings.timezone)
+    services.share_links = ShareLinks(services.shares, services.objects)
+    services.privacy = PrivacyService(PrivacyRepository(db), services.files, services.templates, services.retention,
+                                      services.audit)
+    services.privacy.sources = (services.documents.repo, services.loans.repo, services.objects)
+    services.loans.guards.append(services.privacy.restriction)
+    services.shares.guards.append(services.privacy.restriction)

@@ -28,6 +28,9 @@ def expected(role: str, action: str, security: str, same_department: bool, borro
         "hold.manage": {"archivist", "auditor", "admin"}, "destruction.propose": {"archivist"},
         "destruction.approve": {"approver", "executive"}, "destruction.execute": {"archivist", "admin"},
         "search": set(ROLES),
+        "pii.reveal": {"archivist", "staff", "approver", "executive"}, "privacy.manage": {"archivist"},
+        "partner.manage": {"archivist", "admin"}, "share.request": {"archivist", "staff", "approver", "executive"},
+        "share.approve": {"executive"},
     }[action]
     if role not in writers:
         return False
