@@ -14,6 +14,7 @@ ID_CHECKS = frozenset({"resident_id"})
 PHONE_CHECKS = frozenset({"mobile", "phone"})
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_TAG = re.compile(r"(<[^>]*>)")
 _MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)(\d{4})(\d{4})(?![0-9])")
 
 
@@ -77,11 +78,27 @@ def mask_fields(fields, definitions: list | None = None):
 
 
 def mask_text(text: str) -> str:
-    """Free text (a search snippet, an OCR line) with resident ID and mobile numbers in it masked."""
+    """Free text (a search snippet, an OCR line) with resident ID and mobile numbers in it masked; HTML tags such
+    as a snippet's <mark> may split a number and are kept."""
     if not isinstance(text, str) or not text:
         return text
-    text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:], text)
-    return _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    parts = _TAG.split(str(text))  # text at even indexes, tags at odd ones
+    plain = "".join(parts[0::2])
+    hidden: set[int] = set()
+    for match in _ID_IN_TEXT.finditer(plain):
+        hidden.update(range(match.start() + 6, match.end() - 4))
+    for match in _MOBILE_IN_TEXT.finditer(plain):
+        hidden.update(range(match.start() + 3, match.end() - 4))
+    if not hidden:
+        return text
+    out, position = [], 0
+    for index, part in enumerate(parts):
+        if index % 2:
+            out.append(part)
+            continue
+        out.append("".join("*" if position + i in hidden else ch for i, ch in enumerate(part)))
+        position += len(part)
+    return "".join(out)
 
 
 def paths(fields, definitions: list | None = None, prefix: str = "") -> dict[str, str]:
@@ -123,8 +140,11 @@ def fields_for(viewer, fields, definitions: list | None = None):
 
 
 def text_for(viewer, text):
-    """Free text as this person may see it (numbers masked unless their role sees them in full)."""
-    return text if access.sees_pii_in_full(viewer) else mask_text(text)
+    """Free text as this person may see it (numbers masked unless their role sees them in full); Markup stays Markup."""
+    if access.sees_pii_in_full(viewer) or not isinstance(text, str):
+        return text
+    masked = mask_text(text)
+    return type(text)(masked) if type(text) is not str and masked is not text else masked
 
 
 def keep_unchanged(wanted, stored, definitions: list | None = None) -> None:
