@@ -139,8 +139,7 @@ def edit(file_id: str):
     access.require(page_user(), "file.edit", files_module.target_of(current))
     template = _template(current["template"])
     if request.method == "GET":
-        masked = {**current, "fields": pii.fields_for(page_user(), current.get("fields") or {}, template["fields"])}
-        return _form(template, masked, {}, file=current, version=current["version"])
+        return _form(template, _masked(current, template), {}, file=current, version=current["version"])
     wanted = file_forms.read_state(template, request.form)
     pii.keep_unchanged(wanted.get("fields"), current.get("fields") or {}, template["fields"])
     try:
@@ -151,11 +150,17 @@ def edit(file_id: str):
     try:
         services().files.patch(page_user(), file_id, version, patch)
     except StaleVersion:
-        return _form(template, wanted, {}, file=current, version=current["version"], conflict=current), 409
+        return _form(template, _masked(wanted, template), {}, file=current, version=current["version"],
+                     conflict=_masked(current, template)), 409
     except Invalid as exc:
-        return _form(template, wanted, exc.fields, file=current, version=version), 422
+        return _form(template, _masked(wanted, template), exc.fields, file=current, version=version), 422
     flash(_("已保存"))
     return redirect(url_for("files.detail", file_id=file_id))
+
+
+def _masked(state: dict, template: dict) -> dict:
+    """A form state with ID and phone numbers masked for the person (saving them unchanged keeps the stored ones)."""
+    return {**state, "fields": pii.fields_for(page_user(), state.get("fields") or {}, template["fields"])}
 
 
 @bp.get("/<file_id>/history")
