@@ -44,6 +44,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "followup.campaign": frozenset({"admin", "approver", "executive"}),
     "followup.team.read": frozenset({"admin", "approver", "executive"}),
     "followup.report.read": frozenset({"admin", "approver", "executive", "auditor"}),
+    "pii.reveal": frozenset({"archivist", "staff", "approver", "executive"}),  # "show in full", audited
+    "privacy.manage": frozenset({"archivist"}),  # subject access packages, erasure requests
+    "partner.manage": frozenset({"archivist", "admin"}),
+    "share.request": frozenset({"archivist", "staff", "approver", "executive"}),
+    "share.approve": frozenset({"executive"}),
 }
 ACTIONS = tuple(ACTION_ROLES)
 FILE_ACTIONS = frozenset(a for a in ACTIONS if a.startswith(("file.", "document.", "loan.")))
@@ -116,3 +121,13 @@ def visibility_query(user: User, department_field: str = "department",
     if borrowed_ids:
         allowed.append({id_field: {"$in": list(borrowed_ids)}})
     return {"$or": allowed}
+
+
+# Roles that see ID and phone numbers unmasked everywhere. Empty: nobody by default; seeing one in full is
+# the audited "show in full" action (pii.reveal), one value at a time, with a purpose.
+PII_FULL_ROLES: frozenset[str] = frozenset()
+
+
+def sees_pii_in_full(user: User | None) -> bool:
+    """True if the person sees ID and phone numbers unmasked on pages, lists, exports and the API."""
+    return user is not None and user.active and bool(PII_FULL_ROLES) and user.has(*PII_FULL_ROLES)

@@ -112,6 +112,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_sharing  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_privacy  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -156,9 +158,20 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_followups_admin
     app.register_blueprint(ui_followups.bp)
     app.register_blueprint(ui_followups_admin.bp)
+    _register_sharing(app)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)
+
+
+def _register_sharing(app: Flask) -> None:
+    """External sharing, the partner register and personal information (#11)."""
+    from service.web import ui_privacy
+    from service.web import ui_sharing
+    from service.web import ui_sharing_partners
+    from service.web import ui_sharing_public
+    for blueprint in (ui_sharing_public.bp, ui_sharing.bp, ui_sharing_partners.bp, ui_privacy.bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app: Flask, settings: Settings) -> None:

@@ -65,6 +65,7 @@ class LoanService:
         self.audit = audit
         self.loan_days = loan_days
         self.zone = ZoneInfo(zone)
+        self.guards: list = []  # callables file_id -> reason or None that stop new requests (e.g. erasure)
 
     # -- the file asked for ------------------------------------------------------------------
     def find_file(self, ref) -> dict:
@@ -105,6 +106,10 @@ class LoanService:
         file_doc = self.find_file(data.get("file_id") or data.get("archive_no"))
         if file_doc.get("status") == "merged":
             raise Conflict("档案已合并，请借阅合并后的档案 (the file was merged)")
+        for guard in self.guards:
+            reason = guard(str(file_doc["_id"]))
+            if reason:
+                raise Conflict(reason)
         if self.repo.exists({"file_id": str(file_doc["_id"]), "borrower": actor.username, "kind": kind,
                              "status": {"$in": list(OPEN)}}):
             raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")

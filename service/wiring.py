@@ -127,6 +127,10 @@ class Services:
     complaints: ComplaintService | None = None
     followup_report: FollowupReport | None = None
     followup_team: FollowupTeam | None = None
+    partners: "PartnerService | None" = None
+    shares: "ShareService | None" = None
+    share_links: "ShareLinks | None" = None
+    privacy: "PrivacyService | None" = None
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -236,4 +240,26 @@ def build_services(settings: Settings) -> Services:
                     corrections=CorrectionService(CorrectionRepository(db), files))
     services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
     services.dashboard.verification = services.verification
+    _wire_sharing(services)
     return services
+
+
+def _wire_sharing(services: Services) -> None:
+    """Partners, external shares and personal-information rules (#11), with their guards on loans and shares."""
+    from service.partners import PartnerService
+    from service.privacy import PrivacyService
+    from service.sharing import ShareService
+    from service.sharing_link import ShareLinks
+    from storage.partners import PartnerRepository
+    from storage.privacy import PrivacyRepository
+    from storage.sharing import ShareRepository
+    db = services.db
+    services.partners = PartnerService(PartnerRepository(db), services.objects, services.audit)
+    services.shares = ShareService(ShareRepository(db), services.partners.repo, services.files, services.documents,
+                                   services.templates, services.audit, services.settings.timezone)
+    services.share_links = ShareLinks(services.shares, services.objects)
+    services.privacy = PrivacyService(PrivacyRepository(db), services.files, services.templates, services.retention,
+                                      services.audit)
+    services.privacy.sources = (services.documents.repo, services.loans.repo, services.objects)
+    services.loans.guards.append(services.privacy.restriction)
+    services.shares.guards.append(services.privacy.restriction)

@@ -44,6 +44,11 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("complaints", [("month", ASCENDING)], {}),
     ("complaints", [("file_id", ASCENDING)], {}),
 ]
+INDEXES += [  # external sharing and personal information (#11)
+    ("shares", [("token_hash", ASCENDING)], {}),
+    ("shares", [("file_id", ASCENDING)], {}),
+    ("share_authorizations", [("file_id", ASCENDING)], {}),
+]
 
 
 def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:

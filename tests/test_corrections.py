@@ -55,8 +55,8 @@ def test_a_correction_requested_by_staff_and_applied_by_an_archivist_makes_a_new
     assert applied.status_code == 200, applied.get_json()
     assert applied.get_json()["state"] == "applied" and applied.get_json()["version"] == 2
     now = client.get(f"/api/v1/files/{file['id']}", headers=clerk).get_json()
-    assert now["version"] == 2 and now["fields"]["phone"] == "13900001111"
-    assert now["fields"]["id_number"] == VALID_ID  # the rest of the file is untouched
+    assert now["version"] == 2 and now["fields"]["phone"] == "139****1111"  # masked for staff (service/pii.py)
+    assert now["fields"]["id_number"] == "110105********002X"  # the rest of the file is untouched
     newest = client.get(f"/api/v1/files/{file['id']}/history", headers=clerk).get_json()["items"][0]
     assert newest["actor"] == "keeper" and set(newest["changes"]) == {"fields.phone", "fields.address"}
     assert newest["note"] == {"correction": correction["id"], "requested_by": "clerk"}
@@ -136,7 +136,7 @@ def test_a_correction_still_pending_when_the_file_changed_applies_to_the_current
     applied = client.post(f"/api/v1/corrections/{correction['id']}/apply", headers=keeper)
     assert applied.status_code == 200 and applied.get_json()["version"] == 3
     now = client.get(f"/api/v1/files/{file['id']}", headers=clerk).get_json()
-    assert now["fields"]["phone"] == "13900001111" and now["fields"]["occupation"] == "医生"
+    assert now["fields"]["phone"] == "139****1111" and now["fields"]["occupation"] == "医生"
 
 
 def test_auditors_cannot_request_and_staff_cannot_decide(client, auth, clerk, file):

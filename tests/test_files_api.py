@@ -72,7 +72,7 @@ def test_the_second_of_two_editors_gets_412_and_the_first_change_survives(client
     assert second.status_code == 412
     assert second.get_json()["error"]["fields"]["version"] == 2
     now = client.get(url, headers=clerk).get_json()
-    assert now["fields"]["occupation"] == "教师" and now["fields"]["phone"] == "13812345678"
+    assert now["fields"]["occupation"] == "教师" and now["fields"]["phone"] == "138****5678"  # masked for staff (service/pii.py)
 
 
 def test_concurrent_saves_of_one_version_have_exactly_one_winner(app, clerk, services):

@@ -36,6 +36,9 @@ def expected(role: str, action: str, security: str, same_department: bool, borro
         "followup.manage": {"admin"}, "followup.campaign": {"admin", "approver", "executive"},
         "followup.team.read": {"admin", "approver", "executive"},
         "followup.report.read": {"admin", "approver", "executive", "auditor"},
+        "pii.reveal": {"archivist", "staff", "approver", "executive"}, "privacy.manage": {"archivist"},
+        "partner.manage": {"archivist", "admin"}, "share.request": {"archivist", "staff", "approver", "executive"},
+        "share.approve": {"executive"},
     }[action]
     if role not in writers:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask import request
 
+from service import pii
 from service.errors import Malformed
 from service.web.api import bp
 from service.web.api import iso
@@ -17,9 +18,11 @@ FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "status", 
 
 
 def file_json(doc: dict) -> dict:
-    """A file as the API shows it."""
+    """A file as the API shows it (ID and phone numbers masked unless the caller's role sees them in full)."""
+    template = services().templates.get(doc["template"]) or {}
+    fields = pii.fields_for(api_user(), doc.get("fields") or {}, template.get("fields"))
     return {"id": str(doc["_id"]), "archive_no": doc["archive_no"], "template": doc["template"],
-            "name": doc["name"], "fields": doc.get("fields") or {}, "classification": doc.get("classification") or {},
+            "name": doc["name"], "fields": fields, "classification": doc.get("classification") or {},
             "security": doc["security"], "department": doc.get("department", ""), "owner": doc.get("owner", ""),
             "location": doc.get("location") or {}, "status": doc["status"], "version": doc["version"],
             "created_at": iso(doc.get("created_at")), "updated_at": iso(doc.get("updated_at")),

@@ -7,6 +7,7 @@ from flask import jsonify
 from flask import request
 
 from search import SearchResult
+from service import pii
 from service.errors import Invalid
 from service.web.api import bp
 from service.web.api import iso
@@ -38,6 +39,11 @@ def search_params() -> tuple[str, dict, str]:
     return request.args.get("q", "").strip(), filters, sort
 
 
+def _snippet(snippet) -> str:
+    """A snippet with ID and mobile numbers masked for the caller."""
+    return pii.text_for(api_user(), str(snippet))
+
+
 def result_items(result: SearchResult) -> list[dict]:
     """One item per file matched by its own fields and one per matching page, in result order."""
     items = []
@@ -45,20 +51,20 @@ def result_items(result: SearchResult) -> list[dict]:
         base = {"file_id": group.file_id, "archive_no": group.archive_no, "name": group.name}
         if group.file_match:
             items.append({**base, "document_id": None, "doc_type": None, "page": None,
-                          "score": group.score, "snippet": str(group.snippet)})
+                          "score": group.score, "snippet": _snippet(group.snippet)})
         for hit in group.pages:
             items.append({**base, "document_id": hit.document_id, "doc_type": hit.doc_type, "page": hit.page,
-                          "score": hit.score, "snippet": str(hit.snippet)})
+                          "score": hit.score, "snippet": _snippet(hit.snippet)})
     return items
 
 
 def group_json(group) -> dict:
     """A file with its matching pages."""
     return {"file_id": group.file_id, "archive_no": group.archive_no, "name": group.name, "score": group.score,
-            "file_match": group.file_match, "date": iso(group.date), "snippet": str(group.snippet),
+            "file_match": group.file_match, "date": iso(group.date), "snippet": _snippet(group.snippet),
             "pages_total": group.pages_total,
             "pages": [{"document_id": p.document_id, "page": p.page, "doc_type": p.doc_type, "title": p.title,
-                       "score": p.score, "snippet": str(p.snippet)} for p in group.pages]}
+                       "score": p.score, "snippet": _snippet(p.snippet)} for p in group.pages]}
 
 
 @bp.get("/search")

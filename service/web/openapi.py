@@ -221,13 +221,14 @@ def document() -> dict:
     from service.web import openapi_retention
     from service.web import openapi_intake
     from service.web import openapi_followups
+    from service.web import openapi_sharing
     return {
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},
         "servers": [{"url": "/"}],
         "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
                   **openapi_loans.PATHS, **openapi_retention.PATHS, **openapi_intake.PATHS,
-                  **openapi_followups.PATHS},
+                  **openapi_followups.PATHS, **openapi_sharing.PATHS},
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -17,6 +17,7 @@ from service import access
 from service import exports
 from service import labels as labels_module
 from service import files as files_module
+from service import pii
 from service.errors import Invalid
 from service.errors import StaleVersion
 from service.web import file_forms
@@ -27,7 +28,8 @@ from service.web.forms import paging
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "owner", "status")
-EXPORT_HEADERS = ("档案号", "名称", "模板", "客户类型", "阶段", "项目", "密级", "部门", "归档人", "状态", "存放位置", "版本", "创建时间")
+EXPORT_HEADERS = ("档案号", "名称", "模板", "客户类型", "阶段", "项目", "密级", "部门", "归档人", "状态", "存放位置", "版本", "创建时间",
+                  "证件号码", "手机号码")
 
 
 @bp.before_request
@@ -70,18 +72,19 @@ def export():
         if page * 200 >= total:
             break
         page += 1
-    data = exports.workbook("客户档案", EXPORT_HEADERS, (_export_row(doc) for doc in rows))
+    data = exports.workbook("客户档案", EXPORT_HEADERS, (_export_row(doc, page_user()) for doc in rows))
     services().audit.record(page_user().username, "file.exported", "files", {"filters": chosen, "count": len(rows)})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=files.xlsx"})
 
 
-def _export_row(doc: dict) -> list:
+def _export_row(doc: dict, viewer) -> list:
     c, loc = doc.get("classification") or {}, doc.get("location") or {}
     place = "-".join(loc.get(k, "") for k in files_module.LOCATION_KEYS if loc.get(k))
+    fields = pii.fields_for(viewer, doc.get("fields") or {})
     return [doc["archive_no"], doc["name"], doc["template"], c.get("customer_type", ""), c.get("stage", ""),
             c.get("project", ""), doc["security"], doc.get("department", ""), doc.get("owner", ""), doc["status"],
-            place, doc["version"], doc.get("created_at")]
+            place, doc["version"], doc.get("created_at"), fields.get("id_number") or "", fields.get("phone") or ""]
 
 
 def _form(template: dict, state: dict, errors: dict, **extra):
@@ -119,7 +122,10 @@ def detail(file_id: str):
         flash(_("该档案已合并到 %(no)s", no=doc["archive_no"]))
         return redirect(url_for("files.detail", file_id=str(doc["_id"])))
     user = page_user()
-    return render_template("files/detail.html", file=doc, template=_template(doc["template"]),
+    template = _template(doc["template"])
+    shown = {**doc, "fields": pii.fields_for(user, doc.get("fields") or {}, template["fields"])}
+    return render_template("files/detail.html", file=shown, template=template,
+                           pii_paths=pii.paths(doc.get("fields") or {}, template["fields"]),
                            dig=file_forms.dig, qr=Markup(labels_module.qr_svg(doc["archive_no"])),
                            duplicates=services().duplicates.for_state(user, doc, exclude_id=file_id),
                            corrections=services().corrections.for_file(user, file_id),
@@ -133,8 +139,9 @@ def edit(file_id: str):
     access.require(page_user(), "file.edit", files_module.target_of(current))
     template = _template(current["template"])
     if request.method == "GET":
-        return _form(template, current, {}, file=current, version=current["version"])
+        return _form(template, _masked(current, template), {}, file=current, version=current["version"])
     wanted = file_forms.read_state(template, request.form)
+    pii.keep_unchanged(wanted.get("fields"), current.get("fields") or {}, template["fields"])
     try:
         version = int(request.form.get("version", ""))
     except ValueError:
@@ -143,17 +150,25 @@ def edit(file_id: str):
     try:
         services().files.patch(page_user(), file_id, version, patch)
     except StaleVersion:
-        return _form(template, wanted, {}, file=current, version=current["version"], conflict=current), 409
+        return _form(template, _masked(wanted, template), {}, file=current, version=current["version"],
+                     conflict=_masked(current, template)), 409
     except Invalid as exc:
-        return _form(template, wanted, exc.fields, file=current, version=version), 422
+        return _form(template, _masked(wanted, template), exc.fields, file=current, version=version), 422
     flash(_("已保存"))
     return redirect(url_for("files.detail", file_id=file_id))
+
+
+def _masked(state: dict, template: dict) -> dict:
+    """A form state with ID and phone numbers masked for the person (saving them unchanged keeps the stored ones)."""
+    return {**state, "fields": pii.fields_for(page_user(), state.get("fields") or {}, template["fields"])}
 
 
 @bp.get("/<file_id>/history")
 def history(file_id: str):
     """Who changed what, field by field, newest first."""
     versions = services().files.history(page_user(), file_id)
+    for v in versions:
+        v["state"] = {**v["state"], "fields": pii.fields_for(page_user(), (v["state"] or {}).get("fields") or {})}
     current = versions[0]["state"] if versions else {}
     steps = []
     for newer, older in zip(versions, versions[1:] + [None]):

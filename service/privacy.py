@@ -1,0 +1,116 @@
+"""Personal-information rules (个人信息保护): "show in full" with a purpose, erasure requests and the restriction
+they put on a file until its retention lets it go."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from service import access
+from service import pii
+from service.audit import AuditTrail
+from service.errors import Conflict
+from service.errors import Invalid
+from service.errors import Malformed
+from service.errors import NotFound
+from service.files import FileService
+from service.files import target_of
+from service.users import User
+from storage.privacy import PrivacyRepository
+
+PURPOSE_MAX = 200
+REASON_MAX = 500
+
+
+def _now() -> datetime:
+    moment = datetime.now(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def text_of(value, name: str, limit: int, missing: str) -> str:
+    """A required piece of text (stripped); Malformed when missing, Invalid when too long."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise Malformed(missing, {name: missing})
+    if not isinstance(value, str) or len(value) > limit:
+        raise Invalid(f"{name} must be text of at most {limit} characters", {name: f"1-{limit}"})
+    return value.strip()
+
+
+class PrivacyService:
+    """Reveal one personal number for a purpose; record erasure requests and restrict their files."""
+
+    def __init__(self, repo: PrivacyRepository, files: FileService, templates, retention, audit: AuditTrail):
+        self.repo = repo
+        self.files = files
+        self.templates = templates
+        self.retention = retention
+        self.audit = audit
+        self.sources: tuple = ()  # (document repository, loan repository, object store), set by the wiring
+
+    def definitions(self, file_doc: dict) -> list | None:
+        """The template field definitions of a file (None for an unknown template)."""
+        template = self.templates.get(file_doc.get("template"))
+        return template.get("fields") if template else None
+
+    def reveal(self, actor: User, file_id: str, path, purpose) -> dict:
+        """One ID or phone number of a file in full, for a stated purpose (audited); for this answer only."""
+        file_doc = self.files.load(actor, file_id, "file.view")
+        access.require(actor, "pii.reveal", target_of(file_doc))
+        purpose = text_of(purpose, "purpose", PURPOSE_MAX, "请填写查看目的 (a purpose is required)")
+        fields = file_doc.get("fields") or {}
+        kinds = pii.paths(fields, self.definitions(file_doc))
+        if not isinstance(path, str) or path not in kinds:
+            raise NotFound("没有这个个人信息字段 (no such personal field)")
+        self.audit.record(actor.username, "pii.revealed", f"file:{file_doc['_id']}",
+                          {"field": path, "kind": kinds[path], "purpose": purpose})
+        return {"field": path, "kind": kinds[path], "value": str(pii.value_at(fields, path))}
+
+    # -- erasure -----------------------------------------------------------------------------
+    def request_erasure(self, actor: User, file_id: str, requester, reason) -> dict:
+        """Record a customer's erasure request on the file (archivist); the file is restricted from now on."""
+        access.require(actor, "privacy.manage")
+        file_doc = self.files.load(actor, file_id, "file.view")
+        requester = text_of(requester, "requester", 100, "请填写提出人 (who asked)")
+        reason = text_of(reason, "reason", REASON_MAX, "请填写原因 (a reason is required)")
+        if file_doc.get("status") in ("destroyed", "merged"):
+            raise Conflict(f"档案状态为 {file_doc['status']}，无需登记 (the file is {file_doc['status']})")
+        doc = {"kind": "erasure", "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+               "requester": requester, "reason": reason, "recorded_by": actor.username, "requested_at": _now()}
+        if not self.repo.insert_erasure(doc):
+            raise Conflict("该档案已有删除请求 (the file already has an erasure request)")
+        self.audit.record(actor.username, "privacy.erasure_requested", f"file:{doc['file_id']}",
+                          {"requester": requester, "reason": reason})
+        return self.erasure(doc["file_id"])
+
+    def erasure(self, file_id: str) -> dict | None:
+        """A file's erasure request with its state: 'done', 'due' (hand to destruction) or 'pending' until a date."""
+        doc = self.repo.erasure(str(file_id))
+        if doc is None:
+            return None
+        file_doc = self.files.repo.by_id(str(file_id))
+        state = self.retention.repo.state(str(file_id)) or {}
+        until = state.get("destroy_after")
+        if file_doc is None or file_doc.get("status") == "destroyed":
+            status = "done"
+        elif until and until < self.retention.today().isoformat():
+            status = "due"
+        else:
+            status = "pending"
+        return {**doc, "status": status, "until": until}
+
+    def restriction(self, file_id: str) -> str | None:
+        """Why a file takes no new loans or shares (an open erasure request), or None."""
+        if self.repo.erasure(str(file_id)) is None:
+            return None
+        return "档案有待执行的删除请求，暂停借阅和外部共享 (the file has a pending erasure request: no new loans or shares)"
+
+    # -- subject access ------------------------------------------------------------------------
+    def subject_access(self, actor: User, file_id: str) -> tuple[str, bytes]:
+        """The customer's own data (their files, documents, contacts, loans) as a zip (archivist; audited)."""
+        from service import privacy_export
+        access.require(actor, "privacy.manage")
+        file_doc = self.files.load(actor, file_id, "file.content")
+        found = privacy_export.customer_files(self.files, actor, file_doc)
+        documents, loans, objects = self.sources
+        data = privacy_export.build(found, documents, loans, objects)
+        self.audit.record(actor.username, "privacy.subject_access_exported", f"file:{file_doc['_id']}",
+                          {"files": [f["archive_no"] for f in found], "size": len(data)})
+        return f"subject-access-{file_doc['archive_no']}.zip", data

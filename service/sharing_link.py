@@ -1,0 +1,110 @@
+"""What a partner sees through a share link (no login): only the included fields and documents, every page
+and download watermarked with the partner's name, every access audited; 410 after expiry or revocation."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timezone
+
+from service.errors import Conflict
+from service.errors import Gone
+from service.errors import NotFound
+from service.loans_watermark import stamp_jpeg
+from service.loans_watermark import watermarked_pdf
+from service.sharing import ShareService
+from service.sharing import _now
+from service.sharing import token_hash
+from storage.documents import page_key
+from storage.objects import ObjectStore
+from storage import ObjectMissing
+
+TOKEN_MAX = 100
+
+
+class ShareLinks:
+    """Resolve a link token and serve what the share includes."""
+
+    def __init__(self, shares: ShareService, objects: ObjectStore):
+        self.shares = shares
+        self.objects = objects
+
+    def resolve(self, token) -> dict:
+        """The share behind a token; NotFound for an unknown (or tampered) token, Gone once it ended."""
+        if not isinstance(token, str) or not 20 <= len(token) <= TOKEN_MAX:
+            raise NotFound("链接无效 (no such link)")
+        doc = self.shares.repo.by_token_hash(token_hash(token))
+        if doc is None:
+            raise NotFound("链接无效 (no such link)")
+        if doc["status"] == "revoked" or self.shares.repo.has_step(doc["_id"], "end"):
+            raise Gone("共享已被撤销 (the share was revoked)")
+        if doc["status"] != "approved":
+            raise NotFound("链接无效 (no such link)")
+        ends = doc["expires_at"].replace(tzinfo=doc["expires_at"].tzinfo or timezone.utc)
+        if ends <= _now():
+            raise Gone("共享已过期 (the share has expired)")
+        file_doc = self.shares.files.repo.by_id(doc["file_id"])
+        if file_doc is None or file_doc.get("status") in ("destroyed",):
+            raise Gone("档案已销毁 (the file was destroyed)")
+        return {**doc, "file": file_doc}
+
+    def watermark(self, share: dict) -> str:
+        """The text stamped on everything the partner gets."""
+        return f"仅供 {share['partner_name']} 用于 {share['purpose']} · {share['archive_no']} · 至 {share['expires_on']}"
+
+    def audit(self, share: dict, what: str, ip: str, agent: str, **details) -> None:
+        """One access through the link: who is the partner, with the address and browser it came from."""
+        self.shares.audit.record(f"partner:{share['partner_name']}", "share.accessed", f"share:{share['_id']}",
+                                 {"what": what, "ip": ip or "", "user_agent": (agent or "")[:300],
+                                  "file_id": share["file_id"], **details})
+
+    def content(self, share: dict) -> dict:
+        """The included fields (in full: the customer authorized them) and the included documents."""
+        fields = share["file"].get("fields") or {}
+        values = {k: (share["file"]["name"] if k == "name" else fields.get(k)) for k in share["fields"]}
+        documents = [d for d in (self.shares.documents.repo.by_id(i) for i in share["documents"])
+                     if d is not None and d.get("status", "active") == "active"]
+        return {"fields": values, "documents": documents}
+
+    def document(self, share: dict, document_id: str) -> dict:
+        """An included, still active document; NotFound otherwise."""
+        if document_id not in share["documents"]:
+            raise NotFound("没有这个文件 (no such document)")
+        doc = self.shares.documents.repo.by_id(document_id)
+        if doc is None or doc.get("status", "active") != "active":
+            raise Gone("文件已不可用 (the document is gone)")
+        return doc
+
+    def page_image(self, share: dict, document_id: str, number: int) -> bytes:
+        """One page image of an included document, watermarked."""
+        doc = self.document(share, document_id)
+        if not doc.get("pages") or not 1 <= number <= doc["pages"]:
+            raise NotFound("没有这一页 (no such page)")
+        try:
+            data = self.objects.read("derivatives", page_key(doc["_id"], number, "image"))
+        except ObjectMissing:
+            raise NotFound("这一页还没有图像 (no image of this page yet)") from None
+        return stamp_jpeg(data, self.watermark(share))
+
+    def pdf(self, share: dict, document_id: str) -> tuple[dict, bytes]:
+        """An included document as a watermarked PDF of its pages."""
+        doc = self.document(share, document_id)
+        if not doc.get("pages"):
+            raise Conflict("页面图像尚未生成，请稍后再下载 (the page images are not ready yet)")
+        pages = [self.objects.read("derivatives", page_key(doc["_id"], n, "image")) for n in range(1, doc["pages"] + 1)]
+        return doc, watermarked_pdf(pages, self.watermark(share))
+
+    def package(self, share: dict) -> bytes:
+        """A zip of the included fields (JSON), the watermarked documents and a notice naming the partner."""
+        content = self.content(share)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("README.txt", self.watermark(share) + "\n")
+            archive.writestr("fields.json", json.dumps(
+                {"archive_no": share["archive_no"], "partner": share["partner_name"], "purpose": share["purpose"],
+                 "expires_on": share["expires_on"], "watermark": self.watermark(share), "fields": content["fields"]},
+                ensure_ascii=False, indent=2, default=str))
+            for doc in content["documents"]:
+                if doc.get("pages"):
+                    archive.writestr(f"documents/{doc['_id']}.pdf", self.pdf(share, str(doc["_id"]))[1])
+        return out.getvalue()

@@ -1,0 +1,54 @@
+"""The personal-information part of the JSON API: show in full, erasure requests, subject access packages."""
+from __future__ import annotations
+
+from flask import Response
+from flask import jsonify
+
+from service.web.api import bp
+from service.web.api import iso
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+
+
+def erasure_json(doc: dict) -> dict:
+    """An erasure request with its state (pending until a date, due, done)."""
+    return {"file_id": doc["file_id"], "archive_no": doc["archive_no"], "requester": doc["requester"],
+            "reason": doc["reason"], "recorded_by": doc["recorded_by"], "requested_at": iso(doc["requested_at"]),
+            "status": doc["status"], "until": doc.get("until")}
+
+
+@bp.post("/files/<file_id>/reveal")
+@api_auth
+def reveal(file_id: str):
+    """One ID or phone number in full: {"field": "id_number", "purpose"}; audited; 400 without a purpose."""
+    body = json_body()
+    return jsonify(services().privacy.reveal(api_user(), file_id, body.get("field"), body.get("purpose")))
+
+
+@bp.post("/files/<file_id>/erasure")
+@api_auth
+def request_erasure(file_id: str):
+    """Record a customer's erasure request (archivist); the file takes no new loans or shares from now."""
+    body = json_body()
+    services().privacy.request_erasure(api_user(), file_id, body.get("requester"), body.get("reason"))
+    return jsonify(erasure_json(services().privacy.erasure(file_id))), 201
+
+
+@bp.get("/files/<file_id>/erasure")
+@api_auth
+def get_erasure(file_id: str):
+    """A file's erasure request and its state."""
+    services().files.load(api_user(), file_id, "file.view")
+    doc = services().privacy.erasure(file_id)
+    return jsonify(erasure_json(doc) if doc else None)
+
+
+@bp.get("/files/<file_id>/subject-access")
+@api_auth
+def subject_access(file_id: str):
+    """The customer's own data as a zip (archivist; audited)."""
+    name, data = services().privacy.subject_access(api_user(), file_id)
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -1,0 +1,148 @@
+"""The external-sharing part of the JSON API: partners and their NDAs, authorizations, share requests."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask import request
+
+from service.errors import Malformed
+from service.web.api import bp
+from service.web.api import iso
+from service.web.auth import api_auth
+from service.web.auth import api_user
+from service.web.auth import services
+from service.web.forms import json_body
+from service.web.forms import paging
+
+
+def partner_json(doc: dict) -> dict:
+    """A partner with its NDAs (the newest last)."""
+    return {"id": str(doc["_id"]), "name": doc["name"], "kind": doc["kind"], "contact": doc.get("contact", ""),
+            "ndas": [nda_json(n) for n in doc.get("ndas") or []]}
+
+
+def nda_json(nda: dict) -> dict:
+    """One NDA on file."""
+    return {"number": nda["number"], "filename": nda.get("filename", ""), "sha256": nda["sha256"], "size": nda["size"],
+            "media_type": nda["media_type"], "valid_from": nda["valid_from"], "valid_to": nda["valid_to"],
+            "uploaded_by": nda["uploaded_by"], "uploaded_at": iso(nda.get("uploaded_at"))}
+
+
+def share_json(doc: dict) -> dict:
+    """A share as the API shows it (never its token)."""
+    return {"id": str(doc["_id"]), "file_id": doc["file_id"], "archive_no": doc["archive_no"],
+            "partner_id": doc["partner_id"], "partner_name": doc["partner_name"], "purpose": doc["purpose"],
+            "fields": doc["fields"], "documents": doc["documents"], "expires_on": doc["expires_on"],
+            "status": doc["status"], "requester": doc["requester"], "requested_at": iso(doc.get("requested_at")),
+            "approved_by": doc.get("approved_by"), "approved_at": iso(doc.get("approved_at")),
+            "expires_at": iso(doc.get("expires_at")), "rejected_by": doc.get("rejected_by"),
+            "reason": doc.get("reason"), "revoked_by": doc.get("revoked_by"), "revoked_at": iso(doc.get("revoked_at"))}
+
+
+def link_of(token: str) -> str:
+    """The absolute address of a share link."""
+    return request.host_url.rstrip("/") + "/share/" + token
+
+
+@bp.post("/partners")
+@api_auth
+def create_partner():
+    """Add a partner to the register (archivist, admin)."""
+    return jsonify(partner_json(services().partners.create(api_user(), json_body()))), 201
+
+
+@bp.get("/partners")
+@api_auth
+def list_partners():
+    """The partner register, by name."""
+    page, per_page = paging()
+    total, rows = services().partners.list(api_user(), page, per_page, request.args.get("kind", ""))
+    return jsonify({"total": total, "items": [partner_json(d) for d in rows]})
+
+
+@bp.get("/partners/<partner_id>")
+@api_auth
+def get_partner(partner_id: str):
+    """One partner."""
+    return jsonify(partner_json(services().partners.get(api_user(), partner_id)))
+
+
+@bp.patch("/partners/<partner_id>")
+@api_auth
+def update_partner(partner_id: str):
+    """Change a partner's name, kind or contact."""
+    return jsonify(partner_json(services().partners.update(api_user(), partner_id, json_body())))
+
+
+@bp.post("/partners/<partner_id>/ndas")
+@api_auth
+def upload_nda(partner_id: str):
+    """Upload a signed NDA (multipart: file, valid_from, valid_to)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Malformed("send the NDA as the multipart part 'file'", {"file": "required"})
+    nda = services().partners.upload_nda(api_user(), partner_id, upload.read(), upload.filename or "",
+                                         request.form.get("valid_from"), request.form.get("valid_to"))
+    return jsonify(nda_json(nda)), 201
+
+
+@bp.put("/documents/<document_id>/authorization")
+@api_auth
+def record_authorization(document_id: str):
+    """Record the partners, purposes and validity an authorization document covers."""
+    record = services().shares.record_authorization(api_user(), document_id, json_body())
+    return jsonify({k: record[k] for k in ("document_id", "file_id", "partners", "purposes", "valid_from",
+                                           "valid_to")})
+
+
+@bp.post("/shares")
+@api_auth
+def request_share():
+    """Ask to share fields and documents of a file with a partner; 409 naming a missing authorization or NDA."""
+    return jsonify(share_json(services().shares.request(api_user(), json_body()))), 201
+
+
+@bp.get("/shares")
+@api_auth
+def list_shares():
+    """Shares the caller may see (status, file_id, partner_id)."""
+    page, per_page = paging()
+    filters = {k: request.args.get(k, "") for k in ("status", "file_id", "partner_id")}
+    total, rows = services().shares.list(api_user(), filters, page, per_page)
+    return jsonify({"total": total, "items": [share_json(d) for d in rows]})
+
+
+@bp.get("/shares/<share_id>")
+@api_auth
+def get_share(share_id: str):
+    """One share."""
+    return jsonify(share_json(services().shares.get(api_user(), share_id)))
+
+
+@bp.post("/shares/<share_id>/approve")
+@api_auth
+def approve_share(share_id: str):
+    """The executive approves; the answer carries the link (shown this once)."""
+    doc, token = services().shares.approve(api_user(), share_id)
+    return jsonify({**share_json(doc), "link": link_of(token), "token": token})
+
+
+@bp.post("/shares/<share_id>/reject")
+@api_auth
+def reject_share(share_id: str):
+    """The executive refuses, with a reason."""
+    return jsonify(share_json(services().shares.reject(api_user(), share_id, json_body().get("reason"))))
+
+
+@bp.post("/shares/<share_id>/revoke")
+@api_auth
+def revoke_share(share_id: str):
+    """End a share at once (archivist, executive, requester); its link answers 410."""
+    return jsonify(share_json(services().shares.revoke(api_user(), share_id)))
+
+
+@bp.post("/shares/<share_id>/link")
+@api_auth
+def reissue_link(share_id: str):
+    """A fresh link for an approved share; the previous link stops working."""
+    doc, token = services().shares.reissue(api_user(), share_id)
+    return jsonify({**share_json(doc), "link": link_of(token), "token": token})
