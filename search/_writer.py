@@ -22,6 +22,7 @@ from whoosh import query as wq
 from whoosh.index import LockError
 
 from search._analysis import dictionary_terms
+from search._analysis import fold
 from search._codec import ArrayCodec
 from search._analysis import gram_units
 from search._entries import COPIED
@@ -33,6 +34,7 @@ from search._schema import document
 
 logger = logging.getLogger(__name__)
 _HAN_RUN = re.compile(r"[\u4e00-\u9fd5]{2,}")
+_TEXTS = ("name", "fields_text", "project", "title", "text")  # an entry's texts cut into words
 
 
 class IndexBusy(TimeoutError):
@@ -141,11 +143,20 @@ class IndexWriter:
             for stored in self._committed(searcher, wq.Term("file_id", file.file_id)):
                 if stored["kind"] == "page" and any(stored[name] != getattr(file, name) for name in COPIED):
                     entries.setdefault(_key(stored), with_file_values(from_dict(stored), file))
+        # a new term changes the cut of the entries whose text holds it: found by its runs of Chinese
+        # characters (one search for all terms with the same runs, as 客户1, 客户2...), then kept only
+        # if the text holds the whole term, so that names sharing a common word do not re-index every
+        # entry with that word at each batch
+        groups: dict[tuple[str, ...], list[str]] = {}
         for term in fresh:
-            runs = [wq.Phrase("grams", gram_units(run)) if len(run) > 2 else wq.Term("grams", run)
-                    for run in _HAN_RUN.findall(term)]
-            for stored in self._committed(searcher, wq.And(runs)):
-                entries.setdefault(_key(stored), from_dict(stored))
+            groups.setdefault(tuple(_HAN_RUN.findall(term)), []).append(term)
+        for runs, terms in groups.items():
+            q = wq.And([wq.Phrase("grams", gram_units(run)) if len(run) > 2 else wq.Term("grams", run)
+                        for run in runs])
+            for stored in self._committed(searcher, q):
+                text = fold("\n".join(str(stored.get(name) or "") for name in _TEXTS))
+                if any(term in text for term in terms):
+                    entries.setdefault(_key(stored), from_dict(stored))
         return entries
 
     def _with_file(self, page: PageEntry, searcher) -> PageEntry:

@@ -109,6 +109,12 @@ class FollowupService:
         doc = self.files.repo.by_id(str(file_id))
         if doc is None:
             return
+        if doc.get("version") == 1:
+            # a file just made has no follow-ups, contacts or complaints to read yet (the ids added are
+            # unique, so a repeated call adds nothing): a bulk import makes thousands, and a query by
+            # file_id reads the whole collection on FerretDB
+            self.schedule(doc, [])
+            return
         _, existing = self.repo.find_followups({"file_id": str(doc["_id"])})
         self.repo.sync_file(str(doc["_id"]), file_snapshot(doc), existing)
         self._follow_owner(doc, existing)
