@@ -118,7 +118,7 @@ class FileService:
         self.registry = registry
         self.notify = notify  # told after each write (wiring passes the search index's queue)
         self.grants = None  # (file_id, user) -> True while a digital loan lets the user read the file (wiring sets it)
-        self.after_write: list = []  # (file_id) -> None, called after each write (wiring adds retention's recompute)
+        self.after_write: list = []  # (file_id, created doc or None) -> None, called after each write (wiring adds retention's recompute)
 
     def check(self, state: dict) -> dict:
         """Problems with a state, checked against the newest version of its template."""
@@ -172,7 +172,7 @@ class FileService:
         except DuplicateKeyError:
             raise Invalid("archive number taken", {"archive_no": "档案号已存在 (archive number exists)"}) from None
         self.audit.record(actor.username, "file.created", f"file:{file_id}", {"archive_no": doc["archive_no"]})
-        self._changed(file_id)
+        self._changed(file_id, doc)
         return doc
 
     def _derived(self, state: dict) -> dict:
@@ -242,12 +242,14 @@ class FileService:
         self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
         self._changed(file_id)
 
-    def _changed(self, file_id) -> None:
-        """Tell whoever listens (the search index) that a file was written."""
+    def _changed(self, file_id, created: dict | None = None) -> None:
+        """Tell whoever listens (the search index, the hooks) that a file was written; a file just
+        made is handed to the hooks as written (no other write can have followed it), saving each
+        a read: a bulk import makes thousands, and FerretDB scans the collection even by _id."""
         if self.notify is not None:
             self.notify.file_changed(file_id)
         for hook in self.after_write:
-            hook(file_id)
+            hook(file_id, created)
 
     def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
         """Hand a file to another employee (a manager's decision, with its reason in the history)."""

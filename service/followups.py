@@ -104,9 +104,9 @@ class FollowupService:
         return added
 
     # -- the files.after_write hook ---------------------------------------------------------
-    def file_changed(self, file_id) -> None:
+    def file_changed(self, file_id, created: dict | None = None) -> None:
         """FileService's hook after each write: schedule, move open ones to a new owner, copy the file's facts."""
-        doc = self.files.repo.by_id(str(file_id))
+        doc = created or self.files.repo.by_id(str(file_id))
         if doc is None:
             return
         if doc.get("version") == 1:

@@ -154,13 +154,14 @@ class RetentionService:
         moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments if isinstance(m, datetime)]
         return max(moments, default=None)
 
-    def recompute(self, file_id, new_keys: tuple[str, ...] = (), force_locks: bool = False) -> dict | None:
+    def recompute(self, file_id, new_keys: tuple[str, ...] = (), force_locks: bool = False,
+                  file_doc: dict | None = None) -> dict | None:
         """Compute a file's retention again, store it, and move its originals' locks to match.
 
         Called after every write of a file, so it reads only what the policies in use need: with
         no policy, no hold and nothing stored before, it stores nothing.
         """
-        file_doc = self.files.repo.by_id(str(file_id))
+        file_doc = file_doc or self.files.repo.by_id(str(file_id))
         if file_doc is None:
             return None
         previous = self.repo.state(str(file_id)) or {}
@@ -215,9 +216,9 @@ class RetentionService:
                 progress(done, len(ids))
         return len(ids)
 
-    def file_changed(self, file_id) -> None:
-        """FileService's hook after each write."""
-        self.recompute(str(file_id))
+    def file_changed(self, file_id, created: dict | None = None) -> None:
+        """FileService's hook after each write (`created`: the file as just made)."""
+        self.recompute(str(file_id), file_doc=created)
 
     def document_added(self, document: dict) -> None:
         """DocumentService's hook after an upload: the new original is locked like its file's others."""
