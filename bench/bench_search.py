@@ -50,15 +50,24 @@ and about 300,000 pages, is BENCH_SEARCH_FILES=100000 (see "How long" below).
    - every sampled customer name (BENCH_SEARCH_QUERIES x 2) finds every page whose text holds it.
 
 How long: the default (5,000 files) takes about 3.5 minutes on the 2-core machine: build 1.7
-min at about 160 pages/s, peak RSS 340 MB; latencies 1.4 min; checks 0.3 min. At scale the build
-is the problem: 100,000 files were started and stopped at 59,600 files / 185,815 pages after 73
-minutes (101 pages/s in the first quarter of the batches, 42 in the last: every commit merges
-segments, and the merges grow with the index; the slowest batches, those that merged the most,
-took 2-5 minutes each), with resident memory never above 374 MB (RssAnon + RssFile after each
-batch). On that index (BENCH_SEARCH_FILES=59600 BENCH_SEARCH_INDEX=..., 20 queries per kind):
-single word p50 46 / p95 93 ms, two words 53 / 186 ms, phrases 288 / 877 ms, pinyin names 6 / 7
-ms, filtered 24 / 130 ms; raw Whoosh (limit 20) 4-40 times slower; 80 checks, 0 misses. Most of a
-common word's time is unpickling Whoosh's posting blocks (128 postings each, positions included).
+min at about 160 pages/s, peak RSS 340 MB; latencies 1.4 min; checks 0.3 min. The issue's size,
+BENCH_SEARCH_FILES=100000, was built on 2026-11-26 (array-coded posting blocks, `search/_codec.py`)
+in 72 minutes: 100,000 files, 312,346 pages, 72 pages/s on a machine that five other jobs kept
+busy the whole time (52 pages/s in the first quarter of the batches, 143 in the last, when the
+load dropped; an unloaded batch of 650 pages takes 1.7 s, about 380 pages/s, and a merge of the
+large segments up to a minute), peak RSS 384 MB, 9 segments, 1.76 GB on disk. Timing it again
+with BENCH_SEARCH_FILES=100000 BENCH_SEARCH_INDEX=<dir> BENCH_SEARCH_QUERIES=20 took 7.5 minutes
+(most of it raw Whoosh and generating the corpus for the checks, 4.3 GB):
+
+    kind            service p50 / p95 ms   raw (limit 20) p50 / p95 ms   ratio p95
+    single word           24 /   53              802 /  993               0.05x
+    two words             12 /   44              399 /  882               0.05x
+    quoted phrase        837 / 1648             2582 / 4600               0.36x
+    pinyin name            8 /    8              401 /  411               0.02x
+    word + filters        16 /   29              435 /  721               0.04x
+
+80 checks (40 phrases, 40 names), 0 misses. Phrases cost the most: every candidate's positions
+are unpickled (Whoosh's encoding of a posting's positions) before numpy matches them.
 """
 from __future__ import annotations
 
