@@ -16,8 +16,8 @@ arrays, and the query tree is evaluated with set operations on sorted entry numb
 - anything else goes to Whoosh's own matcher for that segment.
 
 Deleted entries are in the postings until segments merge; the caller removes them with the
-segment's live mask. Reading the blocks uses whoosh-reloaded 2.7.5's leaf matcher internals
-(`_read_data`, `_data`, `_byteids`, `_lastblock`, `_next_block`); a test compares
+segment's live mask. Blocks are read as arrays (`_codec.read_arrays`, which uses whoosh-reloaded
+2.7.5's leaf matcher framing: `_lastblock`, `_next_block`, block offsets); a test compares
 this module's answers with Whoosh's for many queries.
 """
 from __future__ import annotations
@@ -28,7 +28,6 @@ from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 from search._codec import ArrayLeafMatcher
@@ -167,28 +166,9 @@ def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, li
     # stay (see the module docstring)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
-    if isinstance(matcher, ArrayLeafMatcher):
+    if isinstance(matcher, ArrayLeafMatcher):  # every posting list the index's codec wrote in blocks
         return read_arrays(matcher, values)
     ids, weights, encoded = [], [], []
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        while True:
-            # the block's (delta-coded ids, weights, values), decoded here with numpy rather than
-            # by the matcher's per-posting generators
-            matcher._read_data()
-            deltas, block_weights, block_values = matcher._data
-            ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-            if block_weights is None:
-                weights.append(np.ones(len(deltas)))
-            elif isinstance(block_weights, float):
-                weights.append(np.full(len(deltas), block_weights))
-            else:
-                weights.append(np.asarray(block_weights, dtype=np.float64))
-            if values:
-                encoded.extend(block_values)
-            if matcher._lastblock:
-                break
-            matcher._next_block()
-        return np.concatenate(ids), np.concatenate(weights), encoded
     while matcher.is_active():  # postings short enough to be stored inline
         ids.append(matcher.id())
         weights.append(matcher.weight())

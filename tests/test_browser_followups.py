@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser_helpers import sign_in
 from tests.followups_helpers import in_days
 from tests.test_files_api import individual
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
 
 
 def test_clerk_records_a_call_with_a_complaint_and_the_manager_sees_it(page, live_server, auth, services):
@@ -24,7 +17,7 @@ def test_clerk_records_a_call_with_a_complaint_and_the_manager_sees_it(page, liv
     f = services.files.create(clerk, individual(department="销售部", classification={
         "customer_type": "刚需", "stage": "成交", "project": "JXLT"}))
 
-    _login(page, live_server, "clerk")
+    sign_in(page, live_server, "clerk")
     page.click("#nav-followups")
     row = page.locator("#due-upcoming tr", has_text=f["archive_no"]).first
     assert "成交客户回访" in row.inner_text()
@@ -46,7 +39,7 @@ def test_clerk_records_a_call_with_a_complaint_and_the_manager_sees_it(page, liv
     assert page.locator("#file-complaints", has_text="卫生间渗水").is_visible()
     page.click("#logout")
 
-    _login(page, live_server, "boss")
+    sign_in(page, live_server, "boss")
     page.click("#nav-followup-report")
     row = page.locator("#report-table tr[data-project=JXLT]")
     assert row.locator("td.avg").inner_text() == "6.0"

@@ -5,21 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser_helpers import sign_in
+from tests.browser_helpers import sign_out
 from tests.test_intake_api import intake  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-
-
-def _logout(page) -> None:
-    page.click("#logout")
 
 
 def test_submit_return_resubmit_accept(page, live_server, intake, services):
@@ -28,7 +18,7 @@ def test_submit_return_resubmit_accept(page, live_server, intake, services):
     intake.scan(fid, "purchase_contract", 10)
     intake.scan(fid, "registration_form", 20)
 
-    _login(page, live_server, "clerk")
+    sign_in(page, live_server, "clerk")
     page.goto(f"{live_server}/files/{fid}")
     page.click("#new-submission")
     for box in page.locator("#submit-form input[name=documents]").all():
@@ -37,9 +27,9 @@ def test_submit_return_resubmit_accept(page, live_server, intake, services):
     page.locator("#paper-items input[name=paper_count]").first.fill("2")
     page.click("#submit-intake")
     assert page.locator("#submission-status").inner_text() == "待审核"
-    _logout(page)
+    sign_out(page)
 
-    _login(page, live_server, "keeper")
+    sign_in(page, live_server, "keeper")
     page.click("#nav-intake")
     page.locator("#intake-register a", has_text=f["archive_no"]).click()
     assert "身份证复印件" in page.locator("#missing-list").inner_text()
@@ -48,10 +38,10 @@ def test_submit_return_resubmit_accept(page, live_server, intake, services):
     row.locator("input[name=reason]").fill("缺身份证复印件，请补扫")
     page.click("#return-submission")
     assert page.locator("#submission-status").inner_text() == "已退回"
-    _logout(page)
+    sign_out(page)
 
     intake.scan(fid, "id_copy", 30)  # the clerk scans the missing copy into the file
-    _login(page, live_server, "clerk")
+    sign_in(page, live_server, "clerk")
     page.click("#nav-my-submissions")
     mine = page.locator("#my-submissions tr", has_text=f["archive_no"])
     assert "缺身份证复印件" in mine.inner_text() and "已退回" in mine.inner_text()
@@ -60,9 +50,9 @@ def test_submit_return_resubmit_accept(page, live_server, intake, services):
         box.check()
     page.click("#resubmit-intake")
     assert page.locator("#submission-status").inner_text() == "待审核"
-    _logout(page)
+    sign_out(page)
 
-    _login(page, live_server, "keeper")
+    sign_in(page, live_server, "keeper")
     page.goto(f"{live_server}/intake/register?status=pending")
     page.locator("#intake-register a", has_text=f["archive_no"]).click()
     assert page.locator("#nothing-missing").is_visible()
@@ -81,7 +71,7 @@ def test_owner_confirms_and_records_changes(page, live_server, intake, services)
     services.verification.set_rule(services.users.by_username("root1"), {"stage": "*", "cycle": "monthly"})
     first = intake.file()
     second = intake.file(name="李雷")
-    _login(page, live_server, "clerk")
+    sign_in(page, live_server, "clerk")
     page.click("#nav-my-verifications")
     page.locator("#my-verifications tr", has_text=first["archive_no"]).locator("button.confirm-task").click()
     assert first["archive_no"] not in page.locator("#my-verifications").inner_text()

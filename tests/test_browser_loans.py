@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser_helpers import sign_in
+from tests.browser_helpers import sign_out
 from tests.test_files_api import individual
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-
-
-def _logout(page) -> None:
-    page.click("#logout")
 
 
 def test_request_approve_hand_out_and_take_back_damaged(page, live_server, auth, services):
@@ -28,7 +18,7 @@ def test_request_approve_hand_out_and_take_back_damaged(page, live_server, auth,
     f = services.files.create(keeper, individual(department="销售部"))
     archive_no = f["archive_no"]
 
-    _login(page, live_server, "clerk")
+    sign_in(page, live_server, "clerk")
     page.goto(f"{live_server}/files/{f['_id']}")
     assert page.locator("#folder-in").is_visible()
     page.select_option("#loan-form select[name=kind]", "physical")
@@ -36,17 +26,17 @@ def test_request_approve_hand_out_and_take_back_damaged(page, live_server, auth,
     page.fill("#loan-form input[name=days]", "5")
     page.click("#request-loan")
     assert page.locator("#my-loans .loan-status").first.inner_text() == "待审批"
-    _logout(page)
+    sign_out(page)
 
-    _login(page, live_server, "boss")
+    sign_in(page, live_server, "boss")
     page.click("#nav-approvals")
     row = page.locator("#approval-list tr", has_text="核对购房合同")
     assert "王芳" in row.inner_text()
     row.locator("button.approve").click()
     assert page.locator("#approval-list", has_text="没有待审批的申请").is_visible()
-    _logout(page)
+    sign_out(page)
 
-    _login(page, live_server, "keeper")
+    sign_in(page, live_server, "keeper")
     page.click("#nav-desk")
     page.fill("#desk-ref", archive_no)
     page.press("#desk-ref", "Enter")

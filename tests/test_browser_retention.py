@@ -5,21 +5,11 @@ from __future__ import annotations
 import pypdfium2
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser_helpers import sign_in
+from tests.browser_helpers import sign_out
 from tests.test_files_api import individual
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-
-
-def _logout(page) -> None:
-    page.click("#logout")
 
 
 def test_propose_approve_as_another_user_execute_and_download_the_certificate(page, live_server, auth, services,
@@ -33,7 +23,7 @@ def test_propose_approve_as_another_user_execute_and_download_the_certificate(pa
     f = services.files.create(keeper, body)
     archive_no = f["archive_no"]
 
-    _login(page, live_server, "keeper")
+    sign_in(page, live_server, "keeper")
     page.click("#nav-due")
     row = page.locator("#due-list tr", has_text=archive_no)
     assert "2010-06-30" in row.inner_text()
@@ -42,15 +32,15 @@ def test_propose_approve_as_another_user_execute_and_download_the_certificate(pa
     assert page.locator("#batch-status").inner_text() == "待审批"
     assert page.locator("#approve-batch").count() == 0  # the proposer cannot approve
     batch_url = page.url
-    _logout(page)
+    sign_out(page)
 
-    _login(page, live_server, "boss")
+    sign_in(page, live_server, "boss")
     page.goto(batch_url)
     page.click("#approve-batch")
     assert page.locator("#batch-status").inner_text() == "已批准"
-    _logout(page)
+    sign_out(page)
 
-    _login(page, live_server, "keeper")
+    sign_in(page, live_server, "keeper")
     page.goto(batch_url)
     page.fill("#paper-form input[name=method]", "碎纸机粉碎")
     page.fill("#paper-form input[name=place]", "档案室 A101")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser_helpers import sign_in
 from tests.sharing_helpers import NDA_PDF
 from tests.sharing_helpers import authorization_document
 from tests.sharing_helpers import day
@@ -14,20 +14,13 @@ from tests.loans_helpers import desk  # noqa: F401  (fixture)
 pytestmark = pytest.mark.browser
 
 
-def _login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-
-
 def test_request_approve_and_open_the_link_as_the_partner(page, live_server, desk, services, tmp_path):
     file = desk.file()
     authorization_document(desk, services, file["id"])
     nda = tmp_path / "nda.pdf"
     nda.write_bytes(NDA_PDF)
 
-    _login(page, live_server, "keeper")
+    sign_in(page, live_server, "keeper")
     page.click("#nav-shares")
     page.click("#nav-partner-register")
     page.fill("#partner-name", "平安银行国贸支行")
@@ -49,7 +42,7 @@ def test_request_approve_and_open_the_link_as_the_partner(page, live_server, des
     assert "平安银行国贸支行" in page.locator("#sharing").inner_text()
     page.click("#logout")
 
-    _login(page, live_server, "clerk")
+    sign_in(page, live_server, "clerk")
     page.goto(f"{live_server}/files/{file['id']}")
     page.click("#new-share")
     page.select_option("#share-partner", label="平安银行国贸支行（银行）")
@@ -65,7 +58,7 @@ def test_request_approve_and_open_the_link_as_the_partner(page, live_server, des
     assert page.locator("#share-approve").count() == 0  # nobody approves their own request
     page.click("#logout")
 
-    _login(page, live_server, "gm")
+    sign_in(page, live_server, "gm")
     page.click("#nav-shares")
     page.locator("#share-list tr", has_text="平安银行国贸支行").locator("a").click()
     page.click("#share-approve")
