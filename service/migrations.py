@@ -47,7 +47,7 @@ def _now() -> datetime:
 
 def ensure_indexes(services) -> dict:
     """1: the indexes every area relies on (what ensure_schema made by hand before migrations)."""
-    mongo.ensure_schema(services.db)
+    mongo.ensure_schema(services.db, services.settings.postgres_url)
     return {"indexes": len(mongo.INDEXES)}
 
 
@@ -82,6 +82,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "retention-states", "compute the retention of files registered before retention existed",
               compute_retention),
     Migration(4, "followup-indexes", "the indexes of follow-ups, contact records and complaints (#9)",
+              ensure_indexes),
+    Migration(5, "equality-indexes", "GIN indexes for every equality lookup on FerretDB over PostgreSQL",
               ensure_indexes),
 )
 

@@ -90,6 +90,7 @@ class Settings:
     fixity_sample: int = 0
     loan_days: dict = field(default_factory=lambda: dict(DEFAULT_LOAN_DAYS))
     loan_renewal_limit: int = 2
+    postgres_url: str = ""  # the PostgreSQL under FerretDB (development, tests); empty on MongoDB
     extra: dict = field(default_factory=dict)
 
     @property
@@ -152,6 +153,13 @@ def _loan_days(env: Mapping[str, str]) -> dict:
     return days
 
 
+def _postgres_url(env: Mapping[str, str]) -> str:
+    value = (env.get("ARCHIVE_POSTGRES_URL") or "").strip()
+    if value and not value.startswith(("postgres://", "postgresql://")):
+        raise SettingsError("ARCHIVE_POSTGRES_URL must start with postgres:// or postgresql://")
+    return value
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment, raising SettingsError on any bad value."""
     env = os.environ if env is None else env
@@ -187,4 +195,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         fixity_sample=_int(env, "ARCHIVE_FIXITY_SAMPLE", 0, minimum=0),
         loan_days=_loan_days(env),
         loan_renewal_limit=_int(env, "ARCHIVE_LOAN_RENEWALS", 2, minimum=0),
+        postgres_url=_postgres_url(env),
     )

@@ -134,7 +134,7 @@ class Services:
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
-        mongo.ensure_schema(self.db)
+        mongo.ensure_schema(self.db, self.settings.postgres_url)
         self.objects.ensure_buckets()
 
     def readiness(self) -> dict[str, str]:

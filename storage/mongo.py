@@ -6,8 +6,10 @@ import logging
 from pymongo import ASCENDING
 from pymongo import MongoClient
 from pymongo.database import Database
+from pymongo.errors import CollectionInvalid
 from pymongo.errors import PyMongoError
 
+from storage import equality
 from storage.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,79 @@ INDEXES += [  # external sharing and personal information (#11)
 ]
 
 
+# Every top-level field the code looks up by equality, per collection (`_id` included). On FerretDB
+# over PostgreSQL each gets a GIN expression index (storage/equality.py), the only index FerretDB's
+# pushdown can use; on MongoDB the ordinary indexes above serve. A lookup on a field missing here
+# reads the whole collection on FerretDB: add the field here when adding such a lookup.
+_LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also looked up by `_id`
+    "api_tokens": ("user_id",),
+    "audit": ("action", "actor", "target"),
+    "complaint_closures": (),
+    "complaints": ("file_id", "month", "status"),
+    "contacts": ("file_id", "followup_id"),
+    "correction_decisions": (),
+    "corrections": ("file_id",),
+    "destruction_claims": ("batch_id",),
+    "destruction_register": ("batch_id",),
+    "destruction_steps": (),
+    "destructions": ("status",),
+    "doc_types": (),
+    "document_hashes": (),
+    "documents": ("file_id", "fixity_status", "ocr_status", "status"),
+    "file_versions": ("file_id",),
+    "files": ("approved_borrowers", "archive_no", "dup_keys", "name", "owner", "status", "version"),
+    "fixity_failures": (),
+    "fixity_runs": (),
+    "folders_out": ("loan_id",),
+    "followup_campaigns": (),
+    "followup_closures": (),
+    "followup_rules": (),
+    "followups": ("assignee", "campaign_id", "file_id", "kind", "status"),
+    "import_key_files": (),
+    "import_keys": (),
+    "import_mappings": (),
+    "imports": (),
+    "intake_open": ("submission_id",),
+    "intake_reviews": ("submission_id",),
+    "intake_submissions": ("file_id", "status", "submitter"),
+    "intake_versions": ("submission_id",),
+    "job_claims": (),
+    "jobs": ("state",),
+    "jobs_done": (),
+    "loan_incidents": ("file_id",),
+    "loan_notices": ("read", "user"),
+    "loan_reservations": ("file_id", "status", "user"),
+    "loan_steps": (),
+    "loans": ("borrower", "file_department", "file_id", "file_security", "kind", "status"),
+    "login_failures": ("user_id",),
+    "migrations": ("state",),
+    "noop_runs": (),
+    "partners": (),
+    "privacy_requests": (),
+    "required_doc_types": (),
+    "retention": ("kind",),
+    "retention_holds": ("file_id", "status"),
+    "retention_policies": ("active",),
+    "retention_steps": (),
+    "scan_imports": (),
+    "scan_inbox": ("state",),
+    "scan_inbox_decisions": (),
+    "scan_unit_takeovers": (),
+    "scan_units": (),
+    "schedule_slots": (),
+    "sequence_numbers": (),
+    "share_authorizations": ("file_id",),
+    "share_steps": (),
+    "shares": ("file_id", "requester", "token_hash"),
+    "templates": (),
+    "users": ("username",),
+    "verification_done": (),
+    "verification_rules": (),
+    "verification_tasks": ("owner", "period", "status"),
+}
+EQUALITY_LOOKUPS: dict[str, tuple[str, ...]] = {name: ("_id", *fields) for name, fields in _LOOKUPS_BESIDES_ID.items()}
+
+
 def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:
     """One client per process, lazy (connect=False) so that forking servers stay safe."""
     return MongoClient(
@@ -64,10 +139,22 @@ def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:
     )
 
 
-def ensure_schema(db: Database) -> None:
-    """Create the indexes the product relies on; safe to run any number of times."""
+def ensure_schema(db: Database, postgres_url: str = "") -> None:
+    """Create the collections and indexes the product relies on; safe to run any number of times.
+
+    With `postgres_url` (FerretDB over PostgreSQL) the GIN lookup indexes are made too, for every
+    declared collection, so a collection added in a later release gets its indexes at the next start.
+    """
+    present = set(db.list_collection_names())
+    for name in sorted(set(EQUALITY_LOOKUPS) - present):
+        try:
+            db.create_collection(name)
+        except CollectionInvalid:  # made meanwhile by another process
+            pass
     for collection, keys, options in INDEXES:
         db[collection].create_index(keys, **options)
+    if postgres_url:
+        equality.ensure_indexes(postgres_url, db.name, EQUALITY_LOOKUPS)
     log.info("database schema ensured for %s", db.name)
 
 

@@ -1,4 +1,4 @@
-"""Private FerretDB and MinIO instances for tests that stop and start servers."""
+"""Private PostgreSQL, FerretDB and MinIO instances for tests that stop and start servers."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,7 @@ class PrivateServers:
 
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
-        self.env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir), "ARCHIVE_DB_PORT": "0",
+        self.env = {**os.environ, "ARCHIVE_DATA_DIR": str(data_dir), "ARCHIVE_DB_PORT": "0", "ARCHIVE_PG_PORT": "0",
                     "ARCHIVE_S3_PORT": "0", "ARCHIVE_S3_CONSOLE_PORT": "0"}
 
     def script(self, action: str) -> str:
@@ -62,6 +62,6 @@ class PrivateServers:
 def settings_for(base_settings, env: dict[str, str], name: str):
     """Settings pointing at a private pair of servers, with its own database and buckets."""
     return base_settings.with_overrides(
-        mongo_url=env["ARCHIVE_MONGO_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
+        mongo_url=env["ARCHIVE_MONGO_URL"], postgres_url=env["ARCHIVE_POSTGRES_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
         s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
         db_name=name, bucket_prefix=name, worker_poll_seconds=0.1)
