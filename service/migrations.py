@@ -51,6 +51,13 @@ def ensure_indexes(services) -> dict:
     return {"indexes": len(mongo.INDEXES)}
 
 
+def ensure_lookup_indexes(services) -> dict:
+    """5: GIN indexes for the equality lookups on FerretDB over PostgreSQL (nothing to do on MongoDB)."""
+    mongo.ensure_schema(services.db, services.settings.postgres_url)
+    declared = sum(len(fields) for fields in mongo.EQUALITY_LOOKUPS.values())
+    return {"lookups": declared if services.settings.postgres_url else 0}
+
+
 def backfill_file_keys(services) -> dict:
     """2: files registered before the duplicate check (fa26be8) lack dup_keys; older ones the pinyin
     name keys or the template version. Without dup_keys such a file is never found as a duplicate."""
@@ -84,7 +91,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "followup-indexes", "the indexes of follow-ups, contact records and complaints (#9)",
               ensure_indexes),
     Migration(5, "equality-indexes", "GIN indexes for every equality lookup on FerretDB over PostgreSQL",
-              ensure_indexes),
+              ensure_lookup_indexes),
 )
 
 
