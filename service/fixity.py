@@ -95,6 +95,6 @@ class FixityService:
     def overview(self, actor: User, page: int = 1, per_page: int = 50) -> dict:
         """Recent runs and the documents whose last check failed (archivist page)."""
         access.require(actor, "register.read")
-        failing = self.documents.find({"status": "active", "fixity_status": {"$in": [MISMATCH, MISSING]}})
+        failing = self.documents.with_any("fixity_status", [MISMATCH, MISSING], {"status": "active"})
         total, failures = self.repo.failures({}, (page - 1) * per_page, per_page)
         return {"runs": self.repo.runs(), "failing": failing, "failures": failures, "failures_total": total}

@@ -135,7 +135,8 @@ class FollowupService:
         gone = [d["_id"] for d in existing if d["status"] == OPEN and d["_id"] not in wanted
                 and (d["kind"] != rules_mod.CAMPAIGN or not active)]
         if gone:
-            self.repo.set_followups({"_id": {"$in": gone}, "status": OPEN}, {"status": CANCELLED})
+            for followup_id in gone:  # one indexed update each: FerretDB would decode all for an $in
+                self.repo.set_followups({"_id": followup_id, "status": OPEN}, {"status": CANCELLED})
         today = self.today()
         fresh = {key: o for key, o in wanted.items() if not rules_mod.stale(o, today)}
         added = [key for key, o in fresh.items() if key not in known and self._add(file_doc, o, rules)]

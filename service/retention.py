@@ -252,15 +252,13 @@ class RetentionService:
         held = self.repo.held_file_ids()
         states = [s for s in states if s["_id"] not in held]
         # a recompute racing an execution may have written a stale state: the file itself decides
-        live = {str(f["_id"]) for f in self.files.repo.find(
-            {"_id": {"$in": [ObjectId(s["_id"]) for s in states]}, "status": {"$nin": ["destroyed", "merged"]}},
-            limit=0)} if states else set()
+        live = {str(f["_id"]) for f in self.files.repo.by_ids(
+            [s["_id"] for s in states], {"status": {"$nin": ["destroyed", "merged"]}}, {"_id": 1})}
         return [s for s in states if s["_id"] in live]
 
     def names(self, actor: User, file_ids: list[str]) -> dict[str, dict]:
         """The files of a list the person may see, by id (one query)."""
-        wanted = [ObjectId(i) for i in set(file_ids) if ObjectId.is_valid(i)]
-        files = self.files.repo.find({"_id": {"$in": wanted}}, limit=0) if wanted else []
+        files = self.files.repo.by_ids(set(file_ids))
         return {str(f["_id"]): f for f in files if access.can_see(actor, self.files._target(actor, f))}
 
 

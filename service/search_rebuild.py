@@ -87,7 +87,7 @@ def file_batches(sources, batch_size: int, after=None) -> Iterator[list[dict]]:
 def entries_of(sources, docs: list[dict]) -> Iterator:
     """The file and page entries of a batch of files."""
     entries = {str(doc["_id"]): file_entry(doc) for doc in docs}
-    documents = sources.documents.find({"file_id": {"$in": list(entries)}, "status": "active"})
+    documents = sources.documents.of_files(list(entries))
     yield from entries.values()
     for document in documents:
         if is_readable(document):

@@ -12,6 +12,8 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo.database import Database
 
+from storage.mongo import find_each
+
 FILE_FIELDS = {"classification": 1, "status": 1}
 DOCUMENT_FIELDS = {"uploaded_at": 1, "pages": 1, "ocr_status": 1, "fixity_status": 1, "status": 1, "file_id": 1}
 
@@ -54,7 +56,7 @@ class DashboardRepository:
         if not wanted:
             return {}
         fields = {"archive_no": 1, "name": 1, "security": 1, "department": 1, "approved_borrowers": 1}
-        return {str(d["_id"]): d for d in self._db["files"].find({"_id": {"$in": wanted}}, fields)}
+        return {str(d["_id"]): d for d in find_each(self._db["files"], "_id", wanted, projection=fields)}
 
     def out_loans(self, scope: dict) -> list[dict]:
         """Kind and due time of every loan that is out, within the viewer's scope."""
@@ -73,8 +75,8 @@ class DashboardRepository:
         wanted = [ObjectId(i) for i in file_ids if ObjectId.is_valid(i)]
         if not wanted:
             return set()
-        query = {"_id": {"$in": wanted}, "status": {"$nin": ["destroyed", "merged"]}}
-        return {str(doc["_id"]) for doc in self._db["files"].find(query, {"_id": 1})}
+        query = {"status": {"$nin": ["destroyed", "merged"]}}
+        return {str(doc["_id"]) for doc in find_each(self._db["files"], "_id", wanted, query, {"_id": 1})}
 
     def active_holds(self) -> list[str]:
         """The file id of every active hold (one per hold)."""

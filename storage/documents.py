@@ -13,6 +13,8 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from storage.mongo import find_each
+
 
 def doc_oid(document_id) -> ObjectId | None:
     """The ObjectId of a document id, or None if it is malformed."""
@@ -81,6 +83,14 @@ class DocumentRepository:
         if not include_removed:
             query["status"] = "active"
         return list(self._documents.find(query).sort([("uploaded_at", 1), ("_id", 1)]))
+
+    def with_any(self, field: str, values, query: dict | None = None) -> list[dict]:
+        """Documents whose `field` equals one of `values` (and matching `query`), one indexed lookup each."""
+        return find_each(self._documents, field, values, query)
+
+    def of_files(self, file_ids: list[str]) -> list[dict]:
+        """The active documents of these files (one indexed lookup per file)."""
+        return find_each(self._documents, "file_id", file_ids, {"status": "active"})
 
     def find(self, query: dict, sort: list | None = None, skip: int = 0, limit: int = 0) -> list[dict]:
         """Documents matching a query (lists, fixity, sweeps)."""

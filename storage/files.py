@@ -9,6 +9,8 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from storage.mongo import find_each
+
 
 def oid(file_id: str) -> ObjectId | None:
     """The ObjectId of a file id, or None if it is malformed."""
@@ -63,6 +65,15 @@ class FileRepository:
     def find(self, query: dict, limit: int = 20) -> list[dict]:
         """Files matching a query (duplicate checks)."""
         return list(self._files.find(query).limit(limit))
+
+    def by_ids(self, file_ids, query: dict | None = None, projection: dict | None = None) -> list[dict]:
+        """The files with these ids (and matching `query`), one indexed lookup each; bad ids are skipped."""
+        wanted = [key for key in (oid(str(i)) for i in file_ids) if key is not None]
+        return find_each(self._files, "_id", wanted, query, projection)
+
+    def with_any(self, field: str, values, query: dict | None = None, limit: int = 0) -> list[dict]:
+        """Files whose `field` equals one of `values` (and matching `query`), one indexed lookup each."""
+        return find_each(self._files, field, values, query, limit=limit)
 
     def release_version(self, file_id: str, version: int) -> None:
         """Give back a claimed version whose file was never written (a merge that lost its second claim)."""

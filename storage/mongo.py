@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from pymongo import ASCENDING
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid
 from pymongo.errors import PyMongoError
@@ -124,6 +126,23 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "verification_tasks": ("owner", "period", "status"),
 }
 EQUALITY_LOOKUPS: dict[str, tuple[str, ...]] = {name: ("_id", *fields) for name, fields in _LOOKUPS_BESIDES_ID.items()}
+
+
+def find_each(collection: Collection, field: str, values: Iterable, query: dict | None = None,
+              projection: dict | None = None, limit: int = 0) -> list[dict]:
+    """Documents whose `field` equals one of `values` (and match `query`): one indexed lookup per value.
+
+    FerretDB never sends `{field: {"$in": values}}` to PostgreSQL, so that decodes the whole collection,
+    while each `{field: value}` is a GIN-indexed lookup. Results come in the order of `values`, each
+    document once; `limit` (0: none) stops early.
+    """
+    found: dict = {}
+    for value in dict.fromkeys(values):
+        for doc in collection.find({**(query or {}), field: value}, projection):
+            found.setdefault(doc["_id"], doc)
+            if limit and len(found) >= limit:
+                return list(found.values())
+    return list(found.values())
 
 
 def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:
