@@ -11,6 +11,10 @@
     result.total, result.hits_total, result.facets["doc_type"]
     for file in result.groups: file.name, file.file_match, [(p.page, p.snippet) for p in file.pages]
 
+Listing indexes (`_records`): `RecordIndex(path, RecordKind(...))` holds coded and integer columns of
+one kind of record (loans, follow-ups, audit entries) so that lists filter, sort, count and page
+without the database; see that module.
+
 Query syntax (`_query`): words all must match; OR; -word or NOT word; "phrase"; prefix*; (groups).
 Bad syntax raises QueryError. Text is cut by jieba with the index's own dictionary (`_analysis`,
 kept in terms.txt beside the index and read again by every process when it grows). Matching runs on numpy arrays read from Whoosh's segments
@@ -27,6 +31,10 @@ from search._filters import Visibility
 from search._index import IndexOutdated
 from search._index import SearchIndex
 from search._query import QueryError
+from search._records import RecordIndex
+from search._records import RecordKind
+from search._records import RecordPage
+from search._records import Selection
 from search._results import FileHit
 from search._results import PageHit
 from search._results import SearchResult
@@ -34,4 +42,5 @@ from search._writer import IndexBusy
 from search._writer import IndexWriter
 
 __all__ = ["FileEntry", "FileHit", "IndexBusy", "IndexOutdated", "IndexWriter", "PageEntry", "PageHit",
-           "QueryError", "SearchIndex", "SearchResult", "Visibility", "entry_hash"]
+           "QueryError", "RecordIndex", "RecordKind", "RecordPage", "SearchIndex", "SearchResult", "Selection",
+           "Visibility", "entry_hash"]

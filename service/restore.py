@@ -200,6 +200,8 @@ class RestoreService:
         self.services.retention.recompute_all(lambda done, total: None)
         say("search: rebuilding the index")
         stats = self.services.search.reindex(restart=True)
+        for kind in self.services.listings.kinds:
+            say(f"listing index {kind}: {self.services.listings.rebuild(kind)} records")
         report.checks["search"] = {"files": stats.get("files"), "pages": stats.get("pages")}
         audit = self.services.audit.verify()
         register = self.services.destruction_register.verify()

@@ -21,7 +21,9 @@ from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
 from service.files import FileService
 from service.imports import ImportService
+from service.listings import Listings
 from service.loans import LoanService
+from service.loans import listed_loans
 from service.loans_desk import LoanDesk
 from service.loans_handover import HandoverService
 from service.loans_incidents import IncidentService
@@ -57,6 +59,7 @@ from storage.imports import ImportRepository
 from storage.loan_records import IncidentRepository
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
+from storage.listing_marks import ListingMarks
 from storage.loans import LoanRepository
 from storage.jobs import JobQueue
 from storage.sequences import Sequences
@@ -107,6 +110,7 @@ class Services:
     scan_imports: ScanImportService
     scan_inbox: InboxService
     search: SearchService
+    listings: Listings
     index_queue: IndexQueue
     loans: LoanService
     loan_desk: LoanDesk
@@ -192,7 +196,9 @@ def build_services(settings: Settings) -> Services:
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
-    loans = LoanService(LoanRepository(db), files, audit, settings.loan_days, settings.timezone)
+    loan_repo = LoanRepository(db)
+    listings = Listings(ListingMarks(db), settings.data_dir / "listings", {"loan": listed_loans(loan_repo)})
+    loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
     search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
     search.borrowed = loans.digital_files
@@ -229,7 +235,7 @@ def build_services(settings: Settings) -> Services:
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,
                     recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work",
                                                    notify=index_queue),
-                    search=search,
+                    search=search, listings=listings,
                     index_queue=index_queue,
                     settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,

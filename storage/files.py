@@ -4,11 +4,15 @@ Lookups on the write path are by _id only (FerretDB's one indexed query); list q
 """
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import timezone
+
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from storage.listing_marks import ListingMarks
 from storage.mongo import find_each
 
 
@@ -86,9 +90,12 @@ class FileRepository:
     def move_references(self, collection: str, from_id: str, to_id: str) -> int:
         """Point every record of a collection whose file_id is from_id (string or ObjectId) at to_id."""
         records = self._files.database[collection]
-        moved = records.update_many({"file_id": from_id}, {"$set": {"file_id": to_id, "moved_from": from_id}})
-        count = moved.modified_count
         old, new = oid(from_id), oid(to_id)
-        if old is not None and new is not None:
-            count += records.update_many({"file_id": old}, {"$set": {"file_id": new, "moved_from": old}}).modified_count
+        pairs = [(from_id, to_id)] + ([(old, new)] if old is not None and new is not None else [])
+        count = 0
+        for before, after in pairs:
+            moving = [doc["_id"] for doc in records.find({"file_id": before}, {"_id": 1})]
+            count += records.update_many({"file_id": before}, {"$set": {"file_id": after, "moved_from": before}}
+                                         ).modified_count
+            ListingMarks(self._files.database).add_many(collection, moving, datetime.now(timezone.utc))
         return count

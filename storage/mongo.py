@@ -99,6 +99,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "loan_reservations": ("file_id", "status", "user"),
     "loan_steps": (),
     "loans": ("borrower", "file_department", "file_id", "file_security", "kind", "status"),
+    "listing_marks": ("kind",),
     "login_failures": ("user_id",),
     "migrations": ("state",),
     "noop_runs": (),

@@ -65,6 +65,7 @@ class Worker:
                 if self.schedule and time.monotonic() >= self._next_tick:
                     self.queue_periodic()
                     self._next_tick = time.monotonic() + 60
+                self.services.listings.catch_up()  # records written since the last pass, into their lists
                 job = self._claim()
             except PyMongoError as exc:
                 log.warning("cannot claim jobs (%s); retrying in %.0f s", type(exc).__name__, pause)
