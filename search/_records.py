@@ -218,13 +218,13 @@ class RecordIndex:
                               [int(keys[i]) for i in chosen])
 
     def counts(self, column: str, selection: Selection) -> dict[str, int]:
-        """How many selected records hold each value of a coded column."""
+        """How many selected records hold each value of a coded column (the empty value included)."""
         totals: dict[str, int] = {}
         with self._lock:
             for segment, mask in self._masks(selection):
                 counted = np.bincount(segment.codes[column][mask], minlength=len(segment.values[column]))
                 for value, n in zip(segment.values[column], counted):
-                    if n and value:
+                    if n:
                         totals[value] = totals.get(value, 0) + int(n)
         return totals
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
+from search import RecordKind
+from search import Selection
 from service import access
 from service import followups_rules as rules_mod
 from service.audit import AuditTrail
@@ -23,6 +25,11 @@ from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
 from service.followups_contacts import contact_fields
+from service.listings import Listed
+from service.listings import Listings
+from service.listings import both
+from service.listings import day_number
+from service.listings import epoch_ms
 from service.users import User
 from service.users import UserService
 from storage.followups import FollowupRepository
@@ -30,6 +37,23 @@ from storage.followups import FollowupRepository
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 BUCKETS = ("today", "overdue", "upcoming", "open", "done")
 SYSTEM = "system"
+FOLLOWUP_LISTING = RecordKind("followup", coded=("status", "assignee", "team", "person", "kind", "file_id",
+                                                 "campaign_id", "security", "file_department", "on_time"),
+                              numbers=("due", "done_at"))
+
+
+def followup_values(doc: dict) -> dict:
+    """A follow-up's values in their listing index (`person`: who it counts for in the team view)."""
+    values = {name: doc.get(name) for name in ("status", "assignee", "team", "kind", "file_id", "campaign_id",
+                                               "security", "file_department")}
+    return {**values, "person": doc.get("assignee") or doc.get("done_by") or "",
+            "on_time": "1" if doc.get("on_time") else "", "due": day_number(doc.get("due")),
+            "done_at": epoch_ms(doc.get("done_at"))}
+
+
+def listed_followups(repo: FollowupRepository) -> Listed:
+    """How the listing indexes read follow-ups."""
+    return Listed(FOLLOWUP_LISTING, repo.followup, repo.every_followup, followup_values)
 
 
 def _now() -> datetime:
@@ -58,8 +82,9 @@ class FollowupService:
     """The business rules of follow-ups and contact records."""
 
     def __init__(self, repo: FollowupRepository, files: FileService, users: UserService, audit: AuditTrail,
-                 timezone_name: str):
+                 listings: Listings, timezone_name: str):
         self.repo = repo
+        self.listings = listings
         self.files = files
         self.users = users
         self.audit = audit
@@ -264,16 +289,23 @@ class FollowupService:
         """Follow-ups by bucket (today/overdue/upcoming/open/done) as of a day: one's own by default;
         a team's or anyone's for managers (approver: their department; executive/admin: all)."""
         access.require(actor, "file.view")
-        as_of = self.parse_as_of(filters.get("as_of")).isoformat()
+        as_of = day_number(self.parse_as_of(filters.get("as_of")).isoformat())
         bucket = filters.get("bucket") or "open"
         if bucket not in BUCKETS:
             raise Malformed(f"bucket must be one of {', '.join(BUCKETS)}", {"bucket": "/".join(BUCKETS)})
-        query = combine(self._scope(actor, filters), _bucket(bucket, as_of), visible(actor),
-                        {"file_id": filters["file_id"]} if filters.get("file_id") else {})
-        sort = [("done_at", -1)] if bucket == DONE else None
-        return self.repo.find_followups(query, sort, (page - 1) * per_page, per_page)
+        where = {"status": {DONE if bucket == DONE else OPEN}}
+        if filters.get("file_id"):
+            where["file_id"] = {str(filters["file_id"])}
+        ranges = {"today": {"due": (as_of, as_of)}, "overdue": {"due": (None, as_of - 1)},
+                  "upcoming": {"due": (as_of + 1, None)}}.get(bucket, {})
+        alternatives = both(self._scope(actor, filters), access.visibility_alternatives(actor, "file_department"))
+        selection = Selection(where=where, any_of=alternatives, ranges=ranges,
+                              sort="done_at" if bucket == DONE else "due", descending=bucket == DONE,
+                              offset=(page - 1) * per_page, limit=per_page)
+        found = self.listings.select(FOLLOWUP_LISTING.name, selection)
+        return found.total, [doc for doc in map(self.repo.followup, found.ids) if doc is not None]
 
-    def _scope(self, actor: User, filters: dict) -> dict:
+    def _scope(self, actor: User, filters: dict) -> tuple[dict, ...] | None:
         assignee, team = filters.get("assignee") or "", filters.get("team") or ""
         if not assignee and not team:
             return mine(actor)
@@ -282,24 +314,17 @@ class FollowupService:
         manages_all = actor.has("executive", "admin")
         if not access.can(actor, "followup.team.read") or (not manages_all and team and team != actor.department):
             raise Forbidden("只能查看本部门的回访 (only your own department's follow-ups)")
-        query: dict = {}
+        scope: dict = {}
         if assignee:
-            query["assignee"] = assignee
+            scope["assignee"] = {assignee}
         if team or not manages_all:
-            query["team"] = team or actor.department
-        return query
+            scope["team"] = {team or actor.department}
+        return (scope,) if scope else None
 
 
-def mine(actor: User) -> dict:
+def mine(actor: User) -> tuple[dict, ...]:
     """Follow-ups of the person: their own and their department's pool."""
-    options: list[dict] = [{"assignee": actor.username}]
+    options: list[dict] = [{"assignee": {actor.username}}]
     if actor.department:
-        options.append({"assignee": "", "team": actor.department})
-    return {"$or": options}
-
-
-def _bucket(bucket: str, as_of: str) -> dict:
-    if bucket == DONE:
-        return {"status": DONE}
-    due = {"today": as_of, "overdue": {"$lt": as_of}, "upcoming": {"$gt": as_of}}.get(bucket)
-    return {"status": OPEN, **({"due": due} if due is not None else {})}
+        options.append({"assignee": {""}, "team": {actor.department}})
+    return tuple(options)

@@ -45,6 +45,25 @@ class Listed:
     values: Callable[[dict], dict]
 
 
+def both(first: tuple[dict, ...] | None, second: tuple[dict, ...] | None) -> tuple[dict, ...] | None:
+    """Alternatives that hold when one of `first` and one of `second` hold (None: no condition)."""
+    if first is None or second is None:
+        return second if first is None else first
+    combined = []
+    for one in first:
+        for other in second:
+            merged = dict(one)
+            for name, accepted in other.items():
+                merged[name] = merged[name] & accepted if name in merged else accepted
+            combined.append(merged)
+    return tuple(combined)
+
+
+def day_number(iso_day: str | None) -> int | None:
+    """A YYYY-MM-DD day as the integer YYYYMMDD (ordered like the day)."""
+    return int(iso_day.replace("-", "")) if iso_day else None
+
+
 def epoch_ms(moment: datetime | None) -> int | None:
     """A stored time as the integer the listing indexes sort by (UTC milliseconds)."""
     if moment is None:
@@ -93,15 +112,16 @@ class Listings:
         return RecordPage(head.total + len(fresh), [i for _, i in chosen], [k for k, _ in chosen])
 
     def counts(self, kind: str, column: str, selection: Selection) -> dict[str, int]:
-        """How many selected records hold each value of a column, marked records included."""
+        """How many selected records hold each value of a column (the empty one too), marked records included."""
         marked = {m["record_id"] for m in self.marks.of_kind(kind)}
         totals = self.index(kind).counts(column, replace(selection, exclude_ids=frozenset(marked)))
         listed = self.kinds[kind]
         for record_id in marked:
             doc = listed.load(record_id)
             values = listed.values(doc) if doc is not None else None
-            if values is not None and selection.accepts(values) and values.get(column):
-                totals[str(values[column])] = totals.get(str(values[column]), 0) + 1
+            if values is not None and selection.accepts(values):
+                value = str(values.get(column) or "")
+                totals[value] = totals.get(value, 0) + 1
         return totals
 
     def catch_up(self, kinds: Iterable[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from service.documents import DocumentService
 from service.duplicates import DuplicateService
 from service.fixity import FixityService
 from service.followups import FollowupService
+from service.followups import listed_followups
 from service.followups_complaints import ComplaintService
 from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
@@ -196,8 +197,9 @@ def build_services(settings: Settings) -> Services:
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
-    loan_repo = LoanRepository(db)
-    listings = Listings(ListingMarks(db), settings.data_dir / "listings", {"loan": listed_loans(loan_repo)})
+    loan_repo, followup_repo = LoanRepository(db), FollowupRepository(db)
+    listings = Listings(ListingMarks(db), settings.data_dir / "listings",
+                        {"loan": listed_loans(loan_repo), "followup": listed_followups(followup_repo)})
     loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
     search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
@@ -219,7 +221,7 @@ def build_services(settings: Settings) -> Services:
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
-    followups = FollowupService(FollowupRepository(db), files, users, audit, settings.timezone)
+    followups = FollowupService(followup_repo, files, users, audit, listings, settings.timezone)
     files.after_write.append(followups.file_changed)
     services = Services(intake=intake, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),

@@ -6,10 +6,15 @@ complaint first inserts `{_id: <its id>}` into a closures collection — only on
 """
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import timezone
+
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from storage.listing_marks import ListingMarks
 
 RULES_ID = "rules"
 
@@ -33,12 +38,22 @@ class FollowupRepository:
         self._complaint_closures = db["complaint_closures"]
         self._rules = db["followup_rules"]
         self.campaigns = db["followup_campaigns"]
+        self._marks = ListingMarks(db)
+
+    def _written(self, followup_ids) -> None:
+        # every write of follow-ups leaves a mark for their listing index
+        self._marks.add_many("followups", followup_ids, datetime.now(timezone.utc))
+
+    def every_followup(self):
+        """Every follow-up (streamed; rebuilding the listing index)."""
+        yield from self.followups.find({}).batch_size(1000)
 
     # -- follow-ups -------------------------------------------------------------------------
     def add_followup(self, doc: dict) -> bool:
         """Insert a due follow-up; False if it exists already (generation is idempotent)."""
         try:
             self.followups.insert_one(doc)
+            self._written([doc["_id"]])
             return True
         except DuplicateKeyError:
             return False
@@ -55,7 +70,10 @@ class FollowupRepository:
 
     def set_followups(self, query: dict, changes: dict) -> int:
         """Change the follow-ups matching a query; how many changed."""
-        return self.followups.update_many(query, {"$set": changes}).modified_count
+        changing = [doc["_id"] for doc in self.followups.find(query, {"_id": 1})]
+        changed = self.followups.update_many(query, {"$set": changes}).modified_count
+        self._written(changing)
+        return changed
 
     def claim_closure(self, followup_id: str, contact_id: str, actor: str, at) -> bool:
         """Claim the closing of a follow-up; False if someone closed it first."""
@@ -115,6 +133,7 @@ class FollowupRepository:
             collection.update_many(differs, {"$set": snapshot})
         if any(d["status"] == "open" and any(d.get(k) != v for k, v in snapshot.items()) for d in followups):
             self.followups.update_many({"file_id": file_id, "status": "open"}, {"$set": snapshot})
+            self._written([d["_id"] for d in followups if d["status"] == "open"])
 
     # -- rules and campaigns ----------------------------------------------------------------
     def rules(self) -> dict | None:
