@@ -164,7 +164,9 @@ class FollowupService:
                 self.repo.set_followups({"_id": followup_id, "status": OPEN}, {"status": CANCELLED})
         today = self.today()
         fresh = {key: o for key, o in wanted.items() if not rules_mod.stale(o, today)}
-        added = [key for key, o in fresh.items() if key not in known and self._add(file_doc, o, rules)]
+        assignments = {kind: self._assignment(file_doc, kind, rules) for kind in {o["kind"] for o in fresh.values()}}
+        added = self.repo.add_followups([self._new(file_doc, o, assignments[o["kind"]])
+                                         for key, o in fresh.items() if key not in known])
         again = [key for key in fresh if known.get(key, {}).get("status") == CANCELLED]
         for key in again:
             self.repo.set_followups({"_id": key, "status": CANCELLED},
@@ -180,12 +182,12 @@ class FollowupService:
         owner = file_doc.get("owner", "")
         return {"assignee": owner, "team": self._department_of(owner)}
 
-    def _add(self, file_doc: dict, occurrence: dict, rules: dict) -> bool:
-        doc = {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
-               "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
-               "due": occurrence["due"].isoformat(), **self._assignment(file_doc, occurrence["kind"], rules),
-               "status": OPEN, "created_at": _now(), **file_snapshot(file_doc)}
-        return self.repo.add_followup(doc)
+    @staticmethod
+    def _new(file_doc: dict, occurrence: dict, assignment: dict) -> dict:
+        return {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
+                "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
+                "due": occurrence["due"].isoformat(), **assignment, "status": OPEN, "created_at": _now(),
+                **file_snapshot(file_doc)}
 
     def _department_of(self, username: str) -> str:
         try:

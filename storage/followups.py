@@ -12,6 +12,7 @@ from datetime import timezone
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError
 
 from storage.listing_marks import ListingMarks
@@ -57,6 +58,21 @@ class FollowupRepository:
             return True
         except DuplicateKeyError:
             return False
+
+    def add_followups(self, docs: list[dict]) -> list[str]:
+        """Insert due follow-ups in one go; the ids inserted (those that exist already are skipped)."""
+        if not docs:
+            return []
+        try:
+            self.followups.insert_many(docs, ordered=False)
+            added = [doc["_id"] for doc in docs]
+        except BulkWriteError as exc:
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise
+            taken = {docs[error["index"]]["_id"] for error in exc.details["writeErrors"]}
+            added = [doc["_id"] for doc in docs if doc["_id"] not in taken]
+        self._written(added)
+        return added
 
     def followup(self, followup_id: str) -> dict | None:
         """One follow-up, or None."""
