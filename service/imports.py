@@ -165,11 +165,12 @@ class ImportService:
     def dry_run(self, actor: User, import_id: str) -> dict:
         """What an import would do, row by row: errors, duplicates, already imported; nothing is stored."""
         doc = self.get(actor, import_id)
-        existing = self.repo.existing_dup_keys()
-        imported = self.repo.finished_keys(doc["template"])
+        rows = list(self._rows(doc))
+        existing = self.repo.existing_dup_keys(k for _, state, _ in rows for k in duplicate_keys(state))
+        imported = self.repo.finished_keys(key for _, _, key in rows)
         seen: dict[str, int] = {}
         report = {"rows": 0, "new": 0, "already_imported": 0, "errors": [], "duplicates": []}
-        for number, state, key in self._rows(doc):
+        for number, state, key in rows:
             report["rows"] += 1
             problems = self.files.check(state)
             if problems:
@@ -201,10 +202,11 @@ class ImportService:
         doc = self.repo.get(import_id)
         actor = self.users.get(doc["created_by"])
         counts = {"done": 0, "created": 0, "skipped": 0, "failed": 0}
-        imported = self.repo.finished_keys(doc["template"])
+        rows = list(self._rows(doc))
+        imported = self.repo.finished_keys(key for _, _, key in rows)
         errors = []
         self.repo.update(import_id, {"state": "running", "started_at": datetime.now(timezone.utc)})
-        for number, state, key in self._rows(doc):
+        for number, state, key in rows:
             counts["done"] += 1
             if self.files.check(state):  # already listed by the check; counted, never stored
                 counts["failed"] += 1
