@@ -20,10 +20,11 @@ _offset = timedelta(0)  # else: the machine's time plus this
 
 
 def now() -> datetime:
-    """The current time, timezone-aware UTC."""
+    """The current time, timezone-aware UTC, to the millisecond (what the database keeps)."""
     with _lock:
         fixed, offset = _fixed, _offset
-    return fixed if fixed is not None else datetime.now(timezone.utc) + offset
+    moment = fixed if fixed is not None else datetime.now(timezone.utc) + offset
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def today(zone: ZoneInfo | str) -> date:
