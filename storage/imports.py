@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from service import clock
 
 
 class ImportRepository:
@@ -54,7 +56,7 @@ class ImportRepository:
 
         A claim whose file was never recorded (its importer died in between) is taken over once stale.
         """
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         try:
             self._keys.insert_one({"_id": key, "import_id": import_id, "at": now})
             return True
