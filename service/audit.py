@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+from service import clock
 from storage.audit import AuditRepository
 
 log = logging.getLogger(__name__)
@@ -18,11 +19,6 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 MAX_TRIES = 1000
 HASHED_FIELDS = ("seq", "at", "actor", "action", "target", "details", "prev_hash")
-
-
-def _now_ms() -> datetime:
-    now = datetime.now(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _jsonable(value: Any) -> Any:
@@ -85,7 +81,7 @@ class AuditTrail:
                     # than an insert that collides.
                     tip = self._walk_forward(tip)
                 seq = (tip["seq"] if tip else 0) + 1
-                entry = {"seq": seq, "at": _now_ms(), "actor": actor or "-", "action": action,
+                entry = {"seq": seq, "at": clock.now(), "actor": actor or "-", "action": action,
                          "target": target or "", "details": details,
                          "prev_hash": tip["hash"] if tip else GENESIS}
                 entry["hash"] = entry_hash(entry)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from service import access
+from service import clock
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.fixity import MISMATCH
@@ -39,10 +40,6 @@ JOB_STATES = ("queued", "running", "failed")
 FIXITY_FAILED = (MISMATCH, MISSING)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _ordered(counts: dict, limit: int = 0) -> list[tuple[str, int]]:
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return rows[:limit] if limit else rows
@@ -62,7 +59,7 @@ class DashboardService:
         """Every section the person may see, keyed by section name."""
         if actor is None or not actor.active:
             raise Forbidden("没有权限 (not allowed)")
-        now = now or _now()
+        now = now or clock.now()
         result: dict = {"generated_at": now, "scope": "all" if access.sees_everything(actor) else "visible"}
         if access.can(actor, "file.view"):
             result["files"] = self.files(actor)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import BinaryIO, Iterator
 
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
 from service.errors import Conflict
@@ -42,10 +43,6 @@ SNIFF_BYTES = 1024
 CLAIM_GRACE = timedelta(minutes=10)
 TITLE_MAX = 200
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class DocumentService:
@@ -85,7 +82,7 @@ class DocumentService:
         document_id = ObjectId()
         key = original_key(document_id)
         stored = self._store(key, CappedReader(head, stream, self.max_bytes), media_type, length)
-        now = _now()
+        now = clock.now()
         holder = self._claim(str(file_doc["_id"]), stored.sha256, str(document_id), now)
         if holder is not None:
             self._forget(key)

@@ -8,7 +8,7 @@ so a sealed file's contacts and follow-ups are as sealed as the file.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
@@ -16,6 +16,7 @@ from bson import ObjectId
 from search import RecordKind
 from search import Selection
 from service import access
+from service import clock
 from service import followups_rules as rules_mod
 from service.audit import AuditTrail
 from service.errors import Conflict
@@ -56,10 +57,6 @@ def listed_followups(repo: FollowupRepository) -> Listed:
     return Listed(FOLLOWUP_LISTING, repo.followup, repo.every_followup, followup_values)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def file_snapshot(file_doc: dict) -> dict:
     """What each follow-up record copies of its file, for lists, filters and visibility."""
     return {"archive_no": file_doc.get("archive_no", ""), "file_name": file_doc.get("name", ""),
@@ -93,7 +90,7 @@ class FollowupService:
     # -- time and rules ---------------------------------------------------------------------
     def today(self) -> date:
         """Today in the configured zone."""
-        return _now().astimezone(self.zone).date()
+        return clock.today(self.zone)
 
     def parse_as_of(self, raw) -> date:
         """A YYYY-MM-DD query value (today when empty); Malformed otherwise."""
@@ -115,7 +112,7 @@ class FollowupService:
         """Replace the rules (admin); they apply to files written from now on, or after `reschedule_all`."""
         access.require(actor, "followup.manage")
         checked = rules_mod.validate(raw)
-        self.repo.save_rules({**checked, "updated_at": _now(), "updated_by": actor.username})
+        self.repo.save_rules({**checked, "updated_at": clock.now(), "updated_by": actor.username})
         self.audit.record(actor.username, "followup.rules_changed", "followup_rules", checked)
         return checked
 
@@ -186,7 +183,7 @@ class FollowupService:
     def _new(file_doc: dict, occurrence: dict, assignment: dict) -> dict:
         return {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
                 "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
-                "due": occurrence["due"].isoformat(), **assignment, "status": OPEN, "created_at": _now(),
+                "due": occurrence["due"].isoformat(), **assignment, "status": OPEN, "created_at": clock.now(),
                 **file_snapshot(file_doc)}
 
     def _department_of(self, username: str) -> str:
@@ -215,7 +212,7 @@ class FollowupService:
             raise Conflict("这个档案已不在库中 (the file is no longer kept)")
         fields = contact_fields(body, self.today())
         followup = self._closable(actor, str(file_doc["_id"]), fields["followup_id"])
-        now, contact_id = _now(), ObjectId()
+        now, contact_id = clock.now(), ObjectId()
         if followup and not self.repo.claim_closure(followup["_id"], str(contact_id), actor.username, now):
             raise Conflict("这次回访已由他人记录 (someone recorded this follow-up a moment ago)")
         complaint = fields.pop("complaint")

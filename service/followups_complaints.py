@@ -1,9 +1,8 @@
 """Complaints (投诉/问题) raised in contacts: the responsible department's list, lateness, closing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -67,7 +66,7 @@ class ComplaintService:
             raise Malformed("a resolution is required", {"resolution": "请填写处理结果（至多 1000 字）(1-1000 characters)"})
         if doc["status"] != "open":
             raise Conflict("投诉已关闭 (the complaint is closed already)")
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         if not self.repo.claim_complaint_closure(str(doc["_id"]), actor.username, now):
             raise Conflict("投诉已由他人关闭 (someone closed it a moment ago)")
         closed_on = self.followups.today().isoformat()

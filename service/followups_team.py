@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from bson import ObjectId
 
 from search import Selection
 from service import access
+from service import clock
 from service import followups_rules as rules_mod
 from service.errors import Forbidden
 from service.errors import Malformed
@@ -110,7 +111,7 @@ class FollowupTeam:
             raise Malformed("no file matches", {"filters": "没有符合条件的档案 (no file matches)"})
         campaign_id = str(ObjectId())
         doc = {"_id": campaign_id, "purpose": purpose.strip(), "deadline": deadline.isoformat(), "filters": chosen,
-               "files": len(files), "created_by": actor.username, "created_at": datetime.now(timezone.utc)}
+               "files": len(files), "created_by": actor.username, "created_at": clock.now()}
         self.repo.add_campaign(doc)
         for file_doc in files:
             self.repo.add_followup({

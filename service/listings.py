@@ -27,6 +27,7 @@ from search import RecordIndex
 from search import RecordKind
 from search import RecordPage
 from search import Selection
+from service import clock
 from storage.listing_marks import ListingMarks
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Listings:
 
     def changed(self, kind: str, record_id) -> None:
         """Note a write of a record (call after the write succeeded)."""
-        self.marks.add(kind, str(record_id), datetime.now(timezone.utc))
+        self.marks.add(kind, str(record_id), clock.now())
 
     def select(self, kind: str, selection: Selection) -> RecordPage:
         """A slice of the records selected, the marked ones read from the database and merged in."""

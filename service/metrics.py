@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import timezone
 
 from prometheus_client import REGISTRY
 from prometheus_client import CollectorRegistry
@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.core import GaugeMetricFamily
 from pymongo.errors import PyMongoError
 
+from service import clock
 from storage import StorageUnavailable
 from storage.dashboard import DashboardRepository
 
@@ -63,7 +64,7 @@ class ArchiveCollector:
                                 "Age of the oldest job waiting in the queue (0 when none waits)")
         if oldest is not None:
             oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
-        age.add_metric([], max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds()) if oldest else 0.0)
+        age.add_metric([], max(0.0, (clock.now() - oldest).total_seconds()) if oldest else 0.0)
         yield age
 
 

@@ -4,14 +4,12 @@ Lookups on the write path are by _id only (FerretDB's one indexed query); list q
 """
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timezone
-
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.listing_marks import ListingMarks
 from storage.mongo import find_each
 
@@ -97,5 +95,5 @@ class FileRepository:
             moving = [doc["_id"] for doc in records.find({"file_id": before}, {"_id": 1})]
             count += records.update_many({"file_id": before}, {"$set": {"file_id": after, "moved_from": before}}
                                          ).modified_count
-            ListingMarks(self._files.database).add_many(collection, moving, datetime.now(timezone.utc))
+            ListingMarks(self._files.database).add_many(collection, moving, clock.now())
         return count

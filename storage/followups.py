@@ -6,15 +6,13 @@ complaint first inserts `{_id: <its id>}` into a closures collection — only on
 """
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timezone
-
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.listing_marks import ListingMarks
 
 RULES_ID = "rules"
@@ -43,7 +41,7 @@ class FollowupRepository:
 
     def _written(self, followup_ids) -> None:
         # every write of follow-ups leaves a mark for their listing index
-        self._marks.add_many("followups", followup_ids, datetime.now(timezone.utc))
+        self._marks.add_many("followups", followup_ids, clock.now())
 
     def every_followup(self):
         """Every follow-up (streamed; rebuilding the listing index)."""

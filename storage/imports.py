@@ -1,13 +1,14 @@
 """Import runs, remembered column mappings and the external keys that make re-imports idempotent."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.mongo import lookup_each
 
 
@@ -55,7 +56,7 @@ class ImportRepository:
 
         A claim whose file was never recorded (its importer died in between) is taken over once stale.
         """
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         try:
             self._keys.insert_one({"_id": key, "import_id": import_id, "at": now})
             return True
