@@ -33,6 +33,7 @@ from service.listings import day_number
 from service.listings import epoch_ms
 from service.users import User
 from service.users import UserService
+from storage import mongo
 from storage.followups import FollowupRepository
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
@@ -71,8 +72,7 @@ def visible(user: User) -> dict:
 
 def combine(*queries: dict) -> dict:
     """All the non-empty queries at once."""
-    parts = [q for q in queries if q]
-    return {} if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
+    return mongo.all_of(*queries)
 
 
 class FollowupService:

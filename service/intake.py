@@ -19,6 +19,7 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
 from service.users import User
+from storage import mongo
 from storage.documents import DocumentRepository
 from storage.intake import IntakeRepository
 from storage.intake import version_key
@@ -201,7 +202,7 @@ class IntakeService:
             query["submitter"] = actor.username
         visible = access.visibility_query(actor, id_field="file_id")
         if visible:
-            query = {"$and": [query, visible]} if query else visible
+            query = mongo.all_of(query, visible)
         return self.repo.page(query, (page - 1) * per_page, per_page)
 
     def _query(self, filters: dict) -> dict:

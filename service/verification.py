@@ -18,6 +18,7 @@ from service.errors import NotFound
 from service.files import STAGES
 from service.files import FileService
 from service.users import User
+from storage import mongo
 from storage.verification import VerificationRepository
 
 CYCLES = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -197,7 +198,7 @@ class VerificationService:
         self.generate(day)
         query = self._overdue_query(day)
         visible = access.visibility_query(actor, id_field="file_id")
-        return self.repo.page({"$and": [query, visible]} if visible else query, (page - 1) * per_page, per_page)
+        return self.repo.page(mongo.all_of(query, visible), (page - 1) * per_page, per_page)
 
     def overdue_count(self, as_of: date | None = None) -> int:
         """How many tasks are open past their due date on as_of (for the dashboard)."""

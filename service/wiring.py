@@ -18,6 +18,7 @@ from service.fixity import FixityService
 from service.followups import FollowupService
 from service.followups import listed_followups
 from service.followups_complaints import ComplaintService
+from service.followups_complaints import listed_complaints
 from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
 from service.files import FileService
@@ -199,7 +200,8 @@ def build_services(settings: Settings) -> Services:
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
     loan_repo, followup_repo = LoanRepository(db), FollowupRepository(db)
     listings = Listings(ListingMarks(db), settings.data_dir / "listings",
-                        {"loan": listed_loans(loan_repo), "followup": listed_followups(followup_repo)})
+                        {"loan": listed_loans(loan_repo), "followup": listed_followups(followup_repo),
+                         "complaint": listed_complaints(followup_repo)})
     loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
     search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)

@@ -115,6 +115,11 @@ class FollowupRepository:
     def add_complaint(self, doc: dict) -> None:
         """Store a complaint raised in a contact."""
         self.complaints.insert_one(doc)
+        self._marks.add_many("complaints", [doc["_id"]], clock.now())
+
+    def every_complaint(self):
+        """Every complaint (streamed; rebuilding the listing index)."""
+        yield from self.complaints.find({}).batch_size(1000)
 
     def complaint(self, complaint_id) -> dict | None:
         """One complaint, or None (also for a malformed id)."""
@@ -138,13 +143,16 @@ class FollowupRepository:
     def set_complaint(self, complaint_id: str, changes: dict) -> None:
         """Write a complaint's closing (only the closure's claimant calls this)."""
         self.complaints.update_one({"_id": as_oid(complaint_id)}, {"$set": changes})
+        self._marks.add_many("complaints", [complaint_id], clock.now())
 
     def sync_file(self, file_id: str, snapshot: dict, followups: list[dict]) -> None:
         """Copy a file's name, project, security and department onto its records that differ (for lists and
         filters); `followups` are the file's follow-ups as just read."""
         differs = {"file_id": file_id, "$or": [{key: {"$ne": value}} for key, value in snapshot.items()]}
+        changing = [doc["_id"] for doc in self.complaints.find(differs, {"_id": 1})]
         for collection in (self.contacts, self.complaints):
             collection.update_many(differs, {"$set": snapshot})
+        self._marks.add_many("complaints", changing, clock.now())
         if any(d["status"] == "open" and any(d.get(k) != v for k, v in snapshot.items()) for d in followups):
             self.followups.update_many({"file_id": file_id, "status": "open"}, {"$set": snapshot})
             self._written([d["_id"] for d in followups if d["status"] == "open"])

@@ -130,6 +130,26 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
 EQUALITY_LOOKUPS: dict[str, tuple[str, ...]] = {name: ("_id", *fields) for name, fields in _LOOKUPS_BESIDES_ID.items()}
 
 
+def all_of(*queries: dict) -> dict:
+    """A filter that holds when every query holds, with plain fields kept at the top level.
+
+    FerretDB sends top-level equalities to PostgreSQL (indexed) but nothing inside `$and`/`$or`:
+    `{"$and": [{"file_id": x}, visibility]}` decodes the whole collection, while
+    `{"file_id": x, "$and": [visibility]}` is an indexed lookup followed by a filter of its few matches.
+    """
+    merged: dict = {}
+    rest: list[dict] = []
+    for query in queries:
+        for name, condition in (query or {}).items():
+            if name.startswith("$") or name in merged:
+                rest.append({name: condition})
+            else:
+                merged[name] = condition
+    if rest:
+        merged["$and"] = rest
+    return merged
+
+
 def find_each(collection: Collection, field: str, values: Iterable, query: dict | None = None,
               projection: dict | None = None, limit: int = 0) -> list[dict]:
     """Documents whose `field` equals one of `values` (and match `query`): one indexed lookup per value.
