@@ -59,9 +59,15 @@ class RetentionRepository:
         """Write a file's computed retention."""
         self._states.replace_one({"_id": str(file_id)}, {**state, "_id": str(file_id)}, upsert=True)
 
-    def states(self, query: dict, sort: list | None = None) -> list[dict]:
-        """Computed retentions matching a query."""
-        return list(self._states.find(query).sort(sort or [("destroy_after", 1), ("_id", 1)]))
+    def summaries(self) -> dict[str, dict]:
+        """What the search index copies of every computed retention (kind, destroy-after date, legal
+        hold), by file id: one read of the collection, for a rebuild."""
+        fields = {"kind": 1, "destroy_after": 1, "legal_hold": 1}
+        return {doc["_id"]: doc for doc in self._states.find({}, fields)}
+
+    def states(self, query: dict, sort: list | None = None, projection: dict | None = None) -> list[dict]:
+        """Computed retentions matching a query (only the projection's fields, if given)."""
+        return list(self._states.find(query, projection).sort(sort or [("destroy_after", 1), ("_id", 1)]))
 
     # -- holds ------------------------------------------------------------------------------
     def insert_hold(self, doc: dict) -> None:
