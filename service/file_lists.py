@@ -28,6 +28,7 @@ from service.errors import Unavailable
 from service.retention_rules import DATED
 from service.search import SearchService
 from service.search_entries import file_entry
+from service.search_entries import retention_of
 from service.users import User
 from storage.files import FileRepository
 from storage.files import oid
@@ -120,8 +121,8 @@ class FileLists:
         written = {}
         for file_id in file_ids:
             doc = self.files.by_id(file_id)
-            state = self.retention.state(file_id) if doc is not None and reason is None else None
-            written[file_id] = _Written(doc, file_entry(doc, state) if doc is not None else None)
+            retention = retention_of(self.retention, file_id) if doc is not None and reason is None else None
+            written[file_id] = _Written(doc, file_entry(doc, retention) if doc is not None else None)
         return written
 
     def _listed(self, query: FileQuery, visibility: Visibility, written, page: int, per_page: int | None,

@@ -23,6 +23,7 @@ from service.search_entries import file_terms
 from service.search_entries import is_searched
 from service.search_entries import is_readable
 from service.search_entries import page_entries
+from service.search_entries import retention_of
 from service.users import User
 from storage.documents import DocumentRepository
 from storage.files import FileRepository
@@ -184,7 +185,7 @@ class SearchService:
             self.remove_file(file_id, timeout)
             self.sources.pending.clear(marks)
             return
-        entry = file_entry(doc, self.sources.retention.state(file_id))
+        entry = file_entry(doc, retention_of(self.sources.retention, file_id))
         pages = []
         if documents and entry.searched:
             for document in self.sources.documents.of_file(entry.file_id):
@@ -203,7 +204,7 @@ class SearchService:
         """Write many files' entries in one commit (removing those gone), then clear their marks."""
         marks = [mark for file_id in file_ids for mark in self.sources.pending.of_file(file_id)]
         docs = [(file_id, self.sources.files.by_id(file_id)) for file_id in file_ids]
-        states = {file_id: self.sources.retention.state(file_id) for file_id, doc in docs if doc is not None}
+        states = {file_id: retention_of(self.sources.retention, file_id) for file_id, doc in docs if doc is not None}
         with self.index.writer(timeout=timeout) as batch:
             for file_id, doc in docs:
                 if doc is None:

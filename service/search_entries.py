@@ -40,8 +40,16 @@ def _matching(fields: dict, keys: tuple[str, ...]) -> list[str]:
     return [text for key, text in _leaves(fields) if any(part in key for part in keys)]
 
 
+def retention_of(repo, file_id: str) -> dict:
+    """What a file's entry copies of its retention (`retention_values`): the computed kind and
+    destroy-after date, and whether an active hold keeps it (two point lookups)."""
+    state = repo.state(str(file_id)) or {}
+    return {"kind": state.get("kind"), "destroy_after": state.get("destroy_after"),
+            "held": repo.has_active_hold(str(file_id))}
+
+
 def file_entry(doc: dict, retention: dict | None = None) -> FileEntry:
-    """The index entry of a stored file, with its computed retention (`retention` collection)."""
+    """The index entry of a stored file, with its retention as `retention_of` gives it."""
     fields = doc.get("fields") or {}
     classification = doc.get("classification") or {}
     retention = retention or {}
@@ -57,7 +65,7 @@ def file_entry(doc: dict, retention: dict | None = None) -> FileEntry:
                      status=doc.get("status") or "active", owner=doc.get("owner") or "",
                      name_pinyin=doc.get("name_pinyin") or "", name_initials=doc.get("name_initials") or "",
                      destroy_after=retention["destroy_after"] if dated else "",
-                     held=bool(retention.get("legal_hold")))
+                     held=bool(retention.get("held")))
 
 
 def file_terms(doc: dict) -> list[str]:

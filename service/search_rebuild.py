@@ -23,6 +23,7 @@ from service.search_entries import file_terms
 from service.search_entries import is_readable
 from service.search_entries import is_searched
 from service.search_entries import page_entries
+from service.search_entries import retention_of
 from storage.files import oid
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def catch_up(sources, index: SearchIndex, journal: Path, offset: int) -> tuple[i
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
             docs = [doc for doc in (sources.files.by_id(i) for i in chunk) if doc is not None]
-            retention = {str(doc["_id"]): sources.retention.state(str(doc["_id"])) for doc in docs}
+            retention = {str(doc["_id"]): retention_of(sources.retention, str(doc["_id"])) for doc in docs}
             with index.writer() as batch:
                 batch.add_terms(word for doc in docs if is_searched(doc) for word in file_terms(doc))
                 for file_id in chunk:

@@ -208,7 +208,7 @@ def build_services(settings: Settings) -> Services:
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
     retention = RetentionService(retention_repo, files, document_repo, loans.repo, doc_types, registry,
-                                 ObjectLocks(minio, objects), audit, settings.timezone)
+                                 ObjectLocks(minio, objects), audit, settings.timezone, notify=index_queue, lists=lists)
     files.after_write.append(retention.file_changed)
     documents.after_upload.append(retention.document_added)
     destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
@@ -243,7 +243,7 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
-    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone, lists=lists)
     services.dashboard.verification = services.verification
     _wire_sharing(services)
     return services

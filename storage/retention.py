@@ -60,10 +60,13 @@ class RetentionRepository:
         self._states.replace_one({"_id": str(file_id)}, {**state, "_id": str(file_id)}, upsert=True)
 
     def summaries(self) -> dict[str, dict]:
-        """What the search index copies of every computed retention (kind, destroy-after date, legal
-        hold), by file id: one read of the collection, for a rebuild."""
-        fields = {"kind": 1, "destroy_after": 1, "legal_hold": 1}
-        return {doc["_id"]: doc for doc in self._states.find({}, fields)}
+        """What the search index copies of every file's retention, by file id: the computed kind and
+        destroy-after date, and `held` (an active hold); one read of the states and one of the
+        active holds, for a rebuild."""
+        found = {doc["_id"]: {**doc, "held": False} for doc in self._states.find({}, {"kind": 1, "destroy_after": 1})}
+        for file_id in self.held_file_ids():
+            found.setdefault(file_id, {"_id": file_id})["held"] = True
+        return found
 
     def states(self, query: dict, sort: list | None = None, projection: dict | None = None) -> list[dict]:
         """Computed retentions matching a query (only the projection's fields, if given)."""
