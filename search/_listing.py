@@ -153,10 +153,9 @@ def first(columns: SegmentColumns, mask: np.ndarray, query: FileQuery, count: in
         return []
     listing = columns.listing()
     order = listing.order(query.sort, query.descending, lambda: _keys(columns, query.sort))
-    chosen = order[mask[order]][:count]
-    rows = listing.rows(chosen)
+    rows = listing.rows(order[mask[order]][:count]).tolist()
     keys = _keys(columns, query.sort)
-    return [(_plain(keys[r]), listing.file_ids[r]) for r in rows.tolist()]
+    return [(_plain(keys[r]), listing.file_ids[r]) for r in rows]
 
 
 def _plain(value):
@@ -168,8 +167,7 @@ def counts(columns: SegmentColumns, mask: np.ndarray, names) -> dict[str, dict[s
     found = {}
     for name in names:
         tally = np.bincount(columns.codes[name][mask], minlength=len(columns.values[name]))
-        found[name] = {columns.values[name][i]: int(n) for i in np.flatnonzero(tally).tolist()
-                       for n in (tally[i],)}
+        found[name] = {columns.values[name][i]: int(tally[i]) for i in np.flatnonzero(tally).tolist()}
     return found
 
 

@@ -147,15 +147,20 @@ class SearchService:
         return self._index
 
     def rebuild_if_outdated(self, progress: Callable[[int, int], None] | None = None) -> bool:
-        """Rebuild the index if it was written by an older version of the schema (the worker does
-        this when it starts); True if it did."""
+        """Rebuild the index if it was written by an older version of the schema, or is empty while the
+        database holds files (lost: the list of files reads it); the worker does this when it starts.
+        True if it did."""
         try:
-            self.index
-            return False
+            index = self.index
         except Unavailable:
             log.warning("the search index in %s has an older schema: rebuilding it", self.directory)
             self.reindex(progress)
             return True
+        if index.whoosh.doc_count_all() or not self.sources.files.any():
+            return False
+        log.warning("the search index in %s is empty but the database holds files: rebuilding it", self.directory)
+        self.reindex(progress)
+        return True
 
     def search(self, actor: User, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
                sort: str = "relevance") -> SearchResult:

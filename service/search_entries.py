@@ -41,7 +41,7 @@ def _matching(fields: dict, keys: tuple[str, ...]) -> list[str]:
 
 
 def retention_of(repo, file_id: str) -> dict:
-    """What a file's entry copies of its retention (`retention_values`): the computed kind and
+    """What a file's entry copies of its retention: the computed kind and
     destroy-after date, and whether an active hold keeps it (two point lookups)."""
     state = repo.state(str(file_id)) or {}
     return {"kind": state.get("kind"), "destroy_after": state.get("destroy_after"),

@@ -40,6 +40,10 @@ class FileRepository:
         key = oid(file_id)
         return self._files.find_one({"_id": key}) if key else None
 
+    def any(self) -> bool:
+        """True if at least one file is stored."""
+        return self._files.find_one({}, {"_id": 1}) is not None
+
     def claim_version(self, doc: dict) -> bool:
         """Insert a version record; False if that version number is already taken."""
         try:
@@ -72,6 +76,11 @@ class FileRepository:
                 value = classification.get(name) or ""
                 found[name][value] = found[name].get(value, 0) + 1
         return found
+
+    def after(self, file_id, limit: int) -> list[dict]:
+        """The next `limit` files in _id order after `file_id` (None: from the first)."""
+        query = {"_id": {"$gt": file_id}} if file_id is not None else {}
+        return list(self._files.find(query).sort("_id", 1).limit(limit))
 
     def find(self, query: dict, limit: int = 20) -> list[dict]:
         """Files matching a query (duplicate checks)."""

@@ -3,6 +3,7 @@ before any index job runs, and the list is the same once the worker has indexed 
 paging and bad requests as before."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from datetime import timedelta
 
@@ -147,3 +148,13 @@ def test_the_list_reads_the_database_while_the_index_is_rebuilt_for_a_new_schema
     assert services.search.rebuild_if_outdated() is True
     assert services.db["index_pending"].count_documents({}) == 0 and indexed(services) == 2
     assert names(listed(desk, sort="name")) == ["李娜", "张伟"]
+
+
+def test_a_lost_index_is_rebuilt_when_the_worker_starts(desk, services, settings):
+    desk.file(name="张伟")
+    drain(services)
+    services.search.index.close()
+    shutil.rmtree(settings.search_dir)
+    assert services.search.rebuild_if_outdated() is True  # empty, while the database holds a file
+    assert indexed(services) == 1 and names(listed(desk)) == ["张伟"]
+    assert services.search.rebuild_if_outdated() is False
