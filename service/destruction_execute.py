@@ -4,8 +4,8 @@ One run at a time: a run claims `<batch>:attempt:<n>` by unique insert; the next
 once the previous one ended, or its process is gone (same host), or it has not been heard of
 for STALE. Per file, in this order: the records become a tombstone (the file's personal values,
 its versions' snapshots, its documents' titles, the customer's name in loans and corrections),
-every version of its originals and derivatives is deleted (no lock is bypassed), its search
-entries go, the store is listed to prove nothing is left, and `<batch>:file:<file id>` is
+every version of its originals and derivatives is deleted (no lock is bypassed), its pages leave
+the search index and its file entry becomes the tombstone's (listed as destroyed, never found), the store is listed to prove nothing is left, and `<batch>:file:<file id>` is
 inserted with the checksums and sizes of what was destroyed. Each step can be done again, so a
 run killed anywhere is finished by the next, and the file's record is counted once. The
 batch ends with a check of all its files' objects and one entry in the destruction register.
@@ -124,7 +124,7 @@ class DestructionExecutor:
                 raise Conflict(f"对象存储仍锁定 {exc} (the store still locks this original)",
                                {file_id: "storage lock"}) from None
         self._step("objects", file_id)
-        self.search.remove_file(file_id)
+        self.search.index_file(file_id)  # the tombstone: its pages go, its entry stays for the file list
         self._step("search", file_id)
         left = self._left(documents)
         if left:

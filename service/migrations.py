@@ -59,17 +59,19 @@ def backfill_file_keys(services) -> dict:
     name keys or the template version. Without dup_keys such a file is never found as a duplicate."""
     repo = MigrationRepository(services.db)
     changed = 0
-    for doc in repo.files_lacking():
-        changes: dict = {}
-        if "dup_keys" not in doc:
-            changes["dup_keys"] = duplicate_keys(doc)
-        if ("name_pinyin" not in doc or "name_initials" not in doc) and isinstance(doc.get("name"), str):
-            changes["name_pinyin"], changes["name_initials"] = name_keys(doc["name"])
-        if "template_version" not in doc:
-            changes["template_version"] = 1  # the built-in templates were all at version 1 then
-        if changes:
-            repo.set_file_fields(doc["_id"], changes)
-            changed += 1
+    with services.index_queue.collecting():  # the file list filters and sorts by the name keys
+        for doc in repo.files_lacking():
+            changes: dict = {}
+            if "dup_keys" not in doc:
+                changes["dup_keys"] = duplicate_keys(doc)
+            if ("name_pinyin" not in doc or "name_initials" not in doc) and isinstance(doc.get("name"), str):
+                changes["name_pinyin"], changes["name_initials"] = name_keys(doc["name"])
+            if "template_version" not in doc:
+                changes["template_version"] = 1  # the built-in templates were all at version 1 then
+            if changes:
+                repo.set_file_fields(doc["_id"], changes)
+                services.index_queue.file_changed(doc["_id"])
+                changed += 1
     return {"files": changed}
 
 

@@ -21,6 +21,7 @@ from service.followups_complaints import ComplaintService
 from service.followups_complaints import listed_complaints
 from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
+from service.file_lists import FileLists
 from service.files import FileService
 from service.imports import ImportService
 from service.listings import Listings
@@ -58,6 +59,7 @@ from storage.fixity import FixityRepository
 from storage.followups import FollowupRepository
 from storage.files import FileRepository
 from storage.imports import ImportRepository
+from storage.index_pending import PendingMarks
 from storage.loan_records import IncidentRepository
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
@@ -185,11 +187,15 @@ def build_services(settings: Settings) -> Services:
     registry = TemplateRegistry(TemplateRepository(db), audit)
     objects = ObjectStore(minio, settings.bucket_prefix)
     jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
-    index_queue = IndexQueue(jobs)
-    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry,
-                        notify=index_queue)
+    index_queue = IndexQueue(jobs, PendingMarks(db))
     document_repo = DocumentRepository(db)
     doc_types = DocTypeService(document_repo, registry, audit)
+    retention_repo = RetentionRepository(db)
+    search = SearchService(Sources(FileRepository(db), document_repo, objects, doc_types, retention_repo,
+                                   index_queue.pending), settings.search_dir)
+    lists = FileLists(search.sources.files, search, index_queue.pending, retention_repo)
+    files = FileService(search.sources.files, Sequences(db), audit, settings.archive_number_rule, registry,
+                        notify=index_queue, lists=lists)
     limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
                     page_timeout_seconds=settings.ocr_page_timeout_seconds)
     documents = DocumentService(document_repo, files, objects, jobs, audit, doc_types, settings.max_upload_bytes)
@@ -204,7 +210,6 @@ def build_services(settings: Settings) -> Services:
                          "complaint": listed_complaints(followup_repo)})
     loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
-    search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
     search.borrowed = loans.digital_files
     merging = MergeService(files)
     merging.guards.append(lambda file_id: "纸质档案已借出，归还后才能合并 (the folder is out on loan; merge after "
@@ -212,8 +217,8 @@ def build_services(settings: Settings) -> Services:
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
-    retention = RetentionService(RetentionRepository(db), files, document_repo, loans.repo, doc_types, registry,
-                                 ObjectLocks(minio, objects), audit, settings.timezone)
+    retention = RetentionService(retention_repo, files, document_repo, loans.repo, doc_types, registry,
+                                 ObjectLocks(minio, objects), audit, settings.timezone, notify=index_queue, lists=lists)
     files.after_write.append(retention.file_changed)
     documents.after_upload.append(retention.document_added)
     destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
@@ -248,7 +253,7 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
-    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone, lists=lists)
     services.dashboard.verification = services.verification
     _wire_sharing(services)
     return services

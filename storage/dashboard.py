@@ -1,4 +1,5 @@
-"""The dashboard's counting queries: few scans, projections only, counted in Python.
+"""The dashboard's counting queries: few scans, projections only, counted in Python (files and the due
+list are counted from the search index instead: service/file_lists.py).
 
 FerretDB v1.24 serves no query from an index, so each query here is one scan of a collection;
 reading a projection of every row once and counting in Python costs less than one
@@ -6,7 +7,6 @@ count_documents per number.
 """
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
 from bson import ObjectId
@@ -14,7 +14,6 @@ from pymongo.database import Database
 
 from storage.mongo import find_each
 
-FILE_FIELDS = {"classification": 1, "status": 1}
 DOCUMENT_FIELDS = {"uploaded_at": 1, "pages": 1, "ocr_status": 1, "fixity_status": 1, "status": 1, "file_id": 1}
 
 
@@ -23,18 +22,6 @@ class DashboardRepository:
 
     def __init__(self, db: Database):
         self._db = db
-
-    def file_facets(self, query: dict) -> dict:
-        """Files matching the query: total and counts by stage, customer type and project."""
-        stages, types, projects = Counter(), Counter(), Counter()
-        total = 0
-        for doc in self._db["files"].find(query, FILE_FIELDS):
-            total += 1
-            c = doc.get("classification") or {}
-            stages[c.get("stage") or ""] += 1
-            types[c.get("customer_type") or ""] += 1
-            projects[c.get("project") or ""] += 1
-        return {"total": total, "stage": dict(stages), "customer_type": dict(types), "project": dict(projects)}
 
     def visible_file_ids(self, query: dict) -> list[str]:
         """Ids (as strings) of the files matching a query."""
@@ -64,19 +51,6 @@ class DashboardRepository:
         if scope:
             query = {"$and": [query, scope]}
         return list(self._db["loans"].find(query, {"kind": 1, "due_at": 1}))
-
-    def retention_due(self, before: str, dated: str) -> list[str]:
-        """Ids of files whose computed destroy-after date is before the day (ISO), not destroyed or merged."""
-        query = {"kind": dated, "destroy_after": {"$lt": before}, "status": {"$nin": ["destroyed", "merged"]}}
-        return [doc["_id"] for doc in self._db["retention"].find(query, {"_id": 1})]
-
-    def live_files(self, file_ids: list[str]) -> set[str]:
-        """Which of the files are neither destroyed nor merged (the file itself decides)."""
-        wanted = [ObjectId(i) for i in file_ids if ObjectId.is_valid(i)]
-        if not wanted:
-            return set()
-        query = {"status": {"$nin": ["destroyed", "merged"]}}
-        return {str(doc["_id"]) for doc in find_each(self._db["files"], "_id", wanted, query, {"_id": 1})}
 
     def active_holds(self) -> list[str]:
         """The file id of every active hold (one per hold)."""

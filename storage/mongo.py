@@ -88,6 +88,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "import_keys": (),
     "import_mappings": (),
     "imports": (),
+    "index_pending": ("file_id", "reason"),
     "intake_open": ("submission_id",),
     "intake_reviews": ("submission_id",),
     "intake_submissions": ("file_id", "status", "submitter"),
