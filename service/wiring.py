@@ -10,6 +10,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from service.audit import AuditTrail
+from service.audit import listed_audit
 from service.corrections import CorrectionService
 from service.doc_types import DocTypeService
 from service.documents import DocumentService
@@ -179,7 +180,11 @@ def build_services(settings: Settings) -> Services:
                        settings.s3_secure, settings.s3_region,
                        timeout_seconds=settings.ready_timeout_seconds)
     users = UserService(UserRepository(db))
-    audit = AuditTrail(AuditRepository(db))
+    audit_repo, loan_repo = AuditRepository(db), LoanRepository(db)
+    # per database: the indexes are derived from one database, whatever else shares the data directory
+    listings = Listings(ListingMarks(db), settings.data_dir / "listings" / settings.db_name,
+                        {"loan": listed_loans(loan_repo), "audit": listed_audit(audit_repo)})
+    audit = AuditTrail(audit_repo, listings)
     registry = TemplateRegistry(TemplateRepository(db), audit)
     objects = ObjectStore(minio, settings.bucket_prefix)
     jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
@@ -196,8 +201,6 @@ def build_services(settings: Settings) -> Services:
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
-    loan_repo = LoanRepository(db)
-    listings = Listings(ListingMarks(db), settings.data_dir / "listings", {"loan": listed_loans(loan_repo)})
     loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
     search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
