@@ -78,6 +78,27 @@ def verify_chain(repo, hashing) -> dict:
     return {"ok": True, "entries": expected_seq - 1, "first_bad": None}
 
 
+def verify_run(repo, entries: list[dict], hashing) -> dict:
+    """Check a run of consecutive entries (as a page shows them, in any order) without walking the
+    whole chain: each entry's number, hash and link to the entry before it (the one before the run
+    read by number). {"ok", "entries" (how many were checked), "first_bad"}."""
+    run = sorted(entries, key=lambda e: e.get("seq") or 0)
+    if not run:
+        return {"ok": True, "entries": 0, "first_bad": None}
+    first = run[0]["seq"]
+    before = repo.at(first - 1) if first > 1 else None
+    if first > 1 and before is None:
+        return {"ok": False, "entries": len(run), "first_bad": first - 1}
+    expected_prev = before["hash"] if before else GENESIS
+    for seq, entry in enumerate(run, start=first):
+        intact = (entry.get("seq") == seq and entry["_id"] == repo.key(seq) and entry.get("prev_hash") == expected_prev
+                  and entry.get("hash") == hashing(entry))
+        if not intact:
+            return {"ok": False, "entries": len(run), "first_bad": seq}
+        expected_prev = entry["hash"]
+    return {"ok": True, "entries": len(run), "first_bad": None}
+
+
 class AuditTrail:
     """Append and verify; nothing here (or anywhere) deletes an entry."""
 
