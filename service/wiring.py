@@ -14,6 +14,7 @@ from service.audit import listed_audit
 from service.corrections import CorrectionService
 from service.doc_types import DocTypeService
 from service.documents import DocumentService
+from service.documents import listed_documents
 from service.duplicates import DuplicateService
 from service.fixity import FixityService
 from service.followups import FollowupService
@@ -22,6 +23,7 @@ from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
 from service.files import FileService
 from service.imports import ImportService
+from service.jobs import listed_jobs
 from service.listings import Listings
 from service.loans import LoanService
 from service.loans import listed_loans
@@ -172,6 +174,15 @@ def _outcome(future, timeout: float) -> str:
     return "ok"
 
 
+def _listings(settings: Settings, db: Database, audit: AuditRepository, loans: LoanRepository,
+              documents: DocumentRepository, jobs: JobQueue) -> Listings:
+    """The listing indexes of the kinds lists read at scale, one directory per database (the indexes are
+    derived from one database, whatever else shares the data directory)."""
+    kinds = {"loan": listed_loans(loans), "audit": listed_audit(audit), "document": listed_documents(documents),
+             "job": listed_jobs(jobs)}
+    return Listings(ListingMarks(db), settings.data_dir / "listings" / settings.db_name, kinds)
+
+
 def build_services(settings: Settings) -> Services:
     """Make the clients (lazily connecting) and wire the services over them."""
     client = mongo.make_client(settings.mongo_url, timeout_ms=int(settings.ready_timeout_seconds * 1000))
@@ -180,18 +191,15 @@ def build_services(settings: Settings) -> Services:
                        settings.s3_secure, settings.s3_region,
                        timeout_seconds=settings.ready_timeout_seconds)
     users = UserService(UserRepository(db))
-    audit_repo, loan_repo = AuditRepository(db), LoanRepository(db)
-    # per database: the indexes are derived from one database, whatever else shares the data directory
-    listings = Listings(ListingMarks(db), settings.data_dir / "listings" / settings.db_name,
-                        {"loan": listed_loans(loan_repo), "audit": listed_audit(audit_repo)})
+    audit_repo, loan_repo, document_repo = AuditRepository(db), LoanRepository(db), DocumentRepository(db)
+    jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
+    listings = _listings(settings, db, audit_repo, loan_repo, document_repo, jobs)
     audit = AuditTrail(audit_repo, listings)
     registry = TemplateRegistry(TemplateRepository(db), audit)
     objects = ObjectStore(minio, settings.bucket_prefix)
-    jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
     index_queue = IndexQueue(jobs)
     files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry,
                         notify=index_queue)
-    document_repo = DocumentRepository(db)
     doc_types = DocTypeService(document_repo, registry, audit)
     limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
                     page_timeout_seconds=settings.ocr_page_timeout_seconds)
@@ -247,7 +255,7 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
-    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone)
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone)
     services.dashboard.verification = services.verification
     _wire_sharing(services)
     return services

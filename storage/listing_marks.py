@@ -12,7 +12,7 @@ from pymongo.database import Database
 
 
 # collections with a listing index, and the kind their marks carry
-LISTED_COLLECTIONS = {"loans": "loan"}
+LISTED_COLLECTIONS = {"loans": "loan", "documents": "document"}
 
 
 class ListingMarks:
