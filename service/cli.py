@@ -67,7 +67,7 @@ def cmd_worker(args) -> int:
     services = _services()
     migrate_at_start(services)  # before any job: handlers expect the current schema
     services.search.rebuild_if_outdated()  # an upgrade that changed the index's schema
-    built = services.listings.rebuild_empty()  # a listing index new in this version
+    built = services.listings.build_incomplete()  # a listing index new in this version
     if built:
         log.info("listing indexes built: %s", built)
     worker = Worker(services, schedule=True)

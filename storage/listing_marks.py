@@ -12,7 +12,8 @@ from pymongo.database import Database
 
 
 # collections with a listing index, and the kind their marks carry
-LISTED_COLLECTIONS = {"loans": "loan", "followups": "followup", "complaints": "complaint"}
+LISTED_COLLECTIONS = {"loans": "loan", "followups": "followup", "complaints": "complaint",
+                      "documents": "document"}
 
 
 class ListingMarks:

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[JobContext, dict], None]
 DEFERRED = frozenset({"index"})  # claimed only when no other kind is waiting
+LISTINGS_INTERVAL = 1.0  # seconds between passes of the listing indexes, long jobs or not
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -59,14 +60,40 @@ class Worker:
                 handler.close()
 
     def run(self, max_jobs: int | None = None) -> int:
-        """Run until stopped (or max_jobs done); survives database outages by waiting."""
+        """Run until stopped (or max_jobs done), the listing indexes kept up beside; survives database
+        outages by waiting."""
+        ended = threading.Event()
+        keeper = threading.Thread(target=self._keep_listings, args=(ended,), daemon=True, name="listings")
+        keeper.start()
+        try:
+            return self._loop(max_jobs)
+        finally:
+            ended.set()
+            keeper.join()
+
+    def _keep_listings(self, ended: threading.Event) -> None:
+        """Take what was written into the listing indexes every LISTINGS_INTERVAL, also while a long job
+        runs (lists read what the indexes lack from the database: the less, the faster), and once more
+        after the loop ended."""
+        while True:
+            last = ended.is_set()
+            try:
+                self.services.listings.catch_up()
+            except PyMongoError as exc:
+                log.warning("listing indexes: database unavailable (%s)", type(exc).__name__)
+            except Exception:  # the thread's boundary: logged with its trace, the next pass tries again
+                log.exception("listing indexes: the pass failed")
+            if last:
+                return
+            ended.wait(LISTINGS_INTERVAL)
+
+    def _loop(self, max_jobs: int | None) -> int:
         done, pause = 0, 1.0
         while not self._stop.is_set() and (max_jobs is None or done < max_jobs):
             try:
                 if self.schedule and time.monotonic() >= self._next_tick:
                     self.queue_periodic()
                     self._next_tick = time.monotonic() + 60
-                self.services.listings.catch_up()  # records written since the last pass, into their lists
                 job = self._claim()
             except PyMongoError as exc:
                 log.warning("cannot claim jobs (%s); retrying in %.0f s", type(exc).__name__, pause)
