@@ -127,15 +127,15 @@ def main() -> int:
 
 
 def _run(settings, services, report: dict) -> None:
-    with Stopwatch() as watch:
+    with Stopwatch() as learning:
         shapes = learn_shapes(settings)
         check_page_entries(shapes)
-    print(f"shapes learnt through the services in {watch.seconds:.1f} s", flush=True)
-    with Stopwatch() as watch:
+    print(f"shapes learnt through the services in {learning.seconds:.1f} s", flush=True)
+    with Stopwatch() as making:
         people = make_people(services)
         make_policies(services, people)
-    print(f"{len(people.everyone())} accounts and the retention policies made in {watch.seconds:.1f} s", flush=True)
-    report["phases"]["setup"] = {"shapes_seconds": watch.seconds}
+    print(f"{len(people.everyone())} accounts and the retention policies made in {making.seconds:.1f} s", flush=True)
+    report["phases"]["setup"] = {"shapes_seconds": learning.seconds, "people_seconds": making.seconds}
     seeder = Seeder(services, people, shapes)
     files = 0
     try:
@@ -143,17 +143,19 @@ def _run(settings, services, report: dict) -> None:
             if size <= files:
                 raise ValueError(f"BENCH_PAGES_SIZES: {size} is not above the {files} files the archive holds "
                                  f"by then (the import at the size before added {IMPORT_ROWS} rows' files)")
-            print(f"\n== {size} files: seeding {size - files} more", flush=True)
-            phase = {"seed": seeder.grow(size - files, report=lambda line: print(line, flush=True))}
+            print(f"\n== {size} files: seeding {size - files} more (load average {_load()})", flush=True)
+            phase = {"load_average_before": os.getloadavg()}
+            phase["seed"] = seeder.grow(size - files, report=lambda line: print(line, flush=True))
             _print_seed(phase["seed"])
             if VERIFY:
                 report["problems"] += [f"at {size}: {problem}" for problem in seeder.verify()]
                 print(f"  checked: audit chain and index entries of files ({len(report['problems'])} problems)",
                       flush=True)
             if REINDEX:
-                phase["reindex_batch_seconds"] = seeder.reindex_batch_seconds()
-                print(f"  one batch of `archive reindex` (200 files by _id and their documents): "
-                      f"{phase['reindex_batch_seconds']:.1f} s; {size / 200:.0f} batches", flush=True)
+                seconds, outcome = seeder.reindex_batch()
+                phase["reindex_batch"] = {"seconds": seconds, "outcome": outcome}
+                print(f"  one batch of `archive reindex` (200 files by _id and their documents): {seconds:.1f} s "
+                      f"({outcome}); a rebuild reads {size / 200:.0f} such batches", flush=True)
             report["phases"][size] = phase
             files = size + _measure(settings, people, seeder, size, report)
     finally:
@@ -180,9 +182,15 @@ def _measure(settings, people, seeder: Seeder, size: int, report: dict) -> int:
         print(f"  import of {IMPORT_ROWS} rows: dry run {result['dry_run_seconds']:.1f} s {result['dry_run']}, "
               f"import job {result['import_seconds']:.1f} s {result['imported']}; then {result['index_jobs']} "
               f"index jobs in {result['index_jobs_seconds']:.1f} s", flush=True)
+        report["phases"][size]["load_average_after"] = os.getloadavg()
+        print(f"  load average now {_load()}", flush=True)
         return result["imported"]["created"]
     finally:
         services.close()
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _record(report: dict, size: int, label: str, measured: Measured) -> None:
@@ -227,7 +235,7 @@ def _print_seed(seconds: dict) -> None:
     total = sum(rows_written.values()) + int(seconds["audit_entries"])
     print(f"  seeding: draw {seconds['draw']:.1f} s, build records {seconds['build']:.1f} s, insert_many "
           f"{seconds['insert']:.1f} s ({sum(rows_written.values()) / max(seconds['insert'], 1e-9):.0f} records/s), "
-          f"audit chain {seconds['audit']:.1f} s ({int(seconds['audit_entries'])} entries), index thread busy "
+          f"audit chain {seconds['audit']:.1f} s ({int(seconds['audit_entries'])} entries), index writer busy "
           f"{seconds['index_busy']:.1f} s (waited {seconds['index_wait']:.1f} s after the inserts), ANALYZE "
           f"{seconds['analyze']:.1f} s; {total} records", flush=True)
     print("  records: " + ", ".join(f"{k} {v}" for k, v in sorted(rows_written.items())), flush=True)
@@ -243,6 +251,13 @@ def _verdict(by_size: dict, sizes: list[int], seconds_target: float, ratio_targe
     return ratio, "yes" if met else "no"
 
 
+def _count(got: dict | None) -> str:
+    """Requests timed, and how many of them failed."""
+    if not got:
+        return "-"
+    return f"{len(got['seconds'])}" + (f" ({len(got['failures'])} failed)" if got["failures"] else "")
+
+
 def _print_report(report: dict) -> None:
     sizes = [s for s in report["sizes"] if s in report["phases"]]
     table_rows, missed = [], []
@@ -251,8 +266,7 @@ def _print_report(report: dict) -> None:
         cells = [label, row["role"]]
         for size in sizes:
             got = row.get(size)
-            cells += [len(got["seconds"]) if got else "-", f"{ms(p50(got['seconds']))}/{ms(p95(got['seconds']))}"
-                      if got else "-"]
+            cells += [_count(got), f"{ms(p50(got['seconds']))}/{ms(p95(got['seconds']))}" if got else "-"]
         table_rows.append(cells + [f"{ratio:.2f}x" if ratio else "-", met])
         if met == "no":
             missed.append(label)
@@ -261,7 +275,7 @@ def _print_report(report: dict) -> None:
         cells = [step, "staff"]
         for size in sizes:
             got = report["imports"].get(size)
-            cells += [1 if got else "-", f"{got[key] * 1000:.0f}" if got else "-"]
+            cells += ["1" if got else "-", f"{got[key] * 1000:.0f}" if got else "-"]
         values = [report["imports"][s][key] for s in sizes if s in report["imports"]]
         ratio = values[-1] / values[0] if len(values) == len(sizes) and len(sizes) > 1 else None
         met = "yes" if values and values[-1] <= IMPORT_TARGET_SECONDS else "no"

@@ -8,7 +8,7 @@ inserts them with `insert_many` in batches of BATCH files, collection by collect
 - the audit events of all those files are sorted by time and appended to the hash chain after its
   current end (found by `_id` lookups from the last entry this seeder wrote, as AuditTrail walks
   forward), each with `service.audit.entry_hash`, so `archive audit-verify` still holds;
-- the search index is written by a thread while the inserts run, the way `archive reindex`
+- the search index is written by a child process while the inserts run, the way `archive reindex`
   writes it (service/search_rebuild.py): the dictionary first (document-type labels, every name
   and project), then committed batches of search_rebuild.BATCH files, each file's entry
   (`file_entry`) and its pages' entries. `rebuild()` itself is not used: it pages through the files
@@ -20,15 +20,17 @@ inserts them with `insert_many` in batches of BATCH files, collection by collect
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import queue
 import random
-import threading
 import time
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import psycopg
+from pymongo.errors import PyMongoError
 
 from bench.bench_files import file_body
 from bench.common import Stopwatch
@@ -89,7 +91,7 @@ class Seeder:
             terms += [w for body, _, _ in bodies for w in (body["name"], body["classification"]["project"])]
             self.index.add_terms(sorted(set(terms)), timeout=600)
         seconds["draw"] = watch.seconds
-        feed = IndexFeed(self.index)
+        feed = IndexFeed(self.services.settings.search_dir)
         feed.start()
         events: list[tuple] = []
         began = time.perf_counter()
@@ -189,13 +191,17 @@ class Seeder:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("ANALYZE")
 
-    def reindex_batch_seconds(self) -> float:
-        """One batch of `archive reindex` as written: the first 200 files by _id and their documents."""
+    def reindex_batch(self) -> tuple[float, str]:
+        """One batch of `archive reindex` as written: the first 200 files by _id and their documents;
+        its seconds and how it ended ("ok", or the database error, e.g. the client's 30 s socket timeout)."""
         sources = self.services.search.sources
-        with Stopwatch() as watch:
+        started = time.perf_counter()
+        try:
             docs = next(search_rebuild.file_batches(sources, search_rebuild.BATCH))
             list(sources.documents.find({"file_id": {"$in": [str(d["_id"]) for d in docs]}, "status": "active"}))
-        return watch.seconds
+        except PyMongoError as exc:
+            return time.perf_counter() - started, type(exc).__name__
+        return time.perf_counter() - started, "ok"
 
     def verify(self) -> list[str]:
         """The product's own checks, for small sizes (both read everything, the drift check per batch of
@@ -221,43 +227,58 @@ class Seeder:
 
 
 class IndexFeed:
-    """Writes batches of index entries in a thread while the main thread inserts into the database."""
+    """Writes batches of index entries in a child process while this one builds and inserts records:
+    both are Python work, and in one process they would share one core (the GIL)."""
 
-    def __init__(self, index: SearchIndex):
-        self.index = index
-        self.queue: queue.Queue = queue.Queue(maxsize=8)
+    def __init__(self, directory):
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding pymongo's threads
+        self.batches = context.Queue()  # unbounded: the inserts and the audit chain run ahead of it
+        self.results = context.Queue()
+        self.process = context.Process(target=_write_index, args=(str(directory), self.batches, self.results),
+                                       name="bench-index", daemon=True)
         self.busy = 0.0
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="bench-index", daemon=True)
 
     def start(self) -> None:
-        """Start writing."""
-        self.thread.start()
+        """Start the writer."""
+        self.process.start()
 
     def put(self, entries: list, terms: list[str]) -> None:
         """One committed batch: the files' entries and their pages, the files' dictionary words."""
-        if self.error is not None:
-            raise RuntimeError("writing the index failed") from self.error
-        self.queue.put((entries, terms))
+        if not self.process.is_alive():
+            raise RuntimeError(f"the index writer died: {self._outcome()}")
+        self.batches.put((entries, terms))
 
     def finish(self) -> None:
-        """Wait for every batch to be committed; raise what the thread raised."""
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise RuntimeError("writing the index failed") from self.error
+        """Wait for every batch to be committed; raise what the writer raised."""
+        self.batches.put(None)
+        outcome = self._outcome()
+        self.process.join()
+        if not isinstance(outcome, float):
+            raise RuntimeError(f"writing the index failed: {outcome}")
+        self.busy = outcome
 
-    def _run(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.error is not None:
-                continue
+    def _outcome(self):
+        try:
+            return self.results.get(timeout=3600)
+        except queue.Empty:
+            return "no answer from the index writer"
+
+
+def _write_index(directory: str, batches, results) -> None:
+    """The child: commit each batch the way search_rebuild does; answer the seconds spent, or the error."""
+    busy = 0.0
+    try:
+        index = SearchIndex(Path(directory), mmap=False)
+        while (item := batches.get()) is not None:
             started = time.perf_counter()
-            try:
-                entries, terms = item
-                with self.index.writer(timeout=600) as batch:
-                    batch.add_terms(terms)
-                    for entry in entries:
-                        (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
-            except BaseException as exc:  # reported by put/finish in the main thread
-                self.error = exc
-            self.busy += time.perf_counter() - started
+            entries, terms = item
+            with index.writer(timeout=600) as batch:
+                batch.add_terms(terms)
+                for entry in entries:
+                    (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
+            busy += time.perf_counter() - started
+        index.close()
+    except BaseException as exc:  # the parent raises it
+        results.put(f"{type(exc).__name__}: {exc}")
+        return
+    results.put(busy)
