@@ -6,8 +6,9 @@ spread over the last three years, builds every record of each file (bench/pages_
 inserts them with `insert_many` in batches of BATCH files, collection by collection. Then:
 
 - the audit events of all those files are sorted by time and appended to the hash chain after its
-  current end (found by `_id` lookups from the last entry this seeder wrote, as AuditTrail walks
-  forward), each with `service.audit.entry_hash`, so `archive audit-verify` still holds;
+  current end (found by `_id` lookups from the last entry known, as AuditTrail walks forward), each
+  with `service.audit.entry_hash`, so the chain still verifies. A later size's history is appended
+  after the earlier size's requests and import, so across sizes the trail's times are not in order;
 - the search index is written by a child process while the inserts run, the way `archive reindex`
   writes it (service/search_rebuild.py): the dictionary first (document-type labels, every name
   and project), then committed batches of search_rebuild.BATCH files, each file's entry
