@@ -7,13 +7,11 @@ search holds it for milliseconds). Writes go through `writer()` (the worker's jo
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,6 +52,7 @@ from search._schema import EntryScoring
 from search._schema import build_schema
 from search._snippets import needle_pattern
 from search._writer import IndexWriter
+from search._writer import opening
 from search import _whoosh_patch
 
 logger = logging.getLogger(__name__)
@@ -65,17 +64,6 @@ VERSION_FILE = "schema_version.txt"
 
 class IndexOutdated(RuntimeError):
     """The directory holds an index of another schema version: rebuild it (archive reindex)."""
-
-
-@contextmanager
-def _directory_lock(directory: Path):
-    # two processes starting at once must not both create the index
-    with open(directory / "open.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class SearchIndex:
@@ -101,7 +89,7 @@ class SearchIndex:
         self._columns = ColumnCache()
         self._deletions: dict = {}
         self._inode = self.directory.stat().st_ino
-        with _directory_lock(self.directory):
+        with opening(self.directory):
             self.whoosh = self._open()
         self._read_terms()
 

@@ -37,6 +37,7 @@ from search import _whoosh_patch
 from search._columns import _fixed_column
 from search._columns import _ref_column
 from search._writer import IndexBusy
+from search._writer import opening
 
 NO_NUMBER = -(2 ** 63)  # the value of a number a record does not have (sorts first)
 COMPLETE = "COMPLETE"  # a file beside the segments: the index was filled from its source at least once
@@ -194,10 +195,11 @@ class RecordIndex:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         storage = FileStorage(str(self.directory))
-        if whoosh_index.exists(storage):
-            self._index = storage.open_index(schema=kind.schema())
-        else:
-            self._index = storage.create_index(kind.schema())
+        with opening(self.directory):
+            if whoosh_index.exists(storage):
+                self._index = storage.open_index(schema=kind.schema())
+            else:
+                self._index = storage.create_index(kind.schema())
         self._lock = threading.Lock()
         self._reader = None
         self._leaves: list = []

@@ -13,10 +13,13 @@ same entries give the same index, whatever order and batches they came in):
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import random
 import re
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.index import LockError
@@ -39,6 +42,19 @@ _TEXTS = ("name", "fields_text", "project", "title", "text")  # an entry's texts
 
 class IndexBusy(TimeoutError):
     """Another writer held the index for longer than the timeout."""
+
+
+@contextmanager
+def opening(directory: Path):
+    """Held while a process opens or creates the index in `directory`: two processes starting at once
+    (web workers, the worker, a command) must not both create it, or one renames a table of contents
+    the other has just replaced."""
+    with open(Path(directory) / "open.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_writer(ix, timeout: float):

@@ -1,6 +1,7 @@
 """Listing indexes: lists filtered, sorted, counted and paged without the database, and fresh at once."""
 from __future__ import annotations
 
+import multiprocessing
 import threading
 
 import pytest
@@ -31,6 +32,29 @@ def test_a_selection_filters_sorts_pages_and_counts(tmp_path):
     chosen = index.select(Selection(**{**either.__dict__, "limit": 100}))
     assert chosen.ids == [f"t{n:02d}" for n in range(10, 30) if (n % 2 == 0) == (n % 3 == 0)]
     assert index.counts("status", Selection()) == {"open": 20, "done": 10}
+
+
+def _open_and_write(directory, barrier, number):
+    barrier.wait()
+    index = RecordIndex(directory, KIND)
+    with index.writer(timeout=60) as w:
+        w.upsert(f"p{number}", {"status": "open", "owner": f"u{number}", "at": number})
+
+
+def test_processes_opening_a_new_index_at_once_create_it_once(tmp_path):
+    # the web's workers, the worker and a command may all open an index nobody created yet
+    for attempt in range(5):
+        directory = tmp_path / f"attempt{attempt}"
+        context = multiprocessing.get_context("fork")
+        barrier = context.Barrier(8)
+        processes = [context.Process(target=_open_and_write, args=(directory, barrier, n)) for n in range(8)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(120)
+        assert [p.exitcode for p in processes] == [0] * 8
+        page = RecordIndex(directory, KIND).select(Selection(sort="at", limit=20))
+        assert page.ids == [f"p{n}" for n in range(8)]
 
 
 def test_an_upsert_replaces_and_a_delete_removes_across_segments(tmp_path):
