@@ -34,6 +34,7 @@ from bench.common import p50
 from bench.common import p95
 from bench.common import table
 from bench.common import write_results
+from service import clock
 from service.audit import GENESIS
 from service.audit import AuditTrail
 from service.audit import entry_hash
@@ -82,7 +83,7 @@ def _documents(count: int, now: datetime):
 
 
 def _jobs(services) -> None:
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     _bulk(services.db["jobs_done"], ({"_id": ObjectId(), "kind": "ocr", "state": "done", "attempts": 1, "payload": {},
                                       "created_at": now - timedelta(seconds=n)} for n in range(JOBS_DONE)))
     _bulk(services.db["jobs"], ({"_id": ObjectId(), "kind": "ocr", "state": "failed" if n % 5 == 0 else "queued",
@@ -95,7 +96,7 @@ def seed(services) -> dict:
     took = {}
     for name, fill in (("audit", lambda: _bulk(services.db["audit"], _entries(ENTRIES))),
                        ("documents", lambda: _bulk(services.db["documents"],
-                                                   _documents(DOCUMENTS, datetime.now(timezone.utc)))),
+                                                   _documents(DOCUMENTS, clock.now()))),
                        ("jobs", lambda: _jobs(services))):
         started = time.perf_counter()
         fill()
@@ -179,7 +180,7 @@ def direct_documents(services, month: tuple[datetime, datetime]) -> dict:
 
 def time_dashboard(services, keeper, label: str, rows: list, failures: list) -> None:
     """Time the dashboard's numbers and lists, checked against direct counts."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     month = services.dashboard.month_keys(now)[-3]
     results = {}
     for name, call in dashboard_cases(services, keeper, now, month).items():
@@ -196,7 +197,7 @@ def time_dashboard(services, keeper, label: str, rows: list, failures: list) -> 
 
 def write_documents(services, count: int) -> None:
     """Uploads' records written through the repository: each leaves a mark until the worker's pass."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     for doc in _documents(count, now):
         services.documents.repo.insert({**doc, "ocr_status": "pending", "fixity_status": None, "status": "active"})
 

@@ -10,6 +10,9 @@
                           page=1, per_page=20, sort="relevance")
     result.total, result.hits_total, result.facets["doc_type"]
     for file in result.groups: file.name, file.file_match, [(p.page, p.snippet) for p in file.pages]
+    listed = index.list_files(FileQuery(stage="成交", sort="name"), visibility=..., page=1, per_page=20,
+                              replaced={file_id: FileEntry(...) or None}, counted=("stage",))
+    listed.total, listed.file_ids, listed.counts["stage"]
 
 Listing indexes (`_records`): `RecordIndex(path, RecordKind(...))` holds coded and integer columns of
 one kind of record (loans, follow-ups, audit entries) so that lists filter, sort, count and page
@@ -23,6 +26,8 @@ is counted: what a user may not see yields no hit, snippet, total or facet count
 counted in files (`_results`). An index rebuilt from the same entries answers exactly like one
 kept up to date (`_schema` on scoring, `_writer` on copied values and dictionary terms);
 `entries_signature()` and `entry_hash()` let a check compare the index with the database.
+Lists of files (`_listing`) read the file entries' columns only: filters, permissions, sorts, pages,
+totals and counts by value, with the current entries of files written since merged in.
 """
 from search._entries import FileEntry
 from search._entries import PageEntry
@@ -30,6 +35,8 @@ from search._entries import entry_hash
 from search._filters import Visibility
 from search._index import IndexOutdated
 from search._index import SearchIndex
+from search._listing import FileList
+from search._listing import FileQuery
 from search._query import QueryError
 from search._records import RecordIndex
 from search._records import RecordKind
@@ -41,6 +48,6 @@ from search._results import SearchResult
 from search._writer import IndexBusy
 from search._writer import IndexWriter
 
-__all__ = ["FileEntry", "FileHit", "IndexBusy", "IndexOutdated", "IndexWriter", "PageEntry", "PageHit",
-           "QueryError", "RecordIndex", "RecordKind", "RecordPage", "SearchIndex", "SearchResult", "Selection",
-           "Visibility", "entry_hash"]
+__all__ = ["FileEntry", "FileHit", "FileList", "FileQuery", "IndexBusy", "IndexOutdated", "IndexWriter", "PageEntry",
+           "PageHit", "QueryError", "RecordIndex", "RecordKind", "RecordPage", "SearchIndex", "SearchResult",
+           "Selection", "Visibility", "entry_hash"]

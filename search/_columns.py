@@ -21,8 +21,12 @@ from whoosh.columns import RefBytesColumn
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import _length_byte_cache
 
-CODED = ("kind", "security", "department", "doc_type", "customer_type", "stage", "project")
-NUMBERS = ("file_key", "date", "page")
+from search._listing_columns import ListingColumns
+from search._listing_columns import read_listing
+
+CODED = ("kind", "security", "department", "doc_type", "customer_type", "stage", "project", "status", "owner",
+         "template", "destroy_after", "held")
+NUMBERS = ("file_key", "date", "page", "created", "updated")
 _DTYPES = {"B": "u1", "H": "u2", "i": "i4", "I": "u4", "q": "i8", "Q": "u8", "f": "f4", "d": "f8"}
 _BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
 
@@ -64,8 +68,8 @@ def _fixed_column(reader, typecode: str, default, size: int) -> np.ndarray:
 class SegmentColumns:
     """One segment's arrays: `codes[name]` and `values[name]` for the coded columns (value of entry n
     is values[name][codes[name][n]]), `numbers[name]` for file_key, date (Whoosh's sortable form,
-    uint64) and page, `lengths(field)`
-    for scoring; per-entry readers for file_id and document_id."""
+    uint64), page, created and updated (microseconds), `lengths(field)` for scoring; per-entry
+    readers for file_id and document_id; `listing()` for the file list."""
 
     def __init__(self, leaf):
         self.size = leaf.doc_count_all()
@@ -83,7 +87,16 @@ class SegmentColumns:
         self._leaf_perdoc = leaf._perdoc
         self._lengths: dict[str, np.ndarray] = {}
         self._texts = {name: _reader(leaf, name) for name in ("file_id", "document_id")}
+        self._listing_reader = _reader(leaf, "listing")
+        self._listing: ListingColumns | None = None
         self._lock = threading.Lock()
+
+    def listing(self) -> ListingColumns:
+        """The file entries' ids, numbers and names (`_listing_columns`), read on first use."""
+        with self._lock:
+            if self._listing is None:
+                self._listing = read_listing(self._listing_reader, self.size)
+            return self._listing
 
     def text(self, name: str, docnum: int) -> str:
         """file_id or document_id of one entry."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone
 
 SECURITY_LEVELS = ("normal", "confidential", "sealed")
+SEARCHED_STATUSES = ("active", "closed")  # a merged or destroyed file is listed, never found by a search
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # what a page copies from its file
 COPIED = ("archive_no", "name", "security", "department", "customer_type", "stage", "project")
 
@@ -44,7 +47,12 @@ def _common(entry) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class FileEntry:
-    """A customer file as the index sees it; `fields_text` is the template's fields as plain text."""
+    """A customer file as the index sees it; `fields_text` is the template's fields as plain text.
+
+    The list of files reads the rest: `status`, `owner`, the name's pinyin and initials as the
+    database keeps them, `updated`, and of the retention the day after which a dated period runs
+    out (`destroy_after`, "" when the file has none) and whether a hold keeps the file (`held`).
+    """
 
     file_id: str
     archive_no: str
@@ -61,12 +69,24 @@ class FileEntry:
     department: str = ""
     created: datetime
     updated: datetime
+    status: str = "active"
+    owner: str = ""
+    name_pinyin: str = ""
+    name_initials: str = ""
+    destroy_after: str = ""
+    held: bool = False
 
     kind = "file"
 
     def __post_init__(self):
         _text(self, ("archive_no", "name", "fields_text", "template", "customer_type", "stage", "project",
-                     "department"))
+                     "department", "status", "owner", "name_pinyin", "name_initials", "destroy_after"))
+        if not self.status:
+            raise ValueError("status must not be empty")
+        if self.destroy_after and not _DAY.fullmatch(self.destroy_after):
+            raise ValueError(f"destroy_after must be a day YYYY-MM-DD, not {self.destroy_after!r}")
+        if not isinstance(self.held, bool):
+            raise ValueError("held must be True or False")
         for name in ("id_numbers", "phones", "contract_nos"):
             values = getattr(self, name) or ()
             if isinstance(values, str):
@@ -80,6 +100,11 @@ class FileEntry:
     def key(self) -> str:
         """The entry's unique key in the index."""
         return f"file:{self.file_id}"
+
+    @property
+    def searched(self) -> bool:
+        """True if a search may find the file (merged and destroyed files are only listed)."""
+        return self.status in SEARCHED_STATUSES
 
     @property
     def ident(self) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 from whoosh import query as wq
 
 from search._columns import file_key
+from search._entries import SEARCHED_STATUSES
 from search._schema import FACETS
 
 
@@ -41,6 +42,23 @@ class Visibility:
     def __post_init__(self):
         object.__setattr__(self, "departments", _names(self.departments, "departments"))
         object.__setattr__(self, "file_ids", _names(self.file_ids, "file_ids"))
+
+    def allows(self, file_id: str, security: str, department: str) -> bool:
+        """The rule of `mask` for one file (the list's files written since their entry)."""
+        return self.all or security == "normal" or file_id in self.file_ids or \
+            (security == "confidential" and department in self.departments)
+
+    def mask(self, columns) -> np.ndarray:
+        """The entries allowed, as a mask over one segment's entries (`_columns`)."""
+        if self.all:
+            return np.ones(columns.size, dtype=bool)
+        mask = columns.coded("security", {"normal"})
+        if self.departments:
+            mask |= columns.coded("security", {"confidential"}) & columns.coded("department", self.departments)
+        if self.file_ids:
+            keys = np.asarray([file_key(f) for f in self.file_ids], dtype=np.uint64)
+            mask |= np.isin(columns.numbers["file_key"], keys)
+        return mask
 
     def query(self) -> wq.Query | None:
         """The entries allowed, or None when everything is (sealed needs `all` or a file id)."""
@@ -104,15 +122,7 @@ def filter_query(filters: Mapping | None, visibility: Visibility, zone: tzinfo) 
 def allowed_mask(columns, visibility: Visibility, narrow: Narrowing, to_column) -> np.ndarray:
     """The same rule as `filter_query`, as a mask over one segment's entries (`_columns`);
     `to_column` turns a datetime into the date column's number."""
-    if visibility.all:
-        mask = np.ones(columns.size, dtype=bool)
-    else:
-        mask = columns.coded("security", {"normal"})
-        if visibility.departments:
-            mask |= columns.coded("security", {"confidential"}) & columns.coded("department", visibility.departments)
-        if visibility.file_ids:
-            keys = np.asarray([file_key(f) for f in visibility.file_ids], dtype=np.uint64)
-            mask |= np.isin(columns.numbers["file_key"], keys)
+    mask = visibility.mask(columns)
     for name, values in narrow.facets.items():
         mask &= columns.coded(name, values)
     dates = columns.numbers["date"]
@@ -121,6 +131,11 @@ def allowed_mask(columns, visibility: Visibility, narrow: Narrowing, to_column) 
     if narrow.end:
         mask &= dates < to_column(narrow.end)
     return mask
+
+
+def searched_mask(columns) -> np.ndarray:
+    """The entries a search may find: pages, and files neither merged nor destroyed (`_entries`)."""
+    return ~columns.coded("kind", {"file"}) | columns.coded("status", SEARCHED_STATUSES)
 
 
 def _moment(value, zone: tzinfo, end: bool) -> datetime | None:

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
@@ -30,6 +31,19 @@ from search._analysis import dictionary_terms
 from search._filters import Visibility
 from search._filters import allowed_mask
 from search._filters import narrowing
+from search._filters import searched_mask
+from search._entries import FileEntry
+from search._listing import COUNTED
+from search._listing import FileList
+from search._listing import FileQuery
+from search._listing import add_counts
+from search._listing import counts
+from search._listing import first
+from search._listing import matches
+from search._listing import merged_page
+from search._listing import segment_mask
+from search._listing import sort_key
+from search._listing import without
 from search._query import parse
 from search._results import SORTS
 from search._results import SearchResult
@@ -143,12 +157,50 @@ class SearchIndex:
             for (leaf, offset), columns in zip(leaves, segments):
                 if parsed.query is wq.NullQuery:
                     break
-                allowed = allowed_mask(columns, visibility, narrow, to_column) & self._live(leaf.reader(), columns)
+                allowed = allowed_mask(columns, visibility, narrow, to_column) & searched_mask(columns) \
+                    & self._live(leaf.reader(), columns)
                 found = evaluate(parsed.query, leaf, leaf.reader(), columns)
                 keep = allowed[found.docs]
                 parts.append(SegmentHits(offset, columns, found.docs[keep], found.scores[keep]))
             return gather(searcher, parts, needle_pattern(parsed.needles), sort, page, per_page, pages_per_file,
                           from_column)
+
+    def list_files(self, query: FileQuery, *, visibility: Visibility, page: int = 1, per_page: int | None = 20,
+                   replaced: Mapping[str, FileEntry | None] | None = None, counted=()) -> FileList:
+        """A page of the files `query` asks for that `visibility` allows, the total and, for each
+        name in `counted` (`_listing.COUNTED`), files by value; see `_listing`. `replaced` gives the
+        current entries of files written since the index's (None: no longer listed): their
+        indexed entries are ignored. `per_page` 0 gives no ids (a count), None every id."""
+        if per_page is not None and not 0 <= per_page <= MAX_PER_PAGE or page < 1:
+            raise ValueError(f"page must be 1 or more and per_page 0 to {MAX_PER_PAGE} (or None: all)")
+        if not isinstance(visibility, Visibility) or not isinstance(query, FileQuery):
+            raise ValueError("list_files takes a FileQuery and a Visibility")
+        if set(counted) - set(COUNTED):
+            raise ValueError(f"counted must be among {', '.join(COUNTED)}")
+        replaced = dict(replaced or {})
+        current = [e for e in replaced.values() if e is not None and matches(e, query, visibility)]
+        start, end = (0, None) if per_page is None else ((page - 1) * per_page, page * per_page)
+        candidates = [(sort_key(e, query.sort), e.file_id) for e in current]
+        totals: dict = {}
+        add_counts(totals, {name: Counter(getattr(e, name) for e in current) for name in counted})
+        total = len(current)
+        with self._search_lock:
+            for columns, live in self._segments():
+                mask = segment_mask(columns, query, visibility) & live & without(columns, replaced)
+                found = int(mask.sum())
+                total += found
+                candidates += first(columns, mask, query, found if end is None else end)
+                add_counts(totals, counts(columns, mask, counted))
+        return FileList(total=total, file_ids=merged_page(candidates, query, start, end), counts=totals)
+
+    def _segments(self):
+        # (columns, live mask) of every segment of the latest commit; the caller holds _search_lock
+        searcher = self._searcher()
+        if not searcher.doc_count_all():
+            return []
+        leaves = [leaf.reader() for leaf, _offset in searcher.leaf_searchers()]
+        segments = self._columns.of([(leaf, 0) for leaf in leaves])
+        return [(columns, self._live(leaf, columns)) for leaf, columns in zip(leaves, segments)]
 
     def _searcher(self):
         # one searcher, kept while the index does not change; a new one after a commit. Not

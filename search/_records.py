@@ -308,15 +308,15 @@ class RecordIndex:
                               [int(keys[i]) for i in chosen])
 
     def counts(self, column: str, selection: Selection, weight: str | None = None) -> dict[str, int]:
-        """How many selected records hold each value of a coded column (with `weight`: the sum of
-        that number column over them instead, a missing number adding nothing)."""
+        """How many selected records hold each value of a coded column, the empty value included (with
+        `weight`: the sum of that number column over them instead, a missing number adding nothing)."""
         totals: dict[str, int] = {}
         with self._lock:
             for segment, mask in self._masks(selection):
                 codes, values = segment.coded(column)
                 counted = np.bincount(codes[mask], weights=_weights(segment, weight, mask), minlength=len(values))
                 for value, n in zip(values, counted):
-                    if n and value:
+                    if n:
                         totals[value] = totals.get(value, 0) + int(n)
         return totals
 

@@ -16,6 +16,11 @@
 | doc_type, customer_type, stage, project, security, department | filters (pages copy the file's) | exact |
 | date         | created                          | uploaded                   | datetime (UTC)      |
 | entry, digest| the whole entry (stored), its hash                            |                     |
+| status, owner, template, destroy_after, held | the file list's filters (coded)  |       | exact               |
+| created, updated | microseconds since 1970 (UTC), the list's sorts |            | column only         |
+| listing      | [file id, archive no, name, pinyin, initials] as JSON (`_listing_columns`) | column only |
+
+Merged and destroyed files have an entry (the file list shows them) that no search finds.
 
 Scoring is BM25's term-frequency part with a fixed reference length and no inverse document
 frequency: an entry's score depends on the query and the entry alone, never on the rest of the
@@ -24,6 +29,9 @@ them would differ between an index kept up to date and one rebuilt from the same
 """
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 
 from whoosh import columns
@@ -38,10 +46,11 @@ from search._entries import FileEntry
 from search._entries import entry_hash
 from search._entries import to_dict
 
-SCHEMA_VERSION = "3"  # 3: array-coded posting blocks (_codec)
+SCHEMA_VERSION = "4"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed
 WORD_FIELDS = ("name", "title", "body")
 CODE_FIELDS = ("archive_no", "id_no", "phone", "contract_no")
 FACETS = ("doc_type", "customer_type", "stage", "project")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SEPARATOR = "\n|\n"  # between texts of one field: no word or bigram spans it (a bare line break would)
 WEIGHTS = {"name": 4.0, "name_py": 3.0, "archive_no": 4.0, "id_no": 4.0, "phone": 4.0, "contract_no": 4.0,
            "title": 2.0, "body": 1.0, "grams": 0.5}
@@ -57,6 +66,9 @@ def build_schema(vocabulary: _analysis.Vocabulary) -> fields.Schema:
         key=fields.ID(unique=True, sortable=True),
         file_id=fields.ID(sortable=True),
         file_key=fields.COLUMN(columns.NumericColumn("Q")),
+        created=fields.COLUMN(columns.NumericColumn("q")),
+        updated=fields.COLUMN(columns.NumericColumn("q")),
+        listing=fields.COLUMN(columns.VarBytesColumn()),
         document_id=fields.ID(sortable=True),
         page=fields.NUMERIC(sortable=True),
         name=fields.TEXT(analyzer=words, phrase=True),
@@ -83,10 +95,27 @@ def document(entry: Entry) -> dict:
         return {**common, "name": entry.name, "name_py": "\n".join(_analysis.pinyin_keys(entry.name)),
                 "body": text, "grams": SEPARATOR.join((entry.name, text)), "archive_no": entry.archive_no,
                 "id_no": "\n".join(entry.id_numbers), "phone": "\n".join(entry.phones),
-                "contract_no": "\n".join(entry.contract_nos), "date": _naive(entry.created)}
+                "contract_no": "\n".join(entry.contract_nos), "date": _naive(entry.created),
+                **_listed(entry)}
     return {**common, "document_id": entry.document_id, "page": entry.page, "doc_type": entry.doc_type,
             "title": entry.title, "body": entry.text, "grams": SEPARATOR.join((entry.title, entry.text)),
             "date": _naive(entry.uploaded)}
+
+
+def _listed(entry: FileEntry) -> dict:
+    # what the file list filters and sorts by (`_listing`)
+    names = [entry.file_id, entry.archive_no, entry.name, entry.name_pinyin, entry.name_initials]
+    # compact JSON escapes every line break, so one ends each entry's value (see _listing_columns)
+    listing = json.dumps(names, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return {"status": entry.status, "owner": entry.owner, "template": entry.template,
+            "destroy_after": entry.destroy_after, "held": "1" if entry.held else "",
+            "created": microseconds(entry.created), "updated": microseconds(entry.updated),
+            "listing": listing.encode("utf-8")}
+
+
+def microseconds(moment: datetime) -> int:
+    """A time as whole microseconds since 1970 (UTC), as the list's columns hold it."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _naive(moment):

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+from service import clock
 from search import RecordKind
 from search import Selection
 from service.listings import Listed
@@ -35,11 +36,6 @@ def audit_values(entry: dict) -> dict:
 def listed_audit(repo: AuditRepository) -> Listed:
     """How the listing indexes read the trail: append-only and numbered densely, followed by its number."""
     return Listed(AUDIT_LISTING, repo.by_key, repo.every, audit_values, after=repo.after, sequence="seq")
-
-
-def _now_ms() -> datetime:
-    now = datetime.now(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _jsonable(value: Any) -> Any:
@@ -124,7 +120,7 @@ class AuditTrail:
                     # than an insert that collides.
                     tip = self._walk_forward(tip)
                 seq = (tip["seq"] if tip else 0) + 1
-                entry = {"seq": seq, "at": _now_ms(), "actor": actor or "-", "action": action,
+                entry = {"seq": seq, "at": clock.now(), "actor": actor or "-", "action": action,
                          "target": target or "", "details": details,
                          "prev_hash": tip["hash"] if tip else GENESIS}
                 entry["hash"] = entry_hash(entry)

@@ -2,7 +2,8 @@
 
 Who sees what (decided for issue #10):
 - files by stage, customer type and project: everyone who may view files, counted over exactly the
-  files the person's file list shows (access.visibility_query; archivists and the executive see all);
+  files the person's file list shows (from the search index's columns, FileLists.counts: archivists
+  and the executive see all);
 - scans per month, the OCR backlog and failures, jobs: the people who run the archive
   (archivist, admin, executive, auditor), over every document;
 - loans out, overdue and due within seven days: archivists, auditors, admins and the executive all
@@ -18,9 +19,11 @@ from zoneinfo import ZoneInfo
 
 from search import Selection
 from service import access
+from service import clock
 from service.documents import DOCUMENT_LISTING
 from service.errors import Forbidden
 from service.errors import Malformed
+from service.file_lists import FileLists
 from service.fixity import MISMATCH
 from service.fixity import MISSING
 from service.jobs import JOB_LISTING
@@ -32,7 +35,6 @@ from service.loans import DUE_SOON_DAYS
 from service.loans import LOAN_LISTING
 from service.loans import LoanService
 from service.retention import READERS as RETENTION_READERS
-from service.retention_rules import DATED
 from service.users import User
 from storage.dashboard import DashboardRepository
 from storage.jobs import JobQueue
@@ -47,10 +49,6 @@ FIXITY_FAILED = (MISMATCH, MISSING)
 NO_TIME = -(2 ** 63)  # what the listing indexes hold for a time a record does not have
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _ordered(counts: dict, limit: int = 0) -> list[tuple[str, int]]:
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return rows[:limit] if limit else rows
@@ -60,19 +58,20 @@ class DashboardService:
     """Counts for the start page and the JSON dashboard, each as its list behind it would count."""
 
     def __init__(self, repo: DashboardRepository, jobs: JobQueue, loans: LoanService, listings: Listings,
-                 zone: str = "Asia/Shanghai"):
+                 zone: str = "Asia/Shanghai", lists: FileLists | None = None):
         self.repo = repo
         self.jobs = jobs
         self.loans = loans
         self.listings = listings  # documents, jobs and loans are counted and listed from their listing indexes
         self.zone = ZoneInfo(zone)
+        self.lists = lists  # the file list's counts and the due list (service/file_lists.py)
         self.verification = None  # VerificationService (#11), set by wiring: overdue periodic verifications
 
     def overview(self, actor: User, now: datetime | None = None) -> dict:
         """Every section the person may see, keyed by section name."""
         if actor is None or not actor.active:
             raise Forbidden("没有权限 (not allowed)")
-        now = now or _now()
+        now = now or clock.now()
         result: dict = {"generated_at": now, "scope": "all" if access.sees_everything(actor) else "visible"}
         if access.can(actor, "file.view"):
             result["files"] = self.files(actor)
@@ -91,9 +90,7 @@ class DashboardService:
 
     def files(self, actor: User) -> dict:
         """Files by stage, customer type and project, as the file list counts them for the person."""
-        query: dict = {"status": {"$ne": "merged"}}
-        visible = access.visibility_query(actor)
-        facets = self.repo.file_facets({"$and": [query, visible]} if visible else query)
+        facets = self.lists.counts(actor)
         return {"total": facets["total"], "stage": _ordered(facets["stage"]),
                 "customer_type": _ordered(facets["customer_type"]), "project": _ordered(facets["project"], 15)}
 
@@ -152,11 +149,8 @@ class DashboardService:
     def retention(self, now: datetime) -> dict:
         """Files the due list shows as of 90 days from today, and the active holds."""
         as_of = self.local_day(now) + timedelta(days=DUE_HORIZON_DAYS)
-        holds = self.repo.active_holds()
-        held = set(holds)
-        candidates = [f for f in self.repo.retention_due(as_of.isoformat(), DATED) if f not in held]
-        live = self.repo.live_files(candidates)
-        return {"due": sum(1 for f in candidates if f in live), "as_of": as_of.isoformat(), "holds": len(holds)}
+        due, _ids = self.lists.due(as_of.isoformat(), 1, 1)
+        return {"due": due, "as_of": as_of.isoformat(), "holds": len(self.repo.active_holds())}
 
     # -- the lists behind the numbers that have no page of their own ------------------------------
     def document_list(self, actor: User, month: str = "", ocr: str = "", page: int = 1,

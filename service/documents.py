@@ -9,13 +9,14 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import BinaryIO, Iterator
 
 from bson import ObjectId
 
 from search import RecordKind
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
 from service.errors import Conflict
@@ -63,10 +64,6 @@ def listed_documents(repo: DocumentRepository) -> Listed:
     return Listed(DOCUMENT_LISTING, repo.by_id, repo.every, document_values)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class DocumentService:
     """The business rules of scans: who may add, read and re-read them, and what is kept."""
 
@@ -104,7 +101,7 @@ class DocumentService:
         document_id = ObjectId()
         key = original_key(document_id)
         stored = self._store(key, CappedReader(head, stream, self.max_bytes), media_type, length)
-        now = _now()
+        now = clock.now()
         holder = self._claim(str(file_doc["_id"]), stored.sha256, str(document_id), now)
         if holder is not None:
             self._forget(key)

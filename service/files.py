@@ -4,12 +4,13 @@ from __future__ import annotations
 import copy
 import re
 import string
-from datetime import datetime, timezone
+from datetime import datetime
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from service import access
+from service import clock
 from service import templates
 from service.access import FileTarget
 from service.audit import AuditTrail
@@ -32,11 +33,6 @@ STATUSES = ("active", "closed")
 LOCATION_KEYS = ("room", "cabinet", "shelf", "box", "position")
 CLASSIFICATION_KEYS = ("customer_type", "stage", "project", "region")
 EDITABLE = ("name", "fields", "classification", "security", "department", "location", "status")
-SORTS = {"archive_no": "archive_no", "name": "name_pinyin", "created": "created_at", "updated": "updated_at"}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def merge_patch(target, patch):
@@ -110,8 +106,9 @@ class FileService:
     """The business rules of customer files."""
 
     def __init__(self, repo: FileRepository, sequences: Sequences, audit: AuditTrail, number_rule: str,
-                 registry: TemplateRegistry, notify=None):
+                 registry: TemplateRegistry, notify=None, lists=None):
         self.repo = repo
+        self.lists = lists  # FileLists (service/file_lists.py): the list of files, from the search index
         self.sequences = sequences
         self.audit = audit
         self.number_rule = number_rule
@@ -154,7 +151,7 @@ class FileService:
         problems = self.check(state)
         if problems:
             raise Invalid("the file cannot be registered", problems)
-        now = _now()
+        now = clock.now()
         file_id = ObjectId()
         owner = data.get("owner") if actor.has("archivist") and data.get("owner") else actor.username
         if not isinstance(owner, str) or len(owner) > 40:
@@ -219,7 +216,7 @@ class FileService:
         if problems:
             raise Invalid("the change is not valid", problems)
         changed = sorted(_changed_paths(current, state))
-        now, version = _now(), doc["version"] + 1
+        now, version = clock.now(), doc["version"] + 1
         new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
                    "updated_by": actor.username, "dup_keys": duplicate_keys(state),
                    "template_version": self.registry.get(state["template"]).get("version", 1)}
@@ -243,13 +240,15 @@ class FileService:
         self._changed(file_id)
 
     def _changed(self, file_id, created: dict | None = None) -> None:
-        """Tell whoever listens (the search index, the hooks) that a file was written; a file just
+        """Tell whoever listens (the hooks, then the search index) that a file was written; a file just
         made is handed to the hooks as written (no other write can have followed it), saving each
-        a read: a bulk import makes thousands, and FerretDB scans the collection even by _id."""
-        if self.notify is not None:
-            self.notify.file_changed(file_id)
-        for hook in self.after_write:
-            hook(file_id, created)
+        a read. The index hears last so that its job finds what the hooks computed (retention)."""
+        try:
+            for hook in self.after_write:
+                hook(file_id, created)
+        finally:
+            if self.notify is not None:
+                self.notify.file_changed(file_id)
 
     def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
         """Hand a file to another employee (a manager's decision, with its reason in the history)."""
@@ -263,7 +262,7 @@ class FileService:
             raise StaleVersion(f"the file is at version {doc['version']}", {"version": doc["version"]})
         if owner == doc.get("owner"):
             raise Invalid("the file already belongs to this person", {"owner": "归档人未变 (same owner)"})
-        now = _now()
+        now = clock.now()
         new_doc = {**doc, "owner": owner, "version": doc["version"] + 1, "updated_at": now,
                    "updated_by": actor.username}
         note = {"reassigned": {"from": doc.get("owner"), "to": owner, "reason": reason.strip()}}
@@ -280,28 +279,9 @@ class FileService:
 
     def list(self, actor: User, filters: dict, page: int = 1, per_page: int = 20,
              sort: str = "archive_no", descending: bool = False) -> tuple[int, list[dict]]:
-        """Files the actor may see, filtered, sorted and paged."""
+        """Files the actor may see, filtered, sorted and paged (from the search index: FileLists)."""
         access.require(actor, "file.view")
-        query: dict = {}
-        if filters.get("name"):
-            pattern = re.escape(filters["name"].strip())
-            query["$or"] = [{"name": {"$regex": pattern}}, {"name_pinyin": {"$regex": pattern.lower()}},
-                            {"name_initials": filters["name"].strip().lower()}]
-        for key in ("archive_no", "status", "owner", "template"):
-            if filters.get(key):
-                query[key] = filters[key]
-        if not filters.get("status"):
-            query["status"] = {"$ne": "merged"}  # a merged file lives on in its survivor
-        for key in ("customer_type", "stage", "project"):
-            if filters.get(key):
-                query[f"classification.{key}"] = filters[key]
-        visible = access.visibility_query(actor)
-        combined = {"$and": [query, visible]} if visible and query else (visible or query)
-        field = SORTS.get(sort)
-        if field is None:
-            raise Malformed(f"sort must be one of {', '.join(SORTS)}", {"sort": "/".join(SORTS)})
-        return self.repo.page(combined, [(field, -1 if descending else 1), ("_id", 1)],
-                              (page - 1) * per_page, per_page)
+        return self.lists.page(actor, filters, page, per_page, sort, descending)
 
 
 def _snapshot(doc: dict) -> dict:

@@ -35,6 +35,7 @@ from search import RecordIndex
 from search import RecordKind
 from search import RecordPage
 from search import Selection
+from service import clock
 from service.errors import Unavailable
 from storage.listing_marks import ListingMarks
 
@@ -60,6 +61,25 @@ class Listed:
     values: Callable[[dict], dict]
     after: Callable[[int, int], list[dict]] | None = None
     sequence: str = ""
+
+
+def both(first: tuple[dict, ...] | None, second: tuple[dict, ...] | None) -> tuple[dict, ...] | None:
+    """Alternatives that hold when one of `first` and one of `second` hold (None: no condition)."""
+    if first is None or second is None:
+        return second if first is None else first
+    combined = []
+    for one in first:
+        for other in second:
+            merged = dict(one)
+            for name, accepted in other.items():
+                merged[name] = merged[name] & accepted if name in merged else accepted
+            combined.append(merged)
+    return tuple(combined)
+
+
+def day_number(iso_day: str | None) -> int | None:
+    """A YYYY-MM-DD day as the integer YYYYMMDD (ordered like the day)."""
+    return int(iso_day.replace("-", "")) if iso_day else None
 
 
 def epoch_ms(moment: datetime | None) -> int | None:
@@ -106,7 +126,7 @@ class Listings:
 
     def changed(self, kind: str, record_id) -> None:
         """Note a write of a record (call after the write succeeded)."""
-        self.marks.add(kind, str(record_id), datetime.now(timezone.utc))
+        self.marks.add(kind, str(record_id), clock.now())
 
     def view(self, kind: str) -> "ListView":
         """The index of a kind with the records it does not hold yet read once, for several questions."""
@@ -231,12 +251,12 @@ class ListView:
         return self.select(replace(selection, offset=0, limit=0)).total
 
     def counts(self, column: str, selection: Selection, weight: str | None = None) -> dict[str, int]:
-        """How many selected records hold each value of a coded column (with `weight`: the sum of that
-        number column over them)."""
+        """How many selected records hold each value of a coded column, the empty value included (with
+        `weight`: the sum of that number column over them)."""
         totals = self.index.counts(column, replace(selection, exclude_ids=self.leave_out), weight)
         for _, values in self.rows:
-            if selection.accepts(values) and values.get(column):
-                value = str(values[column])
+            if selection.accepts(values):
+                value = str(values.get(column) or "")
                 totals[value] = totals.get(value, 0) + (_number(values, weight) if weight else 1)
         return totals
 

@@ -10,6 +10,7 @@ from bson import ObjectId
 from search import RecordKind
 from search import Selection
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -50,12 +51,6 @@ def loan_values(doc: dict) -> dict:
 def listed_loans(repo: LoanRepository) -> Listed:
     """How the listing indexes read loans."""
     return Listed(LOAN_LISTING, repo.by_id, repo.every, loan_values)
-
-
-def now() -> datetime:
-    """The current time in UTC to the millisecond (what the database keeps, so answers match records)."""
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def parse_day(raw, name: str = "as_of") -> date | None:
@@ -137,7 +132,7 @@ class LoanService:
         if self.repo.exists({"file_id": str(file_doc["_id"]), "borrower": actor.username, "kind": kind,
                              "status": {"$in": list(OPEN)}}):
             raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")
-        at = now()
+        at = clock.now()
         doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "file_department": file_doc.get("department", ""),
                "file_security": file_doc.get("security", access.NORMAL), "kind": kind,
@@ -268,7 +263,7 @@ class LoanService:
     def day_start(self, day: date | None) -> datetime:
         """The first moment of a local day in UTC; now when no day is given."""
         if day is None:
-            return now()
+            return clock.now()
         return datetime.combine(day, time.min, tzinfo=self.zone).astimezone(timezone.utc)
 
     def local_day(self, moment: datetime) -> date:
@@ -319,7 +314,7 @@ class LoanService:
     def approve(self, actor: User, loan_id) -> dict:
         """Approve a request; a digital loan starts at once and runs for its days."""
         doc = self._decidable(actor, loan_id)
-        at = now()
+        at = clock.now()
         self._claim_decision(actor, doc, at)
         changes = {"status": "approved", "decided_by": actor.username, "decided_at": at}
         if doc["kind"] == "digital":
@@ -335,7 +330,7 @@ class LoanService:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
             raise Invalid("a reason is required", {"reason": f"请填写驳回原因（至多 {REASON_MAX} 字）(1-{REASON_MAX} characters)"})
         doc = self._decidable(actor, loan_id)
-        at = now()
+        at = clock.now()
         self._claim_decision(actor, doc, at)
         changes = {"status": "rejected", "decided_by": actor.username, "decided_at": at, "reason": reason.strip()}
         self.repo.set(doc["_id"], changes)
@@ -350,7 +345,7 @@ class LoanService:
             raise NotFound("没有这个借阅记录 (no such loan)")
         if doc["status"] not in ("requested", "approved"):
             raise Conflict(f"无法撤回 (the loan is {doc['status']})", {"status": doc["status"]})
-        at = now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "end", actor.username, at):
             raise Conflict("借阅已结束 (the loan has ended)")
         if doc["status"] == "requested" and not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
@@ -370,7 +365,7 @@ class LoanService:
         if user is None or not user.active:
             return None
         found = self.repo.find({"file_id": file_id, "borrower": user.username, "kind": "digital",
-                                "status": "out", "due_at": {"$gt": now()}}, limit=1)
+                                "status": "out", "due_at": {"$gt": clock.now()}}, limit=1)
         return found[0] if found else None
 
     def digital_files(self, user: User | None) -> set[str]:
@@ -378,7 +373,7 @@ class LoanService:
         if user is None or not user.active:
             return set()
         found = self.repo.find({"borrower": user.username, "kind": "digital", "status": "out",
-                                "due_at": {"$gt": now()}})
+                                "due_at": {"$gt": clock.now()}})
         return {str(doc["file_id"]) for doc in found}
 
     def digital_grant(self, file_id: str, user: User | None) -> bool:
@@ -387,9 +382,9 @@ class LoanService:
 
     def close_ended_digital(self) -> int:
         """Mark digital loans whose time is up as returned (access already stopped at due_at)."""
-        ended = self.repo.find({"kind": "digital", "status": "out", "due_at": {"$lte": now()}})
+        ended = self.repo.find({"kind": "digital", "status": "out", "due_at": {"$lte": clock.now()}})
         for doc in ended:
-            if self.repo.claim_step(doc["_id"], "return", "-", now()):
+            if self.repo.claim_step(doc["_id"], "return", "-", clock.now()):
                 self.repo.set(doc["_id"], {"status": "returned", "returned_at": doc["due_at"],
                                            "returned_by": "-", "condition": "ok", "note": "到期自动结束 (ended)"})
                 self.audit.record("-", "loan.digital_ended", f"loan:{doc['_id']}", {"file_id": doc["file_id"]})

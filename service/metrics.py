@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY
 from prometheus_client import CollectorRegistry
@@ -15,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.core import GaugeMetricFamily
 from pymongo.errors import PyMongoError
 
+from service import clock
 from service.errors import Unavailable
 from storage import StorageUnavailable
 
@@ -45,7 +45,7 @@ class ArchiveCollector:
         """The gauges; archive_database_up 0 (and nothing else) if the database does not answer."""
         up = GaugeMetricFamily("archive_database_up", "1 if the database answered this scrape")
         try:
-            jobs = self.services.dashboard.job_counts(datetime.now(timezone.utc))
+            jobs = self.services.dashboard.job_counts(clock.now())
             pages = self.services.dashboard.ocr_pages_done()
         except (PyMongoError, StorageUnavailable) as exc:
             log.warning("metrics: database unavailable (%s)", type(exc).__name__)

@@ -12,9 +12,9 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable
 
+from service import clock
 from service.duplicates import duplicate_keys
 from service.pinyin import name_keys
 from storage import mongo
@@ -41,10 +41,6 @@ class Migration:
     run: Callable[[object], dict]  # gets the wired Services; returns a small summary
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def ensure_indexes(services) -> dict:
     """1: the indexes every area relies on (what ensure_schema made by hand before migrations)."""
     mongo.ensure_schema(services.db, services.settings.postgres_url)
@@ -63,17 +59,19 @@ def backfill_file_keys(services) -> dict:
     name keys or the template version. Without dup_keys such a file is never found as a duplicate."""
     repo = MigrationRepository(services.db)
     changed = 0
-    for doc in repo.files_lacking():
-        changes: dict = {}
-        if "dup_keys" not in doc:
-            changes["dup_keys"] = duplicate_keys(doc)
-        if ("name_pinyin" not in doc or "name_initials" not in doc) and isinstance(doc.get("name"), str):
-            changes["name_pinyin"], changes["name_initials"] = name_keys(doc["name"])
-        if "template_version" not in doc:
-            changes["template_version"] = 1  # the built-in templates were all at version 1 then
-        if changes:
-            repo.set_file_fields(doc["_id"], changes)
-            changed += 1
+    with services.index_queue.collecting():  # the file list filters and sorts by the name keys
+        for doc in repo.files_lacking():
+            changes: dict = {}
+            if "dup_keys" not in doc:
+                changes["dup_keys"] = duplicate_keys(doc)
+            if ("name_pinyin" not in doc or "name_initials" not in doc) and isinstance(doc.get("name"), str):
+                changes["name_pinyin"], changes["name_initials"] = name_keys(doc["name"])
+            if "template_version" not in doc:
+                changes["template_version"] = 1  # the built-in templates were all at version 1 then
+            if changes:
+                repo.set_file_fields(doc["_id"], changes)
+                services.index_queue.file_changed(doc["_id"])
+                changed += 1
     return {"files": changed}
 
 
@@ -150,17 +148,17 @@ class Migrator:
         return self.repo.release(number)
 
     def _apply(self, migration: Migration) -> bool:
-        if not self.repo.claim(migration.number, migration.name, self.owner, _now()):
+        if not self.repo.claim(migration.number, migration.name, self.owner, clock.now()):
             self._wait_for(migration)
             return False
         log.info("migration %s (%s) started", migration.number, migration.name)
         try:
             result = migration.run(self.services)
         except Exception as exc:
-            self.repo.fail(migration.number, _now(), f"{type(exc).__name__}: {exc}")
+            self.repo.fail(migration.number, clock.now(), f"{type(exc).__name__}: {exc}")
             raise MigrationError(f"migration {migration.number} ({migration.name}) failed: {exc}; "
                                  f"fix the cause, then run `archive migrate --retry {migration.number}`") from exc
-        self.repo.finish(migration.number, _now(), result or {})
+        self.repo.finish(migration.number, clock.now(), result or {})
         log.info("migration %s (%s) done: %s", migration.number, migration.name, result)
         return True
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service import retention_rules as rules
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
@@ -33,12 +35,6 @@ NAME_MAX = 100
 MAX_YEARS = 200
 
 
-def now() -> datetime:
-    """The current time in UTC to the millisecond."""
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def require_reader(actor: User | None) -> None:
     """Forbidden unless the person works with retention (archivist, admin, auditor, approver, executive)."""
     if actor is None or not actor.active or not actor.has(*READERS):
@@ -50,7 +46,7 @@ class RetentionService:
 
     def __init__(self, repo: RetentionRepository, files: FileService, documents: DocumentRepository,
                  loans: LoanRepository, types: DocTypeService, registry: TemplateRegistry, locks: ObjectLocks,
-                 audit: AuditTrail, zone: str = "Asia/Shanghai"):
+                 audit: AuditTrail, zone: str = "Asia/Shanghai", notify=None, lists=None):
         self.repo = repo
         self.files = files
         self.documents = documents
@@ -60,10 +56,12 @@ class RetentionService:
         self.locks = locks
         self.audit = audit
         self.zone = ZoneInfo(zone)
+        self.notify = notify  # the search index's queue: the file list copies the destroy-after date and holds
+        self.lists = lists  # FileLists (service/file_lists.py): the due list, from the search index
 
     def today(self) -> date:
         """Today's local date."""
-        return rules.local_day(now(), self.zone)
+        return clock.today(self.zone)
 
     # -- policies ---------------------------------------------------------------------------
     def check_policy(self, data) -> dict:
@@ -111,7 +109,7 @@ class RetentionService:
         """Define a policy (admin); every file's dates are computed again."""
         access.require(actor, "retention.manage")
         values = self.check_policy(data)
-        doc = {"_id": ObjectId(), **values, "active": True, "created_by": actor.username, "created_at": now()}
+        doc = {"_id": ObjectId(), **values, "active": True, "created_by": actor.username, "created_at": clock.now()}
         self.repo.insert_policy(doc)
         self.audit.record(actor.username, "retention.policy_created", f"retention_policy:{doc['_id']}", values)
         self.recompute_all()
@@ -124,7 +122,7 @@ class RetentionService:
         if doc is None:
             raise NotFound("没有这个保管策略 (no such policy)")
         if doc.get("active"):
-            self.repo.set_policy(doc["_id"], {"active": False, "retired_by": actor.username, "retired_at": now()})
+            self.repo.set_policy(doc["_id"], {"active": False, "retired_by": actor.username, "retired_at": clock.now()})
             self.audit.record(actor.username, "retention.policy_retired", f"retention_policy:{doc['_id']}",
                               {"name": doc["name"]})
             self.recompute_all()
@@ -155,8 +153,9 @@ class RetentionService:
         return max(moments, default=None)
 
     def recompute(self, file_id, new_keys: tuple[str, ...] = (), force_locks: bool = False,
-                  file_doc: dict | None = None) -> dict | None:
-        """Compute a file's retention again, store it, and move its originals' locks to match.
+                  file_doc: dict | None = None, announce: bool = True) -> dict | None:
+        """Compute a file's retention again, store it, and move its originals' locks to match; with
+        `announce`, tell the search index if what its entry copies changed (the due list).
 
         Called after every write of a file, so it reads only what the policies in use need: with
         no policy, no hold and nothing stored before, it stores nothing.
@@ -182,10 +181,12 @@ class RetentionService:
                  "policy_name": policy.get("name"), "trigger": policy.get("trigger"), "years": policy.get("years"),
                  "trigger_date": outcome.trigger_date.isoformat() if outcome.trigger_date else None,
                  "destroy_after": outcome.destroy_after.isoformat() if outcome.destroy_after else None,
-                 "computed_at": now()}
-        until = rules.lock_until(outcome, self.zone, now())
+                 "computed_at": clock.now()}
+        until = rules.lock_until(outcome, self.zone, clock.now())
         state.update(self._sync_locks(documents, previous, until, held, new_keys, force_locks))
         self.repo.save_state(str(file_id), state)
+        if announce and self.notify is not None and _listed(state) != _listed(previous):
+            self.notify.retention_changed(str(file_id))
         return state
 
     def _sync_locks(self, documents: "_Lazy", previous: dict, until: datetime | None, held: bool,
@@ -210,15 +211,17 @@ class RetentionService:
     def recompute_all(self, progress=None) -> int:
         """Compute every file's retention again (after a policy changed, and `archive retention-recompute`)."""
         ids = [str(doc["_id"]) for doc in self.files.repo.find({"status": {"$ne": "destroyed"}}, limit=0)]
-        for done, file_id in enumerate(ids, 1):
-            self.recompute(file_id, force_locks=progress is not None)
-            if progress:
-                progress(done, len(ids))
+        with self.notify.collecting() if self.notify is not None else nullcontext():  # index jobs of 500 files
+            for done, file_id in enumerate(ids, 1):
+                self.recompute(file_id, force_locks=progress is not None)
+                if progress:
+                    progress(done, len(ids))
         return len(ids)
 
     def file_changed(self, file_id, created: dict | None = None) -> None:
-        """FileService's hook after each write (`created`: the file as just made)."""
-        self.recompute(str(file_id), file_doc=created)
+        """FileService's hook after each write (`created`: the file as just made); the write's own index
+        job, queued after the hooks, carries the new retention to the index."""
+        self.recompute(str(file_id), file_doc=created, announce=False)
 
     def document_added(self, document: dict) -> None:
         """DocumentService's hook after an upload: the new original is locked like its file's others."""
@@ -244,22 +247,24 @@ class RetentionService:
             raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
         return day
 
-    def due(self, actor: User, as_of: date) -> list[dict]:
-        """Files whose retention has run out by the day and that no hold keeps, oldest date first."""
+    def due(self, actor: User, as_of: date, page: int = 1, per_page: int = 0) -> tuple[int, list[dict]]:
+        """Files whose retention has run out by the day and that no hold keeps, oldest date first (the
+        search index's due list, FileLists.due): the total and the computed retentions of a page
+        (per_page 0: of all)."""
         require_reader(actor)
-        states = self.repo.states({"kind": rules.DATED, "destroy_after": {"$lt": as_of.isoformat()},
-                                   "status": {"$nin": ["destroyed", "merged"]}})
-        held = self.repo.held_file_ids()
-        states = [s for s in states if s["_id"] not in held]
-        # a recompute racing an execution may have written a stale state: the file itself decides
-        live = {str(f["_id"]) for f in self.files.repo.by_ids(
-            [s["_id"] for s in states], {"status": {"$nin": ["destroyed", "merged"]}}, {"_id": 1})}
-        return [s for s in states if s["_id"] in live]
+        total, file_ids = self.lists.due(as_of.isoformat(), page, per_page)
+        states = [self.repo.state(file_id) for file_id in file_ids]
+        return total, [state for state in states if state is not None]
 
     def names(self, actor: User, file_ids: list[str]) -> dict[str, dict]:
-        """The files of a list the person may see, by id (one query)."""
-        files = self.files.repo.by_ids(set(file_ids))
-        return {str(f["_id"]): f for f in files if access.can_see(actor, self.files._target(actor, f))}
+        """The files of a list the person may see, by id (a point lookup each)."""
+        files = [self.files.repo.by_id(file_id) for file_id in dict.fromkeys(file_ids)]
+        return {str(f["_id"]): f for f in files if f is not None and access.can_see(actor, self.files._target(actor, f))}
+
+
+def _listed(state: dict) -> tuple:
+    # what the search index's file entry copies of a computed retention
+    return state.get("kind"), state.get("destroy_after"), bool(state.get("legal_hold"))
 
 
 def _moment(value) -> datetime | None:

@@ -20,14 +20,19 @@ from service.errors import Invalid
 from service.errors import Unavailable
 from service.search_entries import file_entry
 from service.search_entries import file_terms
-from service.search_entries import is_indexed
+from service.search_entries import is_searched
 from service.search_entries import is_readable
 from service.search_entries import page_entries
+from service.search_entries import retention_of
 from service.users import User
 from storage.documents import DocumentRepository
 from storage.files import FileRepository
+from storage.index_pending import FILE
+from storage.index_pending import RETENTION
+from storage.index_pending import PendingMarks
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
+from storage.retention import RetentionRepository
 
 log = logging.getLogger(__name__)
 
@@ -35,23 +40,37 @@ WRITE_TIMEOUT = 60.0
 
 
 class IndexQueue:
-    """Tells the worker what changed, as `index` jobs; the services that write call it after a write."""
+    """Tells the worker what changed, as `index` jobs; the services that write call it after a write.
+
+    Each file written is marked pending first (`storage.index_pending`), so that lists show it as
+    written until the index job has committed it (service/file_lists.py).
+    """
 
     BATCH = 500  # files per index job when changes are collected (a bulk import)
 
-    def __init__(self, jobs: JobQueue):
+    def __init__(self, jobs: JobQueue, pending: PendingMarks):
         self.jobs = jobs
+        self.pending = pending
         self._local = threading.local()
 
     def file_changed(self, file_id) -> None:
-        """A file's own values changed (created, edited, reassigned)."""
+        """A file's own values changed (created, edited, reassigned, merged, destroyed)."""
+        self.pending.mark(file_id, FILE)
+        self._queue(str(file_id))
+
+    def retention_changed(self, file_id) -> None:
+        """A file's computed retention or holds changed (its entry copies them for the due list)."""
+        self.pending.mark(file_id, RETENTION)
+        self._queue(str(file_id))
+
+    def _queue(self, file_id: str) -> None:
         collected = getattr(self._local, "collected", None)
         if collected is not None:
-            collected.append(str(file_id))
+            collected.append(file_id)
             if len(collected) >= self.BATCH:
                 self._flush(collected)
             return
-        self.jobs.enqueue("index", {"file_id": str(file_id)})
+        self.jobs.enqueue("index", {"file_id": file_id})
 
     @contextmanager
     def collecting(self):
@@ -66,11 +85,13 @@ class IndexQueue:
                 self._flush(collected)
 
     def _flush(self, collected: list[str]) -> None:
-        self.jobs.enqueue("index", {"file_ids": list(collected)})
+        self.jobs.enqueue("index", {"file_ids": list(dict.fromkeys(collected))})
         collected.clear()
 
     def files_merged(self, merged_id, survivor_id) -> None:
-        """A merge: the merged file leaves the index, its documents now belong to the survivor."""
+        """A merge: the merged file is listed as merged, its documents now belong to the survivor."""
+        self.pending.mark(merged_id, FILE)
+        self.pending.mark(survivor_id, FILE)
         self.jobs.enqueue("index", {"file_id": str(merged_id)})
         self.jobs.enqueue("index", {"file_id": str(survivor_id), "documents": True})
 
@@ -87,6 +108,17 @@ class Sources:
     documents: DocumentRepository
     objects: ObjectStore
     doc_types: DocTypeService
+    retention: RetentionRepository
+    pending: PendingMarks
+
+
+def _write_file(batch, doc: dict, entry) -> None:
+    """A file's entry into a batch: a merged or destroyed file keeps its entry (listed) without pages."""
+    if entry.searched:
+        batch.add_terms(file_terms(doc))
+    else:
+        batch.delete_file(entry.file_id)
+    batch.upsert_file(entry)
 
 
 class SearchService:
@@ -115,15 +147,20 @@ class SearchService:
         return self._index
 
     def rebuild_if_outdated(self, progress: Callable[[int, int], None] | None = None) -> bool:
-        """Rebuild the index if it was written by an older version of the schema (the worker does
-        this when it starts); True if it did."""
+        """Rebuild the index if it was written by an older version of the schema, or is empty while the
+        database holds files (lost: the list of files reads it); the worker does this when it starts.
+        True if it did."""
         try:
-            self.index
-            return False
+            index = self.index
         except Unavailable:
             log.warning("the search index in %s has an older schema: rebuilding it", self.directory)
             self.reindex(progress)
             return True
+        if index.whoosh.doc_count_all() or not self.sources.files.any():
+            return False
+        log.warning("the search index in %s is empty but the database holds files: rebuilding it", self.directory)
+        self.reindex(progress)
+        return True
 
     def search(self, actor: User, q: str, filters: dict | None = None, page: int = 1, per_page: int = 20,
                sort: str = "relevance") -> SearchResult:
@@ -145,44 +182,49 @@ class SearchService:
         return Visibility(departments={actor.department} if actor.department else set(), file_ids=borrowed)
 
     def index_file(self, file_id: str, documents: bool = False, timeout: float = WRITE_TIMEOUT) -> None:
-        """Write a file's entry (or remove it, merged or gone); with `documents`, its pages too."""
+        """Write a file's entry (removing its pages once merged or destroyed; the entry too if the file is
+        gone); with `documents`, its pages too. Its pending marks go once the commit holds it."""
+        marks = self.sources.pending.of_file(file_id)  # before the file: see storage.index_pending
         doc = self.sources.files.by_id(file_id)
-        if not is_indexed(doc):
+        if doc is None:
             self.remove_file(file_id, timeout)
+            self.sources.pending.clear(marks)
             return
-        entry = file_entry(doc)
+        entry = file_entry(doc, retention_of(self.sources.retention, file_id))
         pages = []
-        if documents:
+        if documents and entry.searched:
             for document in self.sources.documents.of_file(entry.file_id):
                 if is_readable(document):
                     pages.append((str(document["_id"]), page_entries(self.sources.objects, document, entry)))
         with self.index.writer(timeout=timeout) as batch:
-            batch.add_terms(file_terms(doc))
-            batch.upsert_file(entry)
+            _write_file(batch, doc, entry)
             for document_id, entries in pages:
                 batch.delete_document(document_id)
                 for page in entries:
                     batch.upsert_page(page)
         search_rebuild.note_changed(self.directory, [file_id])
+        self.sources.pending.clear(marks)
 
     def index_files(self, file_ids: list[str], timeout: float = WRITE_TIMEOUT) -> None:
-        """Write many files' entries in one commit (removing those no longer indexed)."""
+        """Write many files' entries in one commit (removing those gone), then clear their marks."""
+        marks = [mark for file_id in file_ids for mark in self.sources.pending.of_file(file_id)]
         docs = [(file_id, self.sources.files.by_id(file_id)) for file_id in file_ids]
+        states = {file_id: retention_of(self.sources.retention, file_id) for file_id, doc in docs if doc is not None}
         with self.index.writer(timeout=timeout) as batch:
             for file_id, doc in docs:
-                if is_indexed(doc):
-                    batch.add_terms(file_terms(doc))
-                    batch.upsert_file(file_entry(doc))
-                else:
+                if doc is None:
                     batch.delete_file(file_id)
+                else:
+                    _write_file(batch, doc, file_entry(doc, states[file_id]))
         search_rebuild.note_changed(self.directory, file_ids)
+        self.sources.pending.clear(marks)
 
     def index_document(self, document_id: str, timeout: float = WRITE_TIMEOUT) -> None:
         """Replace a document's pages with what is stored now (none if it is removed or its file is)."""
         document = self.sources.documents.by_id(document_id)
         file_doc = self.sources.files.by_id(document["file_id"]) if document else None
         entries = []
-        if document is not None and is_readable(document) and is_indexed(file_doc):
+        if document is not None and is_readable(document) and is_searched(file_doc):
             entries = page_entries(self.sources.objects, document, file_entry(file_doc))
         with self.index.writer(timeout=timeout) as batch:
             batch.add_terms(self.doc_type_terms())

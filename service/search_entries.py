@@ -6,21 +6,22 @@ import logging
 
 from search import FileEntry
 from search import PageEntry
+from service.retention_rules import DATED
 from storage.documents import page_key
 from storage import ObjectMissing
 from storage.objects import ObjectStore
 
 log = logging.getLogger(__name__)
 
-INDEXED_STATUSES = ("active", "closed")  # merged and destroyed files are not found
+SEARCHED_STATUSES = ("active", "closed")  # merged and destroyed files are listed, not found
 ID_KEYS = ("id_number", "credit_code", "license_no")
 PHONE_KEYS = ("phone", "mobile", "tel")
 CONTRACT_KEYS = ("contract_no",)
 
 
-def is_indexed(file_doc: dict | None) -> bool:
-    """True if a file belongs in the index."""
-    return file_doc is not None and file_doc.get("status", "active") in INDEXED_STATUSES
+def is_searched(file_doc: dict | None) -> bool:
+    """True if a search may find a file and its pages (every file has an entry, for the list)."""
+    return file_doc is not None and file_doc.get("status", "active") in SEARCHED_STATUSES
 
 
 def _leaves(value, key: str = ""):
@@ -39,10 +40,20 @@ def _matching(fields: dict, keys: tuple[str, ...]) -> list[str]:
     return [text for key, text in _leaves(fields) if any(part in key for part in keys)]
 
 
-def file_entry(doc: dict) -> FileEntry:
-    """The index entry of a stored file."""
+def retention_of(repo, file_id: str) -> dict:
+    """What a file's entry copies of its retention: the computed kind and
+    destroy-after date, and whether an active hold keeps it (two point lookups)."""
+    state = repo.state(str(file_id)) or {}
+    return {"kind": state.get("kind"), "destroy_after": state.get("destroy_after"),
+            "held": repo.has_active_hold(str(file_id))}
+
+
+def file_entry(doc: dict, retention: dict | None = None) -> FileEntry:
+    """The index entry of a stored file, with its retention as `retention_of` gives it."""
     fields = doc.get("fields") or {}
     classification = doc.get("classification") or {}
+    retention = retention or {}
+    dated = retention.get("kind") == DATED and retention.get("destroy_after")
     return FileEntry(file_id=str(doc["_id"]), archive_no=doc.get("archive_no", ""), name=doc.get("name", ""),
                      fields_text="\n".join(text for _key, text in _leaves(fields)),
                      id_numbers=_matching(fields, ID_KEYS), phones=_matching(fields, PHONE_KEYS),
@@ -50,7 +61,11 @@ def file_entry(doc: dict) -> FileEntry:
                      customer_type=classification.get("customer_type") or "",
                      stage=classification.get("stage") or "", project=classification.get("project") or "",
                      security=doc.get("security") or "normal", department=doc.get("department") or "",
-                     created=doc["created_at"], updated=doc.get("updated_at") or doc["created_at"])
+                     created=doc["created_at"], updated=doc.get("updated_at") or doc["created_at"],
+                     status=doc.get("status") or "active", owner=doc.get("owner") or "",
+                     name_pinyin=doc.get("name_pinyin") or "", name_initials=doc.get("name_initials") or "",
+                     destroy_after=retention["destroy_after"] if dated else "",
+                     held=bool(retention.get("held")))
 
 
 def file_terms(doc: dict) -> list[str]:

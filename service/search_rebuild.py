@@ -18,16 +18,18 @@ from typing import Iterator
 
 from search import SearchIndex
 from search import entry_hash
-from service.search_entries import INDEXED_STATUSES
 from service.search_entries import file_entry
 from service.search_entries import file_terms
 from service.search_entries import is_readable
+from service.search_entries import is_searched
 from service.search_entries import page_entries
+from service.search_entries import retention_of
 from storage.files import oid
 
 log = logging.getLogger(__name__)
 
 BATCH = 200          # files per committed batch: memory stays bounded whatever the archive's size
+READ = 2000          # files per read of the walk (see file_batches)
 STATE = "rebuild.json"  # in the rebuild directory: the last file id committed
 JOURNAL = "changed.txt"  # in the rebuild directory: ids of files changed while it runs
 RENAME_EXCHANGE = 2  # linux renameat2 flag
@@ -73,21 +75,24 @@ def note_changed(live: Path, file_ids) -> None:
 
 
 def file_batches(sources, batch_size: int, after=None) -> Iterator[list[dict]]:
-    """The indexed files in _id order after `after`, a batch at a time (a keyset walk, no skip)."""
-    status = {"status": {"$in": list(INDEXED_STATUSES)}}
-    query: dict = {**status, "_id": {"$gt": after}} if after is not None else status
+    """Every file (each has an entry) in _id order after `after`, a batch at a time (a keyset walk,
+    no skip). FerretDB decodes every file after the key for each read, so the walk reads READ files
+    at a time and hands them out in batches: the whole walk decodes n²/2·READ files, not n²/2·batch."""
     while True:
-        _total, docs = sources.files.page(query, [("_id", 1)], 0, batch_size)
-        if not docs:
+        docs = sources.files.after(after, READ)
+        for start in range(0, len(docs), batch_size):
+            yield docs[start:start + batch_size]
+        if len(docs) < READ:
             return
-        yield docs
-        query = {**status, "_id": {"$gt": docs[-1]["_id"]}}
+        after = docs[-1]["_id"]
 
 
-def entries_of(sources, docs: list[dict]) -> Iterator:
-    """The file and page entries of a batch of files."""
-    entries = {str(doc["_id"]): file_entry(doc) for doc in docs}
-    documents = sources.documents.of_files(list(entries))
+def entries_of(sources, docs: list[dict], retention: dict[str, dict]) -> Iterator:
+    """The file and page entries of a batch of files (`retention`: computed retention by file id;
+    merged and destroyed files have no pages)."""
+    entries = {str(doc["_id"]): file_entry(doc, retention.get(str(doc["_id"]))) for doc in docs}
+    searched = [file_id for file_id, entry in entries.items() if entry.searched]
+    documents = sources.documents.of_files(searched)
     yield from entries.values()
     for document in documents:
         if is_readable(document):
@@ -118,6 +123,8 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
     """
     fresh = rebuild_dir(live)
     with _only_one(live):
+        marks = [mark["_id"] for mark in sources.pending.marks()]  # cleared once the swapped index holds them
+        retention = sources.retention.summaries()
         state = None if restart else _read_state(fresh)
         if state is None:
             shutil.rmtree(fresh, ignore_errors=True)
@@ -128,7 +135,7 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
         terms = list(doc_type_terms)
         total = 0
         for docs in file_batches(sources, batch_size):  # names only: the dictionary, before any entry is cut
-            terms.extend(word for doc in docs for word in file_terms(doc))
+            terms.extend(word for doc in docs if is_searched(doc) for word in file_terms(doc))
             total += len(docs)
         index = SearchIndex(fresh, mmap=False)  # see SearchIndex: resident memory stays the writer's own
         index.add_terms(sorted(set(terms)))
@@ -136,8 +143,8 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
             progress(state["done"], total)
         for docs in file_batches(sources, batch_size, _file_id(state["after"])):
             with index.writer() as batch:
-                batch.add_terms(word for doc in docs for word in file_terms(doc))  # files added since
-                for entry in entries_of(sources, docs):
+                batch.add_terms(word for doc in docs if is_searched(doc) for word in file_terms(doc))  # added since
+                for entry in entries_of(sources, docs, retention):
                     (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
             state = {"after": str(docs[-1]["_id"]), "done": state["done"] + len(docs)}
             _write_state(fresh, state)
@@ -151,12 +158,13 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
         after_swap.close()
         (live / STATE).unlink()
         (live / JOURNAL).unlink(missing_ok=True)
+        sources.pending.clear(marks)
     return {"resumed_after": resumed, "caught_up": caught_up + more}
 
 
 def catch_up(sources, index: SearchIndex, journal: Path, offset: int) -> tuple[int, int]:
-    """Write again every file journaled after byte `offset`: its entry and all its pages, or
-    nothing if it is no longer indexed. How many files, and the offset reached."""
+    """Write again every file journaled after byte `offset`: its entry and all its pages (none once
+    merged or destroyed), or nothing if it is gone. How many files, and the offset reached."""
     count = 0
     while journal.exists():
         data = journal.read_bytes()[offset:]
@@ -168,12 +176,12 @@ def catch_up(sources, index: SearchIndex, journal: Path, offset: int) -> tuple[i
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
             docs = [doc for doc in (sources.files.by_id(i) for i in chunk) if doc is not None]
-            kept = [doc for doc in docs if doc.get("status") in INDEXED_STATUSES]
+            retention = {str(doc["_id"]): retention_of(sources.retention, str(doc["_id"])) for doc in docs}
             with index.writer() as batch:
-                batch.add_terms(word for doc in kept for word in file_terms(doc))
+                batch.add_terms(word for doc in docs if is_searched(doc) for word in file_terms(doc))
                 for file_id in chunk:
                     batch.delete_file(file_id)
-                for entry in entries_of(sources, kept):
+                for entry in entries_of(sources, docs, retention):
                     (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
         count += len(ids)
     return count, offset
@@ -227,8 +235,9 @@ def _exchange(a: Path, b: Path) -> bool:
 def expected_signature(sources) -> dict[tuple[str, str], str]:
     """{(kind, id): entry_hash} of every entry the database says the index should hold."""
     expected = {}
+    retention = sources.retention.summaries()
     for docs in file_batches(sources, BATCH):
-        for entry in entries_of(sources, docs):
+        for entry in entries_of(sources, docs, retention):
             expected[(entry.kind, entry.ident)] = entry_hash(entry)
     return expected
 

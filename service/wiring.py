@@ -18,9 +18,12 @@ from service.documents import listed_documents
 from service.duplicates import DuplicateService
 from service.fixity import FixityService
 from service.followups import FollowupService
+from service.followups import listed_followups
 from service.followups_complaints import ComplaintService
+from service.followups_complaints import listed_complaints
 from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
+from service.file_lists import FileLists
 from service.files import FileService
 from service.imports import ImportService
 from service.jobs import listed_jobs
@@ -59,6 +62,7 @@ from storage.fixity import FixityRepository
 from storage.followups import FollowupRepository
 from storage.files import FileRepository
 from storage.imports import ImportRepository
+from storage.index_pending import PendingMarks
 from storage.loan_records import IncidentRepository
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
@@ -175,11 +179,12 @@ def _outcome(future, timeout: float) -> str:
 
 
 def _listings(settings: Settings, db: Database, audit: AuditRepository, loans: LoanRepository,
-              documents: DocumentRepository, jobs: JobQueue) -> Listings:
+              documents: DocumentRepository, jobs: JobQueue, followups: FollowupRepository) -> Listings:
     """The listing indexes of the kinds lists read at scale, one directory per database (the indexes are
     derived from one database, whatever else shares the data directory)."""
     kinds = {"loan": listed_loans(loans), "audit": listed_audit(audit), "document": listed_documents(documents),
-             "job": listed_jobs(jobs)}
+             "job": listed_jobs(jobs), "followup": listed_followups(followups),
+             "complaint": listed_complaints(followups)}
     return Listings(ListingMarks(db), settings.data_dir / "listings" / settings.db_name, kinds)
 
 
@@ -192,15 +197,20 @@ def build_services(settings: Settings) -> Services:
                        timeout_seconds=settings.ready_timeout_seconds)
     users = UserService(UserRepository(db))
     audit_repo, loan_repo, document_repo = AuditRepository(db), LoanRepository(db), DocumentRepository(db)
+    followup_repo = FollowupRepository(db)
     jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
-    listings = _listings(settings, db, audit_repo, loan_repo, document_repo, jobs)
+    listings = _listings(settings, db, audit_repo, loan_repo, document_repo, jobs, followup_repo)
     audit = AuditTrail(audit_repo, listings)
     registry = TemplateRegistry(TemplateRepository(db), audit)
     objects = ObjectStore(minio, settings.bucket_prefix)
-    index_queue = IndexQueue(jobs)
-    files = FileService(FileRepository(db), Sequences(db), audit, settings.archive_number_rule, registry,
-                        notify=index_queue)
+    index_queue = IndexQueue(jobs, PendingMarks(db))
     doc_types = DocTypeService(document_repo, registry, audit)
+    retention_repo = RetentionRepository(db)
+    search = SearchService(Sources(FileRepository(db), document_repo, objects, doc_types, retention_repo,
+                                   index_queue.pending), settings.search_dir)
+    lists = FileLists(search.sources.files, search, index_queue.pending, retention_repo)
+    files = FileService(search.sources.files, Sequences(db), audit, settings.archive_number_rule, registry,
+                        notify=index_queue, lists=lists)
     limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
                     page_timeout_seconds=settings.ocr_page_timeout_seconds)
     documents = DocumentService(document_repo, files, objects, jobs, audit, doc_types, settings.max_upload_bytes)
@@ -211,7 +221,6 @@ def build_services(settings: Settings) -> Services:
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
     loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
-    search = SearchService(Sources(files.repo, document_repo, objects, doc_types), settings.search_dir)
     search.borrowed = loans.digital_files
     merging = MergeService(files)
     merging.guards.append(lambda file_id: "纸质档案已借出，归还后才能合并 (the folder is out on loan; merge after "
@@ -219,8 +228,8 @@ def build_services(settings: Settings) -> Services:
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
-    retention = RetentionService(RetentionRepository(db), files, document_repo, loans.repo, doc_types, registry,
-                                 ObjectLocks(minio, objects), audit, settings.timezone)
+    retention = RetentionService(retention_repo, files, document_repo, loans.repo, doc_types, registry,
+                                 ObjectLocks(minio, objects), audit, settings.timezone, notify=index_queue, lists=lists)
     files.after_write.append(retention.file_changed)
     documents.after_upload.append(retention.document_added)
     destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
@@ -230,7 +239,7 @@ def build_services(settings: Settings) -> Services:
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
-    followups = FollowupService(FollowupRepository(db), files, users, audit, settings.timezone)
+    followups = FollowupService(followup_repo, files, users, audit, listings, settings.timezone)
     files.after_write.append(followups.file_changed)
     services = Services(intake=intake, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
@@ -255,7 +264,8 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
-    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone)
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone,
+                                          lists=lists)
     services.dashboard.verification = services.verification
     _wire_sharing(services)
     return services

@@ -1,4 +1,5 @@
-"""The dashboard's counting queries: few scans, projections only, counted in Python.
+"""The dashboard's counting queries: few scans, projections only, counted in Python (files and the due
+list are counted from the search index instead: service/file_lists.py).
 
 FerretDB v1.24 serves no query from an index, so each query here is one scan of a collection;
 reading a projection of every row once and counting in Python costs less than one
@@ -7,14 +8,10 @@ what is read here for them is a page of records by id.)
 """
 from __future__ import annotations
 
-from collections import Counter
-
 from bson import ObjectId
 from pymongo.database import Database
 
 from storage.mongo import find_each
-
-FILE_FIELDS = {"classification": 1, "status": 1}
 
 
 class DashboardRepository:
@@ -22,18 +19,6 @@ class DashboardRepository:
 
     def __init__(self, db: Database):
         self._db = db
-
-    def file_facets(self, query: dict) -> dict:
-        """Files matching the query: total and counts by stage, customer type and project."""
-        stages, types, projects = Counter(), Counter(), Counter()
-        total = 0
-        for doc in self._db["files"].find(query, FILE_FIELDS):
-            total += 1
-            c = doc.get("classification") or {}
-            stages[c.get("stage") or ""] += 1
-            types[c.get("customer_type") or ""] += 1
-            projects[c.get("project") or ""] += 1
-        return {"total": total, "stage": dict(stages), "customer_type": dict(types), "project": dict(projects)}
 
     def visible_file_ids(self, query: dict) -> list[str]:
         """Ids (as strings) of the files matching a query."""
@@ -51,19 +36,6 @@ class DashboardRepository:
             return {}
         fields = {"archive_no": 1, "name": 1, "security": 1, "department": 1, "approved_borrowers": 1}
         return {str(d["_id"]): d for d in find_each(self._db["files"], "_id", wanted, projection=fields)}
-
-    def retention_due(self, before: str, dated: str) -> list[str]:
-        """Ids of files whose computed destroy-after date is before the day (ISO), not destroyed or merged."""
-        query = {"kind": dated, "destroy_after": {"$lt": before}, "status": {"$nin": ["destroyed", "merged"]}}
-        return [doc["_id"] for doc in self._db["retention"].find(query, {"_id": 1})]
-
-    def live_files(self, file_ids: list[str]) -> set[str]:
-        """Which of the files are neither destroyed nor merged (the file itself decides)."""
-        wanted = [ObjectId(i) for i in file_ids if ObjectId.is_valid(i)]
-        if not wanted:
-            return set()
-        query = {"status": {"$nin": ["destroyed", "merged"]}}
-        return {str(doc["_id"]) for doc in find_each(self._db["files"], "_id", wanted, query, {"_id": 1})}
 
     def active_holds(self) -> list[str]:
         """The file id of every active hold (one per hold)."""

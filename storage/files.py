@@ -1,17 +1,16 @@
 """Queries over customer files and their versions.
 
-Lookups on the write path are by _id only (FerretDB's one indexed query); list queries scan.
+Lookups on the write path are by _id only (a GIN-indexed point lookup); the list queries here scan, and
+serve only when the search index cannot (service/file_lists.py).
 """
 from __future__ import annotations
-
-from datetime import datetime
-from datetime import timezone
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.listing_marks import ListingMarks
 from storage.mongo import find_each
 
@@ -45,6 +44,10 @@ class FileRepository:
         key = oid(file_id)
         return self._files.find_one({"_id": key}) if key else None
 
+    def any(self) -> bool:
+        """True if at least one file is stored."""
+        return self._files.find_one({}, {"_id": 1}) is not None
+
     def claim_version(self, doc: dict) -> bool:
         """Insert a version record; False if that version number is already taken."""
         try:
@@ -65,6 +68,23 @@ class FileRepository:
         """A page of files and the total matching."""
         total = self._files.count_documents(query)
         return total, list(self._files.find(query).sort(sort).skip(skip).limit(limit))
+
+    def counts(self, query: dict, names: tuple[str, ...]) -> dict:
+        """Files matching the query: `total`, and per classification key in `names` the files by value
+        ("" where a file has none); one scan of a projection."""
+        found: dict = {"total": 0, **{name: {} for name in names}}
+        for doc in self._files.find(query, {"classification": 1}):
+            found["total"] += 1
+            classification = doc.get("classification") or {}
+            for name in names:
+                value = classification.get(name) or ""
+                found[name][value] = found[name].get(value, 0) + 1
+        return found
+
+    def after(self, file_id, limit: int) -> list[dict]:
+        """The next `limit` files in _id order after `file_id` (None: from the first)."""
+        query = {"_id": {"$gt": file_id}} if file_id is not None else {}
+        return list(self._files.find(query).sort("_id", 1).limit(limit))
 
     def find(self, query: dict, limit: int = 20) -> list[dict]:
         """Files matching a query (duplicate checks)."""
@@ -97,5 +117,5 @@ class FileRepository:
             moving = [doc["_id"] for doc in records.find({"file_id": before}, {"_id": 1})]
             count += records.update_many({"file_id": before}, {"$set": {"file_id": after, "moved_from": before}}
                                          ).modified_count
-            ListingMarks(self._files.database).add_many(collection, moving, datetime.now(timezone.utc))
+            ListingMarks(self._files.database).add_many(collection, moving, clock.now())
         return count

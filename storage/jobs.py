@@ -6,23 +6,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.listing_marks import ListingMarks
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 LISTED = "job"
 LISTED_FIELDS = {"state": 1, "kind": 1, "created_at": 1}
 CLAIM_CANDIDATES = 8
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,11 @@ class JobQueue:
         self._max_attempts = max_attempts
 
     def _changed(self, job_id) -> None:
-        self._marks.add(LISTED, str(job_id), _now())
+        self._marks.add(LISTED, str(job_id), clock.now())
 
     def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0) -> str:
         """Queue a job; its id."""
-        now = _now()
+        now = clock.now()
         doc = {"kind": kind, "payload": payload or {}, "state": QUEUED, "attempts": 0,
                "attempt_limit": self._max_attempts,
                "run_after": now + timedelta(seconds=delay_seconds), "created_at": now,
@@ -65,7 +62,7 @@ class JobQueue:
     def enqueue_once(self, kind: str, payload: dict, slot: str) -> str | None:
         """Queue a periodic job once per slot (e.g. 'fixity:20421'), however many workers ask; its id or None."""
         try:
-            self._slots.insert_one({"_id": f"{kind}:{slot}", "at": _now()})
+            self._slots.insert_one({"_id": f"{kind}:{slot}", "at": clock.now()})
         except DuplicateKeyError:
             return None
         return self.enqueue(kind, payload)
@@ -77,7 +74,7 @@ class JobQueue:
         FerretDB v1 applies find-and-modify and conditional updates as a read followed by a
         write, so two workers could both "win" an update; a unique insert has exactly one winner.
         """
-        now = _now()
+        now = clock.now()
         ready = {"$or": [{"state": QUEUED, "run_after": {"$lte": now}},
                          {"state": RUNNING, "lease_until": {"$lt": now}}]}
         if kinds is not None:
@@ -123,7 +120,7 @@ class JobQueue:
         if self._held(job) is None:
             return False
         self._jobs.update_one({"_id": ObjectId(job.id)},
-                              {"$set": {"lease_until": _now() + timedelta(seconds=lease_seconds)}})
+                              {"$set": {"lease_until": clock.now() + timedelta(seconds=lease_seconds)}})
         return True
 
     def ack(self, job: Job) -> bool:
@@ -135,7 +132,7 @@ class JobQueue:
         doc = self._held(job)
         if doc is None:
             return False
-        doc.update(state=DONE, finished_at=_now(), lease_until=None)
+        doc.update(state=DONE, finished_at=clock.now(), lease_until=None)
         try:
             self._done.insert_one(doc)
         except DuplicateKeyError:
@@ -148,11 +145,11 @@ class JobQueue:
         """Record a failure: requeue with backoff while attempts remain, else mark failed."""
         give_up = not retry or job.attempts >= job.attempt_limit
         backoff = min(600, 2 ** job.attempts)
-        update = {"last_error": reason[:2000], "lease_until": None, "finished_at": _now()}
+        update = {"last_error": reason[:2000], "lease_until": None, "finished_at": clock.now()}
         if give_up:
             update["state"] = FAILED
         else:
-            update.update(state=QUEUED, run_after=_now() + timedelta(seconds=backoff))
+            update.update(state=QUEUED, run_after=clock.now() + timedelta(seconds=backoff))
         if self._held(job) is not None:
             self._jobs.update_one({"_id": ObjectId(job.id)}, {"$set": update})
             self._changed(job.id)
@@ -164,7 +161,7 @@ class JobQueue:
         if doc is None or doc.get("state") != FAILED:
             return False
         self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
-            "state": QUEUED, "run_after": _now(), "last_error": None,
+            "state": QUEUED, "run_after": clock.now(), "last_error": None,
             "attempt_limit": doc.get("attempts", 0) + self._max_attempts}})
         self._changed(job_id)
         return True

@@ -12,7 +12,8 @@ from pymongo.database import Database
 
 
 # collections with a listing index, and the kind their marks carry
-LISTED_COLLECTIONS = {"loans": "loan", "documents": "document"}
+LISTED_COLLECTIONS = {"loans": "loan", "followups": "followup", "complaints": "complaint",
+                      "documents": "document"}
 
 
 class ListingMarks:
@@ -29,8 +30,10 @@ class ListingMarks:
     def add_many(self, collection: str, record_ids, at: datetime) -> None:
         """Mark records of a collection written in bulk (nothing if the collection is not listed)."""
         kind = LISTED_COLLECTIONS.get(collection)
-        for record_id in record_ids if kind else ():
-            self.add(kind, str(record_id), at)
+        marks = [{"_id": f"{kind}:{record_id}:{secrets.token_hex(6)}", "kind": kind, "record_id": str(record_id),
+                  "at": at} for record_id in record_ids] if kind else []
+        if marks:
+            self._marks.insert_many(marks)
 
     def of_kind(self, kind: str, limit: int = 0) -> list[dict]:
         """A kind's marks (an indexed lookup by kind; at most `limit`, 0 = all)."""

@@ -7,13 +7,13 @@ and a claim `{_id: <file_id>}` in `folders_out` while a folder is out (or lost).
 from __future__ import annotations
 
 from datetime import datetime
-from datetime import timezone
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.listing_marks import ListingMarks
 
 
@@ -44,7 +44,7 @@ class LoanRepository:
     def insert(self, doc: dict) -> None:
         """Store a new request."""
         self._loans.insert_one(doc)
-        self._marks.add(self.LISTED, str(doc["_id"]), doc.get("requested_at") or datetime.now(timezone.utc))
+        self._marks.add(self.LISTED, str(doc["_id"]), doc.get("requested_at") or clock.now())
 
     def every(self):
         """Every loan (streamed; rebuilding the listing index)."""
@@ -58,7 +58,7 @@ class LoanRepository:
     def set(self, loan_id, changes: dict) -> None:
         """Write the fields of a step (only its claimant calls this)."""
         self._loans.update_one({"_id": loan_oid(loan_id)}, {"$set": changes})
-        self._marks.add(self.LISTED, str(loan_id), datetime.now(timezone.utc))
+        self._marks.add(self.LISTED, str(loan_id), clock.now())
 
     def claim_step(self, loan_id, step: str, actor: str, at: datetime) -> bool:
         """Claim a step of a loan; False if it was already taken."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from pymongo import ASCENDING
 from pymongo import MongoClient
@@ -87,6 +88,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "import_keys": (),
     "import_mappings": (),
     "imports": (),
+    "index_pending": ("file_id", "reason"),
     "intake_open": ("submission_id",),
     "intake_reviews": ("submission_id",),
     "intake_submissions": ("file_id", "status", "submitter"),
@@ -129,6 +131,26 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
 EQUALITY_LOOKUPS: dict[str, tuple[str, ...]] = {name: ("_id", *fields) for name, fields in _LOOKUPS_BESIDES_ID.items()}
 
 
+def all_of(*queries: dict) -> dict:
+    """A filter that holds when every query holds, with plain fields kept at the top level.
+
+    FerretDB sends top-level equalities to PostgreSQL (indexed) but nothing inside `$and`/`$or`:
+    `{"$and": [{"file_id": x}, visibility]}` decodes the whole collection, while
+    `{"file_id": x, "$and": [visibility]}` is an indexed lookup followed by a filter of its few matches.
+    """
+    merged: dict = {}
+    rest: list[dict] = []
+    for query in queries:
+        for name, condition in (query or {}).items():
+            if name.startswith("$") or name in merged:
+                rest.append({name: condition})
+            else:
+                merged[name] = condition
+    if rest:
+        merged["$and"] = rest
+    return merged
+
+
 def find_each(collection: Collection, field: str, values: Iterable, query: dict | None = None,
               projection: dict | None = None, limit: int = 0) -> list[dict]:
     """Documents whose `field` equals one of `values` (and match `query`): one indexed lookup per value.
@@ -144,6 +166,22 @@ def find_each(collection: Collection, field: str, values: Iterable, query: dict 
             if limit and len(found) >= limit:
                 return list(found.values())
     return list(found.values())
+
+
+def lookup_each(collection: Collection, field: str, values: Iterable, query: dict | None = None,
+                projection: dict | None = None, threads: int = 8) -> dict:
+    """The documents matching each of many values of `field`, by value: indexed lookups run in parallel.
+
+    For checks of thousands of values at once (an import's rows), where one lookup after another would
+    wait on the network for each and a scan would decode the whole collection.
+    """
+    wanted = list(dict.fromkeys(values))
+
+    def one(value):
+        return value, list(collection.find({**(query or {}), field: value}, projection))
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return dict(pool.map(one, wanted))
 
 
 def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:

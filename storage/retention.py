@@ -59,9 +59,18 @@ class RetentionRepository:
         """Write a file's computed retention."""
         self._states.replace_one({"_id": str(file_id)}, {**state, "_id": str(file_id)}, upsert=True)
 
-    def states(self, query: dict, sort: list | None = None) -> list[dict]:
-        """Computed retentions matching a query."""
-        return list(self._states.find(query).sort(sort or [("destroy_after", 1), ("_id", 1)]))
+    def summaries(self) -> dict[str, dict]:
+        """What the search index copies of every file's retention, by file id: the computed kind and
+        destroy-after date, and `held` (an active hold); one read of the states and one of the
+        active holds, for a rebuild."""
+        found = {doc["_id"]: {**doc, "held": False} for doc in self._states.find({}, {"kind": 1, "destroy_after": 1})}
+        for file_id in self.held_file_ids():
+            found.setdefault(file_id, {"_id": file_id})["held"] = True
+        return found
+
+    def states(self, query: dict, sort: list | None = None, projection: dict | None = None) -> list[dict]:
+        """Computed retentions matching a query (only the projection's fields, if given)."""
+        return list(self._states.find(query, projection).sort(sort or [("destroy_after", 1), ("_id", 1)]))
 
     # -- holds ------------------------------------------------------------------------------
     def insert_hold(self, doc: dict) -> None:

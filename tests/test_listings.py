@@ -93,6 +93,7 @@ def test_a_write_shows_in_the_list_at_once_and_the_same_after_the_pass(things):
     before = listings.select("thing", wanted)
     assert (before.total, before.ids) == (5, ["t0", "t1", "t3", "t9", "t5"])
     assert listings.counts("thing", "status", Selection()) == {"open": 5, "done": 1}
+    assert listings.counts("thing", "owner", Selection()) == {"": 6}  # no owner: counted as the empty value
     assert listings.catch_up() == 3
     after = listings.select("thing", wanted)
     assert (after.total, sorted(after.ids)) == (5, sorted(before.ids))

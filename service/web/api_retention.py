@@ -82,10 +82,9 @@ def due_list():
     """Files whose retention has run out by as_of (default today) and that no hold keeps."""
     retention = services().retention
     page, per_page = paging()
-    rows = retention.due(api_user(), retention.parse_as_of(request.args.get("as_of")))
-    chosen = rows[(page - 1) * per_page: page * per_page]
+    total, chosen = retention.due(api_user(), retention.parse_as_of(request.args.get("as_of")), page, per_page)
     shown = retention.names(api_user(), [s["_id"] for s in chosen])
-    return jsonify({"total": len(rows), "items": [due_json(s, shown) for s in chosen]})
+    return jsonify({"total": total, "items": [due_json(s, shown) for s in chosen]})
 
 
 @bp.get("/files/<file_id>/retention")

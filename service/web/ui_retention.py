@@ -136,7 +136,7 @@ def lift_hold(hold_id: str):
 def _due_rows() -> tuple[str, list[dict], dict]:
     retention = services().retention
     as_of = retention.parse_as_of(request.args.get("as_of", ""))
-    rows = retention.due(page_user(), as_of)
+    _total, rows = retention.due(page_user(), as_of)
     return as_of.isoformat(), rows, retention.names(page_user(), [r["_id"] for r in rows])
 
 

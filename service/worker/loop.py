@@ -10,6 +10,7 @@ from typing import Callable
 
 from pymongo.errors import PyMongoError
 
+from service import clock
 from service.wiring import Services
 from service.worker import imports_job
 from service.worker import index_job
@@ -122,7 +123,7 @@ class Worker:
 
     def queue_periodic(self) -> list[str]:
         """Queue fixity and sweep once per their interval (the slot claim makes it once per cluster)."""
-        settings, now = self.services.settings, time.time()
+        settings, now = self.services.settings, clock.now().timestamp()
         periodic = (("fixity", settings.fixity_interval_seconds, {"sample": settings.fixity_sample}),
                     ("sweep", settings.sweep_interval_seconds, {}))
         queued = []

@@ -1,0 +1,47 @@
+"""Marks of files written since the search index last wrote them (`index_pending`).
+
+Every write of a file (or of what its index entry copies, such as its retention) inserts one mark,
+after the write and before its index job is queued; the index job reads the file's marks before it
+reads the file, and deletes exactly those after its commit. A mark therefore stays until an index
+commit holds a state at least as new as the write it records, and lists read the marks before the
+index (see service/file_lists.py). Marks are only inserted and deleted, never updated: FerretDB's
+updates are a read then a write, and two writes of one file must not lose a mark.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timezone
+
+from bson import ObjectId
+from pymongo.database import Database
+
+FILE, RETENTION = "file", "retention"  # what changed: the file itself, or only its retention
+
+
+class PendingMarks:
+    """The `index_pending` collection: {_id, file_id, reason, at}."""
+
+    def __init__(self, db: Database):
+        self._marks = db["index_pending"]
+
+    def mark(self, file_id, reason: str = FILE) -> None:
+        """Record that a file was written (`reason`: FILE or RETENTION)."""
+        self._marks.insert_one({"_id": ObjectId(), "file_id": str(file_id), "reason": reason,
+                                "at": datetime.now(timezone.utc)})
+
+    def of_file(self, file_id) -> list[ObjectId]:
+        """The ids of a file's marks (an indexed lookup by file_id)."""
+        return [doc["_id"] for doc in self._marks.find({"file_id": str(file_id)}, {"_id": 1})]
+
+    def clear(self, mark_ids) -> None:
+        """Delete these marks, one point lookup each (FerretDB does not push `$in` down)."""
+        for mark_id in mark_ids:
+            self._marks.delete_one({"_id": mark_id})
+
+    def marks(self, reason: str | None = None) -> list[dict]:
+        """Every mark ({_id, file_id}), or those of one reason (an indexed lookup)."""
+        return list(self._marks.find({"reason": reason} if reason else {}, {"file_id": 1}))
+
+    def file_ids(self, reason: str | None = None) -> list[str]:
+        """The files with a mark, each once, in the order first marked."""
+        return list(dict.fromkeys(doc["file_id"] for doc in self.marks(reason)))
