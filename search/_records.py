@@ -40,6 +40,7 @@ from search._writer import IndexBusy
 from search._writer import opening
 
 NO_NUMBER = -(2 ** 63)  # the value of a number a record does not have (sorts first)
+FEW_IDS = 256  # records left out of a selection found by their id's terms up to this many
 COMPLETE = "COMPLETE"  # a file beside the segments: the index was filled from its source at least once
 
 
@@ -146,17 +147,29 @@ class RecordPage:
 
 
 class _Segment:
-    """One segment's columns as arrays (segments never change; deletions are applied per reader)."""
+    """One segment's columns as arrays, each read on first use (segments never change; deletions are
+    applied per reader). Callers hold the index's lock."""
 
-    def __init__(self, leaf, kind: RecordKind):
+    def __init__(self, leaf):
         self.size = leaf.doc_count_all()
-        self.codes, self.values = {}, {}
-        for name in kind.coded:
-            self.codes[name], self.values[name] = _ref_column(leaf.column_reader(name, translate=False), self.size)
-        self.numbers = {name: _fixed_column(leaf.column_reader(name, translate=False), "q", NO_NUMBER, self.size)
-                        for name in kind.numbers}
+        self._leaf = leaf
+        self._coded: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
         self._ids = leaf.column_reader("id", translate=False)
         self._id_array: np.ndarray | None = None
+
+    def coded(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """A coded column: each entry's code, and the values the codes stand for."""
+        if name not in self._coded:
+            self._coded[name] = _ref_column(self._leaf.column_reader(name, translate=False), self.size)
+        return self._coded[name]
+
+    def number(self, name: str) -> np.ndarray:
+        """A number column (NO_NUMBER where an entry has none)."""
+        if name not in self._numbers:
+            self._numbers[name] = _fixed_column(self._leaf.column_reader(name, translate=False), "q", NO_NUMBER,
+                                                self.size)
+        return self._numbers[name]
 
     def record_id(self, docnum: int) -> str:
         """The id of one entry."""
@@ -167,20 +180,30 @@ class _Segment:
         """A mask of the entries whose columns hold one of the wanted values, column by column."""
         mask = np.ones(self.size, dtype=bool)
         for name, accepted in wanted.items():
-            codes = [i for i, value in enumerate(self.values[name]) if value in accepted]
-            mask &= np.isin(self.codes[name], codes)
+            codes, values = self.coded(name)
+            mask &= np.isin(codes, [i for i, value in enumerate(values) if value in accepted])
         return mask
 
     def starting(self, prefixes: dict[str, str]) -> np.ndarray:
         """A mask of the entries whose columns' values start with the given text, column by column."""
         mask = np.ones(self.size, dtype=bool)
         for name, start in prefixes.items():
-            codes = [i for i, value in enumerate(self.values[name]) if value.startswith(start)]
-            mask &= np.isin(self.codes[name], codes)
+            codes, values = self.coded(name)
+            mask &= np.isin(codes, [i for i, value in enumerate(values) if value.startswith(start)])
+        return mask
+
+    def holding(self, record_ids: frozenset[str]) -> np.ndarray:
+        """A mask of the entries of these records: a few found by the id's terms, many by every entry's id."""
+        if len(record_ids) > FEW_IDS:
+            return np.isin(self.ids(), list(record_ids))
+        mask = np.zeros(self.size, dtype=bool)
+        for record_id in record_ids:
+            if ("id", record_id) in self._leaf:
+                mask[list(self._leaf.postings("id", record_id).all_ids())] = True
         return mask
 
     def ids(self) -> np.ndarray:
-        """Every entry's id (read once, for selections that exclude ids)."""
+        """Every entry's id (read once)."""
         if self._id_array is None:
             self._id_array = np.array([self.record_id(n) for n in range(self.size)], dtype=object)
         return self._id_array
@@ -241,7 +264,7 @@ class RecordIndex:
             # an empty index's reader has a leaf without a segment
             leaves = [leaf for leaf, _offset in reader.leaf_readers() if leaf.segment() is not None]
             self._segments = {leaf.segment().segment_id(): self._segments.get(leaf.segment().segment_id())
-                              or _Segment(leaf, self.kind) for leaf in leaves}
+                              or _Segment(leaf) for leaf in leaves}
             self._reader, self._leaves = reader, leaves
         return [(leaf, self._segments[leaf.segment().segment_id()]) for leaf in self._leaves]
 
@@ -257,13 +280,13 @@ class RecordIndex:
                 mask &= alternatives
             for name, (low, high) in selection.ranges.items():
                 if low is not None:
-                    mask &= segment.numbers[name] >= low
+                    mask &= segment.number(name) >= low
                 if high is not None:
-                    mask &= segment.numbers[name] <= high
+                    mask &= segment.number(name) <= high
             if leaf.has_deletions():
                 mask[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = False
             if selection.exclude_ids:
-                mask &= ~np.isin(segment.ids(), list(selection.exclude_ids))
+                mask &= ~segment.holding(selection.exclude_ids)
             yield segment, mask
 
     def select(self, selection: Selection) -> RecordPage:
@@ -274,7 +297,7 @@ class RecordIndex:
             total = sum(len(docnums) for _, docnums in found)
             if not total or limit == 0:
                 return RecordPage(total, [], [])
-            keys = np.concatenate([segment.numbers[selection.sort][docnums] if selection.sort
+            keys = np.concatenate([segment.number(selection.sort)[docnums] if selection.sort
                                    else np.zeros(len(docnums), dtype=np.int64) for segment, docnums in found])
             owners = np.concatenate([np.full(len(docnums), i) for i, (_, docnums) in enumerate(found)])
             docs = np.concatenate([docnums for _, docnums in found])
@@ -292,9 +315,9 @@ class RecordIndex:
         totals: dict[str, int] = {}
         with self._lock:
             for segment, mask in self._masks(selection):
-                counted = np.bincount(segment.codes[column][mask], weights=_weights(segment, weight, mask),
-                                      minlength=len(segment.values[column]))
-                for value, n in zip(segment.values[column], counted):
+                codes, values = segment.coded(column)
+                counted = np.bincount(codes[mask], weights=_weights(segment, weight, mask), minlength=len(values))
+                for value, n in zip(values, counted):
                     if n:
                         totals[value] = totals.get(value, 0) + int(n)
         return totals
@@ -307,7 +330,7 @@ class RecordIndex:
         totals = np.zeros(max(len(edges) - 1, 0), dtype=np.int64)
         with self._lock:
             for segment, mask in self._masks(selection):
-                bins = np.searchsorted(bounds, segment.numbers[column][mask], side="right") - 1
+                bins = np.searchsorted(bounds, segment.number(column)[mask], side="right") - 1
                 inside = (bins >= 0) & (bins < len(totals))
                 weights = _weights(segment, weight, mask)
                 totals += np.bincount(bins[inside], weights=None if weights is None else weights[inside],
@@ -319,7 +342,7 @@ class RecordIndex:
         found = None
         with self._lock:
             for segment, mask in self._masks(Selection()):
-                numbers = segment.numbers[column][mask]
+                numbers = segment.number(column)[mask]
                 numbers = numbers[numbers != NO_NUMBER]
                 if len(numbers):
                     top = int(numbers.max())
@@ -337,7 +360,7 @@ def _weights(segment: _Segment, weight: str | None, mask: np.ndarray) -> np.ndar
     # a number column's values as weights of the selected entries; a missing number weighs nothing
     if weight is None:
         return None
-    numbers = segment.numbers[weight][mask]
+    numbers = segment.number(weight)[mask]
     return np.where(numbers == NO_NUMBER, 0, numbers).astype(np.float64)
 
 

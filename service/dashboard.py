@@ -27,6 +27,7 @@ from service.file_lists import FileLists
 from service.fixity import MISMATCH
 from service.fixity import MISSING
 from service.jobs import JOB_LISTING
+from service.listings import ListView
 from service.listings import Listings
 from service.listings import epoch_ms
 from service.listings import from_epoch_ms
@@ -97,12 +98,12 @@ class DashboardService:
         """Scans per month (last twelve local months), the OCR backlog and failures, fixity failures."""
         months = self.month_keys(now)
         edges = [epoch_ms(self.month_bounds(m)[0]) for m in months] + [epoch_ms(self.month_bounds(months[-1])[1])]
-        kind = DOCUMENT_LISTING.name
-        docs = self.listings.histogram(kind, "uploaded_at", edges, Selection())
-        pages = self.listings.histogram(kind, "uploaded_at", edges, Selection(), weight="pages")
+        listed = self.listings.view(DOCUMENT_LISTING.name)
+        docs = listed.histogram("uploaded_at", edges, Selection())
+        pages = listed.histogram("uploaded_at", edges, Selection(), weight="pages")
         active = Selection(where={"status": {"active"}})
-        ocr = self.listings.counts(kind, "ocr_status", active)
-        fixity = self.listings.counts(kind, "fixity_status", active)
+        ocr = listed.counts("ocr_status", active)
+        fixity = listed.counts("fixity_status", active)
         scans = [{"month": m, "documents": docs[n], "pages": pages[n]} for n, m in enumerate(months)]
         return {"scans": scans,
                 "ocr": {"backlog": sum(ocr.get(s, 0) for s in OCR_BACKLOG), "failed": ocr.get("failed", 0),
@@ -116,15 +117,17 @@ class DashboardService:
 
     def job_counts(self, now: datetime) -> dict:
         """Jobs by state and the age in seconds of the oldest one waiting."""
-        counts = self.listings.counts(JOB_LISTING.name, "state", Selection())
-        oldest = self.oldest_queued()
+        listed = self.listings.view(JOB_LISTING.name)
+        counts = listed.counts("state", Selection())
+        oldest = self.oldest_queued(listed)
         age = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
         return {"by_state": {s: int(counts.get(s, 0)) for s in (*JOB_STATES, "done")}, "oldest_queued_seconds": age}
 
-    def oldest_queued(self) -> datetime | None:
+    def oldest_queued(self, listed: ListView | None = None) -> datetime | None:
         """When the oldest job still waiting (queued) was made; None if none waits."""
-        first = self.listings.select(JOB_LISTING.name, Selection(where={"state": {"queued"}}, ranges={
-            "created_at": (NO_TIME + 1, None)}, sort="created_at", limit=1))
+        listed = listed or self.listings.view(JOB_LISTING.name)
+        first = listed.select(Selection(where={"state": {"queued"}}, ranges={"created_at": (NO_TIME + 1, None)},
+                                        sort="created_at", limit=1))
         return from_epoch_ms(first.keys[0]) if first.ids else None
 
     def loan_counts(self, actor: User, now: datetime) -> dict:
@@ -133,9 +136,10 @@ class DashboardService:
         out = {"status": {"out"}, **({} if sees_all else {"borrower": {actor.username}})}
         at, soon_end = epoch_ms(now), epoch_ms(now + timedelta(days=DUE_SOON_DAYS))
         past = (NO_TIME + 1, at - 1)
+        listed = self.listings.view(LOAN_LISTING.name)
 
         def total(where: dict, due: tuple) -> int:
-            return self.listings.total(LOAN_LISTING.name, Selection(where=where, ranges={"due_at": due}))
+            return listed.total(Selection(where=where, ranges={"due_at": due}))
 
         # a digital loan whose time is up is closed by the next list read: it is no longer out
         return {"out": total(out, (NO_TIME, None)) - total({**out, "kind": {"digital"}}, past),

@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 WRITE_TIMEOUT = 10.0
-BUILD_TIMEOUT = 60.0  # how long a first use waits for another process building the same index
+BUILD_TIMEOUT = 60.0  # how long a rebuild waits for the index's writer
+READY_WAIT = 5.0  # how long a list waits for another process that builds the index it needs
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,11 @@ class Listings:
 
     def ready(self, kind: str) -> RecordIndex:
         """The index of a kind, built from its collection first if it never was; Unavailable while
-        another process builds it for longer than BUILD_TIMEOUT."""
+        another process builds it (for longer than READY_WAIT)."""
         index = self.index(kind)
         if not index.complete:
             try:
-                self.rebuild(kind, unless_complete=True)
+                self.rebuild(kind, unless_complete=True, timeout=READY_WAIT)
             except IndexBusy:
                 raise Unavailable(f"列表索引正在建立，请稍后再试 (the {kind} list is being built; "
                                   "try again in a minute)") from None
@@ -127,69 +128,33 @@ class Listings:
         """Note a write of a record (call after the write succeeded)."""
         self.marks.add(kind, str(record_id), clock.now())
 
-    def _fresh(self, kind: str) -> tuple[frozenset[str], list[tuple[str, dict]]]:
-        """What the index does not hold yet: the ids it must leave out, and (id, values) of the
-        records as the database has them now."""
+    def view(self, kind: str) -> "ListView":
+        """The index of a kind with the records it does not hold yet read once, for several questions."""
+        index = self.ready(kind)
         listed = self.kinds[kind]
         if listed.after is not None:
-            held = self.index(kind).highest(listed.sequence) or 0
-            return frozenset(), [(str(doc["_id"]), listed.values(doc)) for doc in listed.after(held, 0)]
+            held = index.highest(listed.sequence) or 0
+            return ListView(index, frozenset(), [(str(d["_id"]), listed.values(d)) for d in listed.after(held, 0)])
         marked = frozenset(m["record_id"] for m in self.marks.of_kind(kind))
         docs = ((record_id, listed.load(record_id)) for record_id in sorted(marked))
-        return marked, [(record_id, listed.values(doc)) for record_id, doc in docs if doc is not None]
+        return ListView(index, marked, [(record_id, listed.values(doc)) for record_id, doc in docs if doc is not None])
 
     def select(self, kind: str, selection: Selection) -> RecordPage:
         """A slice of the records selected, those not in the index yet read from the database and merged in."""
-        index = self.ready(kind)
-        leave_out, rows = self._fresh(kind)
-        fresh = sorted(((selection.key(v), i) for i, v in rows if selection.accepts(v)), reverse=selection.descending)
-        if not fresh:
-            return index.select(replace(selection, exclude_ids=leave_out))
-        # the index's rows from where the slice may start (at most len(fresh) of them come before it)
-        start = max(0, selection.offset - len(fresh))
-        end = selection.offset + max(selection.limit, 0)
-        head = index.select(replace(selection, exclude_ids=leave_out, offset=start, limit=end - start))
-        before = 0
-        if start and head.ids:  # fresh rows that come before the index's first row of the window
-            first = _rank(selection, head.keys[0], 0, 0)
-            before = sum(1 for n, (key, _) in enumerate(fresh) if _rank(selection, key, 1, n) < first)
-        merged = sorted([(_rank(selection, k, 0, n), k, i) for n, (k, i) in enumerate(zip(head.keys, head.ids))]
-                        + [(_rank(selection, k, 1, n), k, i) for n, (k, i) in enumerate(fresh) if n >= before])
-        skip = selection.offset - start - before
-        chosen = merged[skip:skip + max(selection.limit, 0)]
-        return RecordPage(head.total + len(fresh), [i for _, _, i in chosen], [k for _, k, _ in chosen])
+        return self.view(kind).select(selection)
 
     def total(self, kind: str, selection: Selection) -> int:
         """How many records are selected."""
-        return self.select(kind, replace(selection, offset=0, limit=0)).total
+        return self.view(kind).total(selection)
 
     def counts(self, kind: str, column: str, selection: Selection, weight: str | None = None) -> dict[str, int]:
-        """How many selected records hold each value of a column (with `weight`: the sum of that number
-        column), records not in the index yet included."""
-        index = self.ready(kind)
-        leave_out, rows = self._fresh(kind)
-        totals = index.counts(column, replace(selection, exclude_ids=leave_out), weight)
-        for _, values in rows:
-            if selection.accepts(values):
-                value = str(values.get(column) or "")
-                totals[value] = totals.get(value, 0) + (_number(values, weight) if weight else 1)
-        return totals
+        """How many selected records hold each value of a column (see `ListView.counts`)."""
+        return self.view(kind).counts(column, selection, weight)
 
     def histogram(self, kind: str, column: str, edges: list[int], selection: Selection,
                   weight: str | None = None) -> list[int]:
-        """How many selected records have a number column in each interval [edges[i], edges[i+1])
-        (with `weight`: the sum of that number column), records not in the index yet included."""
-        index = self.ready(kind)
-        leave_out, rows = self._fresh(kind)
-        totals = index.histogram(column, edges, replace(selection, exclude_ids=leave_out), weight)
-        for _, values in rows:
-            number = values.get(column)
-            if number is None or not selection.accepts(values):
-                continue
-            for n in range(len(totals)):
-                if edges[n] <= number < edges[n + 1]:
-                    totals[n] += _number(values, weight) if weight else 1
-        return totals
+        """How many selected records fall in each interval of a number column (see `ListView.histogram`)."""
+        return self.view(kind).histogram(column, edges, selection, weight)
 
     def catch_up(self, kinds: Iterable[str] | None = None) -> int:
         """Take what was written since into the indexes (the worker's pass); how many records were written.
@@ -250,6 +215,63 @@ class Listings:
         """Build the indexes never filled from their collection (a kind new in this version; the worker's start)."""
         return {kind: self.rebuild(kind, unless_complete=True) for kind in self.kinds
                 if not self.index(kind).complete}
+
+
+class ListView:
+    """A listing index and the records it does not hold yet (as the database has them now): lists and
+    counts over both, each record once. Read the fresh records once for several questions."""
+
+    def __init__(self, index: RecordIndex, leave_out: frozenset[str], rows: list[tuple[str, dict]]):
+        self.index = index
+        self.leave_out = leave_out  # records the index holds in an older state (or not at all any more)
+        self.rows = rows  # (id, values) of the records read from the database
+
+    def select(self, selection: Selection) -> RecordPage:
+        """A slice of the records selected, the fresh ones merged into the index's."""
+        fresh = sorted(((selection.key(v), i) for i, v in self.rows if selection.accepts(v)),
+                       reverse=selection.descending)
+        if not fresh:
+            return self.index.select(replace(selection, exclude_ids=self.leave_out))
+        # the index's rows from where the slice may start (at most len(fresh) of them come before it)
+        start = max(0, selection.offset - len(fresh))
+        end = selection.offset + max(selection.limit, 0)
+        head = self.index.select(replace(selection, exclude_ids=self.leave_out, offset=start, limit=end - start))
+        before = 0
+        if start and head.ids:  # fresh rows that come before the index's first row of the window
+            first = _rank(selection, head.keys[0], 0, 0)
+            before = sum(1 for n, (key, _) in enumerate(fresh) if _rank(selection, key, 1, n) < first)
+        merged = sorted([(_rank(selection, k, 0, n), k, i) for n, (k, i) in enumerate(zip(head.keys, head.ids))]
+                        + [(_rank(selection, k, 1, n), k, i) for n, (k, i) in enumerate(fresh) if n >= before])
+        skip = selection.offset - start - before
+        chosen = merged[skip:skip + max(selection.limit, 0)]
+        return RecordPage(head.total + len(fresh), [i for _, _, i in chosen], [k for _, k, _ in chosen])
+
+    def total(self, selection: Selection) -> int:
+        """How many records are selected."""
+        return self.select(replace(selection, offset=0, limit=0)).total
+
+    def counts(self, column: str, selection: Selection, weight: str | None = None) -> dict[str, int]:
+        """How many selected records hold each value of a coded column, the empty value included (with
+        `weight`: the sum of that number column over them)."""
+        totals = self.index.counts(column, replace(selection, exclude_ids=self.leave_out), weight)
+        for _, values in self.rows:
+            if selection.accepts(values):
+                value = str(values.get(column) or "")
+                totals[value] = totals.get(value, 0) + (_number(values, weight) if weight else 1)
+        return totals
+
+    def histogram(self, column: str, edges: list[int], selection: Selection, weight: str | None = None) -> list[int]:
+        """How many selected records have a number column in each interval [edges[i], edges[i+1]) (with
+        `weight`: the sum of that number column over them)."""
+        totals = self.index.histogram(column, edges, replace(selection, exclude_ids=self.leave_out), weight)
+        for _, values in self.rows:
+            number = values.get(column)
+            if number is None or not selection.accepts(values):
+                continue
+            for n in range(len(totals)):
+                if edges[n] <= number < edges[n + 1]:
+                    totals[n] += _number(values, weight) if weight else 1
+        return totals
 
 
 def _rank(selection: Selection, key: int, source: int, position: int) -> tuple:

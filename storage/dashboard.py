@@ -8,12 +8,10 @@ what is read here for them is a page of records by id.)
 """
 from __future__ import annotations
 
-
 from bson import ObjectId
 from pymongo.database import Database
 
 from storage.mongo import find_each
-
 
 
 class DashboardRepository:
@@ -38,13 +36,6 @@ class DashboardRepository:
             return {}
         fields = {"archive_no": 1, "name": 1, "security": 1, "department": 1, "approved_borrowers": 1}
         return {str(d["_id"]): d for d in find_each(self._db["files"], "_id", wanted, projection=fields)}
-
-    def out_loans(self, scope: dict) -> list[dict]:
-        """Kind and due time of every loan that is out, within the viewer's scope."""
-        query = {"status": "out"}
-        if scope:
-            query = {"$and": [query, scope]}
-        return list(self._db["loans"].find(query, {"kind": 1, "due_at": 1}))
 
     def active_holds(self) -> list[str]:
         """The file id of every active hold (one per hold)."""

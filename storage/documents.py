@@ -7,13 +7,13 @@ bytes to one file cannot both be stored.
 from __future__ import annotations
 
 from datetime import datetime
-from datetime import timezone
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
 from storage.listing_marks import ListingMarks
 from storage.mongo import find_each
 
@@ -78,7 +78,7 @@ class DocumentRepository:
     def insert(self, doc: dict) -> None:
         """Store a new document record."""
         self._documents.insert_one(doc)
-        self._marks.add(self.LISTED, str(doc["_id"]), datetime.now(timezone.utc))
+        self._marks.add(self.LISTED, str(doc["_id"]), clock.now())
 
     def every(self):
         """Every document's listed values (streamed; building the listing index)."""
@@ -93,7 +93,7 @@ class DocumentRepository:
         """Set fields of one document."""
         self._documents.update_one({"_id": doc_oid(document_id)}, {"$set": changes})
         if not set(changes) <= UNLISTED_FIELDS:
-            self._marks.add(self.LISTED, str(document_id), datetime.now(timezone.utc))
+            self._marks.add(self.LISTED, str(document_id), clock.now())
 
     def of_file(self, file_id: str, include_removed: bool = False) -> list[dict]:
         """The documents of a file, oldest first."""

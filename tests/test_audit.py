@@ -7,7 +7,8 @@ import re
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+
+from service import clock
 
 APPENDER = """
 import sys
@@ -100,7 +101,7 @@ def _listed(services, **filters) -> tuple[int, list[int]]:
 def test_filtered_lists_equal_the_database_at_once_and_the_same_after_the_pass(services):
     _record_trail(services, 40)
     time.sleep(0.01)
-    middle = datetime.now(timezone.utc)
+    middle = clock.now()
     time.sleep(0.01)
     _record_trail(services, 20, start=40)
     filters = [{"actor": "clerk1"}, {"action": "file."}, {"action": "file.viewed"}, {"action": "auth.login"},

@@ -261,3 +261,16 @@ def test_an_appended_record_shows_at_once_and_the_same_after_the_pass_without_ma
     after = listings.select("entry", newest_first)
     assert (after.total, after.ids) == (before.total, before.ids)
     assert listings.marks.of_kind("entry") == [] and listings.catch_up() == 0
+
+
+def test_records_left_out_are_found_by_their_terms_or_by_every_id_alike(tmp_path):
+    index = RecordIndex(tmp_path / "things", KIND)
+    for start in (0, 200):  # two segments
+        with index.writer() as w:
+            for n in range(start, start + 200):
+                w.upsert(f"t{n:03d}", {"status": "open", "at": n})
+    everything = [f"t{n:03d}" for n in range(400)]
+    for left_out in (frozenset({"t001", "t250", "nosuch"}), frozenset(everything[:300])):
+        found = index.select(Selection(exclude_ids=left_out, sort="at", limit=500))
+        assert found.ids == [i for i in everything if i not in left_out], len(left_out)
+        assert index.counts("status", Selection(exclude_ids=left_out)) == {"open": 400 - len(left_out - {"nosuch"})}
