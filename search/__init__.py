@@ -14,6 +14,10 @@
                               replaced={file_id: FileEntry(...) or None}, counted=("stage",))
     listed.total, listed.file_ids, listed.counts["stage"]
 
+Listing indexes (`_records`): `RecordIndex(path, RecordKind(...))` holds coded and integer columns of
+one kind of record (loans, follow-ups, audit entries) so that lists filter, sort, count and page
+without the database; see that module.
+
 Query syntax (`_query`): words all must match; OR; -word or NOT word; "phrase"; prefix*; (groups).
 Bad syntax raises QueryError. Text is cut by jieba with the index's own dictionary (`_analysis`,
 kept in terms.txt beside the index and read again by every process when it grows). Matching runs on numpy arrays read from Whoosh's segments
@@ -34,6 +38,10 @@ from search._index import SearchIndex
 from search._listing import FileList
 from search._listing import FileQuery
 from search._query import QueryError
+from search._records import RecordIndex
+from search._records import RecordKind
+from search._records import RecordPage
+from search._records import Selection
 from search._results import FileHit
 from search._results import PageHit
 from search._results import SearchResult
@@ -41,4 +49,5 @@ from search._writer import IndexBusy
 from search._writer import IndexWriter
 
 __all__ = ["FileEntry", "FileHit", "FileList", "FileQuery", "IndexBusy", "IndexOutdated", "IndexWriter", "PageEntry",
-           "PageHit", "QueryError", "SearchIndex", "SearchResult", "Visibility", "entry_hash"]
+           "PageHit", "QueryError", "RecordIndex", "RecordKind", "RecordPage", "SearchIndex", "SearchResult",
+           "Selection", "Visibility", "entry_hash"]

@@ -123,6 +123,17 @@ def visibility_query(user: User, department_field: str = "department",
     return {"$or": allowed}
 
 
+def visibility_alternatives(user: User, department_field: str = "department",
+                            security_field: str = "security") -> tuple[dict, ...] | None:
+    """`visibility_query` for a listing index: alternatives of accepted values; None when all is visible."""
+    if sees_everything(user):
+        return None
+    allowed: list[dict] = [{security_field: {NORMAL}}]
+    if user.department:
+        allowed.append({security_field: {CONFIDENTIAL}, department_field: {user.department}})
+    return tuple(allowed)
+
+
 # Roles that see ID and phone numbers unmasked everywhere. Empty: nobody by default; seeing one in full is
 # the audited "show in full" action (pii.reveal), one value at a time, with a purpose.
 PII_FULL_ROLES: frozenset[str] = frozenset()

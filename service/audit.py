@@ -5,12 +5,18 @@ import hashlib
 import json
 import logging
 import random
-import re
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+from service import clock
+from search import RecordKind
+from search import Selection
+from service.listings import Listed
+from service.listings import Listings
+from service.listings import epoch_ms
 from storage.audit import AuditRepository
 
 log = logging.getLogger(__name__)
@@ -18,11 +24,18 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 MAX_TRIES = 1000
 HASHED_FIELDS = ("seq", "at", "actor", "action", "target", "details", "prev_hash")
+AUDIT_LISTING = RecordKind("audit", coded=("actor", "action", "target"), numbers=("seq", "at"))
 
 
-def _now_ms() -> datetime:
-    now = datetime.now(timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+def audit_values(entry: dict) -> dict:
+    """An entry's values in the audit trail's listing index."""
+    return {"actor": entry.get("actor"), "action": entry.get("action"), "target": entry.get("target"),
+            "seq": entry.get("seq"), "at": epoch_ms(entry.get("at"))}
+
+
+def listed_audit(repo: AuditRepository) -> Listed:
+    """How the listing indexes read the trail: append-only and numbered densely, followed by its number."""
+    return Listed(AUDIT_LISTING, repo.by_key, repo.every, audit_values, after=repo.after, sequence="seq")
 
 
 def _jsonable(value: Any) -> Any:
@@ -61,11 +74,33 @@ def verify_chain(repo, hashing) -> dict:
     return {"ok": True, "entries": expected_seq - 1, "first_bad": None}
 
 
+def verify_run(repo, entries: list[dict], hashing) -> dict:
+    """Check a run of consecutive entries (as a page shows them, in any order) without walking the
+    whole chain: each entry's number, hash and link to the entry before it (the one before the run
+    read by number). {"ok", "entries" (how many were checked), "first_bad"}."""
+    run = sorted(entries, key=lambda e: e.get("seq") or 0)
+    if not run:
+        return {"ok": True, "entries": 0, "first_bad": None}
+    first = run[0]["seq"]
+    before = repo.at(first - 1) if first > 1 else None
+    if first > 1 and before is None:
+        return {"ok": False, "entries": len(run), "first_bad": first - 1}
+    expected_prev = before["hash"] if before else GENESIS
+    for seq, entry in enumerate(run, start=first):
+        intact = (entry.get("seq") == seq and entry["_id"] == repo.key(seq) and entry.get("prev_hash") == expected_prev
+                  and entry.get("hash") == hashing(entry))
+        if not intact:
+            return {"ok": False, "entries": len(run), "first_bad": seq}
+        expected_prev = entry["hash"]
+    return {"ok": True, "entries": len(run), "first_bad": None}
+
+
 class AuditTrail:
     """Append and verify; nothing here (or anywhere) deletes an entry."""
 
-    def __init__(self, repo: AuditRepository):
+    def __init__(self, repo: AuditRepository, listings: Listings):
         self.repo = repo
+        self.listings = listings
         self._tip: dict | None = None  # the last entry this process saw: a hint, never trusted alone
         self._lock = threading.Lock()
 
@@ -77,7 +112,7 @@ class AuditTrail:
         """
         details = _jsonable(details or {})
         with self._lock:
-            tip = self._tip if self._tip is not None else self.repo.newest()
+            tip = self._tip if self._tip is not None else self.repo.newest(self.known_number())
             for attempt in range(MAX_TRIES):
                 if attempt:
                     # Someone appended after our tip: follow existing entries (lookups that hit).
@@ -85,7 +120,7 @@ class AuditTrail:
                     # than an insert that collides.
                     tip = self._walk_forward(tip)
                 seq = (tip["seq"] if tip else 0) + 1
-                entry = {"seq": seq, "at": _now_ms(), "actor": actor or "-", "action": action,
+                entry = {"seq": seq, "at": clock.now(), "actor": actor or "-", "action": action,
                          "target": target or "", "details": details,
                          "prev_hash": tip["hash"] if tip else GENESIS}
                 entry["hash"] = entry_hash(entry)
@@ -110,17 +145,34 @@ class AuditTrail:
 
     def search(self, target: str = "", actor: str = "", action: str = "", page: int = 1,
                per_page: int = 50, since: datetime | None = None, until: datetime | None = None) -> tuple[int, list[dict]]:
-        """Entries matching the filters, newest first."""
-        query: dict = {}
-        if target:
-            query["target"] = target
-        if actor:
-            query["actor"] = actor
-        if action:
-            query["action"] = {"$regex": "^" + re.escape(action)}
-        if since or until:
-            query["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
-        return self.repo.page(query, (page - 1) * per_page, per_page)
+        """Entries matching the filters (action: its beginning, e.g. "auth."), newest first."""
+        offset = (page - 1) * per_page
+        if not (target or actor or action or since or until):
+            return self.newest_first(offset, per_page)
+        selection = self.selection(target, actor, action, since, until)
+        found = self.listings.select(AUDIT_LISTING.name, replace(selection, offset=offset, limit=per_page))
+        return found.total, [entry for entry in map(self.repo.by_key, found.ids) if entry is not None]
+
+    @staticmethod
+    def selection(target: str, actor: str, action: str, since: datetime | None, until: datetime | None) -> Selection:
+        """The filters as the listing index's selection (until: exclusive), newest first."""
+        where = {name: {value} for name, value in (("target", target), ("actor", actor)) if value}
+        ranges = {"at": (epoch_ms(since), epoch_ms(until) - 1 if until else None)} if since or until else {}
+        return Selection(where=where, prefixes={"action": action} if action else {}, ranges=ranges,
+                         sort="seq", descending=True)
+
+    def newest_first(self, offset: int, limit: int) -> tuple[int, list[dict]]:
+        """The whole trail's total (the newest sequence number) and a page of it, by point lookups."""
+        newest = self.repo.newest(self.known_number())
+        total = newest["seq"] if newest else 0
+        top = total - offset
+        return total, self.repo.downwards(top, min(limit, top)) if top > 0 and limit > 0 else []
+
+    def known_number(self) -> int:
+        """A sequence number known to exist: the highest of this process's last entry and the listing index's."""
+        tip = self._tip
+        held = self.listings.index(AUDIT_LISTING.name).highest("seq") or 0
+        return max(held, tip["seq"] if tip else 0)
 
     def iter_matching(self, **filters) -> Iterator[dict]:
         """Every matching entry, newest first, page by page (for exports)."""

@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+from service import clock
 from storage.backup import BackupDir
 from storage.backup import Records
 from storage.backup import write_dump
@@ -87,8 +88,8 @@ class BackupService:
     def run(self, dest: Path, progress: Callable[[str], None] | None = None) -> BackupReport:
         """Write one snapshot into `dest`; the report (missing objects do not make it fail)."""
         say = progress or (lambda line: None)
-        started = datetime.now(timezone.utc)
-        clock = time.monotonic()
+        started = clock.now()
+        began = time.monotonic()
         target = BackupDir(dest)
         target.prepare()
         snapshot_id, tmp = target.begin(_snapshot_id(started))
@@ -96,9 +97,9 @@ class BackupService:
         known: dict[str, str] = {}  # "originals/<key>" -> sha256 recorded by the documents
         collections = self._dump(tmp, known, report, say)
         objects = self._copy_objects(target, known, _earlier(target), report, say)
-        report.seconds = time.monotonic() - clock
+        report.seconds = time.monotonic() - began
         manifest = {"format": FORMAT, "version": product_version(), "snapshot": snapshot_id,
-                    "started_at": started.isoformat(), "finished_at": datetime.now(timezone.utc).isoformat(),
+                    "started_at": started.isoformat(), "finished_at": clock.now().isoformat(),
                     "source": {"db_name": self.db_name, "bucket_prefix": self.bucket_prefix},
                     "collections": collections, "objects": objects, "missing": report.missing,
                     "mismatched": report.mismatched, "size": report.size,

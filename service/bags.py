@@ -21,13 +21,14 @@ import shutil
 import string
 import tempfile
 import zipfile
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 import bagit
 from bson import ObjectId
 from bson import json_util
 
+from service import clock
 from service.backup import product_version
 from service.errors import Conflict
 from service.errors import Gone
@@ -84,7 +85,7 @@ class BagService:
                 "Internal-Sender-Identifier": file_id,
                 "External-Description": f"customer file {file_doc['archive_no']} with {len(documents)} documents",
                 "Bag-Software-Agent": f"kehu-archive {product_version()} (bagit {bagit.VERSION})",
-                "Bagging-Date": datetime.now(timezone.utc).date().isoformat()}
+                "Bagging-Date": clock.now().date().isoformat()}
         bagit.make_bag(str(dest), info, processes=1, checksums=["sha256"])
         self.s.audit.record(actor, "file.bag_exported", f"file:{file_id}",
                             {"archive_no": file_doc["archive_no"], "documents": len(documents)})
@@ -168,7 +169,7 @@ class BagService:
         originals = [(doc, self._original_in(data, doc)) for doc in documents]
         for version in versions:
             files.claim_version({**version, "_id": version_key(file_id, version["version"]), "file_id": file_id})
-        imported = {"at": datetime.now(timezone.utc), "by": actor, "from_file_id": old_id}
+        imported = {"at": clock.now(), "by": actor, "from_file_id": old_id}
         record = {**file_doc, "_id": new_id, "imported": imported}
         files.insert(record)
         self._reserve_number(number)
@@ -191,7 +192,7 @@ class BagService:
         sequences = Sequences(self.s.db)
         Records(self.s.db).insert_one("sequence_numbers", {"_id": sequences._key(scope, seq), "scope": scope,
                                                            "n": seq, "owner": "bag-import",
-                                                           "at": datetime.now(timezone.utc)})
+                                                           "at": clock.now()})
 
     def _original_in(self, data: Path, doc: dict) -> Path:
         path = data / "originals" / f"{doc['_id']}.{EXTENSIONS.get(doc.get('media_type'), 'bin')}"
@@ -212,7 +213,7 @@ class BagService:
             self.s.objects.remove("originals", key)
             raise Invalid(f"文件 {doc['_id']} 的校验和不符 (checksum mismatch of {doc['_id']})",
                           {"document": str(doc["_id"])})
-        repo.claim_content(file_id, stored.sha256, str(document_id), datetime.now(timezone.utc))
+        repo.claim_content(file_id, stored.sha256, str(document_id), clock.now())
         record = {**doc, "_id": document_id, "file_id": file_id, "key": key, "ocr_status": "pending",
                   "ocr_error": None, "pages": None, "imported_from": str(doc["_id"])}
         record.pop("ocr_progress", None)

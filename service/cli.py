@@ -67,6 +67,9 @@ def cmd_worker(args) -> int:
     services = _services()
     migrate_at_start(services)  # before any job: handlers expect the current schema
     services.search.rebuild_if_outdated()  # an upgrade that changed the index's schema
+    built = services.listings.build_incomplete()  # a listing index new in this version
+    if built:
+        log.info("listing indexes built: %s", built)
     worker = Worker(services, schedule=True)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
@@ -124,11 +127,13 @@ def cmd_reindex(args) -> int:
     A rebuild that stopped resumes where it stopped (unless --restart)."""
     bar = ProgressBar("reindex", sys.stderr)
     try:
-        stats = _services().search.reindex(bar.update, restart=args.restart)
+        services = _services()
+        stats = services.search.reindex(bar.update, restart=args.restart)
     except search_rebuild.RebuildRunning as exc:
         print(str(exc), file=sys.stderr)
         return 1
     bar.finish()
+    stats["listings"] = {kind: services.listings.rebuild(kind) for kind in services.listings.kinds}
     print(json.dumps(stats))
     return 0
 

@@ -8,12 +8,11 @@ the decision is claimed by a unique insert before anything changes.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
-from datetime import timezone
 
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.duplicates import RETIRED_STATUSES
 from service.errors import Conflict
 from service.errors import Invalid
@@ -31,10 +30,6 @@ CORRECTABLE = ("name", "fields")
 EVIDENCE_MAX = 2000
 REASON_MAX = 500
 PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _text(value, name: str, limit: int) -> str:
@@ -81,7 +76,7 @@ class CorrectionService:
         evidence = _text(body.get("evidence"), "evidence", EVIDENCE_MAX)
         changed = _changed_by(doc, body.get("changes"), self.files.check)
         record = {"_id": ObjectId(), "file_id": str(doc["_id"]), "changes": copy.deepcopy(body["changes"]),
-                  "evidence": evidence, "requested_by": actor.username, "at": _now(), "state": PENDING,
+                  "evidence": evidence, "requested_by": actor.username, "at": clock.now(), "state": PENDING,
                   "file_version": doc["version"]}
         self.repo.insert(record)
         self.files.audit.record(actor.username, "file.correction_requested", f"file:{record['file_id']}",
@@ -109,7 +104,7 @@ class CorrectionService:
 
     def _claim(self, actor: User, record: dict, decision: str) -> None:
         if not self.repo.claim_decision(str(record["_id"]), {"decision": decision, "by": actor.username,
-                                                             "at": _now()}):
+                                                             "at": clock.now()}):
             raise Conflict("the request is being decided or was decided already", {"state": "decided"})
 
     def apply(self, actor: User, correction_id: str) -> dict:
@@ -129,7 +124,8 @@ class CorrectionService:
                 self.repo.release_decision(correction_id)  # still pending: it may be applied again or rejected
         self.files.repo.annotate_version(record["file_id"], new_doc["version"],
                                          {"correction": str(record["_id"]), "requested_by": record["requested_by"]})
-        outcome = {"state": APPLIED, "decided_by": actor.username, "decided_at": _now(), "version": new_doc["version"]}
+        outcome = {"state": APPLIED, "decided_by": actor.username, "decided_at": clock.now(),
+                   "version": new_doc["version"]}
         self.repo.record_decision(correction_id, outcome)
         self.files.audit.record(actor.username, "file.correction_applied", f"file:{record['file_id']}",
                                 {"correction": f"correction:{record['_id']}", "version": new_doc["version"]})
@@ -140,7 +136,7 @@ class CorrectionService:
         record, _doc = self._pending(actor, correction_id)
         reason = _text(reason, "reason", REASON_MAX)
         self._claim(actor, record, REJECTED)
-        outcome = {"state": REJECTED, "decided_by": actor.username, "decided_at": _now(), "reason": reason}
+        outcome = {"state": REJECTED, "decided_by": actor.username, "decided_at": clock.now(), "reason": reason}
         self.repo.record_decision(str(record["_id"]), outcome)
         self.files.audit.record(actor.username, "file.correction_rejected", f"file:{record['file_id']}",
                                 {"correction": f"correction:{record['_id']}", "reason": reason})

@@ -14,17 +14,24 @@ Who sees what (decided for issue #10):
 """
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from search import Selection
 from service import access
+from service import clock
+from service.documents import DOCUMENT_LISTING
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.file_lists import FileLists
 from service.fixity import MISMATCH
 from service.fixity import MISSING
+from service.jobs import JOB_LISTING
+from service.listings import Listings
+from service.listings import epoch_ms
+from service.listings import from_epoch_ms
 from service.loans import DUE_SOON_DAYS
+from service.loans import LOAN_LISTING
 from service.loans import LoanService
 from service.retention import READERS as RETENTION_READERS
 from service.users import User
@@ -38,10 +45,7 @@ OCR_BACKLOG = ("pending", "running")
 OCR_FILTERS = ("backlog", "failed", "done")
 JOB_STATES = ("queued", "running", "failed")
 FIXITY_FAILED = (MISMATCH, MISSING)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+NO_TIME = -(2 ** 63)  # what the listing indexes hold for a time a record does not have
 
 
 def _ordered(counts: dict, limit: int = 0) -> list[tuple[str, int]]:
@@ -52,11 +56,12 @@ def _ordered(counts: dict, limit: int = 0) -> list[tuple[str, int]]:
 class DashboardService:
     """Counts for the start page and the JSON dashboard, each as its list behind it would count."""
 
-    def __init__(self, repo: DashboardRepository, jobs: JobQueue, loans: LoanService, zone: str = "Asia/Shanghai",
-                 lists: FileLists | None = None):
+    def __init__(self, repo: DashboardRepository, jobs: JobQueue, loans: LoanService, listings: Listings,
+                 zone: str = "Asia/Shanghai", lists: FileLists | None = None):
         self.repo = repo
         self.jobs = jobs
         self.loans = loans
+        self.listings = listings  # documents, jobs and loans are counted and listed from their listing indexes
         self.zone = ZoneInfo(zone)
         self.lists = lists  # the file list's counts and the due list (service/file_lists.py)
         self.verification = None  # VerificationService (#11), set by wiring: overdue periodic verifications
@@ -65,7 +70,7 @@ class DashboardService:
         """Every section the person may see, keyed by section name."""
         if actor is None or not actor.active:
             raise Forbidden("没有权限 (not allowed)")
-        now = now or _now()
+        now = now or clock.now()
         result: dict = {"generated_at": now, "scope": "all" if access.sees_everything(actor) else "visible"}
         if access.can(actor, "file.view"):
             result["files"] = self.files(actor)
@@ -91,40 +96,51 @@ class DashboardService:
     def documents(self, now: datetime) -> dict:
         """Scans per month (last twelve local months), the OCR backlog and failures, fixity failures."""
         months = self.month_keys(now)
-        docs, pages = Counter(), Counter()
-        ocr, fixity_failed = Counter(), 0
-        for doc in self.repo.documents():
-            uploaded = doc.get("uploaded_at")
-            if isinstance(uploaded, datetime):
-                key = self.month_of(uploaded)
-                docs[key] += 1
-                pages[key] += int(doc.get("pages") or 0)
-            if doc.get("status") == "active":
-                ocr[doc.get("ocr_status") or ""] += 1
-                fixity_failed += doc.get("fixity_status") in FIXITY_FAILED
-        scans = [{"month": m, "documents": docs[m], "pages": pages[m]} for m in months]
+        edges = [epoch_ms(self.month_bounds(m)[0]) for m in months] + [epoch_ms(self.month_bounds(months[-1])[1])]
+        kind = DOCUMENT_LISTING.name
+        docs = self.listings.histogram(kind, "uploaded_at", edges, Selection())
+        pages = self.listings.histogram(kind, "uploaded_at", edges, Selection(), weight="pages")
+        active = Selection(where={"status": {"active"}})
+        ocr = self.listings.counts(kind, "ocr_status", active)
+        fixity = self.listings.counts(kind, "fixity_status", active)
+        scans = [{"month": m, "documents": docs[n], "pages": pages[n]} for n, m in enumerate(months)]
         return {"scans": scans,
-                "ocr": {"backlog": sum(ocr[s] for s in OCR_BACKLOG), "failed": ocr["failed"], "done": ocr["done"]},
-                "fixity": {"failures": fixity_failed}}
+                "ocr": {"backlog": sum(ocr.get(s, 0) for s in OCR_BACKLOG), "failed": ocr.get("failed", 0),
+                        "done": ocr.get("done", 0)},
+                "fixity": {"failures": sum(fixity.get(s, 0) for s in FIXITY_FAILED)}}
+
+    def ocr_pages_done(self) -> int:
+        """Pages of every document whose recognition finished (/metrics)."""
+        done = Selection(where={"ocr_status": {"done"}})
+        return self.listings.counts(DOCUMENT_LISTING.name, "ocr_status", done, weight="pages").get("done", 0)
 
     def job_counts(self, now: datetime) -> dict:
         """Jobs by state and the age in seconds of the oldest one waiting."""
-        counts = self.jobs.counts()
-        oldest = self.repo.oldest_queued()
-        age = max(0.0, (now - _aware(oldest)).total_seconds()) if oldest else 0.0
+        counts = self.listings.counts(JOB_LISTING.name, "state", Selection())
+        oldest = self.oldest_queued()
+        age = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
         return {"by_state": {s: int(counts.get(s, 0)) for s in (*JOB_STATES, "done")}, "oldest_queued_seconds": age}
+
+    def oldest_queued(self) -> datetime | None:
+        """When the oldest job still waiting (queued) was made; None if none waits."""
+        first = self.listings.select(JOB_LISTING.name, Selection(where={"state": {"queued"}}, ranges={
+            "created_at": (NO_TIME + 1, None)}, sort="created_at", limit=1))
+        return from_epoch_ms(first.keys[0]) if first.ids else None
 
     def loan_counts(self, actor: User, now: datetime) -> dict:
         """Loans out, overdue (physical, past due) and due within seven days: all, or the person's own."""
         sees_all = self.loans.sees_all(actor)
-        out = self.repo.out_loans({} if sees_all else {"borrower": actor.username})
+        out = {"status": {"out"}, **({} if sees_all else {"borrower": {actor.username}})}
+        at, soon_end = epoch_ms(now), epoch_ms(now + timedelta(days=DUE_SOON_DAYS))
+        past = (NO_TIME + 1, at - 1)
+
+        def total(where: dict, due: tuple) -> int:
+            return self.listings.total(LOAN_LISTING.name, Selection(where=where, ranges={"due_at": due}))
+
         # a digital loan whose time is up is closed by the next list read: it is no longer out
-        out = [d for d in out if d.get("kind") != "digital" or not _before(d.get("due_at"), now)]
-        soon_end = now + timedelta(days=DUE_SOON_DAYS)
-        overdue = sum(1 for d in out if d.get("kind") == "physical" and _before(d.get("due_at"), now))
-        soon = sum(1 for d in out if d.get("due_at") and not _before(d["due_at"], now)
-                   and _before(d["due_at"], soon_end))
-        return {"out": len(out), "overdue": overdue, "due_soon": soon, "sees_all": sees_all}
+        return {"out": total(out, (NO_TIME, None)) - total({**out, "kind": {"digital"}}, past),
+                "overdue": total({**out, "kind": {"physical"}}, past), "due_soon": total(out, (at, soon_end - 1)),
+                "sees_all": sees_all}
 
     def retention(self, now: datetime) -> dict:
         """Files the due list shows as of 90 days from today, and the active holds."""
@@ -137,27 +153,32 @@ class DashboardService:
                       per_page: int = 20) -> tuple[int, list[dict]]:
         """Documents scanned in a month (YYYY-MM) and/or in an OCR state; operators only."""
         self.require_operator(actor)
-        query: dict = {}
+        where: dict = {}
+        ranges: dict = {}
         if month:
             start, end = self.month_bounds(month)
-            query["uploaded_at"] = {"$gte": start, "$lt": end}
+            ranges["uploaded_at"] = (epoch_ms(start), epoch_ms(end) - 1)
         if ocr:
             if ocr not in OCR_FILTERS:
                 raise Malformed(f"ocr must be one of {', '.join(OCR_FILTERS)}", {"ocr": "/".join(OCR_FILTERS)})
-            wanted = list(OCR_BACKLOG) if ocr == "backlog" else [ocr]
-            query.update({"status": "active", "ocr_status": {"$in": wanted}})
-        total, rows = self.repo.document_page(query, (page - 1) * per_page, per_page)
+            where.update(status={"active"}, ocr_status=set(OCR_BACKLOG) if ocr == "backlog" else {ocr})
+        found = self.listings.select(DOCUMENT_LISTING.name, Selection(
+            where=where, ranges=ranges, sort="uploaded_at", descending=True, offset=(page - 1) * per_page,
+            limit=per_page))
+        rows = self.repo.documents_by_id(found.ids)
         files = self.repo.file_numbers([r.get("file_id", "") for r in rows])
         for row in rows:
             row["file"] = files.get(row.get("file_id", ""), {})
-        return total, rows
+        return found.total, rows
 
     def job_list(self, actor: User, state: str, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
         """Jobs in a state (queued, running, failed), oldest first; operators only."""
         self.require_operator(actor)
         if state not in JOB_STATES:
             raise Malformed(f"state must be one of {', '.join(JOB_STATES)}", {"state": "/".join(JOB_STATES)})
-        return self.repo.job_page(state, (page - 1) * per_page, per_page)
+        found = self.listings.select(JOB_LISTING.name, Selection(
+            where={"state": {state}}, sort="created_at", offset=(page - 1) * per_page, limit=per_page))
+        return found.total, [job for job in map(self.jobs.by_id, found.ids) if job is not None]
 
     def require_operator(self, actor: User | None) -> None:
         """Forbidden unless the person runs the archive."""
@@ -198,7 +219,3 @@ class DashboardService:
 
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
-def _before(moment, limit: datetime) -> bool:
-    return isinstance(moment, datetime) and _aware(moment) < limit

@@ -9,6 +9,7 @@ import re
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service import retention_rules as rules
 from service.audit import AuditTrail
 from service.errors import Conflict
@@ -17,7 +18,6 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.retention import RetentionService
-from service.retention import now
 from service.retention import require_reader
 from service.users import User
 from storage.loans import LoanRepository
@@ -96,7 +96,7 @@ class DestructionService:
         ids = self._check_ids(data.get("file_ids"))
         batch_id = ObjectId()
         refused = {i: why for i in ids if (why := self.refusal(i, str(batch_id)))}
-        at = now()
+        at = clock.now()
         taken = []
         for file_id in ids if not refused else []:
             if not self.repo.claim_file(file_id, str(batch_id), at):
@@ -139,14 +139,14 @@ class DestructionService:
             raise Forbidden("不能审批自己提出的销毁 (nobody approves their own proposal)")
         if doc["status"] != "proposed":
             raise Conflict(f"该批次已处理 (the batch is {doc['status']})", {"status": doc["status"]})
-        if not self.repo.claim_step(doc["_id"], "decision", {"actor": actor.username, "at": now()}):
+        if not self.repo.claim_step(doc["_id"], "decision", {"actor": actor.username, "at": clock.now()}):
             raise Conflict("该批次刚被他人处理 (someone decided this batch a moment ago)")
         return doc
 
     def approve(self, actor: User, batch_id) -> dict:
         """Approve (an approver or the executive other than the proposer); 403 for the proposer."""
         doc = self._decidable(actor, batch_id)
-        changes = {"status": "approved", "approved_by": actor.username, "approved_at": now()}
+        changes = {"status": "approved", "approved_by": actor.username, "approved_at": clock.now()}
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "destruction.approved", f"destruction:{doc['_id']}", {"number": doc["number"]})
         return {**doc, **changes}
@@ -155,7 +155,8 @@ class DestructionService:
         """Reject with a reason; the files are free for another batch."""
         reason = _text(reason, "reason", TEXT_MAX)
         doc = self._decidable(actor, batch_id)
-        changes = {"status": "rejected", "rejected_by": actor.username, "rejected_at": now(), "reject_reason": reason}
+        changes = {"status": "rejected", "rejected_by": actor.username, "rejected_at": clock.now(),
+                   "reject_reason": reason}
         self.repo.set(doc["_id"], changes)
         for file_id in doc["file_ids"]:
             self.repo.release_file(file_id, str(doc["_id"]))
@@ -172,9 +173,9 @@ class DestructionService:
         doc = self.load(batch_id)
         if doc["status"] != "approved":
             raise Conflict(f"只有已批准的批次可以登记 (the batch is {doc['status']})", {"status": doc["status"]})
-        if not self.repo.claim_step(doc["_id"], "paper", {"actor": actor.username, "at": now()}):
+        if not self.repo.claim_step(doc["_id"], "paper", {"actor": actor.username, "at": clock.now()}):
             raise Conflict("纸质销毁已登记 (the paper destruction is recorded already)")
-        paper.update(recorded_by=actor.username, recorded_at=now())
+        paper.update(recorded_by=actor.username, recorded_at=clock.now())
         self.repo.set(doc["_id"], {"paper": paper})
         self.audit.record(actor.username, "destruction.paper_recorded", f"destruction:{doc['_id']}", paper)
         return {**doc, "paper": paper}

@@ -18,11 +18,11 @@ import socket
 from datetime import timedelta
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.destruction import DestructionService
 from service.destruction_register import DestructionRegister
 from service.errors import Conflict
-from service.retention import now
 from service.search import SearchService
 from service.users import User
 from storage.documents import derivative_prefix
@@ -73,17 +73,18 @@ class DestructionExecutor:
         attempt = self._start(actor, batch)
         try:
             if batch["status"] != "executing":
-                self.repo.set(batch["_id"], {"status": "executing", "started_at": now(), "started_by": actor.username})
+                self.repo.set(batch["_id"], {"status": "executing", "started_at": clock.now(),
+                                             "started_by": actor.username})
                 self.audit.record(actor.username, "destruction.started", f"destruction:{batch['_id']}",
                                   {"number": batch["number"]})
             for file_id in remaining:
                 self._destroy(actor, batch, file_id)
-                self.repo.set_step(batch["_id"], attempt, {"alive_at": now()})
+                self.repo.set_step(batch["_id"], attempt, {"alive_at": clock.now()})
             done = self._finish(actor, batch)
         except BaseException:
-            self.repo.set_step(batch["_id"], attempt, {"ended_at": now(), "outcome": "failed"})
+            self.repo.set_step(batch["_id"], attempt, {"ended_at": clock.now(), "outcome": "failed"})
             raise
-        self.repo.set_step(batch["_id"], attempt, {"ended_at": now(), "outcome": "done"})
+        self.repo.set_step(batch["_id"], attempt, {"ended_at": clock.now(), "outcome": "done"})
         return done
 
     def _refusal(self, batch: dict, file_id: str) -> str | None:
@@ -101,7 +102,7 @@ class DestructionExecutor:
         if previous is not None and _alive(previous):
             raise Conflict("该批次正在执行 (the batch is being executed right now)", {"status": "executing"})
         step = f"attempt:{number}"
-        record = {"actor": actor.username, "at": now(), "alive_at": now(), "host": socket.gethostname(),
+        record = {"actor": actor.username, "at": clock.now(), "alive_at": clock.now(), "host": socket.gethostname(),
                   "pid": os.getpid(), "ended_at": None}
         if not self.repo.claim_step(batch["_id"], step, record):
             raise Conflict("该批次正在执行 (the batch is being executed right now)", {"status": "executing"})
@@ -133,7 +134,7 @@ class DestructionExecutor:
                                                  "legal_hold": False})
         record = {"file_id": file_id, "archive_no": file_doc["archive_no"], "template": file_doc.get("template"),
                   "policy_name": state.get("policy_name"), "destroy_after": state.get("destroy_after"),
-                  "documents": manifest, "bytes": sum(m["size"] or 0 for m in manifest), "at": now(),
+                  "documents": manifest, "bytes": sum(m["size"] or 0 for m in manifest), "at": clock.now(),
                   "by": actor.username}
         if self.repo.claim_step(batch["_id"], f"file:{file_id}", record):
             self.audit.record(actor.username, "destruction.file_destroyed", f"file:{file_id}",
@@ -145,7 +146,7 @@ class DestructionExecutor:
         file_id = str(file_doc["_id"])
         earlier = file_doc.get("destroyed") or {}
         state = self.retention.repo.state(file_id) or {}
-        destroyed = {"batch_id": str(batch["_id"]), "number": batch["number"], "at": earlier.get("at") or now(),
+        destroyed = {"batch_id": str(batch["_id"]), "number": batch["number"], "at": earlier.get("at") or clock.now(),
                      "by": earlier.get("by") or actor.username, "policy_name": state.get("policy_name"),
                      "trigger_date": state.get("trigger_date"), "destroy_after": state.get("destroy_after"),
                      "documents": manifest}
@@ -185,7 +186,7 @@ class DestructionExecutor:
         entry = self.register.of_batch(str(batch["_id"]))
         if entry is None:
             entry = self.register.append(_register_record(fresh, records, counts, actor))
-        changes = {"status": "done", "executed_by": entry["executed_by"], "executed_at": now(), "counts": counts,
+        changes = {"status": "done", "executed_by": entry["executed_by"], "executed_at": clock.now(), "counts": counts,
                    "register_seq": entry["seq"]}
         self.repo.set(batch["_id"], changes)
         self.audit.record(actor.username, "destruction.executed", f"destruction:{batch['_id']}",
@@ -203,7 +204,7 @@ def _register_record(batch: dict, records: list[dict], counts: dict, actor: User
             "counts": counts, "proposed_by": batch["proposed_by"], "proposed_at": batch["proposed_at"],
             "approved_by": batch["approved_by"], "approved_at": batch["approved_at"],
             "paper": {k: batch["paper"][k] for k in ("method", "place", "witnesses", "date")},
-            "executed_by": actor.username, "executed_at": now()}
+            "executed_by": actor.username, "executed_at": clock.now()}
 
 
 def _alive(attempt: dict) -> bool:
@@ -218,4 +219,4 @@ def _alive(attempt: dict) -> bool:
         except PermissionError:
             pass
     alive_at = attempt.get("alive_at")
-    return alive_at is not None and alive_at > now() - STALE
+    return alive_at is not None and alive_at > clock.now() - STALE

@@ -7,6 +7,7 @@ import json
 from service.audit import GENESIS
 from service.audit import _jsonable
 from service.audit import verify_chain
+from service.audit import verify_run
 from storage.retention_register import RegisterRepository
 
 MAX_TRIES = 1000
@@ -42,9 +43,13 @@ class DestructionRegister:
         return self.repo.of_batch(str(batch_id))
 
     def page(self, page: int = 1, per_page: int = 50) -> tuple[int, list[dict]]:
-        """Entries, newest first."""
+        """Entries, newest first (per_page 0: every entry)."""
         return self.repo.page((page - 1) * per_page, per_page)
 
     def verify(self) -> dict:
-        """Walk the chain: {"ok", "entries", "first_bad"}."""
+        """Walk the whole chain: {"ok", "entries", "first_bad"}."""
         return verify_chain(self.repo, entry_hash)
+
+    def verify_shown(self, entries: list[dict]) -> dict:
+        """Check the entries a page shows and their link to the entry before them (not the whole chain)."""
+        return verify_run(self.repo, entries, entry_hash)

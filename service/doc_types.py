@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.template_registry import TemplateRegistry
@@ -71,7 +71,7 @@ class DocTypeService:
         if problems:
             raise Invalid("the document type is not valid", problems)
         doc = {"_id": code, "label_zh": data["label_zh"].strip(), "label_en": data["label_en"].strip(),
-               "active": active, "by": actor.username, "at": datetime.now(timezone.utc)}
+               "active": active, "by": actor.username, "at": clock.now()}
         self.repo.save_type(doc)
         self.audit.record(actor.username, "doc_type.saved", f"doc_type:{code}", {"active": active})
         return self.labels()[code]
@@ -93,7 +93,7 @@ class DocTypeService:
         if unknown:
             raise Invalid("unknown document types", {"types": "未知类型 (unknown): " + ", ".join(unknown)})
         cleaned = list(dict.fromkeys(types))
-        self.repo.set_required_types(template_key, cleaned, actor.username, datetime.now(timezone.utc))
+        self.repo.set_required_types(template_key, cleaned, actor.username, clock.now())
         self.audit.record(actor.username, "doc_type.required_set", f"template:{template_key}", {"types": cleaned})
         return cleaned
 

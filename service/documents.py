@@ -9,12 +9,14 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import BinaryIO, Iterator
 
 from bson import ObjectId
 
+from search import RecordKind
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
 from service.errors import Conflict
@@ -25,6 +27,8 @@ from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import FileService
 from service.files import target_of
+from service.listings import Listed
+from service.listings import epoch_ms
 from service.ocr import sniff
 from service.streams import CappedReader
 from service.users import User
@@ -42,10 +46,22 @@ SNIFF_BYTES = 1024
 CLAIM_GRACE = timedelta(minutes=10)
 TITLE_MAX = 200
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+DOCUMENT_LISTING = RecordKind("document", coded=("status", "ocr_status", "doc_type", "file_id", "fixity_status"),
+                              numbers=("uploaded_at", "pages"))
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+def document_values(doc: dict) -> dict:
+    """A document's values in the documents' listing index (months are intervals of uploaded_at)."""
+    uploaded, pages = doc.get("uploaded_at"), doc.get("pages")
+    return {**{name: doc.get(name) for name in ("status", "ocr_status", "doc_type", "fixity_status")},
+            "file_id": str(doc["file_id"]) if doc.get("file_id") else None,
+            "uploaded_at": epoch_ms(uploaded) if isinstance(uploaded, datetime) else None,
+            "pages": int(pages) if isinstance(pages, (int, float)) and not isinstance(pages, bool) else None}
+
+
+def listed_documents(repo: DocumentRepository) -> Listed:
+    """How the listing indexes read documents."""
+    return Listed(DOCUMENT_LISTING, repo.by_id, repo.every, document_values)
 
 
 class DocumentService:
@@ -85,7 +101,7 @@ class DocumentService:
         document_id = ObjectId()
         key = original_key(document_id)
         stored = self._store(key, CappedReader(head, stream, self.max_bytes), media_type, length)
-        now = _now()
+        now = clock.now()
         holder = self._claim(str(file_doc["_id"]), stored.sha256, str(document_id), now)
         if holder is not None:
             self._forget(key)

@@ -54,14 +54,14 @@ def find_duplicates(repo: FileRepository, state: dict, exclude_id=None) -> list[
     keys = duplicate_keys(state)
     if not keys:
         return []
-    query: dict = {"dup_keys": {"$in": keys}, "status": {"$nin": list(RETIRED_STATUSES)}}
+    query: dict = {"status": {"$nin": list(RETIRED_STATUSES)}}
     excluded = oid(str(exclude_id)) if exclude_id is not None else None
     if excluded is not None:
         query["_id"] = {"$ne": excluded}
     wanted = set(keys)
     matches = [{"file": doc, "reasons": sorted({REASONS[k.split(":", 1)[0]] for k in doc.get("dup_keys", [])
                                                 if k in wanted})}
-               for doc in repo.find(query, limit=MAX_MATCHES)]
+               for doc in repo.with_any("dup_keys", keys, query, limit=MAX_MATCHES)]
     return sorted(matches, key=lambda m: m["file"].get("archive_no", ""))
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import copy
 import re
 import string
-from datetime import datetime, timezone
+from datetime import datetime
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from service import access
+from service import clock
 from service import templates
 from service.access import FileTarget
 from service.audit import AuditTrail
@@ -32,10 +33,6 @@ STATUSES = ("active", "closed")
 LOCATION_KEYS = ("room", "cabinet", "shelf", "box", "position")
 CLASSIFICATION_KEYS = ("customer_type", "stage", "project", "region")
 EDITABLE = ("name", "fields", "classification", "security", "department", "location", "status")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def merge_patch(target, patch):
@@ -154,7 +151,7 @@ class FileService:
         problems = self.check(state)
         if problems:
             raise Invalid("the file cannot be registered", problems)
-        now = _now()
+        now = clock.now()
         file_id = ObjectId()
         owner = data.get("owner") if actor.has("archivist") and data.get("owner") else actor.username
         if not isinstance(owner, str) or len(owner) > 40:
@@ -219,7 +216,7 @@ class FileService:
         if problems:
             raise Invalid("the change is not valid", problems)
         changed = sorted(_changed_paths(current, state))
-        now, version = _now(), doc["version"] + 1
+        now, version = clock.now(), doc["version"] + 1
         new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
                    "updated_by": actor.username, "dup_keys": duplicate_keys(state),
                    "template_version": self.registry.get(state["template"]).get("version", 1)}
@@ -265,7 +262,7 @@ class FileService:
             raise StaleVersion(f"the file is at version {doc['version']}", {"version": doc["version"]})
         if owner == doc.get("owner"):
             raise Invalid("the file already belongs to this person", {"owner": "归档人未变 (same owner)"})
-        now = _now()
+        now = clock.now()
         new_doc = {**doc, "owner": owner, "version": doc["version"] + 1, "updated_at": now,
                    "updated_by": actor.username}
         note = {"reassigned": {"from": doc.get("owner"), "to": owner, "reason": reason.strip()}}

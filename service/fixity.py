@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Callable
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.users import User
 from storage.documents import DocumentRepository
@@ -30,10 +30,6 @@ class FixityReport:
     failed: list[dict] = field(default_factory=list)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class FixityService:
     """Runs checks (all documents, or the least recently checked N) and keeps their results."""
 
@@ -49,7 +45,7 @@ class FixityService:
         """Check every active document's original, or a sample of the least recently checked."""
         query = {"status": "active"}
         total = self.documents.count(query) if not sample else min(sample, self.documents.count(query))
-        run_id = self.repo.start_run({"started_at": _now(), "actor": actor, "sample": sample, "total": total})
+        run_id = self.repo.start_run({"started_at": clock.now(), "actor": actor, "sample": sample, "total": total})
         report = FixityReport(run_id=str(run_id))
         for doc in self.documents.find(query, sort=[("fixity_checked_at", 1), ("_id", 1)], limit=sample):
             outcome, found = self._check(doc)
@@ -60,7 +56,7 @@ class FixityService:
                 report.failed.append(self._record_failure(run_id, doc, outcome, found, actor))
             if progress:
                 progress(report.checked, total)
-        self.repo.finish_run(run_id, {"finished_at": _now(), "checked": report.checked, "ok": report.ok,
+        self.repo.finish_run(run_id, {"finished_at": clock.now(), "checked": report.checked, "ok": report.ok,
                                       "failed": len(report.failed)})
         self.audit.record(actor, "fixity.run", f"fixity:{run_id}",
                           {"checked": report.checked, "failed": len(report.failed)})
@@ -77,14 +73,14 @@ class FixityService:
         else:
             found = {"sha256": digest.hexdigest(), "size": size}
             outcome = OK if found == {"sha256": doc["sha256"], "size": doc["size"]} else MISMATCH
-        self.documents.update(doc["_id"], {"fixity_status": outcome, "fixity_checked_at": _now()})
+        self.documents.update(doc["_id"], {"fixity_status": outcome, "fixity_checked_at": clock.now()})
         return outcome, found
 
     def _record_failure(self, run_id, doc: dict, outcome: str, found: dict, actor: str) -> dict:
         failure = {"_id": f"{doc['_id']}:{run_id}", "run_id": str(run_id), "document_id": str(doc["_id"]),
                    "file_id": doc["file_id"], "outcome": outcome, "expected": {"sha256": doc["sha256"],
                                                                                 "size": doc["size"]},
-                   "found": found, "at": _now()}
+                   "found": found, "at": clock.now()}
         self.repo.add_failure(failure)
         self.audit.record(actor, "fixity.failed", f"document:{doc['_id']}",
                           {"file_id": doc["file_id"], "outcome": outcome, "expected_sha256": doc["sha256"],
@@ -95,6 +91,6 @@ class FixityService:
     def overview(self, actor: User, page: int = 1, per_page: int = 50) -> dict:
         """Recent runs and the documents whose last check failed (archivist page)."""
         access.require(actor, "register.read")
-        failing = self.documents.find({"status": "active", "fixity_status": {"$in": [MISMATCH, MISSING]}})
+        failing = self.documents.with_any("fixity_status", [MISMATCH, MISSING], {"status": "active"})
         total, failures = self.repo.failures({}, (page - 1) * per_page, per_page)
         return {"runs": self.repo.runs(), "failing": failing, "failures": failures, "failures_total": total}

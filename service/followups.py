@@ -8,12 +8,15 @@ so a sealed file's contacts and follow-ups are as sealed as the file.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
+from search import RecordKind
+from search import Selection
 from service import access
+from service import clock
 from service import followups_rules as rules_mod
 from service.audit import AuditTrail
 from service.errors import Conflict
@@ -23,17 +26,36 @@ from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
 from service.followups_contacts import contact_fields
+from service.listings import Listed
+from service.listings import Listings
+from service.listings import both
+from service.listings import day_number
+from service.listings import epoch_ms
 from service.users import User
 from service.users import UserService
+from storage import mongo
 from storage.followups import FollowupRepository
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 BUCKETS = ("today", "overdue", "upcoming", "open", "done")
 SYSTEM = "system"
+FOLLOWUP_LISTING = RecordKind("followup", coded=("status", "assignee", "team", "person", "kind", "file_id",
+                                                 "campaign_id", "security", "file_department", "on_time"),
+                              numbers=("due", "done_at"))
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+def followup_values(doc: dict) -> dict:
+    """A follow-up's values in their listing index (`person`: who it counts for in the team view)."""
+    values = {name: doc.get(name) for name in ("status", "assignee", "team", "kind", "file_id", "campaign_id",
+                                               "security", "file_department")}
+    return {**values, "person": doc.get("assignee") or doc.get("done_by") or "",
+            "on_time": "1" if doc.get("on_time") else "", "due": day_number(doc.get("due")),
+            "done_at": epoch_ms(doc.get("done_at"))}
+
+
+def listed_followups(repo: FollowupRepository) -> Listed:
+    """How the listing indexes read follow-ups."""
+    return Listed(FOLLOWUP_LISTING, repo.followup, repo.every_followup, followup_values)
 
 
 def file_snapshot(file_doc: dict) -> dict:
@@ -50,16 +72,16 @@ def visible(user: User) -> dict:
 
 def combine(*queries: dict) -> dict:
     """All the non-empty queries at once."""
-    parts = [q for q in queries if q]
-    return {} if not parts else parts[0] if len(parts) == 1 else {"$and": parts}
+    return mongo.all_of(*queries)
 
 
 class FollowupService:
     """The business rules of follow-ups and contact records."""
 
     def __init__(self, repo: FollowupRepository, files: FileService, users: UserService, audit: AuditTrail,
-                 timezone_name: str):
+                 listings: Listings, timezone_name: str):
         self.repo = repo
+        self.listings = listings
         self.files = files
         self.users = users
         self.audit = audit
@@ -68,7 +90,7 @@ class FollowupService:
     # -- time and rules ---------------------------------------------------------------------
     def today(self) -> date:
         """Today in the configured zone."""
-        return _now().astimezone(self.zone).date()
+        return clock.today(self.zone)
 
     def parse_as_of(self, raw) -> date:
         """A YYYY-MM-DD query value (today when empty); Malformed otherwise."""
@@ -90,7 +112,7 @@ class FollowupService:
         """Replace the rules (admin); they apply to files written from now on, or after `reschedule_all`."""
         access.require(actor, "followup.manage")
         checked = rules_mod.validate(raw)
-        self.repo.save_rules({**checked, "updated_at": _now(), "updated_by": actor.username})
+        self.repo.save_rules({**checked, "updated_at": clock.now(), "updated_by": actor.username})
         self.audit.record(actor.username, "followup.rules_changed", "followup_rules", checked)
         return checked
 
@@ -135,10 +157,13 @@ class FollowupService:
         gone = [d["_id"] for d in existing if d["status"] == OPEN and d["_id"] not in wanted
                 and (d["kind"] != rules_mod.CAMPAIGN or not active)]
         if gone:
-            self.repo.set_followups({"_id": {"$in": gone}, "status": OPEN}, {"status": CANCELLED})
+            for followup_id in gone:  # one indexed update each: FerretDB would decode all for an $in
+                self.repo.set_followups({"_id": followup_id, "status": OPEN}, {"status": CANCELLED})
         today = self.today()
         fresh = {key: o for key, o in wanted.items() if not rules_mod.stale(o, today)}
-        added = [key for key, o in fresh.items() if key not in known and self._add(file_doc, o, rules)]
+        assignments = {kind: self._assignment(file_doc, kind, rules) for kind in {o["kind"] for o in fresh.values()}}
+        added = self.repo.add_followups([self._new(file_doc, o, assignments[o["kind"]])
+                                         for key, o in fresh.items() if key not in known])
         again = [key for key in fresh if known.get(key, {}).get("status") == CANCELLED]
         for key in again:
             self.repo.set_followups({"_id": key, "status": CANCELLED},
@@ -154,12 +179,12 @@ class FollowupService:
         owner = file_doc.get("owner", "")
         return {"assignee": owner, "team": self._department_of(owner)}
 
-    def _add(self, file_doc: dict, occurrence: dict, rules: dict) -> bool:
-        doc = {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
-               "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
-               "due": occurrence["due"].isoformat(), **self._assignment(file_doc, occurrence["kind"], rules),
-               "status": OPEN, "created_at": _now(), **file_snapshot(file_doc)}
-        return self.repo.add_followup(doc)
+    @staticmethod
+    def _new(file_doc: dict, occurrence: dict, assignment: dict) -> dict:
+        return {"_id": f"{file_doc['_id']}:{occurrence['rule']}", "file_id": str(file_doc["_id"]),
+                "kind": occurrence["kind"], "rule": occurrence["rule"], "purpose": occurrence["purpose"],
+                "due": occurrence["due"].isoformat(), **assignment, "status": OPEN, "created_at": clock.now(),
+                **file_snapshot(file_doc)}
 
     def _department_of(self, username: str) -> str:
         try:
@@ -187,7 +212,7 @@ class FollowupService:
             raise Conflict("这个档案已不在库中 (the file is no longer kept)")
         fields = contact_fields(body, self.today())
         followup = self._closable(actor, str(file_doc["_id"]), fields["followup_id"])
-        now, contact_id = _now(), ObjectId()
+        now, contact_id = clock.now(), ObjectId()
         if followup and not self.repo.claim_closure(followup["_id"], str(contact_id), actor.username, now):
             raise Conflict("这次回访已由他人记录 (someone recorded this follow-up a moment ago)")
         complaint = fields.pop("complaint")
@@ -263,16 +288,23 @@ class FollowupService:
         """Follow-ups by bucket (today/overdue/upcoming/open/done) as of a day: one's own by default;
         a team's or anyone's for managers (approver: their department; executive/admin: all)."""
         access.require(actor, "file.view")
-        as_of = self.parse_as_of(filters.get("as_of")).isoformat()
+        as_of = day_number(self.parse_as_of(filters.get("as_of")).isoformat())
         bucket = filters.get("bucket") or "open"
         if bucket not in BUCKETS:
             raise Malformed(f"bucket must be one of {', '.join(BUCKETS)}", {"bucket": "/".join(BUCKETS)})
-        query = combine(self._scope(actor, filters), _bucket(bucket, as_of), visible(actor),
-                        {"file_id": filters["file_id"]} if filters.get("file_id") else {})
-        sort = [("done_at", -1)] if bucket == DONE else None
-        return self.repo.find_followups(query, sort, (page - 1) * per_page, per_page)
+        where = {"status": {DONE if bucket == DONE else OPEN}}
+        if filters.get("file_id"):
+            where["file_id"] = {str(filters["file_id"])}
+        ranges = {"today": {"due": (as_of, as_of)}, "overdue": {"due": (None, as_of - 1)},
+                  "upcoming": {"due": (as_of + 1, None)}}.get(bucket, {})
+        alternatives = both(self._scope(actor, filters), access.visibility_alternatives(actor, "file_department"))
+        selection = Selection(where=where, any_of=alternatives, ranges=ranges,
+                              sort="done_at" if bucket == DONE else "due", descending=bucket == DONE,
+                              offset=(page - 1) * per_page, limit=per_page)
+        found = self.listings.select(FOLLOWUP_LISTING.name, selection)
+        return found.total, [doc for doc in map(self.repo.followup, found.ids) if doc is not None]
 
-    def _scope(self, actor: User, filters: dict) -> dict:
+    def _scope(self, actor: User, filters: dict) -> tuple[dict, ...] | None:
         assignee, team = filters.get("assignee") or "", filters.get("team") or ""
         if not assignee and not team:
             return mine(actor)
@@ -281,24 +313,17 @@ class FollowupService:
         manages_all = actor.has("executive", "admin")
         if not access.can(actor, "followup.team.read") or (not manages_all and team and team != actor.department):
             raise Forbidden("只能查看本部门的回访 (only your own department's follow-ups)")
-        query: dict = {}
+        scope: dict = {}
         if assignee:
-            query["assignee"] = assignee
+            scope["assignee"] = {assignee}
         if team or not manages_all:
-            query["team"] = team or actor.department
-        return query
+            scope["team"] = {team or actor.department}
+        return (scope,) if scope else None
 
 
-def mine(actor: User) -> dict:
+def mine(actor: User) -> tuple[dict, ...]:
     """Follow-ups of the person: their own and their department's pool."""
-    options: list[dict] = [{"assignee": actor.username}]
+    options: list[dict] = [{"assignee": {actor.username}}]
     if actor.department:
-        options.append({"assignee": "", "team": actor.department})
-    return {"$or": options}
-
-
-def _bucket(bucket: str, as_of: str) -> dict:
-    if bucket == DONE:
-        return {"status": DONE}
-    due = {"today": as_of, "overdue": {"$lt": as_of}, "upcoming": {"$gt": as_of}}.get(bucket)
-    return {"status": OPEN, **({"due": due} if due is not None else {})}
+        options.append({"assignee": {""}, "team": {actor.department}})
+    return tuple(options)

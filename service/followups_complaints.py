@@ -1,22 +1,37 @@
 """Complaints (投诉/问题) raised in contacts: the responsible department's list, lateness, closing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
+from search import RecordKind
+from search import Selection
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.errors import NotFound
 from service.followups import FollowupService
-from service.followups import combine
-from service.followups import visible
 from service.followups_contacts import CATEGORIES
+from service.listings import Listed
+from service.listings import day_number
 from service.users import User
 from storage.followups import FollowupRepository
 
 STATES = ("open", "closed", "late")
+COMPLAINT_LISTING = RecordKind("complaint", coded=("status", "department", "category", "month", "project",
+                                                   "file_id", "security", "file_department"),
+                               numbers=("promised",))
+
+
+def complaint_values(doc: dict) -> dict:
+    """A complaint's values in their listing index."""
+    values = {name: doc.get(name) for name in COMPLAINT_LISTING.coded}
+    return {**values, "promised": day_number(doc.get("promised"))}
+
+
+def listed_complaints(repo: FollowupRepository) -> Listed:
+    """How the listing indexes read complaints."""
+    return Listed(COMPLAINT_LISTING, repo.complaint, repo.every_complaint, complaint_values)
 
 
 def is_late(complaint: dict, as_of: str) -> bool:
@@ -42,13 +57,19 @@ class ComplaintService:
             raise Malformed(f"status must be one of {', '.join(STATES)}", {"status": "/".join(STATES)})
         if filters.get("category") and filters["category"] not in CATEGORIES:
             raise Malformed(f"category must be one of {', '.join(CATEGORIES)}", {"category": "/".join(CATEGORIES)})
-        query = {key: filters[key] for key in ("department", "category", "month", "project", "file_id")
+        where = {key: {str(filters[key])} for key in ("department", "category", "month", "project", "file_id")
                  if filters.get(key)}
+        ranges = {}
         if state == "late":
-            query.update(status="open", promised={"$lt": as_of})
+            where["status"] = {"open"}
+            ranges["promised"] = (None, day_number(as_of) - 1)
         elif state:
-            query["status"] = state
-        total, docs = self.repo.find_complaints(combine(query, visible(actor)), (page - 1) * per_page, per_page)
+            where["status"] = {state}
+        selection = Selection(where=where, any_of=access.visibility_alternatives(actor, "file_department"),
+                              ranges=ranges, sort="promised", offset=(page - 1) * per_page, limit=per_page)
+        found = self.followups.listings.select(COMPLAINT_LISTING.name, selection)
+        docs = [doc for doc in map(self.repo.complaint, found.ids) if doc is not None]
+        total = found.total
         for doc in docs:
             doc["late"] = is_late(doc, as_of)
         return total, docs
@@ -67,7 +88,7 @@ class ComplaintService:
             raise Malformed("a resolution is required", {"resolution": "请填写处理结果（至多 1000 字）(1-1000 characters)"})
         if doc["status"] != "open":
             raise Conflict("投诉已关闭 (the complaint is closed already)")
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         if not self.repo.claim_complaint_closure(str(doc["_id"]), actor.username, now):
             raise Conflict("投诉已由他人关闭 (someone closed it a moment ago)")
         closed_on = self.followups.today().isoformat()

@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import date, timedelta
 
 from bson import ObjectId
 
+from search import Selection
 from service import access
+from service import clock
 from service import followups_rules as rules_mod
 from service.errors import Forbidden
 from service.errors import Malformed
+from service.followups import DONE
+from service.followups import FOLLOWUP_LISTING
 from service.followups import OPEN
 from service.followups import FollowupService
 from service.followups import combine
 from service.followups import file_snapshot
-from service.followups import visible
+from service.listings import day_number
 from service.users import User
 
 CAMPAIGN_FILTERS = ("name", "customer_type", "stage", "project", "status", "owner")
@@ -38,23 +43,33 @@ class FollowupTeam:
             department = actor.department
         if start > end:
             raise Malformed("the window starts after it ends", {"from": "开始日期晚于结束日期 (start after end)"})
-        today = self.followups.today().isoformat()
-        query = {"team": department, "due": {"$gte": start.isoformat(), "$lte": end.isoformat()},
-                 "status": {"$ne": "cancelled"}}
-        _, docs = self.repo.find_followups(combine(query, visible(actor)))
+        counted = self._counts(actor, department, start, end)
         people: dict[str, dict] = defaultdict(lambda: {"total": 0, "done": 0, "on_time": 0, "overdue": 0})
-        for doc in docs:
-            row = people[doc.get("assignee") or doc.get("done_by") or ""]
-            row["total"] += 1
-            row["done"] += doc["status"] == "done"
-            row["on_time"] += bool(doc.get("on_time"))
-            row["overdue"] += doc["status"] == OPEN and doc["due"] < today
+        for key, by_person in counted.items():
+            for person, n in by_person.items():
+                people[person][key] = n
         rows = [{"assignee": name, **row, "rate": round(row["done"] / row["total"], 4) if row["total"] else None}
                 for name, row in sorted(people.items())]
         total = {key: sum(r[key] for r in rows) for key in ("total", "done", "on_time", "overdue")}
         total["rate"] = round(total["done"] / total["total"], 4) if total["total"] else None
         return {"department": department, "from": start.isoformat(), "to": end.isoformat(), "rows": rows,
                 "total": total}
+
+    def _counts(self, actor: User, department: str, start: date, end: date) -> dict[str, dict[str, int]]:
+        """Per person: follow-ups due in the window (not cancelled), done, done on time, overdue today."""
+        today = day_number(self.followups.today().isoformat())
+        window = (day_number(start.isoformat()), day_number(end.isoformat()))
+        base = Selection(where={"team": {department}, "status": {OPEN, DONE}},
+                         any_of=access.visibility_alternatives(actor, "file_department"), ranges={"due": window})
+        narrower = {"done": {"where": {**base.where, "status": {DONE}}},
+                    "on_time": {"where": {**base.where, "on_time": {"1"}}},
+                    "overdue": {"where": {**base.where, "status": {OPEN}},
+                                "ranges": {"due": (window[0], min(window[1], today - 1))}}}
+        listings, kind = self.followups.listings, FOLLOWUP_LISTING.name
+        counted = {"total": listings.counts(kind, "person", base)}
+        for key, change in narrower.items():
+            counted[key] = listings.counts(kind, "person", replace(base, **change))
+        return counted
 
     def reminders(self, actor: User, as_of: date) -> list[dict]:
         """Birthdays and anniversaries (from the rules' field lists) of the person's own files, coming within
@@ -96,7 +111,7 @@ class FollowupTeam:
             raise Malformed("no file matches", {"filters": "没有符合条件的档案 (no file matches)"})
         campaign_id = str(ObjectId())
         doc = {"_id": campaign_id, "purpose": purpose.strip(), "deadline": deadline.isoformat(), "filters": chosen,
-               "files": len(files), "created_by": actor.username, "created_at": datetime.now(timezone.utc)}
+               "files": len(files), "created_by": actor.username, "created_at": clock.now()}
         self.repo.add_campaign(doc)
         for file_doc in files:
             self.repo.add_followup({

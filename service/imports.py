@@ -4,9 +4,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timezone
 
 from service import access
+from service import clock
 from service import sheets
 from service.duplicates import duplicate_keys
 from service.errors import Conflict
@@ -126,7 +126,7 @@ class ImportService:
         mapping = suggest(template, headers, self.repo.mapping(template["key"]))
         doc = {"template": template["key"], "filename": filename[:200], "headers": headers, "rows": len(rows),
                "mapping": [{"header": h, "target": t} for h, t in mapping.items()], "state": "uploaded",
-               "created_by": actor.id, "created_at": datetime.now(timezone.utc),
+               "created_by": actor.id, "created_at": clock.now(),
                "done": 0, "created": 0, "skipped": 0, "failed": 0, "errors": []}
         import_id = self.repo.insert(doc)
         self.objects.put_bytes("derivatives", f"imports/{import_id}", data)
@@ -165,11 +165,12 @@ class ImportService:
     def dry_run(self, actor: User, import_id: str) -> dict:
         """What an import would do, row by row: errors, duplicates, already imported; nothing is stored."""
         doc = self.get(actor, import_id)
-        existing = self.repo.existing_dup_keys()
-        imported = self.repo.finished_keys(doc["template"])
+        rows = list(self._rows(doc))
+        existing = self.repo.existing_dup_keys(k for _, state, _ in rows for k in duplicate_keys(state))
+        imported = self.repo.finished_keys(key for _, _, key in rows)
         seen: dict[str, int] = {}
         report = {"rows": 0, "new": 0, "already_imported": 0, "errors": [], "duplicates": []}
-        for number, state, key in self._rows(doc):
+        for number, state, key in rows:
             report["rows"] += 1
             problems = self.files.check(state)
             if problems:
@@ -201,10 +202,11 @@ class ImportService:
         doc = self.repo.get(import_id)
         actor = self.users.get(doc["created_by"])
         counts = {"done": 0, "created": 0, "skipped": 0, "failed": 0}
-        imported = self.repo.finished_keys(doc["template"])
+        rows = list(self._rows(doc))
+        imported = self.repo.finished_keys(key for _, _, key in rows)
         errors = []
-        self.repo.update(import_id, {"state": "running", "started_at": datetime.now(timezone.utc)})
-        for number, state, key in self._rows(doc):
+        self.repo.update(import_id, {"state": "running", "started_at": clock.now()})
+        for number, state, key in rows:
             counts["done"] += 1
             if self.files.check(state):  # already listed by the check; counted, never stored
                 counts["failed"] += 1
@@ -223,5 +225,5 @@ class ImportService:
             if counts["done"] % PROGRESS_EVERY == 0:
                 self.repo.update(import_id, dict(counts))
         self.repo.update(import_id, {**counts, "errors": errors[:1000], "state": "done",
-                                     "finished_at": datetime.now(timezone.utc)})
+                                     "finished_at": clock.now()})
         log.info("import %s: %s", import_id, counts)

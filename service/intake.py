@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
 from service.errors import Conflict
@@ -18,6 +19,7 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
 from service.users import User
+from storage import mongo
 from storage.documents import DocumentRepository
 from storage.intake import IntakeRepository
 from storage.intake import version_key
@@ -31,11 +33,6 @@ MAX_DOCUMENTS = 200
 MAX_PAPER_ITEMS = 50
 PAPER_NAME_MAX = 60
 PAPER_COUNT_MAX = 999
-
-
-def now() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(timezone.utc)
 
 
 def _text(value, limit: int) -> bool:
@@ -117,7 +114,7 @@ class IntakeService:
         access.require(actor, "intake.submit")
         file_doc = self._file(actor, body.get("file_id") if isinstance(body, dict) else None)
         materials = self._materials(file_doc, body)
-        at, sub_id = now(), ObjectId()
+        at, sub_id = clock.now(), ObjectId()
         if not self.repo.claim_file(str(file_doc["_id"]), str(sub_id)):
             raise Conflict("该档案已有未完成的归档提交，请在原提交上补充 (the file has an open submission; resubmit that one)",
                            {"submission_id": self.repo.open_submission(str(file_doc["_id"]))})
@@ -149,7 +146,7 @@ class IntakeService:
                            {"version": doc["version"], "status": doc["status"]})
         file_doc = self._file(actor, doc["file_id"])
         materials = self._materials(file_doc, body)
-        at, version = now(), doc["version"] + 1
+        at, version = clock.now(), doc["version"] + 1
         if not self.repo.claim_version({"_id": version_key(doc["_id"], version), "submission_id": str(doc["_id"]),
                                         "version": version, "at": at, "by": actor.username, **materials}):
             raise Conflict("该提交刚被重新提交过 (resubmitted a moment ago)", {"version": version})
@@ -205,7 +202,7 @@ class IntakeService:
             query["submitter"] = actor.username
         visible = access.visibility_query(actor, id_field="file_id")
         if visible:
-            query = {"$and": [query, visible]} if query else visible
+            query = mongo.all_of(query, visible)
         return self.repo.page(query, (page - 1) * per_page, per_page)
 
     def _query(self, filters: dict) -> dict:

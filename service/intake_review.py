@@ -6,13 +6,13 @@ archivists deciding at once one wins and the other gets 409.
 from __future__ import annotations
 
 from service import access
+from service import clock
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import StaleVersion
 from service.files import LOCATION_KEYS
 from service.intake import IntakeService
-from service.intake import now
 from service.users import User
 from storage.intake import version_key
 
@@ -98,7 +98,7 @@ class IntakeReview:
         """Return the submission with a reason per item; the submitter sees it and resubmits."""
         doc = self._open(actor, submission_id, body)
         items = check_items(body.get("items") if isinstance(body, dict) else None)
-        at = now()
+        at = clock.now()
         self._claim(actor, doc, "returned", at, {"items": items})
         changes = {"status": "returned", "returned_items": items, "reviewed_by": actor.username,
                    "reviewed_at": at, "turnaround_hours": hours_between(doc["submitted_at"], at)}
@@ -116,7 +116,7 @@ class IntakeReview:
             raise Invalid("the submission is incomplete", {m["item"]: f"缺少 (missing): {m['label']}" for m in missing})
         file_doc = self.files.load(actor, doc["file_id"], "file.edit")
         place = check_location(file_doc.get("location") or {}, body.get("location"))
-        at = now()
+        at = clock.now()
         self._claim(actor, doc, "accepted", at, {"location": place})
         try:
             file_doc = self._catalogue(actor, file_doc, place)
@@ -146,7 +146,7 @@ class IntakeReview:
                 return self.files.patch(actor, file_id, file_doc["version"], {"location": place})
             except StaleVersion:
                 raise Conflict("档案刚被修改，请重试 (the file changed a moment ago; try again)") from None
-        at = now()
+        at = clock.now()
         number = self.files.archive_number((file_doc.get("classification") or {}).get("project", ""), at, file_id)
         new_doc = {**file_doc, "archive_no": number, "location": place, "version": file_doc["version"] + 1,
                    "updated_at": at, "updated_by": actor.username}

@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
+from search import RecordKind
+from search import Selection
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -16,6 +19,9 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
+from service.listings import Listed
+from service.listings import Listings
+from service.listings import epoch_ms
 from service.users import User
 from storage.loans import LoanRepository
 
@@ -27,12 +33,24 @@ OPEN = ("requested", "approved", "out")
 PURPOSE_MAX = 200
 REASON_MAX = 500
 SEES_ALL_LOANS = ("archivist", "auditor", "admin", "executive")
+NOT_SEALED = {"", access.NORMAL, access.CONFIDENTIAL}
+# Larger pages (the register's Excel export) read the matching loans in one pass of the database,
+# which costs what the export needs anyway, instead of one lookup per row.
+BULK_ROWS = 500
+LOAN_LISTING = RecordKind("loan", coded=("status", "kind", "borrower", "borrower_department", "file_id",
+                                         "archive_no", "file_department", "file_security"),
+                          numbers=("requested_at", "due_at"))
 
 
-def now() -> datetime:
-    """The current time in UTC to the millisecond (what the database keeps, so answers match records)."""
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+def loan_values(doc: dict) -> dict:
+    """A loan's values in the loans' listing index."""
+    values = {name: doc.get(name) for name in LOAN_LISTING.coded}
+    return {**values, "requested_at": epoch_ms(doc.get("requested_at")), "due_at": epoch_ms(doc.get("due_at"))}
+
+
+def listed_loans(repo: LoanRepository) -> Listed:
+    """How the listing indexes read loans."""
+    return Listed(LOAN_LISTING, repo.by_id, repo.every, loan_values)
 
 
 def parse_day(raw, name: str = "as_of") -> date | None:
@@ -59,8 +77,9 @@ class LoanService:
     """The business rules of asking for a file and deciding on it."""
 
     def __init__(self, repo: LoanRepository, files: FileService, audit: AuditTrail, loan_days: dict,
-                 zone: str = "Asia/Shanghai"):
+                 listings: Listings, zone: str = "Asia/Shanghai"):
         self.repo = repo
+        self.listings = listings
         self.files = files
         self.audit = audit
         self.loan_days = loan_days
@@ -113,7 +132,7 @@ class LoanService:
         if self.repo.exists({"file_id": str(file_doc["_id"]), "borrower": actor.username, "kind": kind,
                              "status": {"$in": list(OPEN)}}):
             raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")
-        at = now()
+        at = clock.now()
         doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "file_department": file_doc.get("department", ""),
                "file_security": file_doc.get("security", access.NORMAL), "kind": kind,
@@ -161,9 +180,7 @@ class LoanService:
     def shown_files(self, actor: User, docs: list[dict]) -> set[str]:
         """The ids of the loans whose file this person may see (one query for a whole page)."""
         wanted = list({d["file_id"] for d in docs})
-        files = {str(f["_id"]): f for f in self.files.repo.find({"_id": {"$in": [ObjectId(i) for i in wanted
-                                                                               if ObjectId.is_valid(i)]}},
-                                                               limit=len(wanted) or 1)}
+        files = {str(f["_id"]): f for f in self.files.repo.by_ids(wanted)}
         seen = {i for i, f in files.items() if access.can_see(actor, self.target(actor, f))}
         return {str(d["_id"]) for d in docs if d["file_id"] in seen}
 
@@ -177,11 +194,49 @@ class LoanService:
     def list(self, actor: User, filters: dict, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
         """Loans the person may see, filtered (status, file, borrower, kind, as_of) and paged."""
         self.close_ended_digital()
-        query = self.filter_query(filters)
-        scope = self.scope(actor)
-        combined = {"$and": [query, scope]} if query and scope else (query or scope)
-        sort = [("due_at", 1), ("_id", 1)] if filters.get("status") == "overdue" else None
-        return self.repo.page(combined, (page - 1) * per_page, per_page, sort)
+        if per_page > BULK_ROWS:
+            query = self.filter_query(filters)
+            scope = self.scope(actor)
+            combined = {"$and": [query, scope]} if query and scope else (query or scope)
+            sort = [("due_at", 1), ("_id", 1)] if filters.get("status") == "overdue" else None
+            return self.repo.page(combined, (page - 1) * per_page, per_page, sort)
+        found = self.listings.select(LOAN_LISTING.name, self.selection(actor, filters, page, per_page))
+        return found.total, [doc for doc in map(self.repo.by_id, found.ids) if doc is not None]
+
+    def selection(self, actor: User, filters: dict, page: int, per_page: int) -> Selection:
+        """The listing index's selection for a list: the same loans, order and page as filter_query."""
+        where: dict[str, set[str]] = {}
+        ranges: dict = {}
+        status = filters.get("status") or ""
+        self.filter_query(filters)  # refuses a bad status or date the same way
+        as_of = parse_day(filters.get("as_of"))
+        if status == "overdue":
+            where.update(status={"out"}, kind={"physical"})
+            ranges["due_at"] = (None, epoch_ms(self.day_start(as_of)) - 1)
+        elif status == "due_soon":
+            start = self.day_start(as_of)
+            where["status"] = {"out"}
+            ranges["due_at"] = (epoch_ms(start), epoch_ms(start + timedelta(days=DUE_SOON_DAYS)) - 1)
+        elif status:
+            where["status"] = {status}
+        for key in ("file_id", "borrower", "kind", "archive_no"):
+            if filters.get(key):
+                where[key] = {str(filters[key])[:80]}
+        if filters.get("department"):
+            where["borrower_department"] = {str(filters["department"])[:60]}
+        overdue = status == "overdue"
+        return Selection(where=where, any_of=self.scope_alternatives(actor), ranges=ranges,
+                         sort="due_at" if overdue else "requested_at", descending=not overdue,
+                         offset=(page - 1) * per_page, limit=per_page)
+
+    def scope_alternatives(self, actor: User) -> tuple[dict, ...] | None:
+        """`scope` as alternatives of the listing index: None when the person sees every loan."""
+        if self.sees_all(actor):
+            return None
+        mine = {"borrower": {actor.username}}
+        if actor.has("approver") and actor.department:
+            return mine, {"file_department": {actor.department}, "file_security": NOT_SEALED}
+        return (mine,)
 
     def filter_query(self, filters: dict) -> dict:
         """The database filter for the list's query values; Malformed for a bad status or date."""
@@ -208,7 +263,7 @@ class LoanService:
     def day_start(self, day: date | None) -> datetime:
         """The first moment of a local day in UTC; now when no day is given."""
         if day is None:
-            return now()
+            return clock.now()
         return datetime.combine(day, time.min, tzinfo=self.zone).astimezone(timezone.utc)
 
     def local_day(self, moment: datetime) -> date:
@@ -259,7 +314,7 @@ class LoanService:
     def approve(self, actor: User, loan_id) -> dict:
         """Approve a request; a digital loan starts at once and runs for its days."""
         doc = self._decidable(actor, loan_id)
-        at = now()
+        at = clock.now()
         self._claim_decision(actor, doc, at)
         changes = {"status": "approved", "decided_by": actor.username, "decided_at": at}
         if doc["kind"] == "digital":
@@ -275,7 +330,7 @@ class LoanService:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
             raise Invalid("a reason is required", {"reason": f"请填写驳回原因（至多 {REASON_MAX} 字）(1-{REASON_MAX} characters)"})
         doc = self._decidable(actor, loan_id)
-        at = now()
+        at = clock.now()
         self._claim_decision(actor, doc, at)
         changes = {"status": "rejected", "decided_by": actor.username, "decided_at": at, "reason": reason.strip()}
         self.repo.set(doc["_id"], changes)
@@ -290,7 +345,7 @@ class LoanService:
             raise NotFound("没有这个借阅记录 (no such loan)")
         if doc["status"] not in ("requested", "approved"):
             raise Conflict(f"无法撤回 (the loan is {doc['status']})", {"status": doc["status"]})
-        at = now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "end", actor.username, at):
             raise Conflict("借阅已结束 (the loan has ended)")
         if doc["status"] == "requested" and not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
@@ -310,7 +365,7 @@ class LoanService:
         if user is None or not user.active:
             return None
         found = self.repo.find({"file_id": file_id, "borrower": user.username, "kind": "digital",
-                                "status": "out", "due_at": {"$gt": now()}}, limit=1)
+                                "status": "out", "due_at": {"$gt": clock.now()}}, limit=1)
         return found[0] if found else None
 
     def digital_files(self, user: User | None) -> set[str]:
@@ -318,7 +373,7 @@ class LoanService:
         if user is None or not user.active:
             return set()
         found = self.repo.find({"borrower": user.username, "kind": "digital", "status": "out",
-                                "due_at": {"$gt": now()}})
+                                "due_at": {"$gt": clock.now()}})
         return {str(doc["file_id"]) for doc in found}
 
     def digital_grant(self, file_id: str, user: User | None) -> bool:
@@ -327,9 +382,9 @@ class LoanService:
 
     def close_ended_digital(self) -> int:
         """Mark digital loans whose time is up as returned (access already stopped at due_at)."""
-        ended = self.repo.find({"kind": "digital", "status": "out", "due_at": {"$lte": now()}})
+        ended = self.repo.find({"kind": "digital", "status": "out", "due_at": {"$lte": clock.now()}})
         for doc in ended:
-            if self.repo.claim_step(doc["_id"], "return", "-", now()):
+            if self.repo.claim_step(doc["_id"], "return", "-", clock.now()):
                 self.repo.set(doc["_id"], {"status": "returned", "returned_at": doc["due_at"],
                                            "returned_by": "-", "condition": "ok", "note": "到期自动结束 (ended)"})
                 self.audit.record("-", "loan.digital_ended", f"loan:{doc['_id']}", {"file_id": doc["file_id"]})

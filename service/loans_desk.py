@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
 from service.loans import LoanService
-from service.loans import now
 from service.loans import whole_days
 from service.loans_incidents import IncidentService
 from service.loans_incidents import check_compensation
@@ -61,7 +61,7 @@ class LoanDesk:
             raise Conflict("数字借阅无需出库 (a digital loan is not handed out)")
         if doc["status"] != "approved":
             raise Conflict(f"只能借出已批准的申请 (the loan is {doc['status']})", {"status": doc["status"]})
-        at = now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "checkout", actor.username, at):
             raise Conflict("该申请已出库或已撤回 (this loan was handed out or withdrawn already)")
         if not self.repo.claim_folder(doc["file_id"], str(doc["_id"]), at):
@@ -69,7 +69,7 @@ class LoanDesk:
             holder = self.repo.folder(doc["file_id"]) or {}
             raise Conflict("档案已借出 (the folder is already out)" if not holder.get("lost")
                            else "档案已遗失 (the folder is lost)", {"folder": "out"})
-        at = now()  # after winning the folder: later than the previous loan's return
+        at = clock.now()  # after winning the folder: later than the previous loan's return
         changes = {"status": "out", "handed_out_by": actor.username, "handed_out_at": at,
                    "due_at": at + timedelta(days=doc["days"])}
         self.repo.set(doc["_id"], changes)
@@ -106,7 +106,7 @@ class LoanDesk:
         note, responsible, compensation = self._check_return(doc, condition, note, responsible, compensation)
         if doc["status"] != "out":
             raise Conflict(f"该借阅不在借出状态 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
-        at = now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "return", actor.username, at):
             raise Conflict("该借阅已归还 (the loan was returned a moment ago)")
         changes = {"status": "lost" if condition == "lost" else "returned", "returned_by": actor.username,
@@ -138,7 +138,7 @@ class LoanDesk:
         days = whole_days(days, max(limit, 1))
         if doc["status"] != "out":
             raise Conflict(f"只能续借借出中的档案 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
-        at = now()
+        at = clock.now()
         if doc["due_at"] <= at:
             raise Conflict("已超期，不能续借，请先归还 (the loan is overdue: return it first)")
         count = doc.get("renewals", 0)

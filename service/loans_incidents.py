@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from bson import ObjectId
 
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
-from service.loans import now
 from service.users import User
 from storage.loan_records import IncidentRepository
 
@@ -38,7 +38,7 @@ class IncidentService:
         doc = {"_id": ObjectId(), "loan_id": str(loan["_id"]), "file_id": loan["file_id"],
                "archive_no": loan["archive_no"], "file_name": loan.get("file_name", ""), "kind": kind,
                "responsible": responsible, "compensation": amount, "note": note, "borrower": loan["borrower"],
-               "recorded_by": actor.username, "at": now()}
+               "recorded_by": actor.username, "at": clock.now()}
         self.repo.insert(doc)
         self.audit.record(actor.username, "loan.incident_recorded", f"file:{loan['file_id']}",
                           {"loan_id": doc["loan_id"], "kind": kind, "responsible": responsible,

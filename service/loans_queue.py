@@ -4,11 +4,11 @@ from __future__ import annotations
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import NotFound
 from service.loans import LoanService
-from service.loans import now
 from service.users import User
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
@@ -44,7 +44,7 @@ class ReservationService:
         if self.repo.find({"file_id": file_id, "user": actor.username, "status": WAITING}, [("at", 1)], 1):
             raise Conflict("您已预约该档案 (you are already in the queue)")
         doc = {"_id": ObjectId(), "file_id": file_id, "archive_no": file_doc["archive_no"], "user": actor.username,
-               "user_name": actor.display_name, "at": now(), "status": WAITING}
+               "user_name": actor.display_name, "at": clock.now(), "status": WAITING}
         self.repo.insert(doc)
         self.audit.record(actor.username, "loan.reserved", f"file:{file_id}", {"reservation": str(doc["_id"])})
         return doc
@@ -56,7 +56,7 @@ class ReservationService:
             raise NotFound("没有这个预约 (no such reservation)")
         if doc["status"] != WAITING:
             raise Conflict("预约已结束 (the reservation has ended)")
-        self.repo.set(doc["_id"], {"status": CANCELLED, "ended_at": now()})
+        self.repo.set(doc["_id"], {"status": CANCELLED, "ended_at": clock.now()})
         self.audit.record(actor.username, "loan.reservation_cancelled", f"file:{doc['file_id']}",
                           {"reservation": str(doc["_id"])})
         return {**doc, "status": CANCELLED}
@@ -81,7 +81,7 @@ class ReservationService:
         waiting = self.queue(file_id)
         if waiting:
             first = waiting[0]
-            self.repo.set(first["_id"], {"status": NOTIFIED, "ended_at": now()})
+            self.repo.set(first["_id"], {"status": NOTIFIED, "ended_at": clock.now()})
             username = first["user"]
         else:
             approved = self.loans.repo.find({"file_id": file_id, "kind": "physical", "status": "approved"}, limit=1)
@@ -94,7 +94,7 @@ class ReservationService:
     def notify(self, username: str, kind: str, file_id: str, archive_no: str) -> None:
         """Leave an in-app notice for a person (e-mail stays off)."""
         self.notices.insert({"_id": ObjectId(), "user": username, "kind": kind, "file_id": file_id,
-                             "archive_no": archive_no, "at": now(), "read": False})
+                             "archive_no": archive_no, "at": clock.now(), "read": False})
         self.audit.record("-", "loan.notified", f"file:{file_id}", {"user": username, "kind": kind})
 
     def notices_for(self, username: str) -> list[dict]:

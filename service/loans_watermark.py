@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from service import clock
 from service.audit import AuditTrail
 from service.documents import DocumentService
 from service.errors import Conflict
 from service.loans import LoanService
-from service.loans import now
 from service.users import User
 
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -35,7 +35,7 @@ class DigitalViews:
         loan = self.loans.digital_loan(file_id, user)
         if loan is None:
             return None
-        moment = (at or now()).astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        moment = (at or clock.now()).astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
         return f"{user.display_name}({user.username}) {user.department} {moment} 借阅查看"
 
     def page_viewed(self, user: User, doc: dict, number: int) -> None:

@@ -7,9 +7,9 @@ another merge that raced it finds its version taken and is refused.
 from __future__ import annotations
 
 from datetime import datetime
-from datetime import timezone
 
 from service import access
+from service import clock
 from service.duplicates import RETIRED_STATUSES
 from service.duplicates import duplicate_keys
 from service.errors import Conflict
@@ -76,7 +76,7 @@ class MergeService:
             reason_not = guard(str(merged["_id"])) or guard(str(survivor["_id"]))
             if reason_not:
                 raise Conflict(reason_not, {"into": reason_not})
-        merged_id, survivor_id, now = str(merged["_id"]), str(survivor["_id"]), datetime.now(timezone.utc)
+        merged_id, survivor_id, now = str(merged["_id"]), str(survivor["_id"]), clock.now()
         new_survivor, changes = self._survivor_state(actor, survivor, merged, now)
         new_merged = {**merged, "status": "merged", "merged_into": survivor_id, "merged_at": now,
                       "merged_by": actor.username, "merge_reason": reason, "version": merged["version"] + 1,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY
 from prometheus_client import CollectorRegistry
@@ -15,8 +14,9 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.core import GaugeMetricFamily
 from pymongo.errors import PyMongoError
 
+from service import clock
+from service.errors import Unavailable
 from storage import StorageUnavailable
-from storage.dashboard import DashboardRepository
 
 log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set by scripts/run: gunicorn runs several worker processes
@@ -35,7 +35,8 @@ def observe(endpoint: str, method: str, status: int, seconds: float) -> None:
 
 
 class ArchiveCollector:
-    """Jobs by state, OCR pages processed and the age of the oldest waiting job, read when scraped."""
+    """Jobs by state, OCR pages processed and the age of the oldest waiting job, read when scraped (from the
+    listing indexes, as the dashboard counts them)."""
 
     def __init__(self, services):
         self.services = services
@@ -44,26 +45,28 @@ class ArchiveCollector:
         """The gauges; archive_database_up 0 (and nothing else) if the database does not answer."""
         up = GaugeMetricFamily("archive_database_up", "1 if the database answered this scrape")
         try:
-            counts = self.services.jobs.counts()
-            repo = DashboardRepository(self.services.db)
-            oldest, pages = repo.oldest_queued(), repo.ocr_pages_done()
+            jobs = self.services.dashboard.job_counts(clock.now())
+            pages = self.services.dashboard.ocr_pages_done()
         except (PyMongoError, StorageUnavailable) as exc:
             log.warning("metrics: database unavailable (%s)", type(exc).__name__)
             up.add_metric([], 0)
             yield up
             return
+        except Unavailable:
+            log.info("metrics: the listing indexes are being built; jobs and pages next scrape")
+            up.add_metric([], 1)
+            yield up
+            return
         up.add_metric([], 1)
         yield up
-        jobs = GaugeMetricFamily("archive_jobs", "Background jobs by state", labels=["state"])
-        for state in sorted(set(JOB_STATES) | set(counts)):
-            jobs.add_metric([str(state)], counts.get(state, 0))
-        yield jobs
+        gauge = GaugeMetricFamily("archive_jobs", "Background jobs by state", labels=["state"])
+        for state in JOB_STATES:
+            gauge.add_metric([state], jobs["by_state"].get(state, 0))
+        yield gauge
         yield CounterMetricFamily("archive_ocr_pages", "Pages of documents whose recognition finished", value=pages)
         age = GaugeMetricFamily("archive_jobs_oldest_queued_age_seconds",
                                 "Age of the oldest job waiting in the queue (0 when none waits)")
-        if oldest is not None:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
-        age.add_metric([], max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds()) if oldest else 0.0)
+        age.add_metric([], jobs["oldest_queued_seconds"])
         yield age
 
 

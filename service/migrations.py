@@ -12,9 +12,9 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable
 
+from service import clock
 from service.duplicates import duplicate_keys
 from service.pinyin import name_keys
 from storage import mongo
@@ -39,10 +39,6 @@ class Migration:
     name: str
     description: str
     run: Callable[[object], dict]  # gets the wired Services; returns a small summary
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def ensure_indexes(services) -> dict:
@@ -152,17 +148,17 @@ class Migrator:
         return self.repo.release(number)
 
     def _apply(self, migration: Migration) -> bool:
-        if not self.repo.claim(migration.number, migration.name, self.owner, _now()):
+        if not self.repo.claim(migration.number, migration.name, self.owner, clock.now()):
             self._wait_for(migration)
             return False
         log.info("migration %s (%s) started", migration.number, migration.name)
         try:
             result = migration.run(self.services)
         except Exception as exc:
-            self.repo.fail(migration.number, _now(), f"{type(exc).__name__}: {exc}")
+            self.repo.fail(migration.number, clock.now(), f"{type(exc).__name__}: {exc}")
             raise MigrationError(f"migration {migration.number} ({migration.name}) failed: {exc}; "
                                  f"fix the cause, then run `archive migrate --retry {migration.number}`") from exc
-        self.repo.finish(migration.number, _now(), result or {})
+        self.repo.finish(migration.number, clock.now(), result or {})
         log.info("migration %s (%s) done: %s", migration.number, migration.name, result)
         return True
 

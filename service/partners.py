@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import date
 
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.errors import Malformed
@@ -20,11 +21,6 @@ KINDS = ("bank", "decoration", "lawyer", "other")
 KIND_LABELS = {"bank": "银行", "decoration": "装修公司", "lawyer": "律师", "other": "其他"}
 NDA_MAX_BYTES = 20 * 1024 * 1024
 NDA_TYPES = {b"%PDF": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
-
-
-def _now() -> datetime:
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def parse_date(raw, name: str, problems: dict) -> date | None:
@@ -82,7 +78,8 @@ class PartnerService:
     def create(self, actor: User, data) -> dict:
         """Add a partner to the register."""
         access.require(actor, "partner.manage")
-        doc = {"_id": ObjectId(), **self.check(data), "ndas": [], "created_by": actor.username, "created_at": _now()}
+        doc = {"_id": ObjectId(), **self.check(data), "ndas": [], "created_by": actor.username,
+               "created_at": clock.now()}
         self.repo.insert(doc)
         self.audit.record(actor.username, "partner.created", f"partner:{doc['_id']}", {"name": doc["name"]})
         return doc
@@ -128,7 +125,7 @@ class PartnerService:
         stored = self.objects.put("originals", nda_key(partner["_id"], number), io.BytesIO(data), len(data), media)
         nda = {"number": number, "key": stored.key, "sha256": stored.sha256, "size": stored.size,
                "media_type": media, "filename": (filename or "")[:200], "valid_from": start.isoformat(),
-               "valid_to": end.isoformat(), "uploaded_by": actor.username, "uploaded_at": _now()}
+               "valid_to": end.isoformat(), "uploaded_by": actor.username, "uploaded_at": clock.now()}
         self.repo.push_nda(partner["_id"], nda)
         self.audit.record(actor.username, "partner.nda_uploaded", f"partner:{partner['_id']}",
                           {"number": number, "sha256": stored.sha256, "valid_to": nda["valid_to"]})

@@ -2,9 +2,8 @@
 they put on a file until its retention lets it go."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from service import access
+from service import clock
 from service import pii
 from service.audit import AuditTrail
 from service.errors import Conflict
@@ -18,11 +17,6 @@ from storage.privacy import PrivacyRepository
 
 PURPOSE_MAX = 200
 REASON_MAX = 500
-
-
-def _now() -> datetime:
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def text_of(value, name: str, limit: int, missing: str) -> str:
@@ -73,7 +67,7 @@ class PrivacyService:
         if file_doc.get("status") in ("destroyed", "merged"):
             raise Conflict(f"档案状态为 {file_doc['status']}，无需登记 (the file is {file_doc['status']})")
         doc = {"kind": "erasure", "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
-               "requester": requester, "reason": reason, "recorded_by": actor.username, "requested_at": _now()}
+               "requester": requester, "reason": reason, "recorded_by": actor.username, "requested_at": clock.now()}
         if not self.repo.insert_erasure(doc):
             raise Conflict("该档案已有删除请求 (the file already has an erasure request)")
         self.audit.record(actor.username, "privacy.erasure_requested", f"file:{doc['file_id']}",

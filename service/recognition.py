@@ -11,9 +11,9 @@ import json
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
+from service import clock
 from service.ocr import Limits
 from service.ocr import OcrFailure
 from service.ocr import page_count
@@ -41,10 +41,6 @@ class Outcome:
     sources: dict
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class RecognitionService:
     """Turns an original into per-page text, images and thumbnails."""
 
@@ -61,7 +57,7 @@ class RecognitionService:
         doc = self.repo.by_id(document_id)
         if doc is None or doc.get("status") != "active":
             return None
-        self.repo.update(doc["_id"], {"ocr_status": "running", "ocr_error": None, "ocr_started_at": _now()})
+        self.repo.update(doc["_id"], {"ocr_status": "running", "ocr_error": None, "ocr_started_at": clock.now()})
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.work_dir, prefix="ocr-") as tmp:
             self._download(doc, tmp)
@@ -70,11 +66,11 @@ class RecognitionService:
                 outcome = self._read(doc, path, engine)
             except OcrFailure as exc:
                 reason = str(exc)
-                self.repo.update(doc["_id"], {"ocr_status": "failed", "ocr_error": reason, "ocr_done_at": _now()})
+                self.repo.update(doc["_id"], {"ocr_status": "failed", "ocr_error": reason, "ocr_done_at": clock.now()})
                 raise RecognitionFailed(reason) from exc
         self.repo.update(doc["_id"], {"ocr_status": "done", "ocr_error": None, "pages": outcome.pages,
                                       "text_chars": outcome.chars, "ocr_sources": outcome.sources,
-                                      "ocr_done_at": _now()})
+                                      "ocr_done_at": clock.now()})
         if self.notify is not None:
             self.notify.document_changed(doc["_id"])
         return outcome

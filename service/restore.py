@@ -16,10 +16,10 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from service import clock
 from service.backup import FORMAT
 from service.errors import Conflict
 from service.errors import Invalid
@@ -92,14 +92,14 @@ class RestoreService:
             progress: Callable[[str], None] | None = None) -> RestoreReport:
         """Restore, replay the register, rebuild and verify; the report (check report.ok)."""
         say = progress or (lambda line: None)
-        clock = time.monotonic()
+        began = time.monotonic()
         source, chosen, manifest = open_snapshot(src, snapshot)
         newer = load_register(register) if register else []
         report = RestoreReport(snapshot=chosen)
         self._check_dumps(source, chosen, manifest)
         self.services.ensure_schema()
         self._refuse_unless_empty()
-        if not Records(self.services.db).claim_restore({"snapshot": chosen, "at": datetime.now(timezone.utc)}):
+        if not Records(self.services.db).claim_restore({"snapshot": chosen, "at": clock.now()}):
             raise Conflict("另一个恢复正在进行 (another restore is filling this installation)", {"snapshot": chosen})
         self._insert(source, chosen, manifest, report, say)
         report.register_added = self.replay.merge(newer)
@@ -108,7 +108,7 @@ class RestoreService:
         say(f"register: {report.register_added} newer entries taken, {report.replayed} files destroyed again")
         self._upload(source, manifest, set(replayed["documents"]), report, say)
         self._after(report, say)
-        report.seconds = time.monotonic() - clock
+        report.seconds = time.monotonic() - began
         self.services.audit.record("restore", "system.restored", f"backup:{chosen}",
                                    {k: v for k, v in report.summary().items() if k not in ("checks",)})
         return report
@@ -200,6 +200,8 @@ class RestoreService:
         self.services.retention.recompute_all(lambda done, total: None)
         say("search: rebuilding the index")
         stats = self.services.search.reindex(restart=True)
+        for kind in self.services.listings.kinds:
+            say(f"listing index {kind}: {self.services.listings.rebuild(kind)} records")
         report.checks["search"] = {"files": stats.get("files"), "pages": stats.get("pages")}
         audit = self.services.audit.verify()
         register = self.services.destruction_register.verify()

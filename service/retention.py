@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service import retention_rules as rules
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
@@ -32,12 +33,6 @@ log = logging.getLogger(__name__)
 READERS = ("archivist", "admin", "auditor", "approver", "executive")  # see due lists, holds and batches
 NAME_MAX = 100
 MAX_YEARS = 200
-
-
-def now() -> datetime:
-    """The current time in UTC to the millisecond."""
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def require_reader(actor: User | None) -> None:
@@ -66,7 +61,7 @@ class RetentionService:
 
     def today(self) -> date:
         """Today's local date."""
-        return rules.local_day(now(), self.zone)
+        return clock.today(self.zone)
 
     # -- policies ---------------------------------------------------------------------------
     def check_policy(self, data) -> dict:
@@ -114,7 +109,7 @@ class RetentionService:
         """Define a policy (admin); every file's dates are computed again."""
         access.require(actor, "retention.manage")
         values = self.check_policy(data)
-        doc = {"_id": ObjectId(), **values, "active": True, "created_by": actor.username, "created_at": now()}
+        doc = {"_id": ObjectId(), **values, "active": True, "created_by": actor.username, "created_at": clock.now()}
         self.repo.insert_policy(doc)
         self.audit.record(actor.username, "retention.policy_created", f"retention_policy:{doc['_id']}", values)
         self.recompute_all()
@@ -127,7 +122,7 @@ class RetentionService:
         if doc is None:
             raise NotFound("没有这个保管策略 (no such policy)")
         if doc.get("active"):
-            self.repo.set_policy(doc["_id"], {"active": False, "retired_by": actor.username, "retired_at": now()})
+            self.repo.set_policy(doc["_id"], {"active": False, "retired_by": actor.username, "retired_at": clock.now()})
             self.audit.record(actor.username, "retention.policy_retired", f"retention_policy:{doc['_id']}",
                               {"name": doc["name"]})
             self.recompute_all()
@@ -186,8 +181,8 @@ class RetentionService:
                  "policy_name": policy.get("name"), "trigger": policy.get("trigger"), "years": policy.get("years"),
                  "trigger_date": outcome.trigger_date.isoformat() if outcome.trigger_date else None,
                  "destroy_after": outcome.destroy_after.isoformat() if outcome.destroy_after else None,
-                 "computed_at": now()}
-        until = rules.lock_until(outcome, self.zone, now())
+                 "computed_at": clock.now()}
+        until = rules.lock_until(outcome, self.zone, clock.now())
         state.update(self._sync_locks(documents, previous, until, held, new_keys, force_locks))
         self.repo.save_state(str(file_id), state)
         if announce and self.notify is not None and _listed(state) != _listed(previous):

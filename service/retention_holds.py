@@ -4,6 +4,7 @@ from __future__ import annotations
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Gone
@@ -11,7 +12,6 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.retention import RetentionService
-from service.retention import now
 from service.retention import require_reader
 from service.users import User
 
@@ -46,7 +46,8 @@ class HoldService:
         if file_doc.get("status") == "destroyed":
             raise Gone("档案已销毁 (the file was destroyed)")
         doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
-               "reason": reason, "note": note, "status": "active", "placed_by": actor.username, "placed_at": now()}
+               "reason": reason, "note": note, "status": "active", "placed_by": actor.username,
+               "placed_at": clock.now()}
         self.repo.insert_hold(doc)
         self.audit.record(actor.username, "retention.hold_placed", f"file:{doc['file_id']}",
                           {"hold_id": str(doc["_id"]), "reason": reason, "note": note})
@@ -60,9 +61,9 @@ class HoldService:
         doc = self.repo.hold(hold_id)
         if doc is None or doc["file_id"] != str(file_id):
             raise NotFound("没有这个冻结 (no such hold)")
-        if doc["status"] != "active" or not self.repo.claim(f"{doc['_id']}:lift", actor.username, now()):
+        if doc["status"] != "active" or not self.repo.claim(f"{doc['_id']}:lift", actor.username, clock.now()):
             raise Conflict("冻结已解除 (the hold was lifted already)", {"status": "lifted"})
-        changes = {"status": "lifted", "lifted_by": actor.username, "lifted_at": now(), "lift_reason": reason}
+        changes = {"status": "lifted", "lifted_by": actor.username, "lifted_at": clock.now(), "lift_reason": reason}
         self.repo.set_hold(doc["_id"], changes)
         self.audit.record(actor.username, "retention.hold_lifted", f"file:{doc['file_id']}",
                           {"hold_id": str(doc["_id"]), "reason": reason})

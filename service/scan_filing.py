@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
+from service import clock
 from service import scan_pages
 from service.documents import DocumentService
 from service.errors import Conflict
@@ -34,10 +35,6 @@ NOT_A_SCAN = "不是 PDF、JPEG、PNG 或 TIFF 内容 (not PDF, JPEG, PNG or TIF
 BUSY = "另一次导入正在处理这些页面 (another import is filing these pages right now)"
 ONLY_SEPARATORS = "只有分隔页，没有要归档的页面 (separator sheets only, nothing to file)"
 SUFFIX = {"application/pdf": ".pdf", "image/tiff": ".tif", "image/jpeg": ".jpg", "image/png": ".png"}
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _sha256(path: Path) -> str:
@@ -104,7 +101,7 @@ class Filing:
 
     def _claim(self, key: str) -> tuple[str, dict | None]:
         """'won', 'taken' (over from a dead holder), 'done' or 'busy', and the claim found."""
-        now = _now()
+        now = clock.now()
         held = self.repo.claim_unit(key, self.import_id, now)
         if held is None:
             return "won", None
@@ -133,7 +130,7 @@ class Filing:
         except Exception:
             self._release_quietly(key)
             raise
-        self.repo.finish_unit(key, result, _now())
+        self.repo.finish_unit(key, result, clock.now())
         return result
 
     def _release_quietly(self, key: str) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from bson import ObjectId
 
+from service import clock
 from service import separators
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
@@ -42,10 +42,6 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 MAX_SUMMARY = 5000
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 Progress = Callable[[int, int, dict], None]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def empty_counts() -> dict:
@@ -117,7 +113,7 @@ class ScanImportService:
     def _record(self, actor: User, import_id: ObjectId, source: str, name: str, state: str) -> dict:
         return {"_id": import_id, "source": source, "name": name, "state": state, "total": None, "done": 0,
                 "counts": empty_counts(), "summary": [], "error": None, "created_by": actor.id,
-                "created_by_name": actor.username, "created_at": _now()}
+                "created_by_name": actor.username, "created_at": clock.now()}
 
     def run(self, import_id: str) -> dict:
         """Run a queued import (the worker's job; a retry files only what the last attempt did not)."""
@@ -166,7 +162,7 @@ class ScanImportService:
                  progress: Progress | None = None) -> dict:
         """File every input in order, recording progress after each; the finished record."""
         import_id = str(doc["_id"])
-        self.repo.update_import(import_id, {"state": RUNNING, "total": total, "done": 0, "started_at": _now()})
+        self.repo.update_import(import_id, {"state": RUNNING, "total": total, "done": 0, "started_at": clock.now()})
         active = {t["code"] for t in self.doc_types.all()}
         resolver = FileResolver(self.repo, self.number_rule, active.__contains__)
         filing = Filing(actor, import_id, resolver, self.repo, self.documents, self.inbox, work, self.max_pixels)
@@ -178,14 +174,14 @@ class ScanImportService:
             self.repo.update_import(import_id, {"done": number, "counts": counts})
             if progress is not None:
                 progress(number, total, entry)
-        finished = {"state": DONE, "summary": summary[:MAX_SUMMARY], "counts": counts, "finished_at": _now()}
+        finished = {"state": DONE, "summary": summary[:MAX_SUMMARY], "counts": counts, "finished_at": clock.now()}
         self.repo.update_import(import_id, finished)
         self.audit.record(actor.username, "scan_import.finished", f"scan_import:{import_id}", counts)
         log.info("scan import %s: %s", import_id, counts)
         return {**doc, "total": total, "done": total, **finished}
 
     def _fail(self, doc: dict, reason: str) -> dict:
-        changes = {"state": FAILED, "error": reason[:2000], "finished_at": _now()}
+        changes = {"state": FAILED, "error": reason[:2000], "finished_at": clock.now()}
         self.repo.update_import(doc["_id"], changes)
         return {**doc, **changes}
 

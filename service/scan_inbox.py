@@ -7,11 +7,11 @@ object only after the document exists.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.documents import DocumentService
 from service.errors import Conflict
@@ -37,10 +37,6 @@ def require_archivist(actor: User | None) -> None:
     """Batch scanning and the inbox are the archivists' desk."""
     if not access.can(actor, "scan.import"):
         raise Forbidden("只有档案管理员可以处理扫描导入 (only archivists handle scan imports)")
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class _ChunkReader:
@@ -83,7 +79,7 @@ class InboxService:
         if thumb:
             self.objects.put_bytes("derivatives", inbox_thumb_key(item_id), thumb, "image/jpeg")
         doc = {**record, "_id": item_id, "key": inbox_key(item_id), "sha256": stored.sha256, "size": stored.size,
-               "media_type": media_type, "thumb": bool(thumb), "state": OPEN, "created_at": _now()}
+               "media_type": media_type, "thumb": bool(thumb), "state": OPEN, "created_at": clock.now()}
         if not self.repo.insert_item(doc):
             return self.repo.item(item_id), False
         return doc, True
@@ -116,7 +112,7 @@ class InboxService:
     def _claim(self, actor: User, item_id: str, decision: str) -> dict:
         doc = self.get(actor, item_id)
         if doc["state"] != OPEN or not self.repo.claim_decision(item_id, {"decision": decision, "by": actor.username,
-                                                                          "at": _now()}):
+                                                                          "at": clock.now()}):
             raise Conflict("此项已处理 (this item was already assigned or discarded)", {"state": doc["state"]})
         return doc
 
@@ -141,7 +137,7 @@ class InboxService:
             self.repo.release_decision(item_id)
             raise
         outcome = {"state": ASSIGNED, "file_id": document["file_id"], "document_id": str(document["_id"]),
-                   "decided_by": actor.username, "decided_at": _now()}
+                   "decided_by": actor.username, "decided_at": clock.now()}
         self.repo.update_item(item_id, outcome)
         self._forget(item_id)
         self.audit.record(actor.username, "scan_inbox.assigned", f"scan_inbox:{item_id}",
@@ -168,7 +164,7 @@ class InboxService:
             raise Invalid("a reason is required", {"reason": "请填写原因 (give a reason)"})
         doc = self._claim(actor, item_id, DISCARDED)
         outcome = {"state": DISCARDED, "discard_reason": reason.strip(), "decided_by": actor.username,
-                   "decided_at": _now()}
+                   "decided_at": clock.now()}
         self.repo.update_item(item_id, outcome)
         self._forget(item_id)
         self.audit.record(actor.username, "scan_inbox.discarded", f"scan_inbox:{item_id}",

@@ -92,7 +92,7 @@ def entries_of(sources, docs: list[dict], retention: dict[str, dict]) -> Iterato
     merged and destroyed files have no pages)."""
     entries = {str(doc["_id"]): file_entry(doc, retention.get(str(doc["_id"]))) for doc in docs}
     searched = [file_id for file_id, entry in entries.items() if entry.searched]
-    documents = sources.documents.find({"file_id": {"$in": searched}, "status": "active"}) if searched else []
+    documents = sources.documents.of_files(searched)
     yield from entries.values()
     for document in documents:
         if is_readable(document):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bson import ObjectId
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -30,11 +31,6 @@ PURPOSE_MAX = 100
 SEES_ALL = ("archivist", "executive", "auditor")
 NO_AUTHORIZATION = "档案中没有覆盖该合作方和用途、当日有效的客户授权委托书 (no valid authorization for this partner and purpose)"
 NO_NDA = "该合作方没有在有效期内的保密协议 (the partner has no NDA on file that is valid today)"
-
-
-def _now() -> datetime:
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def token_hash(token: str) -> str:
@@ -65,7 +61,7 @@ class ShareService:
 
     def today(self) -> date:
         """Today's local date."""
-        return _now().astimezone(self.zone).date()
+        return clock.today(self.zone)
 
     # -- authorizations ------------------------------------------------------------------------
     def record_authorization(self, actor: User, document_id, data) -> dict:
@@ -90,7 +86,7 @@ class ShareService:
             raise Invalid("the authorization is not valid", problems)
         record = {"document_id": str(doc["_id"]), "file_id": doc["file_id"], "partners": sorted(set(partner_ids)),
                   "purposes": sorted(set(purposes)), "valid_from": start.isoformat(), "valid_to": end.isoformat(),
-                  "recorded_by": actor.username, "recorded_at": _now()}
+                  "recorded_by": actor.username, "recorded_at": clock.now()}
         self.repo.save_authorization(str(doc["_id"]), record)
         self.audit.record(actor.username, "share.authorization_recorded", f"document:{doc['_id']}",
                           {k: record[k] for k in ("file_id", "partners", "purposes", "valid_from", "valid_to")})
@@ -148,7 +144,7 @@ class ShareService:
                "file_name": file_doc["name"], "partner_id": str(partner["_id"]), "partner_name": partner["name"],
                "purpose": purpose, "fields": fields, "documents": documents, "expires_on": expires_on.isoformat(),
                "requester": actor.username, "requester_name": actor.display_name, "status": "requested",
-               "requested_at": _now()}
+               "requested_at": clock.now()}
         self.repo.insert(doc)
         self.audit.record(actor.username, "share.requested", f"share:{doc['_id']}",
                           {"file_id": doc["file_id"], "partner": doc["partner_name"], "purpose": purpose,
@@ -199,7 +195,7 @@ class ShareService:
     def with_state(self, doc: dict) -> dict:
         """The share with 'expired' for an approved share past its time."""
         if doc["status"] == "approved" and doc.get("expires_at") and doc["expires_at"].replace(
-                tzinfo=doc["expires_at"].tzinfo or timezone.utc) <= _now():
+                tzinfo=doc["expires_at"].tzinfo or timezone.utc) <= clock.now():
             return {**doc, "status": "expired"}
         return doc
 
@@ -233,7 +229,7 @@ class ShareService:
         doc = self._open(actor, share_id, "share.approve")
         partner = self.partners.by_id(doc["partner_id"]) or {"_id": doc["partner_id"], "ndas": []}
         self.refuse(self.missing(doc["file_id"], partner, doc["purpose"]))
-        at = _now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
             raise Conflict("申请已被他人处理 (someone decided this request a moment ago)")
         token = secrets.token_urlsafe(32)
@@ -252,7 +248,7 @@ class ShareService:
         if problems:
             raise Invalid("a reason is required", problems)
         doc = self._open(actor, share_id, "share.approve")
-        at = _now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
             raise Conflict("申请已被他人处理 (someone decided this request a moment ago)")
         changes = {"status": "rejected", "rejected_by": actor.username, "rejected_at": at, "reason": reason}
@@ -273,7 +269,7 @@ class ShareService:
             raise Forbidden("您不能撤销这个共享 (only the archivist, the executive or the requester)")
         if doc["status"] not in ("requested", "approved"):
             raise Conflict(f"共享已结束 (the share is {doc['status']})", {"status": doc["status"]})
-        at = _now()
+        at = clock.now()
         if not self.repo.claim_step(doc["_id"], "end", actor.username, at):
             raise Conflict("共享已被撤销 (the share was revoked a moment ago)")
         if doc["status"] == "requested":
@@ -290,7 +286,7 @@ class ShareService:
             raise Forbidden("您不能重新生成链接 (only the archivist, the executive or the requester)")
         if doc["status"] != "approved":
             raise Conflict(f"共享不在有效期内 (the share is {doc['status']})", {"status": doc["status"]})
-        token, at = secrets.token_urlsafe(32), _now()
+        token, at = secrets.token_urlsafe(32), clock.now()
         self.repo.set(doc["_id"], {"token_hash": token_hash(token), "link_issued_at": at})
         self.audit.record(actor.username, "share.link_issued", f"share:{doc['_id']}", {})
         return doc, token

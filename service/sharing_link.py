@@ -7,13 +7,13 @@ import json
 import zipfile
 from datetime import timezone
 
+from service import clock
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import NotFound
 from service.loans_watermark import stamp_jpeg
 from service.loans_watermark import watermarked_pdf
 from service.sharing import ShareService
-from service.sharing import _now
 from service.sharing import token_hash
 from storage.documents import page_key
 from storage.objects import ObjectStore
@@ -41,7 +41,7 @@ class ShareLinks:
         if doc["status"] != "approved":
             raise NotFound("链接无效 (no such link)")
         ends = doc["expires_at"].replace(tzinfo=doc["expires_at"].tzinfo or timezone.utc)
-        if ends <= _now():
+        if ends <= clock.now():
             raise Gone("共享已过期 (the share has expired)")
         file_doc = self.shares.files.repo.by_id(doc["file_id"])
         if file_doc is None or file_doc.get("status") in ("destroyed",):

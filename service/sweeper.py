@@ -13,8 +13,9 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from service import clock
 from storage.documents import DocumentRepository
 from storage.errors import ObjectLocked
 from storage.jobs import JobQueue
@@ -51,7 +52,7 @@ class Sweeper:
 
     def run(self, now: datetime | None = None) -> SweepReport:
         """One sweep over every object; also re-queues documents whose OCR job was never queued."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         report = SweepReport()
         known: dict[tuple[str, str], bool] = {}  # one lookup per owner, not per page derivative
         for role in ("originals", "derivatives"):

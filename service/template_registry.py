@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
 
 from service import access
+from service import clock
 from service import templates
 from service.audit import AuditTrail
 from service.errors import Invalid
@@ -65,7 +65,7 @@ class TemplateRegistry:
         for _ in range(MAX_VERSIONS):
             version = self._newest_version(definition["key"]) + 1
             stored = {**copy.deepcopy(definition), "version": version, "defined_by": actor.username,
-                      "defined_at": datetime.now(timezone.utc),
+                      "defined_at": clock.now(),
                       # stored as text: JSON Schema keys such as "$schema" are not allowed as field names
                       "schema_json": json.dumps(templates.compile_schema({**definition, "version": version}),
                                                 ensure_ascii=False)}

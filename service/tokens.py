@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
+from service import clock
 from service.errors import NotFound
 from service.errors import Unauthenticated
 from service.users import User
@@ -30,7 +31,7 @@ class TokenService:
     def issue(self, user: User, label: str = "api") -> tuple[str, dict]:
         """A new token for the user: the raw value (shown once) and its record."""
         raw = PREFIX + secrets.token_urlsafe(32)
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         record = {"_id": _hash(raw), "public_id": secrets.token_hex(8), "user_id": user.id, "label": str(label)[:60],
                   "created_at": now, "expires_at": now + self.lifetime, "revoked_at": None,
                   "last_used_at": None, "session_epoch": user.session_epoch}
@@ -40,7 +41,7 @@ class TokenService:
     def resolve(self, raw: str) -> User:
         """The active user a presented token belongs to; Unauthenticated otherwise."""
         record = self.repo.by_hash(_hash(raw)) if isinstance(raw, str) and raw.startswith(PREFIX) else None
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         if record is None or record.get("revoked_at") or record["expires_at"] <= now:
             raise Unauthenticated("无效或过期的令牌 (invalid or expired token)")
         try:
@@ -63,11 +64,11 @@ class TokenService:
         record = next((t for t in self.repo.for_user(user.id) if t.get("public_id") == public_id), None)
         if record is None:
             raise NotFound("token not found")
-        self.repo.revoke(record["_id"], datetime.now(timezone.utc))
+        self.repo.revoke(record["_id"], clock.now())
 
     def revoke_raw(self, raw: str) -> None:
         """Revoke the token with this value (signing out of the API)."""
         record = self.repo.by_hash(_hash(raw))
         if record is None:
             raise NotFound("token not found")
-        self.repo.revoke(record["_id"], datetime.now(timezone.utc))
+        self.repo.revoke(record["_id"], clock.now())

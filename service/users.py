@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 
+from service import clock
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
@@ -49,10 +50,6 @@ def to_user(doc: dict) -> User:
     return User(id=str(doc["_id"]), username=doc["username"], roles=tuple(doc.get("roles", [])),
                 department=doc.get("department", ""), display_name=doc.get("display_name") or doc["username"],
                 active=doc.get("active", True), session_epoch=doc.get("session_epoch", 0))
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def check_password(password: str, username: str) -> str | None:
@@ -105,7 +102,7 @@ class UserService:
             fields.update(exc.fields)
         if fields:
             raise Invalid("the user cannot be created", fields)
-        now = _now()
+        now = clock.now()
         doc = {"username": username, "password_hash": _hasher.hash(password), "roles": roles,
                "department": department.strip(), "display_name": display_name.strip() or username,
                "active": True, "failures_reset_at": None, "session_epoch": 0,
@@ -125,16 +122,16 @@ class UserService:
         user_id = str(doc["_id"])
         ok = _verify(doc["password_hash"], password)
         failures, latest = self.repo.failures_since(user_id, doc.get("failures_reset_at"))
-        if latest is not None and latest + lock_delay(failures) > _now():
+        if latest is not None and latest + lock_delay(failures) > clock.now():
             if not ok:
-                self.repo.record_failure(user_id, _now())
+                self.repo.record_failure(user_id, clock.now())
             raise Unauthenticated(WRONG_CREDENTIALS)
         if not ok:
-            self.repo.record_failure(user_id, _now())
+            self.repo.record_failure(user_id, clock.now())
             raise Unauthenticated(WRONG_CREDENTIALS)
         if not doc.get("active", True):
             raise Unauthenticated(WRONG_CREDENTIALS)
-        self.repo.update(user_id, {"failures_reset_at": _now(), "last_login_at": _now()})
+        self.repo.update(user_id, {"failures_reset_at": clock.now(), "last_login_at": clock.now()})
         return to_user(doc)
 
     def is_locked(self, username: str) -> bool:
@@ -143,7 +140,7 @@ class UserService:
         if doc is None:
             return False
         failures, latest = self.repo.failures_since(str(doc["_id"]), doc.get("failures_reset_at"))
-        return latest is not None and latest + lock_delay(failures) > _now()
+        return latest is not None and latest + lock_delay(failures) > clock.now()
 
     def get(self, user_id: str) -> User:
         """The user by id; NotFound otherwise."""
@@ -165,8 +162,8 @@ class UserService:
         problem = check_password(password, user.username)
         if problem:
             raise Invalid("password rejected", {"password": problem})
-        self.repo.update(user_id, {"password_hash": _hasher.hash(password), "password_changed_at": _now(),
-                                   "failures_reset_at": _now(),
+        self.repo.update(user_id, {"password_hash": _hasher.hash(password), "password_changed_at": clock.now(),
+                                   "failures_reset_at": clock.now(),
                                    "session_epoch": user.session_epoch + 1})
 
     def change_own_password(self, user_id: str, current: str, new: str) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from zoneinfo import ZoneInfo
+
+from service import clock
 
 # GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits of a 身份证 number.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -17,6 +20,8 @@ CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 RESERVED_NAMES = frozenset({"_id", "id", "archive_no", "version", "status", "template"})
 FIELD_NAME_MAX = 40
+# A 身份证's birth date is a day in mainland China, whatever zone the archive shows dates in.
+ID_CARD_ZONE = ZoneInfo("Asia/Shanghai")
 
 NOT_TEXT = "应为文本 (must be text)"
 WRONG_CHECK = "校验位错误 (wrong check digit)"
@@ -76,7 +81,7 @@ def check_resident_id(value, today: date | None = None) -> str | None:
         return "应为17位数字加校验位 (17 digits and a check character)"
     if int(number[:2]) not in PROVINCE_CODES:
         return "地区码无效 (unknown region code)"
-    problem = _birth_date_problem(number[6:14], today or date.today())
+    problem = _birth_date_problem(number[6:14], today or clock.today(ID_CARD_ZONE))
     if problem:
         return problem
     if id_check_char(number[:17]) != number[17]:

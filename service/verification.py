@@ -6,10 +6,11 @@ demand (the worker's upkeep, and lazily when a page loads), one per file per per
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from service import access
+from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Malformed
@@ -17,6 +18,7 @@ from service.errors import NotFound
 from service.files import STAGES
 from service.files import FileService
 from service.users import User
+from storage import mongo
 from storage.verification import VerificationRepository
 
 CYCLES = {"monthly": 1, "quarterly": 3, "yearly": 12}
@@ -71,7 +73,7 @@ class VerificationService:
 
     def today(self) -> date:
         """Today in the archive's time zone."""
-        return datetime.now(timezone.utc).astimezone(self.zone).date()
+        return clock.today(self.zone)
 
     def rules(self) -> list[dict]:
         """Every cycle rule as {stage, cycle}."""
@@ -91,7 +93,7 @@ class VerificationService:
             problems["cycle"] = f"应为 (one of) {'/'.join(CYCLES)}"
         if problems:
             raise Malformed("the cycle rule is not valid", problems)
-        at = datetime.now(timezone.utc)
+        at = clock.now()
         self.repo.save_rule({"_id": stage, "cycle": cycle, "by": actor.username, "at": at})
         self.audit.record(actor.username, "verification.rule_set", f"verification_rule:{stage}", {"cycle": cycle})
         return {"stage": stage, "cycle": cycle, "by": actor.username, "at": at}
@@ -112,7 +114,7 @@ class VerificationService:
         query: dict = {"status": "active"}
         if owner is not None:
             query["owner"] = owner
-        at = datetime.now(timezone.utc)
+        at = clock.now()
         periods = {cycle: period_of(cycle, as_of) for cycle in set(rules.values())}
         existing = self.repo.task_ids([p for p, _due in periods.values()], owner)
         batch: list[dict] = []
@@ -161,7 +163,7 @@ class VerificationService:
     def confirm(self, actor: User, task_id) -> dict:
         """The contact details are still right: close the task."""
         doc = self.task(actor, task_id)
-        at = datetime.now(timezone.utc)
+        at = clock.now()
         self._close(actor, doc, at)
         changes = {"status": "confirmed", "done_by": actor.username, "done_at": at}
         self.repo.set_task(doc["_id"], changes)
@@ -173,7 +175,7 @@ class VerificationService:
         doc = self.task(actor, task_id)
         if not isinstance(changes, dict) or not changes or set(changes) - set(CHANGEABLE):
             raise Malformed("changes must be an object of name and/or fields", {"changes": "/".join(CHANGEABLE)})
-        at = datetime.now(timezone.utc)
+        at = clock.now()
         self._close(actor, doc, at)
         try:
             file_doc = self.files.patch(actor, doc["file_id"], version, changes)
@@ -196,7 +198,7 @@ class VerificationService:
         self.generate(day)
         query = self._overdue_query(day)
         visible = access.visibility_query(actor, id_field="file_id")
-        return self.repo.page({"$and": [query, visible]} if visible else query, (page - 1) * per_page, per_page)
+        return self.repo.page(mongo.all_of(query, visible), (page - 1) * per_page, per_page)
 
     def overdue_count(self, as_of: date | None = None) -> int:
         """How many tasks are open past their due date on as_of (for the dashboard)."""

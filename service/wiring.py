@@ -10,19 +10,26 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from service.audit import AuditTrail
+from service.audit import listed_audit
 from service.corrections import CorrectionService
 from service.doc_types import DocTypeService
 from service.documents import DocumentService
+from service.documents import listed_documents
 from service.duplicates import DuplicateService
 from service.fixity import FixityService
 from service.followups import FollowupService
+from service.followups import listed_followups
 from service.followups_complaints import ComplaintService
+from service.followups_complaints import listed_complaints
 from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
 from service.file_lists import FileLists
 from service.files import FileService
 from service.imports import ImportService
+from service.jobs import listed_jobs
+from service.listings import Listings
 from service.loans import LoanService
+from service.loans import listed_loans
 from service.loans_desk import LoanDesk
 from service.loans_handover import HandoverService
 from service.loans_incidents import IncidentService
@@ -59,6 +66,7 @@ from storage.index_pending import PendingMarks
 from storage.loan_records import IncidentRepository
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
+from storage.listing_marks import ListingMarks
 from storage.loans import LoanRepository
 from storage.jobs import JobQueue
 from storage.sequences import Sequences
@@ -109,6 +117,7 @@ class Services:
     scan_imports: ScanImportService
     scan_inbox: InboxService
     search: SearchService
+    listings: Listings
     index_queue: IndexQueue
     loans: LoanService
     loan_desk: LoanDesk
@@ -169,6 +178,16 @@ def _outcome(future, timeout: float) -> str:
     return "ok"
 
 
+def _listings(settings: Settings, db: Database, audit: AuditRepository, loans: LoanRepository,
+              documents: DocumentRepository, jobs: JobQueue, followups: FollowupRepository) -> Listings:
+    """The listing indexes of the kinds lists read at scale, one directory per database (the indexes are
+    derived from one database, whatever else shares the data directory)."""
+    kinds = {"loan": listed_loans(loans), "audit": listed_audit(audit), "document": listed_documents(documents),
+             "job": listed_jobs(jobs), "followup": listed_followups(followups),
+             "complaint": listed_complaints(followups)}
+    return Listings(ListingMarks(db), settings.data_dir / "listings" / settings.db_name, kinds)
+
+
 def build_services(settings: Settings) -> Services:
     """Make the clients (lazily connecting) and wire the services over them."""
     client = mongo.make_client(settings.mongo_url, timeout_ms=int(settings.ready_timeout_seconds * 1000))
@@ -177,12 +196,14 @@ def build_services(settings: Settings) -> Services:
                        settings.s3_secure, settings.s3_region,
                        timeout_seconds=settings.ready_timeout_seconds)
     users = UserService(UserRepository(db))
-    audit = AuditTrail(AuditRepository(db))
+    audit_repo, loan_repo, document_repo = AuditRepository(db), LoanRepository(db), DocumentRepository(db)
+    followup_repo = FollowupRepository(db)
+    jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
+    listings = _listings(settings, db, audit_repo, loan_repo, document_repo, jobs, followup_repo)
+    audit = AuditTrail(audit_repo, listings)
     registry = TemplateRegistry(TemplateRepository(db), audit)
     objects = ObjectStore(minio, settings.bucket_prefix)
-    jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
     index_queue = IndexQueue(jobs, PendingMarks(db))
-    document_repo = DocumentRepository(db)
     doc_types = DocTypeService(document_repo, registry, audit)
     retention_repo = RetentionRepository(db)
     search = SearchService(Sources(FileRepository(db), document_repo, objects, doc_types, retention_repo,
@@ -198,7 +219,7 @@ def build_services(settings: Settings) -> Services:
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
-    loans = LoanService(LoanRepository(db), files, audit, settings.loan_days, settings.timezone)
+    loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
     files.grants = loans.digital_grant
     search.borrowed = loans.digital_files
     merging = MergeService(files)
@@ -218,7 +239,7 @@ def build_services(settings: Settings) -> Services:
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
-    followups = FollowupService(FollowupRepository(db), files, users, audit, settings.timezone)
+    followups = FollowupService(followup_repo, files, users, audit, listings, settings.timezone)
     files.after_write.append(followups.file_changed)
     services = Services(intake=intake, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
@@ -234,7 +255,7 @@ def build_services(settings: Settings) -> Services:
                     documents=documents, scan_imports=scan_imports, scan_inbox=scan_inbox,
                     recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work",
                                                    notify=index_queue),
-                    search=search,
+                    search=search, listings=listings,
                     index_queue=index_queue,
                     settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,
@@ -243,7 +264,8 @@ def build_services(settings: Settings) -> Services:
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
                     audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
                     corrections=CorrectionService(CorrectionRepository(db), files))
-    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, settings.timezone, lists=lists)
+    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone,
+                                          lists=lists)
     services.dashboard.verification = services.verification
     _wire_sharing(services)
     return services

@@ -1,9 +1,11 @@
 """The append-only audit collection: entries keyed by their zero-padded sequence number.
 
-FerretDB v1 (SQLite) serves only one query shape from an index: a filter that is exactly
-{"_id": <string or ObjectId>}; every other filter scans the collection. So an entry's _id is
-its sequence number as a fixed-width string (ordered like the number), every lookup on the
-write path is by that _id, and the one scan (for the newest entry) happens once per process.
+An entry's _id is its sequence number as a fixed-width string (ordered like the number), so two
+writers can never share a number, and the numbers are dense: entry n+1 is only ever written by a
+writer that saw entry n. Everything here reads by that _id (a point lookup, the one read FerretDB
+serves from an index without decoding the collection): the newest entry is found by probing
+numbers, a page of the trail is a run of numbers. Only `in_order` (verifying the chain) and `every`
+(building the listing index) read the whole collection.
 """
 from __future__ import annotations
 
@@ -31,10 +33,24 @@ class ChainedEntries:
         """The _id of the entry with this sequence number."""
         return key(seq, self.WIDTH)
 
-    def newest(self) -> dict | None:
-        """The entry with the highest sequence number (a scan on FerretDB: appenders call it
-        once per process, then follow _id lookups forward)."""
-        return self._entries.find_one(sort=[("_id", -1)])
+    def newest(self, known: int = 0) -> dict | None:
+        """The entry with the highest sequence number (None if there is none), by point lookups:
+        upwards from a number known to exist (0: none) in doubling steps, then halving the gap."""
+        low, found = known, self.at(known) if known else None
+        if known and found is None:
+            low = 0
+        step, high = 1, None
+        while high is None:
+            probe = self.at(low + step)
+            if probe is None:
+                high = low + step
+            else:
+                low, found, step = low + step, probe, step * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            probe = self.at(middle)
+            low, found, high = (middle, probe, high) if probe is not None else (low, found, middle)
+        return found
 
     def at(self, seq: int) -> dict | None:
         """The entry with this sequence number."""
@@ -48,8 +64,32 @@ class ChainedEntries:
         except DuplicateKeyError:
             return False
 
+    def by_key(self, entry_id: str) -> dict | None:
+        """The entry with this _id (the zero-padded number)."""
+        return self._entries.find_one({"_id": entry_id})
+
+    def after(self, seq: int, limit: int = 0) -> list[dict]:
+        """The entries numbered above seq, in order, up to the first number missing (at most limit; 0: all)."""
+        found: list[dict] = []
+        while not limit or len(found) < limit:
+            entry = self.at(seq + len(found) + 1)
+            if entry is None:
+                break
+            found.append(entry)
+        return found
+
+    def downwards(self, top: int, count: int) -> list[dict]:
+        """The entries numbered top, top-1, ... (count numbers, none below 1), newest first; a number
+        with no entry (one deleted behind the trail's back) is left out."""
+        numbers = range(top, max(top - count, 0), -1)
+        return [entry for entry in map(self.at, numbers) if entry is not None]
+
+    def every(self) -> Iterator[dict]:
+        """Every entry, in no particular order (streamed; building the listing index)."""
+        yield from self._entries.find().batch_size(1000)
+
     def in_order(self) -> Iterator[dict]:
-        """Every entry by sequence number."""
+        """Every entry by sequence number (verifying the chain: a sort over the whole collection)."""
         yield from self._entries.find().sort("_id", 1).batch_size(1000)
 
 
@@ -59,11 +99,6 @@ class AuditRepository(ChainedEntries):
     def __init__(self, db: Database):
         super().__init__(db, "audit")
 
-    def page(self, query: dict, skip: int, limit: int) -> tuple[int, list[dict]]:
-        """Newest first, with the total matching."""
-        total = self._entries.count_documents(query)
-        return total, list(self._entries.find(query).sort("_id", -1).skip(skip).limit(limit))
-
     def count(self) -> int:
-        """How many entries there are."""
+        """How many entries there are (verifying a broken chain: decodes the whole collection)."""
         return self._entries.count_documents({})

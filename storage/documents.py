@@ -7,11 +7,20 @@ bytes to one file cannot both be stored.
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timezone
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from storage.listing_marks import ListingMarks
+from storage.mongo import find_each
+
+# fields whose changes leave no mark for the documents' listing index (OCR progress, bookkeeping)
+UNLISTED_FIELDS = frozenset({"ocr_progress", "ocr_job", "ocr_error", "ocr_started_at", "fixity_checked_at"})
+LISTED_FIELDS = {"status": 1, "ocr_status": 1, "doc_type": 1, "file_id": 1, "fixity_status": 1, "uploaded_at": 1,
+                 "pages": 1}
 
 
 def doc_oid(document_id) -> ObjectId | None:
@@ -40,10 +49,14 @@ def page_key(document_id, number: int, kind: str) -> str:
 
 class DocumentRepository:
     """Documents are single records; their state changes are written only by their one owner
-    at a time (the upload request, then the OCR job holding its lease)."""
+    at a time (the upload request, then the OCR job holding its lease). Writes of listed values
+    leave a mark for the documents' listing index."""
+
+    LISTED = "document"
 
     def __init__(self, db: Database):
         self._documents = db["documents"]
+        self._marks = ListingMarks(db)
         self._hashes = db["document_hashes"]
         self._types = db["doc_types"]
         self._required = db["required_doc_types"]
@@ -65,6 +78,11 @@ class DocumentRepository:
     def insert(self, doc: dict) -> None:
         """Store a new document record."""
         self._documents.insert_one(doc)
+        self._marks.add(self.LISTED, str(doc["_id"]), datetime.now(timezone.utc))
+
+    def every(self):
+        """Every document's listed values (streamed; building the listing index)."""
+        yield from self._documents.find({}, LISTED_FIELDS).batch_size(1000)
 
     def by_id(self, document_id) -> dict | None:
         """One document, or None (also for a malformed id)."""
@@ -74,6 +92,8 @@ class DocumentRepository:
     def update(self, document_id, changes: dict) -> None:
         """Set fields of one document."""
         self._documents.update_one({"_id": doc_oid(document_id)}, {"$set": changes})
+        if not set(changes) <= UNLISTED_FIELDS:
+            self._marks.add(self.LISTED, str(document_id), datetime.now(timezone.utc))
 
     def of_file(self, file_id: str, include_removed: bool = False) -> list[dict]:
         """The documents of a file, oldest first."""
@@ -81,6 +101,14 @@ class DocumentRepository:
         if not include_removed:
             query["status"] = "active"
         return list(self._documents.find(query).sort([("uploaded_at", 1), ("_id", 1)]))
+
+    def with_any(self, field: str, values, query: dict | None = None) -> list[dict]:
+        """Documents whose `field` equals one of `values` (and matching `query`), one indexed lookup each."""
+        return find_each(self._documents, field, values, query)
+
+    def of_files(self, file_ids: list[str]) -> list[dict]:
+        """The active documents of these files (one indexed lookup per file)."""
+        return find_each(self._documents, "file_id", file_ids, {"status": "active"})
 
     def find(self, query: dict, sort: list | None = None, skip: int = 0, limit: int = 0) -> list[dict]:
         """Documents matching a query (lists, fixity, sweeps)."""

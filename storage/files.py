@@ -10,6 +10,10 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
+from storage.listing_marks import ListingMarks
+from storage.mongo import find_each
+
 
 def oid(file_id: str) -> ObjectId | None:
     """The ObjectId of a file id, or None if it is malformed."""
@@ -86,6 +90,15 @@ class FileRepository:
         """Files matching a query (duplicate checks)."""
         return list(self._files.find(query).limit(limit))
 
+    def by_ids(self, file_ids, query: dict | None = None, projection: dict | None = None) -> list[dict]:
+        """The files with these ids (and matching `query`), one indexed lookup each; bad ids are skipped."""
+        wanted = [key for key in (oid(str(i)) for i in file_ids) if key is not None]
+        return find_each(self._files, "_id", wanted, query, projection)
+
+    def with_any(self, field: str, values, query: dict | None = None, limit: int = 0) -> list[dict]:
+        """Files whose `field` equals one of `values` (and matching `query`), one indexed lookup each."""
+        return find_each(self._files, field, values, query, limit=limit)
+
     def release_version(self, file_id: str, version: int) -> None:
         """Give back a claimed version whose file was never written (a merge that lost its second claim)."""
         self._versions.delete_one({"_id": version_key(file_id, version)})
@@ -97,9 +110,12 @@ class FileRepository:
     def move_references(self, collection: str, from_id: str, to_id: str) -> int:
         """Point every record of a collection whose file_id is from_id (string or ObjectId) at to_id."""
         records = self._files.database[collection]
-        moved = records.update_many({"file_id": from_id}, {"$set": {"file_id": to_id, "moved_from": from_id}})
-        count = moved.modified_count
         old, new = oid(from_id), oid(to_id)
-        if old is not None and new is not None:
-            count += records.update_many({"file_id": old}, {"$set": {"file_id": new, "moved_from": old}}).modified_count
+        pairs = [(from_id, to_id)] + ([(old, new)] if old is not None and new is not None else [])
+        count = 0
+        for before, after in pairs:
+            moving = [doc["_id"] for doc in records.find({"file_id": before}, {"_id": 1})]
+            count += records.update_many({"file_id": before}, {"$set": {"file_id": after, "moved_from": before}}
+                                         ).modified_count
+            ListingMarks(self._files.database).add_many(collection, moving, clock.now())
         return count

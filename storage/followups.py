@@ -9,7 +9,11 @@ from __future__ import annotations
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError
+
+from service import clock
+from storage.listing_marks import ListingMarks
 
 RULES_ID = "rules"
 
@@ -33,15 +37,40 @@ class FollowupRepository:
         self._complaint_closures = db["complaint_closures"]
         self._rules = db["followup_rules"]
         self.campaigns = db["followup_campaigns"]
+        self._marks = ListingMarks(db)
+
+    def _written(self, followup_ids) -> None:
+        # every write of follow-ups leaves a mark for their listing index
+        self._marks.add_many("followups", followup_ids, clock.now())
+
+    def every_followup(self):
+        """Every follow-up (streamed; rebuilding the listing index)."""
+        yield from self.followups.find({}).batch_size(1000)
 
     # -- follow-ups -------------------------------------------------------------------------
     def add_followup(self, doc: dict) -> bool:
         """Insert a due follow-up; False if it exists already (generation is idempotent)."""
         try:
             self.followups.insert_one(doc)
+            self._written([doc["_id"]])
             return True
         except DuplicateKeyError:
             return False
+
+    def add_followups(self, docs: list[dict]) -> list[str]:
+        """Insert due follow-ups in one go; the ids inserted (those that exist already are skipped)."""
+        if not docs:
+            return []
+        try:
+            self.followups.insert_many(docs, ordered=False)
+            added = [doc["_id"] for doc in docs]
+        except BulkWriteError as exc:
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                raise
+            taken = {docs[error["index"]]["_id"] for error in exc.details["writeErrors"]}
+            added = [doc["_id"] for doc in docs if doc["_id"] not in taken]
+        self._written(added)
+        return added
 
     def followup(self, followup_id: str) -> dict | None:
         """One follow-up, or None."""
@@ -55,7 +84,10 @@ class FollowupRepository:
 
     def set_followups(self, query: dict, changes: dict) -> int:
         """Change the follow-ups matching a query; how many changed."""
-        return self.followups.update_many(query, {"$set": changes}).modified_count
+        changing = [doc["_id"] for doc in self.followups.find(query, {"_id": 1})]
+        changed = self.followups.update_many(query, {"$set": changes}).modified_count
+        self._written(changing)
+        return changed
 
     def claim_closure(self, followup_id: str, contact_id: str, actor: str, at) -> bool:
         """Claim the closing of a follow-up; False if someone closed it first."""
@@ -83,6 +115,11 @@ class FollowupRepository:
     def add_complaint(self, doc: dict) -> None:
         """Store a complaint raised in a contact."""
         self.complaints.insert_one(doc)
+        self._marks.add_many("complaints", [doc["_id"]], clock.now())
+
+    def every_complaint(self):
+        """Every complaint (streamed; rebuilding the listing index)."""
+        yield from self.complaints.find({}).batch_size(1000)
 
     def complaint(self, complaint_id) -> dict | None:
         """One complaint, or None (also for a malformed id)."""
@@ -106,15 +143,19 @@ class FollowupRepository:
     def set_complaint(self, complaint_id: str, changes: dict) -> None:
         """Write a complaint's closing (only the closure's claimant calls this)."""
         self.complaints.update_one({"_id": as_oid(complaint_id)}, {"$set": changes})
+        self._marks.add_many("complaints", [complaint_id], clock.now())
 
     def sync_file(self, file_id: str, snapshot: dict, followups: list[dict]) -> None:
         """Copy a file's name, project, security and department onto its records that differ (for lists and
         filters); `followups` are the file's follow-ups as just read."""
         differs = {"file_id": file_id, "$or": [{key: {"$ne": value}} for key, value in snapshot.items()]}
+        changing = [doc["_id"] for doc in self.complaints.find(differs, {"_id": 1})]
         for collection in (self.contacts, self.complaints):
             collection.update_many(differs, {"$set": snapshot})
+        self._marks.add_many("complaints", changing, clock.now())
         if any(d["status"] == "open" and any(d.get(k) != v for k, v in snapshot.items()) for d in followups):
             self.followups.update_many({"file_id": file_id, "status": "open"}, {"$set": snapshot})
+            self._written([d["_id"] for d in followups if d["status"] == "open"])
 
     # -- rules and campaigns ----------------------------------------------------------------
     def rules(self) -> dict | None:

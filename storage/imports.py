@@ -1,13 +1,15 @@
 """Import runs, remembered column mappings and the external keys that make re-imports idempotent."""
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from service import clock
+from storage.mongo import lookup_each
 
 
 class ImportRepository:
@@ -54,7 +56,7 @@ class ImportRepository:
 
         A claim whose file was never recorded (its importer died in between) is taken over once stale.
         """
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         try:
             self._keys.insert_one({"_id": key, "import_id": import_id, "at": now})
             return True
@@ -78,15 +80,13 @@ class ImportRepository:
         """Give back a key whose row could not be stored."""
         self._keys.delete_one({"_id": key})
 
-    def finished_keys(self, template_key: str) -> set[str]:
-        """Keys of rows of this template that became files (one scan, instead of a lookup per row)."""
-        prefix = {"_id": {"$regex": "^" + re.escape(template_key + ":")}}
-        return {doc["_id"] for doc in self._key_files.find(prefix, {"_id": 1})}
+    def finished_keys(self, keys) -> set[str]:
+        """Which of these row keys became files (an indexed lookup per key, in parallel)."""
+        found = lookup_each(self._key_files, "_id", keys, projection={"_id": 1})
+        return {key for key, docs in found.items() if docs}
 
-    def existing_dup_keys(self) -> dict[str, str]:
-        """Every live file's duplicate keys, mapped to its archive number (one scan)."""
-        found = {}
-        for doc in self._files.find({"status": {"$nin": ["merged", "destroyed"]}}, {"dup_keys": 1, "archive_no": 1}):
-            for key in doc.get("dup_keys") or []:
-                found.setdefault(key, doc["archive_no"])
-        return found
+    def existing_dup_keys(self, keys) -> dict[str, str]:
+        """The archive number of a live file holding each of these duplicate keys (absent: none)."""
+        live = {"status": {"$nin": ["merged", "destroyed"]}}
+        found = lookup_each(self._files, "dup_keys", keys, live, {"archive_no": 1})
+        return {key: docs[0]["archive_no"] for key, docs in found.items() if docs}

@@ -1,20 +1,25 @@
-"""The jobs collection: enqueue, claim with a lease (one atomic find-and-modify), ack, fail."""
+"""The jobs collection: enqueue, claim with a lease (one atomic find-and-modify), ack, fail.
+
+Every change of a job's state (queued, running, failed, done) leaves a mark for the jobs' listing
+index, which answers the counts by state and the lists of jobs without decoding either collection."""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
+from storage.listing_marks import ListingMarks
+
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+LISTED = "job"
+LISTED_FIELDS = {"state": 1, "kind": 1, "created_at": 1}
 CLAIM_CANDIDATES = 8
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -37,21 +42,27 @@ class JobQueue:
         self._claims = db["job_claims"]
         self._done = db["jobs_done"]
         self._slots = db["schedule_slots"]
+        self._marks = ListingMarks(db)
         self._max_attempts = max_attempts
+
+    def _changed(self, job_id) -> None:
+        self._marks.add(LISTED, str(job_id), clock.now())
 
     def enqueue(self, kind: str, payload: dict | None = None, delay_seconds: float = 0) -> str:
         """Queue a job; its id."""
-        now = _now()
+        now = clock.now()
         doc = {"kind": kind, "payload": payload or {}, "state": QUEUED, "attempts": 0,
                "attempt_limit": self._max_attempts,
                "run_after": now + timedelta(seconds=delay_seconds), "created_at": now,
                "lease_until": None, "lease_token": None, "last_error": None}
-        return str(self._jobs.insert_one(doc).inserted_id)
+        job_id = self._jobs.insert_one(doc).inserted_id
+        self._changed(job_id)
+        return str(job_id)
 
     def enqueue_once(self, kind: str, payload: dict, slot: str) -> str | None:
         """Queue a periodic job once per slot (e.g. 'fixity:20421'), however many workers ask; its id or None."""
         try:
-            self._slots.insert_one({"_id": f"{kind}:{slot}", "at": _now()})
+            self._slots.insert_one({"_id": f"{kind}:{slot}", "at": clock.now()})
         except DuplicateKeyError:
             return None
         return self.enqueue(kind, payload)
@@ -63,7 +74,7 @@ class JobQueue:
         FerretDB v1 applies find-and-modify and conditional updates as a read followed by a
         write, so two workers could both "win" an update; a unique insert has exactly one winner.
         """
-        now = _now()
+        now = clock.now()
         ready = {"$or": [{"state": QUEUED, "run_after": {"$lte": now}},
                          {"state": RUNNING, "lease_until": {"$lt": now}}]}
         if kinds is not None:
@@ -76,6 +87,7 @@ class JobQueue:
             self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
                 "state": RUNNING, "attempts": attempt, "lease_token": token, "worker": worker_id,
                 "lease_until": now + timedelta(seconds=lease_seconds), "started_at": now}})
+            self._changed(doc["_id"])
             return Job(id=str(doc["_id"]), kind=doc["kind"], payload=doc.get("payload") or {},
                        attempts=attempt, lease_token=token,
                        attempt_limit=doc.get("attempt_limit", self._max_attempts))
@@ -108,7 +120,7 @@ class JobQueue:
         if self._held(job) is None:
             return False
         self._jobs.update_one({"_id": ObjectId(job.id)},
-                              {"$set": {"lease_until": _now() + timedelta(seconds=lease_seconds)}})
+                              {"$set": {"lease_until": clock.now() + timedelta(seconds=lease_seconds)}})
         return True
 
     def ack(self, job: Job) -> bool:
@@ -120,25 +132,27 @@ class JobQueue:
         doc = self._held(job)
         if doc is None:
             return False
-        doc.update(state=DONE, finished_at=_now(), lease_until=None)
+        doc.update(state=DONE, finished_at=clock.now(), lease_until=None)
         try:
             self._done.insert_one(doc)
         except DuplicateKeyError:
             pass
         self._jobs.delete_one({"_id": doc["_id"]})
+        self._changed(doc["_id"])
         return True
 
     def fail(self, job: Job, reason: str, retry: bool = True) -> str:
         """Record a failure: requeue with backoff while attempts remain, else mark failed."""
         give_up = not retry or job.attempts >= job.attempt_limit
         backoff = min(600, 2 ** job.attempts)
-        update = {"last_error": reason[:2000], "lease_until": None, "finished_at": _now()}
+        update = {"last_error": reason[:2000], "lease_until": None, "finished_at": clock.now()}
         if give_up:
             update["state"] = FAILED
         else:
-            update.update(state=QUEUED, run_after=_now() + timedelta(seconds=backoff))
+            update.update(state=QUEUED, run_after=clock.now() + timedelta(seconds=backoff))
         if self._held(job) is not None:
             self._jobs.update_one({"_id": ObjectId(job.id)}, {"$set": update})
+            self._changed(job.id)
         return update["state"]
 
     def retry(self, job_id: str) -> bool:
@@ -147,8 +161,9 @@ class JobQueue:
         if doc is None or doc.get("state") != FAILED:
             return False
         self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
-            "state": QUEUED, "run_after": _now(), "last_error": None,
+            "state": QUEUED, "run_after": clock.now(), "last_error": None,
             "attempt_limit": doc.get("attempts", 0) + self._max_attempts}})
+        self._changed(job_id)
         return True
 
     def get(self, job_id: str) -> dict | None:
@@ -157,8 +172,27 @@ class JobQueue:
         return self._jobs.find_one({"_id": oid}) or self._done.find_one({"_id": oid})
 
     def counts(self) -> dict[str, int]:
-        """How many jobs are in each state."""
+        """How many jobs are in each state, counted in the database (tests and tools: it decodes both
+        collections; the dashboard and /metrics read the jobs' listing index)."""
         rows = self._jobs.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}])
         counts = {row["_id"]: row["n"] for row in rows}
         counts[DONE] = self._done.estimated_document_count()
         return counts
+
+    def by_id(self, job_id: str) -> dict | None:
+        """A job waiting, running or failed, else done, else None (also for a malformed id)."""
+        try:
+            return self.get(job_id)
+        except InvalidId:
+            return None
+
+    def every(self):
+        """Every job, waiting or finished, once (streamed; building the listing index): a job found in
+        both collections (a crash between ack's copy and delete) counts as in the queue, as `get` reads it."""
+        waiting = set()
+        for doc in self._jobs.find({}, LISTED_FIELDS).batch_size(1000):
+            waiting.add(doc["_id"])
+            yield doc
+        for doc in self._done.find({}, LISTED_FIELDS).batch_size(1000):
+            if doc["_id"] not in waiting:
+                yield doc

@@ -13,6 +13,9 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from service import clock
+from storage.listing_marks import ListingMarks
+
 
 def loan_oid(loan_id) -> ObjectId | None:
     """The ObjectId of a loan id, or None if it is malformed."""
@@ -30,14 +33,22 @@ def step_key(loan_id, step: str) -> str:
 class LoanRepository:
     """Loans are single documents written only by the winner of a step claim."""
 
+    LISTED = "loan"  # every write leaves a mark for the loans' listing index
+
     def __init__(self, db: Database):
         self._loans = db["loans"]
         self._steps = db["loan_steps"]
         self._out = db["folders_out"]
+        self._marks = ListingMarks(db)
 
     def insert(self, doc: dict) -> None:
         """Store a new request."""
         self._loans.insert_one(doc)
+        self._marks.add(self.LISTED, str(doc["_id"]), doc.get("requested_at") or clock.now())
+
+    def every(self):
+        """Every loan (streamed; rebuilding the listing index)."""
+        yield from self._loans.find({}).batch_size(1000)
 
     def by_id(self, loan_id) -> dict | None:
         """One loan, or None (also for a malformed id)."""
@@ -47,6 +58,7 @@ class LoanRepository:
     def set(self, loan_id, changes: dict) -> None:
         """Write the fields of a step (only its claimant calls this)."""
         self._loans.update_one({"_id": loan_oid(loan_id)}, {"$set": changes})
+        self._marks.add(self.LISTED, str(loan_id), clock.now())
 
     def claim_step(self, loan_id, step: str, actor: str, at: datetime) -> bool:
         """Claim a step of a loan; False if it was already taken."""

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from pymongo import ASCENDING
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid
 from pymongo.errors import PyMongoError
@@ -98,6 +101,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "loan_reservations": ("file_id", "status", "user"),
     "loan_steps": (),
     "loans": ("borrower", "file_department", "file_id", "file_security", "kind", "status"),
+    "listing_marks": ("kind",),
     "login_failures": ("user_id",),
     "migrations": ("state",),
     "noop_runs": (),
@@ -125,6 +129,59 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "verification_tasks": ("owner", "period", "status"),
 }
 EQUALITY_LOOKUPS: dict[str, tuple[str, ...]] = {name: ("_id", *fields) for name, fields in _LOOKUPS_BESIDES_ID.items()}
+
+
+def all_of(*queries: dict) -> dict:
+    """A filter that holds when every query holds, with plain fields kept at the top level.
+
+    FerretDB sends top-level equalities to PostgreSQL (indexed) but nothing inside `$and`/`$or`:
+    `{"$and": [{"file_id": x}, visibility]}` decodes the whole collection, while
+    `{"file_id": x, "$and": [visibility]}` is an indexed lookup followed by a filter of its few matches.
+    """
+    merged: dict = {}
+    rest: list[dict] = []
+    for query in queries:
+        for name, condition in (query or {}).items():
+            if name.startswith("$") or name in merged:
+                rest.append({name: condition})
+            else:
+                merged[name] = condition
+    if rest:
+        merged["$and"] = rest
+    return merged
+
+
+def find_each(collection: Collection, field: str, values: Iterable, query: dict | None = None,
+              projection: dict | None = None, limit: int = 0) -> list[dict]:
+    """Documents whose `field` equals one of `values` (and match `query`): one indexed lookup per value.
+
+    FerretDB never sends `{field: {"$in": values}}` to PostgreSQL, so that decodes the whole collection,
+    while each `{field: value}` is a GIN-indexed lookup. Results come in the order of `values`, each
+    document once; `limit` (0: none) stops early.
+    """
+    found: dict = {}
+    for value in dict.fromkeys(values):
+        for doc in collection.find({**(query or {}), field: value}, projection):
+            found.setdefault(doc["_id"], doc)
+            if limit and len(found) >= limit:
+                return list(found.values())
+    return list(found.values())
+
+
+def lookup_each(collection: Collection, field: str, values: Iterable, query: dict | None = None,
+                projection: dict | None = None, threads: int = 8) -> dict:
+    """The documents matching each of many values of `field`, by value: indexed lookups run in parallel.
+
+    For checks of thousands of values at once (an import's rows), where one lookup after another would
+    wait on the network for each and a scan would decode the whole collection.
+    """
+    wanted = list(dict.fromkeys(values))
+
+    def one(value):
+        return value, list(collection.find({**(query or {}), field: value}, projection))
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return dict(pool.map(one, wanted))
 
 
 def make_client(url: str, timeout_ms: int = 2000) -> MongoClient:

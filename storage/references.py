@@ -20,7 +20,7 @@ class References:
             keys = [ObjectId(record_id), record_id]
         except (InvalidId, TypeError):
             keys = [record_id]
-        return self._db[collection].find_one({"_id": {"$in": keys}}, {"_id": 1}) is not None
+        return any(self._db[collection].find_one({"_id": key}, {"_id": 1}) is not None for key in keys)
 
     def documents_without_ocr_job(self, before: datetime) -> list[dict]:
         """Active documents still pending OCR, uploaded before `before`, that no job was queued for."""

@@ -8,11 +8,14 @@ time), `<batch>:file:<file id>` (a file's destruction finished and counted once)
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timezone
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from storage.listing_marks import ListingMarks
 
 
 def batch_oid(batch_id) -> ObjectId | None:
@@ -112,6 +115,7 @@ class Tombstones:
     def document(self, document_oid: ObjectId, changes: dict) -> None:
         """Mark a document destroyed, keeping its checksum and size."""
         self._db["documents"].update_one({"_id": document_oid}, {"$set": changes})
+        ListingMarks(self._db).add("document", str(document_oid), datetime.now(timezone.utc))
 
     def loans(self, file_id: str) -> None:
         """The customer's name leaves the loan register; the loans themselves stay."""

@@ -24,7 +24,8 @@ class RegisterRepository(ChainedEntries):
         return self._entries.find_one({"batch_id": batch_id})
 
     def page(self, skip: int, limit: int) -> tuple[int, list[dict]]:
-        """Newest first, with the total."""
-        total = self._entries.count_documents({})
-        cursor = self._entries.find().sort("_id", -1).skip(skip)
-        return total, list(cursor.limit(limit) if limit else cursor)
+        """Newest first, with the total (the newest sequence number), by point lookups; limit 0: all from skip on."""
+        newest = self.newest()
+        total = newest["seq"] if newest else 0
+        top = total - skip
+        return total, self.downwards(top, limit or top) if top > 0 else []

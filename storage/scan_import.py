@@ -18,6 +18,8 @@ from pymongo import DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from storage.mongo import find_each
+
 FILE_FIELDS = {"archive_no": 1, "name": 1, "status": 1, "merged_into": 1}
 
 
@@ -116,7 +118,7 @@ class ScanImportRepository:
 
     def files_by_numbers(self, numbers: list[str]) -> list[dict]:
         """Files whose archive number is one of these (one query for all candidates of a name)."""
-        return list(self._files.find({"archive_no": {"$in": numbers}}, FILE_FIELDS)) if numbers else []
+        return find_each(self._files, "archive_no", numbers, projection=FILE_FIELDS)
 
     # inbox
     def insert_item(self, doc: dict) -> bool:

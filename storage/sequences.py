@@ -6,10 +6,10 @@ point lookups by _id only (exponential probe, then binary search): no collection
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from service import clock
 
 MAX_TRIES = 10_000
 
@@ -48,7 +48,7 @@ class Sequences:
         for _ in range(MAX_TRIES):
             try:
                 self._taken.insert_one({"_id": self._key(scope, number), "scope": scope, "n": number,
-                                        "owner": owner, "at": datetime.now(timezone.utc)})
+                                        "owner": owner, "at": clock.now()})
                 self._last[scope] = number
                 return number
             except DuplicateKeyError:

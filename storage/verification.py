@@ -9,6 +9,8 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError
 
+from storage.mongo import find_each
+
 
 class VerificationRepository:
     """Rules by stage, tasks by file and period, and the claim that closes a task."""
@@ -51,10 +53,8 @@ class VerificationRepository:
 
     def task_ids(self, periods: list[str], owner: str | None = None) -> set[str]:
         """The ids of the tasks of these periods (of one owner's files, if given)."""
-        query: dict = {"period": {"$in": periods}}
-        if owner is not None:
-            query["owner"] = owner
-        return {doc["_id"] for doc in self._tasks.find(query, projection={"_id": 1})}
+        query = {"owner": owner} if owner is not None else {}
+        return {doc["_id"] for doc in find_each(self._tasks, "period", periods, query, {"_id": 1})}
 
     def task(self, task_id: str) -> dict | None:
         """One task, or None."""

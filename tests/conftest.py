@@ -5,11 +5,17 @@ import os
 import socket
 import threading
 import uuid
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
 
+from service import clock as product_clock
 from service import settings as settings_module
 from service.app import create_app
 from service.wiring import build_services
@@ -18,6 +24,61 @@ from tests.servers import PrivateServers
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+TEST_ZONE = ZoneInfo("Asia/Shanghai")  # the zone the settings' default shows dates in
+DEFAULT_TODAY = "2027-03-10"  # the `clock` fixture's day unless ARCHIVE_TEST_TODAY names another
+
+
+def _day(raw: str, name: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{name} must be a date YYYY-MM-DD, not {raw!r}") from None
+
+
+def days_to_run() -> list[date]:
+    """The days of ARCHIVE_TEST_DAYS (`YYYY`, or `YYYY-MM-DD..YYYY-MM-DD`); empty when it is not set."""
+    raw = os.environ.get("ARCHIVE_TEST_DAYS", "").strip()
+    if not raw:
+        return []
+    first, _, last = raw.partition("..")
+    if not last and len(first) == 4 and first.isdigit():
+        first, last = f"{first}-01-01", f"{first}-12-31"
+    start, end = _day(first, "ARCHIVE_TEST_DAYS"), _day(last or first, "ARCHIVE_TEST_DAYS")
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def pytest_generate_tests(metafunc):
+    """Under ARCHIVE_TEST_DAYS a test marked `calendar` runs once per day of the range (scripts/every-day)."""
+    if metafunc.definition.get_closest_marker("calendar") is None:
+        return
+    if "clock" not in metafunc.fixturenames:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid} is marked calendar but does not use the clock fixture")
+    days = days_to_run()
+    if days:
+        metafunc.parametrize("clock", days, indirect=True, ids=[d.isoformat() for d in days])
+
+
+@pytest.fixture
+def clock(request):
+    """The product's clock, running from 10:00 Shanghai time of the test's day: ARCHIVE_TEST_TODAY
+    (YYYY-MM-DD, default DEFAULT_TODAY), or under ARCHIVE_TEST_DAYS each day of the range in turn.
+
+    Only the product's time moves; FerretDB's and MinIO's stay the machine's. The sweeper compares an
+    object's time in the store with the product's now, so its stories need the machine's time."""
+    day = getattr(request, "param", None) or _day(os.environ.get("ARCHIVE_TEST_TODAY") or DEFAULT_TODAY,
+                                                  "ARCHIVE_TEST_TODAY")
+    with product_clock.running_from(datetime.combine(day, time(10), TEST_ZONE)):
+        yield product_clock
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords_on_every_day_runs(request, monkeypatch):
+    """Under ARCHIVE_TEST_DAYS a calendar test hashes passwords at Argon2's lowest cost: it checks dates, and
+    its people at full cost (half a second each, with their sign-in) would make a year's run take hours."""
+    if days_to_run() and request.node.get_closest_marker("calendar"):
+        from argon2 import PasswordHasher
+        from service import users
+        monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,12 @@
 """Shared steps of the follow-up tests: the people, a bought customer's file, a recorded contact."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from service import clock
 from tests.test_files_api import individual
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -19,8 +20,8 @@ PEOPLE = {
 
 
 def today() -> date:
-    """Today where the product shows dates."""
-    return datetime.now(timezone.utc).astimezone(ZONE).date()
+    """Today where the product shows dates, by the product's clock (which the `clock` fixture sets)."""
+    return clock.today(ZONE)
 
 
 def in_days(n: int) -> str:
@@ -70,6 +71,6 @@ class Team:
 
 
 @pytest.fixture
-def team(client, auth, services):
-    """The people of the follow-up stories."""
+def team(clock, client, auth, services):
+    """The people of the follow-up stories, on the `clock` fixture's day."""
     return Team(client, auth, services)

@@ -50,6 +50,6 @@ class Desk:
 
 
 @pytest.fixture
-def desk(client, auth):
-    """The people of the loan stories."""
+def desk(clock, client, auth):
+    """The people of the loan stories, on the `clock` fixture's day."""
     return Desk(client, auth)

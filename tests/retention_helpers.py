@@ -86,6 +86,6 @@ PAPER = {"method": "碎纸机粉碎", "place": "档案室 A101", "witnesses": ["
 
 
 @pytest.fixture
-def office(client, auth, services):
-    """The people of the retention stories."""
+def office(clock, client, auth, services):
+    """The people of the retention stories, on the `clock` fixture's day."""
     return Office(client, auth, services)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from service import clock
 from tests import scans
 from tests.test_documents_api import run_worker
 
@@ -11,10 +13,8 @@ NDA_PDF = b"%PDF-1.4\n% signed NDA\n"
 
 
 def day(offset: int = 0) -> str:
-    """A date relative to today, YYYY-MM-DD (Asia/Shanghai and UTC agree on it except near midnight)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-    return (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=offset)).isoformat()
+    """A date relative to today by the product's clock (the `desk` fixture sets it), YYYY-MM-DD."""
+    return (clock.today(ZoneInfo("Asia/Shanghai")) + timedelta(days=offset)).isoformat()
 
 
 def partner(desk, name: str = "招商银行朝阳支行", kind: str = "bank", nda: tuple[int, int] | None = (-10, 300)) -> str:

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
+from datetime import datetime, timezone
 
 APPENDER = """
 import sys
@@ -70,3 +73,76 @@ def test_the_auditor_page_filters_and_verifies(client, auth, services):
     assert "<td>file:42</td>" in page and "<td>auth.login</td>" not in page
     assert "哈希链校验通过" in client.get("/audit/verify").get_data(as_text=True)
     assert client.get("/audit?from=yesterday").status_code == 400
+
+
+def _record_trail(services, count: int, start: int = 0) -> None:
+    actions = ("file.viewed", "file.updated", "auth.login", "loan.requested", "file.viewed.scan")
+    for n in range(start, start + count):
+        services.audit.record(f"clerk{n % 3}", actions[n % 5], f"file:{n % 4}", {"n": n})
+
+
+def _direct(services, target="", actor="", action="", since=None, until=None) -> list[int]:
+    """The sequence numbers the filters select, newest first, read from the database directly."""
+    query: dict = {name: value for name, value in (("target", target), ("actor", actor)) if value}
+    if action:
+        query["action"] = {"$regex": "^" + re.escape(action)}
+    if since or until:
+        query["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v is not None}
+    assert services.db["audit"].count_documents(query) == len(list(services.db["audit"].find(query)))
+    return sorted((e["seq"] for e in services.db["audit"].find(query)), reverse=True)
+
+
+def _listed(services, **filters) -> tuple[int, list[int]]:
+    total, entries = services.audit.search(per_page=200, **filters)
+    return total, [e["seq"] for e in entries]
+
+
+def test_filtered_lists_equal_the_database_at_once_and_the_same_after_the_pass(services):
+    _record_trail(services, 40)
+    time.sleep(0.01)
+    middle = datetime.now(timezone.utc)
+    time.sleep(0.01)
+    _record_trail(services, 20, start=40)
+    filters = [{"actor": "clerk1"}, {"action": "file."}, {"action": "file.viewed"}, {"action": "auth.login"},
+               {"target": "file:2"}, {"actor": "clerk2", "action": "file.", "target": "file:1"},
+               {"since": middle}, {"until": middle, "actor": "clerk0"}, {"actor": "nobody"}, {"action": "file.x"}]
+    assert all(_listed(services, **f) == (len(_direct(services, **f)), _direct(services, **f)) for f in filters)
+    _record_trail(services, 15, start=60)  # after the index was built: read above its watermark
+    fresh = [_listed(services, **f) for f in filters]
+    assert fresh == [(len(_direct(services, **f)), _direct(services, **f)) for f in filters]
+    assert services.listings.catch_up(["audit"]) == 15
+    assert [_listed(services, **f) for f in filters] == fresh
+    page_two = services.audit.search(actor="clerk1", page=2, per_page=4)
+    assert (page_two[0], [e["seq"] for e in page_two[1]]) == (fresh[0][0], fresh[0][1][4:8])
+
+
+def test_the_whole_trail_pages_by_sequence_numbers_newest_first(services):
+    assert services.audit.search() == (0, [])
+    _record_trail(services, 23)
+    total, first = services.audit.search(per_page=10)
+    assert total == services.db["audit"].count_documents({}) == 23
+    assert [e["seq"] for e in first] == list(range(23, 13, -1))
+    assert [e["seq"] for e in services.audit.search(page=3, per_page=10)[1]] == [3, 2, 1]
+    assert services.audit.search(page=4, per_page=10) == (23, [])
+    assert services.audit.repo.newest()["seq"] == 23 and services.audit.repo.newest(known=7)["seq"] == 23
+    assert services.audit.repo.newest(known=99)["seq"] == 23  # a wrong hint costs lookups, not the answer
+
+
+def test_the_trail_refuses_other_roles_and_bad_filters(client, auth, services):
+    auth.user("shenji", ["auditor"])
+    auth.user("clerk", ["staff", "approver", "archivist"])
+    _record_trail(services, 5)
+    assert client.get("/api/v1/audit", headers=auth.token("clerk")).status_code == 403
+    auth.login("clerk")
+    assert client.get("/audit?actor=clerk1").status_code == 403
+    auth.logout()
+    headers = auth.token("shenji")
+    listing = client.get("/api/v1/audit?actor=clerk1&action=file.", headers=headers).get_json()
+    assert listing["total"] == len(_direct(services, actor="clerk1", action="file."))
+    for bad in ("page=0", "per_page=0", "per_page=x", "page=-1"):
+        response = client.get(f"/api/v1/audit?{bad}", headers=headers)
+        assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed", bad
+    auth.login("shenji")
+    for bad in ("from=2026-13-01", "to=tomorrow", "from=2026-02-30", "page=0"):
+        assert client.get(f"/audit?{bad}").status_code == 400, bad
+    assert "<td>file:3</td>" in client.get("/audit?target=file:3&from=2020-01-01").get_data(as_text=True)

@@ -11,7 +11,7 @@ from tests.test_files_api import individual
 pytestmark = pytest.mark.browser
 
 
-def test_clerk_records_a_call_with_a_complaint_and_the_manager_sees_it(page, live_server, auth, services):
+def test_clerk_records_a_call_with_a_complaint_and_the_manager_sees_it(clock, page, live_server, auth, services):
     clerk = auth.user("clerk", ["staff"], department="销售部", display_name="王芳")
     auth.user("boss", ["approver"], department="销售部", display_name="赵总监")
     f = services.files.create(clerk, individual(department="销售部", classification={

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from bson import ObjectId
 
+from service import clock
 from service.app import create_app
 from service.cli import main as archive_main
 from service.wiring import build_services
@@ -86,7 +87,7 @@ def test_the_sweeper_removes_old_orphans_and_keeps_young_ones_and_referenced_one
     services.objects.put_bytes("originals", orphan_old, b"%PDF-1.4 lost upload")
     services.objects.put_bytes("originals", orphan_young, b"%PDF-1.4 upload in flight")
     services.objects.put_bytes("derivatives", f"{ObjectId()}/thumb-0001.jpg", b"jpeg")
-    later = datetime.now(timezone.utc) + timedelta(seconds=services.settings.sweep_grace_seconds + 60)
+    later = clock.now() + timedelta(seconds=services.settings.sweep_grace_seconds + 60)
     young = services.sweeper.run()
     assert young.removed == [] and young.kept_young == 3
     report = services.sweeper.run(now=later)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from tests.followups_helpers import contact
 from tests.followups_helpers import in_days
 from tests.followups_helpers import team  # noqa: F401  (fixture)
@@ -13,6 +15,7 @@ def _by_rule(items: list[dict]) -> dict[str, dict]:
     return {f["rule"]: f for f in items}
 
 
+@pytest.mark.calendar
 def test_a_bought_customers_file_gets_the_seeds_schedule(team):
     f = team.file("clerk", stage="成交")
     mine = _by_rule(team.followups("clerk", file_id=f["id"]))
@@ -66,6 +69,7 @@ def test_recording_the_first_closes_it_and_reassigning_moves_the_rest(team, serv
     assert {"followup.scheduled", "contact.recorded", "followup.done", "followup.reassigned"} <= set(actions)
 
 
+@pytest.mark.calendar
 def test_a_complaint_routed_to_engineering_is_on_its_list_and_late_the_day_after(team):
     f = team.file("clerk")
     promised = in_days(5)
@@ -88,6 +92,7 @@ def test_a_complaint_routed_to_engineering_is_on_its_list_and_late_the_day_after
     assert again.status_code == 409
 
 
+@pytest.mark.calendar
 def test_the_monthly_report_equals_a_count_of_the_records(team, services):
     a, b = team.file("clerk", project="JXLT"), team.file("clerk", project="YHY")
     month = today().isoformat()[:7]

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from tests.conftest import csrf_from
 from tests.followups_helpers import in_days
 from tests.followups_helpers import team  # noqa: F401  (fixture)
@@ -15,6 +17,7 @@ def _form(team, path: str, data: dict):
     return team.client.post(path, data={**data, "csrf_token": token})
 
 
+@pytest.mark.calendar
 def test_my_follow_ups_lists_due_today_and_one_click_records_it(team, auth):
     f = team.file("clerk")
     auth.login("clerk")
@@ -69,6 +72,7 @@ def test_a_sealed_files_contacts_stay_sealed_on_pages(team, auth):
     assert team.client.get(f"/followups/record/{sealed['id']}").status_code == 404
 
 
+@pytest.mark.calendar
 def test_the_engineering_list_shows_the_complaint_late_the_day_after(team, auth):
     f = team.file("clerk")
     promised = in_days(1)
@@ -85,6 +89,7 @@ def test_the_engineering_list_shows_the_complaint_late_the_day_after(team, auth)
     assert team.services.db["complaints"].find_one({})["status"] == "closed"
 
 
+@pytest.mark.calendar
 def test_the_report_page_draws_charts_and_exports_excel(team, auth):
     from openpyxl import load_workbook
     f = team.file("clerk", project="JXLT")
@@ -106,6 +111,7 @@ def test_the_report_page_draws_charts_and_exports_excel(team, auth):
     assert rows[-1][1] == "合计"
 
 
+@pytest.mark.calendar
 def test_the_team_view_shows_completion_rates(team, auth):
     f = team.file("clerk")
     team.record("clerk", f["id"], followup_id=f"{f['id']}:owner:3")
@@ -143,6 +149,7 @@ def test_admin_configures_the_rules_and_others_may_not(team, auth):
     assert team.services.db["followups"].find_one({"_id": f"{f['id']}:owner:60"})["status"] == "cancelled"
 
 
+@pytest.mark.calendar
 def test_a_campaign_gives_each_chosen_files_owner_a_follow_up(team, auth, services):
     a, b = team.file("clerk", project="YHY"), team.file("clerk2", project="YHY")
     team.file("clerk", project="JXLT")
@@ -156,8 +163,9 @@ def test_a_campaign_gives_each_chosen_files_owner_a_follow_up(team, auth, servic
     assert services.db["followup_campaigns"].count_documents({}) == 1
 
 
+@pytest.mark.calendar
 def test_birthdays_of_my_customers_are_reminded(team, auth):
-    birthday = today().replace(year=1980) if not (today().month == 2 and today().day == 29) else today()
+    birthday = today().replace(year=1980)  # a leap year: 29 February too
     f = team.file("clerk", fields={**contact_free_fields(), "birth_date": birthday.isoformat()})
     auth.login("clerk")
     html = team.client.get("/followups/").get_data(as_text=True)

@@ -1,4 +1,7 @@
-"""Follow-up schedules: a file made on a given day, key dates from the file's own date fields, rule checks."""
+"""Follow-up schedules: a file made on a given day, key dates from the file's own date fields, rule checks.
+
+The stories run on the `clock` fixture's day; scripts/every-day runs them on every day of a year.
+"""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -6,8 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from bson import ObjectId
 
+from service import clock as product_clock
 from service import followups_rules as rules
 from service.errors import Malformed
+from tests.followups_helpers import ZONE
 from tests.followups_helpers import today
 from tests.test_files_api import individual
 
@@ -26,7 +31,8 @@ def _made_on(services, clerk, day: date, **overrides) -> str:
     return str(doc["_id"])
 
 
-def test_a_bought_file_made_on_a_given_day_is_due_on_day_3_30_60_and_15_30_60(services, auth):
+@pytest.mark.calendar
+def test_a_bought_file_made_on_a_given_day_is_due_on_day_3_30_60_and_15_30_60(clock, services, auth):
     clerk = auth.user("clerk", ["staff"], department="销售部")
     made = today() - timedelta(days=10)
     file_id = _made_on(services, clerk, made, classification={"stage": "成交", "project": "JXLT"})
@@ -35,14 +41,15 @@ def test_a_bought_file_made_on_a_given_day_is_due_on_day_3_30_60_and_15_30_60(se
                                         "cs:15": on[15], "cs:30": on[30], "cs:60": on[60]}
 
 
-def test_an_old_file_changed_today_gets_no_backlog_and_open_ones_never_vanish(services, auth):
+@pytest.mark.calendar
+def test_an_old_file_changed_today_gets_no_backlog_and_open_ones_never_vanish(clock, services, auth):
     clerk = auth.user("clerk", ["staff"], department="销售部")
     old = _made_on(services, clerk, today() - timedelta(days=400), classification={"stage": "成交"})
     assert _dues(services, old) == {}
     recent = _made_on(services, clerk, today() - timedelta(days=60), classification={"stage": "成交"})
     assert sorted(_dues(services, recent)) == ["cs:30", "cs:60", "owner:30", "owner:60"]  # day 3 and 15: too late
     services.db["files"].update_one({"_id": ObjectId(recent)},
-                                    {"$set": {"created_at": datetime.now(timezone.utc) - timedelta(days=200)}})
+                                    {"$set": {"created_at": clock.now() - timedelta(days=200)}})
     services.followups.file_changed(recent)  # now all long overdue: still open, none cancelled
     assert sorted(_dues(services, recent)) == ["cs:30", "cs:60", "owner:30", "owner:60"]
 
@@ -57,7 +64,8 @@ def _buyer_template(services, auth):
         {"key": "move_in_date", "type": "date", "label": {"zh": "入住日期", "en": "Move-in date"}}]})
 
 
-def test_key_dates_come_from_the_files_date_fields_and_follow_their_changes(services, auth):
+@pytest.mark.calendar
+def test_key_dates_come_from_the_files_date_fields_and_follow_their_changes(clock, services, auth):
     _buyer_template(services, auth)
     clerk = auth.user("clerk", ["staff"], department="销售部")
     signed, handover = today() - timedelta(days=2), today() + timedelta(days=100)
@@ -72,7 +80,8 @@ def test_key_dates_come_from_the_files_date_fields_and_follow_their_changes(serv
     assert dues[f"handover:{handover_due}"] == handover_due
     assert not any(r.startswith("move_in") for r in dues)  # no move-in date: nothing scheduled
     moved_in = today() - timedelta(days=1)
-    later = today() + timedelta(days=30)
+    # a month before the new handover must still lie ahead: a month is up to 31 days back (31 March -> 28 February)
+    later = today() + timedelta(days=45)
     services.files.patch(clerk, file_id, 1, {"fields": {"move_in_date": moved_in.isoformat(),
                                                          "handover_date": later.isoformat()}})
     dues = _dues(services, file_id)
@@ -81,7 +90,22 @@ def test_key_dates_come_from_the_files_date_fields_and_follow_their_changes(serv
     assert f"handover:{handover_due}" in _dues(services, file_id, "cancelled")
 
 
-def test_a_key_date_already_past_when_the_file_is_made_is_not_scheduled(services, auth):
+def test_a_key_date_moved_to_before_the_file_was_made_cancels_its_follow_up_and_schedules_none(services, auth):
+    # on 5 December 2026 a handover 30 days ahead (4 January) is due a month before: 4 December, a day too early
+    _buyer_template(services, auth)
+    clerk = auth.user("clerk", ["staff"], department="销售部")
+    with product_clock.frozen(datetime(2026, 12, 5, 10, tzinfo=ZONE)):
+        doc = services.files.create(clerk, {"template": "buyer", "name": "刘洋", "classification": {"stage": "成交"},
+                                            "fields": {"handover_date": "2027-03-15"}})
+        file_id = str(doc["_id"])
+        assert "handover:2027-02-15" in _dues(services, file_id)
+        services.files.patch(clerk, file_id, 1, {"fields": {"handover_date": "2027-01-04"}})
+    assert not any(r.startswith("handover") for r in _dues(services, file_id))
+    assert "handover:2027-02-15" in _dues(services, file_id, "cancelled")
+
+
+@pytest.mark.calendar
+def test_a_key_date_already_past_when_the_file_is_made_is_not_scheduled(clock, services, auth):
     _buyer_template(services, auth)
     clerk = auth.user("clerk", ["staff"], department="销售部")
     doc = services.files.create(clerk, {"template": "buyer", "name": "刘洋", "classification": {"stage": "成交"},

@@ -63,7 +63,7 @@ def test_readyz_reports_both_services_ok(client):
 
 
 @pytest.mark.parametrize("victim, named", [("minio", "storage"), ("ferretdb", "database")])
-def test_readyz_names_the_dead_server_quickly_and_recovers(private_servers, base_settings, victim, named):
+def test_readyz_names_the_dead_server_and_recovers(private_servers, base_settings, victim, named):
     env = private_servers.start()
     settings = settings_for(base_settings, env, "readyz")
     services = build_services(settings)
@@ -72,14 +72,11 @@ def test_readyz_names_the_dead_server_quickly_and_recovers(private_servers, base
     assert client.get("/readyz").status_code == 200
 
     private_servers.kill(victim)
-    started = time.monotonic()
     response = client.get("/readyz")
-    elapsed = time.monotonic() - started
     assert response.status_code == 503
     body = response.get_json()
     assert body[named].startswith("down")
     assert all(value == "ok" for key, value in body.items() if key != named)
-    assert elapsed < 3.0
 
     private_servers.start()
     deadline = time.monotonic() + 20

@@ -4,6 +4,9 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
+import pytest
+
+from service import clock
 from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.test_search_service import drain
 
@@ -215,6 +218,7 @@ def test_damaged_and_lost_returns_open_incidents_with_compensation_in_range(desk
     assert desk.post("keeper", f"/loans/{again}/checkout").status_code == 409  # a lost folder is not lent
 
 
+@pytest.mark.calendar
 def test_overdue_as_of_a_day_after_the_due_date_contains_the_loan(desk, services):
     f = desk.file()
     loan = desk.out("clerk", f["id"], days=3)
@@ -271,7 +275,7 @@ def test_a_digital_loan_opens_a_sealed_file_until_it_ends(desk, services):
         return desk.client.get("/api/v1/search", headers=desk.h[who], query_string={"q": "封存客户"}).get_json()["total"]
 
     assert found("clerk") == 1 and found("clerk2") == 0  # search opens to the borrower too
-    services.loans.repo.set(loan, {"due_at": datetime.now().astimezone() - timedelta(seconds=1)})  # time is up
+    services.loans.repo.set(loan, {"due_at": clock.now() - timedelta(seconds=1)})  # time is up
     assert desk.client.get(url, headers=desk.h["clerk"]).status_code == 404
     assert found("clerk") == 0
     listed = desk.client.get("/api/v1/loans", headers=desk.h["clerk"]).get_json()["items"][0]
@@ -322,7 +326,7 @@ def test_two_approvers_deciding_at_once_have_one_winner(app, desk):
 def test_an_overdue_loan_cannot_be_renewed_and_a_long_reason_is_refused(desk, services):
     f = desk.file()
     loan = desk.out("clerk", f["id"], days=2)
-    services.loans.repo.set(loan, {"due_at": datetime.now().astimezone() - timedelta(hours=1)})
+    services.loans.repo.set(loan, {"due_at": clock.now() - timedelta(hours=1)})
     assert desk.post("clerk", f"/loans/{loan}/renew", {"days": 3}).status_code == 409
     assert desk.loan(loan)["renewals"] == 0
     g = desk.file(name="李雷")

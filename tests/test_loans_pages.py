@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
@@ -132,6 +133,7 @@ def test_a_lost_folder_shows_on_its_file_page(desk, auth, client):
     assert 'id="folder-lost"' in page and "纸质档案已遗失" in page
 
 
+@pytest.mark.calendar
 def test_overdue_loans_show_on_the_borrowers_page_the_desk_and_the_reminders(desk, auth, client, services):
     f = desk.file()
     loan = desk.out("clerk", f["id"], days=2)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 from minio.error import S3Error
 
+from service import clock
 from tests import scans
 from tests.retention_helpers import office  # noqa: F401  (fixture)
 
@@ -211,13 +212,14 @@ def test_the_sweeper_purges_every_version_of_an_orphan_but_not_a_locked_original
     f = office.file(ended="2030-01-31")
     locked = services.documents.repo.by_id(office.scan(f["id"])["id"])
     services.db["documents"].delete_one({"_id": locked["_id"]})  # its record lost: an orphan, but locked
-    later = datetime.now(timezone.utc) + timedelta(seconds=services.settings.sweep_grace_seconds + 60)
+    later = clock.now() + timedelta(seconds=services.settings.sweep_grace_seconds + 60)
     report = services.sweeper.run(now=later)
     assert report.removed == [f"originals/{orphan}"], (report.removed, orphan, locked["key"])
     assert list(services.objects.versions("originals", orphan)) == []
     assert [v.key for v in services.objects.versions("originals", locked["key"])] == [locked["key"]]
 
 
+@pytest.mark.calendar
 def test_the_recompute_command_computes_every_file_again_and_last_activity_counts_loans(office, services, settings,
                                                                                           monkeypatch, capsys):
     import json
@@ -225,6 +227,7 @@ def test_the_recompute_command_computes_every_file_again_and_last_activity_count
     office.policy(years=3, trigger="last_activity", name="最后活动后三年")
     f = office.file()
     today = services.retention.today()
+    three_years_on = date(today.year + 3, today.month, 28 if (today.month, today.day) == (2, 29) else today.day)
     assert retention_of(office, f["id"])["trigger_date"] == today.isoformat()
     services.db["retention"].delete_many({})
     for name, value in {"ARCHIVE_DB": settings.db_name, "ARCHIVE_BUCKET_PREFIX": settings.bucket_prefix}.items():
@@ -232,5 +235,5 @@ def test_the_recompute_command_computes_every_file_again_and_last_activity_count
     assert archive_main(["retention-recompute"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["files"] == 1
     state = services.db["retention"].find_one({"_id": f["id"]})
-    assert state["policy_name"] == "最后活动后三年" and state["destroy_after"] == today.replace(year=today.year + 3).isoformat()
+    assert state["policy_name"] == "最后活动后三年" and state["destroy_after"] == three_years_on.isoformat()
     assert archive_main(["destruction-register-verify"]) == 0

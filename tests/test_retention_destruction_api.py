@@ -233,3 +233,34 @@ def test_a_run_killed_half_way_is_finished_by_the_next_and_the_register_shows_it
     assert register["total"] == 1 and len(register["items"][0]["files"]) == 3
     assert len(services.audit.search(action="destruction.file_destroyed")[1]) == 3
     assert {i["archive_no"] for i in register["items"][0]["files"]} == {f["archive_no"] for f in files}
+
+
+def _register_record(n: int) -> dict:
+    """What the executor appends for a batch (a made-up one: the register's paging needs only entries)."""
+    return {"batch_id": f"batch{n}", "number": f"XH-2026-{n:03d}", "reason": "保管期满",
+            "files": [{"archive_no": f"JXLT-2000-{n:05d}", "template": "individual", "destroy_after": "2010-06-30",
+                       "documents": [{"id": f"d{n}", "doc_type": "purchase_contract", "sha256": "ab" * 32, "size": n}]}],
+            "counts": {"files": 1, "documents": 1, "bytes": n}, "proposed_by": "keeper2",
+            "proposed_at": "2026-01-05T08:00:00+00:00", "approved_by": "boss", "approved_at": "2026-01-06T08:00:00+00:00",
+            "paper": PAPER, "executed_by": "keeper", "executed_at": f"2026-01-{n + 6:02d}T08:00:00+00:00"}
+
+
+def test_the_register_pages_by_number_and_its_page_checks_the_entries_it_shows(office, services, auth, client):
+    for n in range(1, 8):
+        services.destruction_register.append(_register_record(n))
+    first = office.get("auditor", "/destruction-register?per_page=3").get_json()
+    assert first["total"] == services.db["destruction_register"].count_documents({}) == 7
+    assert [item["seq"] for item in first["items"]] == [7, 6, 5]
+    assert [i["seq"] for i in office.get("auditor", "/destruction-register?page=3&per_page=3").get_json()["items"]] == [1]
+    assert office.get("auditor", "/destruction-register?page=4&per_page=3").get_json() == {"total": 7, "items": []}
+    assert office.get("clerk", "/destruction-register").status_code == 403
+    assert office.get("auditor", "/destruction-register?page=0").status_code == 400
+    repo = services.destruction_register.repo
+    services.db["destruction_register"].update_one({"_id": repo.key(2)}, {"$set": {"reason": "改过"}})
+    auth.login("auditor")
+    shown = client.get("/destructions/register?per_page=3").get_data(as_text=True)
+    assert 'class="status-ok"' in shown and "XH-2026-007" in shown and "XH-2026-004" not in shown
+    assert 'class="status-down"' in client.get("/destructions/register?page=2&per_page=3").get_data(as_text=True)
+    whole = client.get("/destructions/register/verify").get_data(as_text=True)
+    assert 'class="status-down"' in whole and 'id="verify-result"' in whole
+    assert services.destruction_register.verify() == {"ok": False, "entries": 1, "first_bad": 2}

@@ -288,11 +288,9 @@ def test_a_failed_batch_writes_nothing_and_releases_the_lock(index):
 def test_a_writer_gives_up_after_its_timeout(index):
     held = index.whoosh.writer()  # a plain Whoosh writer, as a long commit elsewhere would
     try:
-        started = time.monotonic()
-        with pytest.raises(IndexBusy):
+        with pytest.raises(IndexBusy, match="locked by another writer for 0.5 s"):
             with index.writer(timeout=0.5) as batch:
                 batch.delete_file("f-0001")
-        assert 0.5 <= time.monotonic() - started < 2.5
         assert index.search("张伟", visibility=EVERYONE).total == 1  # readers never wait for writers
     finally:
         held.cancel()

@@ -10,6 +10,7 @@ from typing import Callable
 
 from pymongo.errors import PyMongoError
 
+from service import clock
 from service.wiring import Services
 from service.worker import imports_job
 from service.worker import index_job
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[JobContext, dict], None]
 DEFERRED = frozenset({"index"})  # claimed only when no other kind is waiting
+LISTINGS_INTERVAL = 1.0  # seconds between passes of the listing indexes, long jobs or not
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -58,7 +60,34 @@ class Worker:
                 handler.close()
 
     def run(self, max_jobs: int | None = None) -> int:
-        """Run until stopped (or max_jobs done); survives database outages by waiting."""
+        """Run until stopped (or max_jobs done), the listing indexes kept up beside; survives database
+        outages by waiting."""
+        ended = threading.Event()
+        keeper = threading.Thread(target=self._keep_listings, args=(ended,), daemon=True, name="listings")
+        keeper.start()
+        try:
+            return self._loop(max_jobs)
+        finally:
+            ended.set()
+            keeper.join()
+
+    def _keep_listings(self, ended: threading.Event) -> None:
+        """Take what was written into the listing indexes every LISTINGS_INTERVAL, also while a long job
+        runs (lists read what the indexes lack from the database: the less, the faster), and once more
+        after the loop ended."""
+        while True:
+            last = ended.is_set()
+            try:
+                self.services.listings.catch_up()
+            except PyMongoError as exc:
+                log.warning("listing indexes: database unavailable (%s)", type(exc).__name__)
+            except Exception:  # the thread's boundary: logged with its trace, the next pass tries again
+                log.exception("listing indexes: the pass failed")
+            if last:
+                return
+            ended.wait(LISTINGS_INTERVAL)
+
+    def _loop(self, max_jobs: int | None) -> int:
         done, pause = 0, 1.0
         while not self._stop.is_set() and (max_jobs is None or done < max_jobs):
             try:
@@ -94,7 +123,7 @@ class Worker:
 
     def queue_periodic(self) -> list[str]:
         """Queue fixity and sweep once per their interval (the slot claim makes it once per cluster)."""
-        settings, now = self.services.settings, time.time()
+        settings, now = self.services.settings, clock.now().timestamp()
         periodic = (("fixity", settings.fixity_interval_seconds, {"sample": settings.fixity_sample}),
                     ("sweep", settings.sweep_interval_seconds, {}))
         queued = []
