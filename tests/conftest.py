@@ -125,10 +125,18 @@ def client(app):
 
 @pytest.fixture
 def private_servers(tmp_path):
-    """Servers of this test's own, for killing and restarting."""
-    servers = PrivateServers(tmp_path / "servers")
+    """Servers of this test's own, for killing and restarting.
+
+    Their data lives under scripts/test's temp dir, not pytest's: PostgreSQL runs as an unprivileged
+    user that must pass through every folder above its data, and pytest resets its own base folder to
+    0700 whenever a worker first asks for a tmp_path."""
+    import shutil
+    base = Path(os.environ.get("ARCHIVE_TEST_TMP") or tmp_path)
+    data_dir = base / f"servers-{uuid.uuid4().hex[:10]}"
+    servers = PrivateServers(data_dir)
     yield servers
     servers.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def free_port() -> int:

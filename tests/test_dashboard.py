@@ -158,12 +158,16 @@ def test_page_time_with_two_thousand_files(auth, client, services):
     stages = ("意向", "潜在", "准客户", "成交")
     files = [{"_id": ObjectId(), "archive_no": f"P-{n:05d}", "name": f"客户{n}", "status": "active",
               "security": "normal", "department": "销售部", "template": "individual",
-              "classification": {"stage": stages[n % 4], "customer_type": "刚需", "project": f"P{n % 7}"}}
+              "classification": {"stage": stages[n % 4], "customer_type": "刚需", "project": f"P{n % 7}"},
+              "created_at": now, "updated_at": now, "version": 1}
              for n in range(2000)]
     services.db["files"].insert_many(files)
     services.db["documents"].insert_many([
         {"_id": ObjectId(), "file_id": str(files[n % 2000]["_id"]), "uploaded_at": now - timedelta(days=n % 360),
          "pages": 1 + n % 5, "ocr_status": "done", "status": "active", "title": "t"} for n in range(6000)])
+    # seeded behind the write paths' back, as a restore would: the indexes the counts come from are rebuilt
+    services.search.reindex(restart=True)
+    services.listings.rebuild("document")
     auth.user("keeper", ["archivist"], department="档案室")
     auth.login("keeper")
     client.get("/")
