@@ -115,15 +115,17 @@ def segment_mask(columns: SegmentColumns, query: FileQuery, visibility: Visibili
 
 
 def _text_mask(columns: SegmentColumns, query: FileQuery) -> np.ndarray:
+    # the rules of `matches` for the name and the archive number, with numpy's string functions
     listing = columns.listing()
-    rows = range(len(listing.docnums))
+    rows = np.ones(len(listing.docnums), dtype=bool)
     if query.archive_no:
-        rows = [i for i in rows if listing.archive_nos[i] == query.archive_no]
-    if query.name:
-        names, pinyins, initials = listing.names, listing.pinyins, listing.initials
-        rows = [i for i in rows if _name_matches(query.name, names[i], pinyins[i], initials[i])]
+        rows &= listing.array("archive_no") == query.archive_no
+    if query.name and len(listing.docnums):
+        lower = query.name.lower()
+        rows &= (np.strings.find(listing.array("name"), query.name) >= 0) | \
+            (np.strings.find(listing.array("pinyin"), lower) >= 0) | (listing.array("initials") == lower)
     found = np.zeros(columns.size, dtype=bool)
-    found[listing.docnums[np.asarray(list(rows), dtype=np.int64)]] = True
+    found[listing.docnums[rows]] = True
     return found
 
 

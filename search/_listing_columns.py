@@ -32,6 +32,7 @@ class ListingColumns:
         columns = list(zip(*rows)) if rows else [(), (), (), (), ()]
         self.file_ids, self.archive_nos, self.names, self.pinyins, self.initials = (list(c) for c in columns)
         self._orders: dict[tuple[str, bool], np.ndarray] = {}
+        self._arrays: dict[str, np.ndarray] = {}
         self._fid_rank: np.ndarray | None = None
         self._lock = threading.Lock()
 
@@ -39,10 +40,16 @@ class ListingColumns:
         """Where file entries (by number) stand in the string columns."""
         return np.searchsorted(self.docnums, docs)
 
-    def strings(self, name: str) -> list[str]:
-        """One of the string columns by name (archive_no, name, pinyin, initials, file_id)."""
-        return {"file_id": self.file_ids, "archive_no": self.archive_nos, "name": self.names,
-                "pinyin": self.pinyins, "initials": self.initials}[name]
+    def array(self, name: str) -> np.ndarray:
+        """One of the string columns (file_id, archive_no, name, pinyin, initials) as a numpy array, made
+        on first use and kept (filters compare and search it with numpy's string functions)."""
+        with self._lock:
+            found = self._arrays.get(name)
+            if found is None:
+                values = {"file_id": self.file_ids, "archive_no": self.archive_nos, "name": self.names,
+                          "pinyin": self.pinyins, "initials": self.initials}[name]
+                found = self._arrays[name] = np.asarray(values, dtype=str)
+            return found
 
     def order(self, sort: str, descending: bool, keys) -> np.ndarray:
         """The file entries' numbers in the sort's order (ties by file id ascending); `keys()` gives

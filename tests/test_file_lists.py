@@ -3,9 +3,12 @@ before any index job runs, and the list is the same once the worker has indexed 
 paging and bad requests as before."""
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import datetime
 from datetime import timedelta
+
+from openpyxl import load_workbook
 
 from search import FileQuery
 from search import Visibility
@@ -49,6 +52,8 @@ def test_a_registered_file_is_listed_at_once_and_the_same_after_its_index_job(de
     auth.login("clerk")
     page = table(client.get("/files?sort=name").get_data(as_text=True))
     assert page.index("李娜") < page.index("王强") < page.index("张伟") and "共 3 条" in page
+    sheet = load_workbook(io.BytesIO(client.get("/files/export.xlsx").data)).active
+    assert sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True)) == sorted(["张伟", "李娜", "王强"])
     drain(services)
     assert indexed(services) == 3 and services.db["index_pending"].count_documents({}) == 0
     assert [listed(desk), listed(desk, sort="name", order="desc"), listed(desk, name="ln"),
