@@ -9,7 +9,9 @@ default 20), BENCH_PAGES_ROW_SECONDS (a row's time budget, default 20), BENCH_PA
 one batch of `archive reindex` at each size; default 1), BENCH_PAGES_IMPORT_ROWS (default 5000; the
 imported files stay, so each size must exceed the one before plus these), BENCH_PAGES_VERIFY (1 runs
 the audit chain's verification and `archive search-check`'s comparison of the files' index entries
-after each seeding; both read everything, the second per batch of 200 files: small sizes only).
+after each seeding; both read everything, the second per batch of 200 files: small sizes only),
+BENCH_PAGES_ROWS (comma-separated parts of row names: only the rows that contain one are timed, e.g.
+`search,loans`; `-` times none, leaving the import).
 
 What runs, in one fresh database on the servers `scripts/bench` started:
 
@@ -97,6 +99,7 @@ TIMING = Timing(samples=int(os.environ.get("BENCH_PAGES_SAMPLES") or 20),
 REINDEX = os.environ.get("BENCH_PAGES_REINDEX", "1") != "0"
 IMPORT_ROWS = int(os.environ.get("BENCH_PAGES_IMPORT_ROWS") or 5000)
 VERIFY = os.environ.get("BENCH_PAGES_VERIFY", "0") == "1"
+ONLY = [part.strip() for part in os.environ.get("BENCH_PAGES_ROWS", "").split(",") if part.strip()]
 RATIO_TARGET = 1.5
 IMPORT_TARGET_SECONDS = 60.0
 STAFF_DEPARTMENT = DEPARTMENTS[0]
@@ -174,6 +177,8 @@ def _measure(settings, people, seeder: Seeder, size: int, report: dict) -> int:
         print(f"  signed in 5 roles in {watch.seconds:.1f} s", flush=True)
         rng = random.Random(size)
         for row in rows(seeder.known, people, STAFF_DEPARTMENT):
+            if ONLY and not any(part in row.name for part in ONLY):
+                continue
             _record(report, size, f"{row.name} ({'API' if row.api else 'page'})", time_row(clients, row, rng, TIMING))
         staff = people.staff[STAFF_DEPARTMENT][0]
         data = sheet(random.Random(size), f"S{size}", _existing_ids(services, seeder), IMPORT_ROWS)

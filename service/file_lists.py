@@ -175,7 +175,10 @@ def database_query(query: FileQuery) -> dict:
     for key in ("archive_no", "owner", "template"):
         if getattr(query, key):
             found[key] = getattr(query, key)
-    found["status"] = {"$in": sorted(query.statuses)} if query.statuses is not None else {"$ne": "merged"}
+    if query.statuses is None:
+        found["status"] = {"$ne": "merged"}
+    else:  # one status is a top-level equality, which FerretDB hands to PostgreSQL (GIN-indexed)
+        found["status"] = next(iter(query.statuses)) if len(query.statuses) == 1 else {"$in": sorted(query.statuses)}
     for key in ("customer_type", "stage", "project"):
         if getattr(query, key):
             found[f"classification.{key}"] = getattr(query, key)

@@ -14,6 +14,7 @@ from search import SearchIndex
 from search import SearchResult
 from search import Visibility
 from service import access
+from service import clock
 from service import search_rebuild
 from service.doc_types import DocTypeService
 from service.errors import Invalid
@@ -55,12 +56,12 @@ class IndexQueue:
 
     def file_changed(self, file_id) -> None:
         """A file's own values changed (created, edited, reassigned, merged, destroyed)."""
-        self.pending.mark(file_id, FILE)
+        self.pending.mark(file_id, FILE, clock.now())
         self._queue(str(file_id))
 
     def retention_changed(self, file_id) -> None:
         """A file's computed retention or holds changed (its entry copies them for the due list)."""
-        self.pending.mark(file_id, RETENTION)
+        self.pending.mark(file_id, RETENTION, clock.now())
         self._queue(str(file_id))
 
     def _queue(self, file_id: str) -> None:
@@ -90,8 +91,8 @@ class IndexQueue:
 
     def files_merged(self, merged_id, survivor_id) -> None:
         """A merge: the merged file is listed as merged, its documents now belong to the survivor."""
-        self.pending.mark(merged_id, FILE)
-        self.pending.mark(survivor_id, FILE)
+        self.pending.mark(merged_id, FILE, clock.now())
+        self.pending.mark(survivor_id, FILE, clock.now())
         self.jobs.enqueue("index", {"file_id": str(merged_id)})
         self.jobs.enqueue("index", {"file_id": str(survivor_id), "documents": True})
 

@@ -10,7 +10,6 @@ updates are a read then a write, and two writes of one file must not lose a mark
 from __future__ import annotations
 
 from datetime import datetime
-from datetime import timezone
 
 from bson import ObjectId
 from pymongo.database import Database
@@ -24,10 +23,9 @@ class PendingMarks:
     def __init__(self, db: Database):
         self._marks = db["index_pending"]
 
-    def mark(self, file_id, reason: str = FILE) -> None:
-        """Record that a file was written (`reason`: FILE or RETENTION)."""
-        self._marks.insert_one({"_id": ObjectId(), "file_id": str(file_id), "reason": reason,
-                                "at": datetime.now(timezone.utc)})
+    def mark(self, file_id, reason: str, at: datetime) -> None:
+        """Record that a file was written at a time (`reason`: FILE or RETENTION)."""
+        self._marks.insert_one({"_id": ObjectId(), "file_id": str(file_id), "reason": reason, "at": at})
 
     def of_file(self, file_id) -> list[ObjectId]:
         """The ids of a file's marks (an indexed lookup by file_id)."""

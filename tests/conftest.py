@@ -13,10 +13,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
 from service import clock as product_clock
 from service import settings as settings_module
+from service import users as users_module
 from service.app import create_app
 from service.wiring import build_services
 from tests.servers import PrivateServers
@@ -64,7 +66,8 @@ def clock(request):
     (YYYY-MM-DD, default DEFAULT_TODAY), or under ARCHIVE_TEST_DAYS each day of the range in turn.
 
     Only the product's time moves; FerretDB's and MinIO's stay the machine's. The sweeper compares an
-    object's time in the store with the product's now, so its stories need the machine's time."""
+    object's time in the store with the product's now: on a day far from the machine's, every object
+    looks old (or young) to it."""
     day = getattr(request, "param", None) or _day(os.environ.get("ARCHIVE_TEST_TODAY") or DEFAULT_TODAY,
                                                   "ARCHIVE_TEST_TODAY")
     with product_clock.running_from(datetime.combine(day, time(10), TEST_ZONE)):
@@ -76,9 +79,7 @@ def cheap_passwords_on_every_day_runs(request, monkeypatch):
     """Under ARCHIVE_TEST_DAYS a calendar test hashes passwords at Argon2's lowest cost: it checks dates, and
     its people at full cost (half a second each, with their sign-in) would make a year's run take hours."""
     if days_to_run() and request.node.get_closest_marker("calendar"):
-        from argon2 import PasswordHasher
-        from service import users
-        monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        monkeypatch.setattr(users_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

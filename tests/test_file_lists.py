@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import shutil
-from datetime import datetime
 from datetime import timedelta
 
 from openpyxl import load_workbook
 
 from search import FileQuery
 from search import Visibility
+from service import clock
 from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.test_search_service import drain
 
@@ -137,7 +137,7 @@ def test_confidential_and_sealed_files_of_others_are_never_listed_nor_counted(de
     assert desk.post("gm", f"/loans/{loan}/approve").get_json()["status"] == "out"
     assert "封存客户" in names(listed(desk, "clerk"))  # as the file itself: a running digital loan opens it
     assert "封存客户" not in names(listed(desk, "clerk2"))
-    services.loans.repo.set(loan, {"due_at": datetime.now().astimezone() - timedelta(seconds=1)})
+    services.loans.repo.set(loan, {"due_at": clock.now() - timedelta(seconds=1)})  # time is up
     assert "封存客户" not in names(listed(desk, "clerk"))
 
 

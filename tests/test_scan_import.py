@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 import zipfile
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
+from service import clock
 from service import separators
 from service.cli import main as archive_main
 from service.errors import Conflict
@@ -306,10 +307,10 @@ def test_a_unit_left_started_by_a_crashed_import_is_taken_over_without_storing_t
     services.scan_imports.run_folder(keeper, folder)
     # as if the importer died after the upload, before marking its unit done
     services.db["scan_units"].update_many({}, {"$set": {"state": "started", "import_id": "dead",
-                                                        "at": datetime.now(timezone.utc) - timedelta(minutes=5)}})
+                                                        "at": clock.now() - timedelta(minutes=5)}})
     busy = services.scan_imports.run_folder(keeper, folder)
     assert busy["counts"]["failed"] == 1 and "another import" in busy["summary"][0]["items"][0]["reason"]
-    services.db["scan_units"].update_many({}, {"$set": {"at": datetime.now(timezone.utc) - timedelta(minutes=11)}})
+    services.db["scan_units"].update_many({}, {"$set": {"at": clock.now() - timedelta(minutes=11)}})
     taken = services.scan_imports.run_folder(keeper, folder)
     assert taken["counts"]["already"] == 1 and taken["counts"]["failed"] == 0
     assert services.db["documents"].count_documents({}) == 1
