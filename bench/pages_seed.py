@@ -12,9 +12,9 @@ inserts them with `insert_many` in batches of BATCH files, collection by collect
 - the search index is written by a child process while the inserts run, the way `archive reindex`
   writes it (service/search_rebuild.py): the dictionary first (document-type labels, every name
   and project), then committed batches of search_rebuild.BATCH files, each file's entry
-  (`file_entry`) and its pages' entries. `rebuild()` itself is not used: it pages through the files
-  with `{status: {$in}, _id: {$gt: last}}` sorted by `_id`, which FerretDB answers by decoding every
-  file for every batch of 200 (quadratic); `reindex_batch_seconds` times one such batch instead;
+  (`file_entry`) and its pages' entries. `rebuild()` itself is not used (it reads every document's
+  page texts from the object store, which the seeding does not write); `reindex_batch` times what it
+  reads first: every file's id in one pass, then a batch of 200 files by `_id` and their documents;
 - PostgreSQL's statistics are refreshed (ANALYZE), as autovacuum would have done by the time a
   real archive reaches this size: right after a bulk load the planner may think a table is empty.
 """
@@ -193,13 +193,13 @@ class Seeder:
                 conn.execute("ANALYZE")
 
     def reindex_batch(self) -> tuple[float, str]:
-        """One batch of `archive reindex` as written: the first 200 files by _id and their documents;
-        its seconds and how it ended ("ok", or the database error, e.g. the client's 30 s socket timeout)."""
+        """What `archive reindex` reads before and for its first batch: every file's id (one pass), then
+        200 files by _id and their documents; its seconds and how it ended ("ok", or the database error)."""
         sources = self.services.search.sources
         started = time.perf_counter()
         try:
             docs = next(search_rebuild.file_batches(sources, search_rebuild.BATCH))
-            list(sources.documents.find({"file_id": {"$in": [str(d["_id"]) for d in docs]}, "status": "active"}))
+            sources.documents.of_files([str(d["_id"]) for d in docs])
         except PyMongoError as exc:
             return time.perf_counter() - started, type(exc).__name__
         return time.perf_counter() - started, "ok"

@@ -1,6 +1,7 @@
 """Rebuilding the index beside the live one and swapping it in; comparing it with the database."""
 from __future__ import annotations
 
+import bisect
 import ctypes
 import ctypes.util
 import fcntl
@@ -29,7 +30,6 @@ from storage.files import oid
 log = logging.getLogger(__name__)
 
 BATCH = 200          # files per committed batch: memory stays bounded whatever the archive's size
-READ = 2000          # files per read of the walk (see file_batches)
 STATE = "rebuild.json"  # in the rebuild directory: the last file id committed
 JOURNAL = "changed.txt"  # in the rebuild directory: ids of files changed while it runs
 RENAME_EXCHANGE = 2  # linux renameat2 flag
@@ -74,17 +74,24 @@ def note_changed(live: Path, file_ids) -> None:
         journal.write("".join(f"{file_id}\n" for file_id in file_ids if file_id))
 
 
-def file_batches(sources, batch_size: int, after=None) -> Iterator[list[dict]]:
-    """Every file (each has an entry) in _id order after `after`, a batch at a time (a keyset walk,
-    no skip). FerretDB decodes every file after the key for each read, so the walk reads READ files
-    at a time and hands them out in batches: the whole walk decodes n²/2·READ files, not n²/2·batch."""
-    while True:
-        docs = sources.files.after(after, READ)
-        for start in range(0, len(docs), batch_size):
-            yield docs[start:start + batch_size]
-        if len(docs) < READ:
-            return
-        after = docs[-1]["_id"]
+def file_ids(sources) -> list:
+    """Every file's id (each has an entry), sorted: one unsorted pass over the files, since FerretDB
+    sorts and pages by decoding every file for each read (a keyset walk was quadratic)."""
+    return sorted(doc["_id"] for doc in sources.files.each({"_id": 1}))
+
+
+def file_batches(sources, batch_size: int, after=None, ids: list | None = None) -> Iterator[list[dict]]:
+    """Every file in _id order after `after`, a batch at a time, each batch read by _id lookups (in
+    parallel); a file deleted since the ids were read is left out."""
+    ids = file_ids(sources) if ids is None else ids
+    if after is not None:
+        ids = ids[bisect.bisect_right(ids, after):]
+    for start in range(0, len(ids), batch_size):
+        wanted = ids[start:start + batch_size]
+        found = sources.files.by_ids_at_once(wanted)
+        docs = [found[key] for key in wanted if key in found]
+        if docs:
+            yield docs
 
 
 def entries_of(sources, docs: list[dict], retention: dict[str, dict]) -> Iterator:
@@ -133,15 +140,18 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
             _write_state(fresh, state)
         resumed = state["done"]
         terms = list(doc_type_terms)
-        total = 0
-        for docs in file_batches(sources, batch_size):  # names only: the dictionary, before any entry is cut
-            terms.extend(word for doc in docs if is_searched(doc) for word in file_terms(doc))
-            total += len(docs)
+        ids = []
+        for doc in sources.files.each():  # names: the dictionary, before any entry is cut
+            ids.append(doc["_id"])
+            if is_searched(doc):
+                terms.extend(file_terms(doc))
+        ids.sort()
+        total = len(ids)
         index = SearchIndex(fresh, mmap=False)  # see SearchIndex: resident memory stays the writer's own
         index.add_terms(sorted(set(terms)))
         if progress:
             progress(state["done"], total)
-        for docs in file_batches(sources, batch_size, _file_id(state["after"])):
+        for docs in file_batches(sources, batch_size, _file_id(state["after"]), ids):
             with index.writer() as batch:
                 batch.add_terms(word for doc in docs if is_searched(doc) for word in file_terms(doc))  # added since
                 for entry in entries_of(sources, docs, retention):

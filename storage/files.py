@@ -5,6 +5,8 @@ serve only when the search index cannot (service/file_lists.py).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo.database import Database
@@ -13,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from service import clock
 from storage.listing_marks import ListingMarks
 from storage.mongo import find_each
+from storage.mongo import lookup_each
 
 
 def oid(file_id: str) -> ObjectId | None:
@@ -81,10 +84,9 @@ class FileRepository:
                 found[name][value] = found[name].get(value, 0) + 1
         return found
 
-    def after(self, file_id, limit: int) -> list[dict]:
-        """The next `limit` files in _id order after `file_id` (None: from the first)."""
-        query = {"_id": {"$gt": file_id}} if file_id is not None else {}
-        return list(self._files.find(query).sort("_id", 1).limit(limit))
+    def each(self, projection: dict | None = None) -> Iterator[dict]:
+        """Every file, in no order: one pass (FerretDB decodes each file once)."""
+        return self._files.find({}, projection).batch_size(1000)
 
     def find(self, query: dict, limit: int = 20) -> list[dict]:
         """Files matching a query (duplicate checks)."""
@@ -94,6 +96,11 @@ class FileRepository:
         """The files with these ids (and matching `query`), one indexed lookup each; bad ids are skipped."""
         wanted = [key for key in (oid(str(i)) for i in file_ids) if key is not None]
         return find_each(self._files, "_id", wanted, query, projection)
+
+    def by_ids_at_once(self, file_ids) -> dict:
+        """{_id: file} of these ObjectIds, the lookups run in parallel (a rebuild's batch)."""
+        found = lookup_each(self._files, "_id", file_ids)
+        return {key: docs[0] for key, docs in found.items() if docs}
 
     def with_any(self, field: str, values, query: dict | None = None, limit: int = 0) -> list[dict]:
         """Files whose `field` equals one of `values` (and matching `query`), one indexed lookup each."""
