@@ -155,6 +155,8 @@ class _Segment:
         self._leaf = leaf
         self._coded: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._numbers: dict[str, np.ndarray] = {}
+        self._code_of: dict[str, dict[str, int]] = {}
+        self._value_array: dict[str, np.ndarray] = {}
         self._ids = leaf.column_reader("id", translate=False)
         self._id_array: np.ndarray | None = None
 
@@ -176,12 +178,19 @@ class _Segment:
         value = self._ids[docnum]
         return value.decode("utf-8") if isinstance(value, bytes) else value
 
+    def code_of(self, name: str) -> dict[str, int]:
+        """A coded column's code of each value (a column may hold a value per record: audit targets)."""
+        if name not in self._code_of:
+            self._code_of[name] = {value: code for code, value in enumerate(self.coded(name)[1])}
+        return self._code_of[name]
+
     def matching(self, wanted: dict[str, set[str]]) -> np.ndarray:
         """A mask of the entries whose columns hold one of the wanted values, column by column."""
         mask = np.ones(self.size, dtype=bool)
         for name, accepted in wanted.items():
-            codes, values = self.coded(name)
-            mask &= np.isin(codes, [i for i, value in enumerate(values) if value in accepted])
+            codes, code_of = self.coded(name)[0], self.code_of(name)
+            chosen = [code_of[value] for value in accepted if value in code_of]
+            mask &= (codes == chosen[0]) if len(chosen) == 1 else np.isin(codes, chosen)
         return mask
 
     def starting(self, prefixes: dict[str, str]) -> np.ndarray:
@@ -189,7 +198,10 @@ class _Segment:
         mask = np.ones(self.size, dtype=bool)
         for name, start in prefixes.items():
             codes, values = self.coded(name)
-            mask &= np.isin(codes, [i for i, value in enumerate(values) if value.startswith(start)])
+            if name not in self._value_array:
+                self._value_array[name] = np.array(values, dtype=np.str_)
+            chosen = np.flatnonzero(np.strings.startswith(self._value_array[name], start)) if values else []
+            mask &= np.isin(codes, chosen)
         return mask
 
     def holding(self, record_ids: frozenset[str]) -> np.ndarray:

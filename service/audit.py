@@ -151,7 +151,7 @@ class AuditTrail:
             return self.newest_first(offset, per_page)
         selection = self.selection(target, actor, action, since, until)
         found = self.listings.select(AUDIT_LISTING.name, replace(selection, offset=offset, limit=per_page))
-        return found.total, [entry for entry in map(self.repo.by_key, found.ids) if entry is not None]
+        return found.total, self.repo.by_keys(found.ids)
 
     @staticmethod
     def selection(target: str, actor: str, action: str, since: datetime | None, until: datetime | None) -> Selection:

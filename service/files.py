@@ -139,8 +139,9 @@ class FileService:
                 parts.append(format(values[name], spec or ""))
         return "".join(parts)
 
-    def create(self, actor: User, data: dict) -> dict:
-        """Register a new file from the template's fields; 422 naming each bad field."""
+    def create(self, actor: User, data: dict, archive_no: str | None = None) -> dict:
+        """Register a new file from the template's fields; 422 naming each bad field. `archive_no`: one
+        drawn beforehand with `archive_number` (an import draws its rows' numbers in row order)."""
         access.require(actor, "file.create")
         if not isinstance(data, dict):
             raise Malformed("the body must be a JSON object")
@@ -160,7 +161,8 @@ class FileService:
                "template_version": self.registry.get(state["template"]).get("version", 1),
                "version": 1, "created_at": now, "created_by": actor.username, "updated_at": now,
                "updated_by": actor.username, "dup_keys": duplicate_keys(state)}
-        doc["archive_no"] = self.archive_number(state["classification"].get("project", ""), now, str(file_id))
+        doc["archive_no"] = archive_no or self.archive_number(state["classification"].get("project", ""), now,
+                                                              str(file_id))
         self.repo.claim_version({"_id": version_key(str(file_id), 1), "file_id": str(file_id), "version": 1,
                                  "at": now, "actor": actor.username, "changes": sorted(EDITABLE),
                                  "state": _snapshot(doc)})

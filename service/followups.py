@@ -285,8 +285,9 @@ class FollowupService:
                 and file_doc.get("status") == "active"}
 
     def due(self, actor: User, filters: dict, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
-        """Follow-ups by bucket (today/overdue/upcoming/open/done) as of a day: one's own by default;
-        a team's or anyone's for managers (approver: their department; executive/admin: all)."""
+        """Follow-ups by bucket (today/overdue/upcoming/open/done) as of a day (upcoming: up to `until`, a
+        day, if given): one's own by default; a team's or anyone's for managers (approver: their
+        department; executive/admin: all)."""
         access.require(actor, "file.view")
         as_of = day_number(self.parse_as_of(filters.get("as_of")).isoformat())
         bucket = filters.get("bucket") or "open"
@@ -295,14 +296,15 @@ class FollowupService:
         where = {"status": {DONE if bucket == DONE else OPEN}}
         if filters.get("file_id"):
             where["file_id"] = {str(filters["file_id"])}
+        until = day_number(self.parse_as_of(filters["until"]).isoformat()) if filters.get("until") else None
         ranges = {"today": {"due": (as_of, as_of)}, "overdue": {"due": (None, as_of - 1)},
-                  "upcoming": {"due": (as_of + 1, None)}}.get(bucket, {})
+                  "upcoming": {"due": (as_of + 1, until)}}.get(bucket, {})
         alternatives = both(self._scope(actor, filters), access.visibility_alternatives(actor, "file_department"))
         selection = Selection(where=where, any_of=alternatives, ranges=ranges,
                               sort="done_at" if bucket == DONE else "due", descending=bucket == DONE,
                               offset=(page - 1) * per_page, limit=per_page)
         found = self.listings.select(FOLLOWUP_LISTING.name, selection)
-        return found.total, [doc for doc in map(self.repo.followup, found.ids) if doc is not None]
+        return found.total, self.repo.followups_by_ids(found.ids)
 
     def _scope(self, actor: User, filters: dict) -> tuple[dict, ...] | None:
         assignee, team = filters.get("assignee") or "", filters.get("team") or ""

@@ -153,24 +153,25 @@ class RetentionService:
         return max(moments, default=None)
 
     def recompute(self, file_id, new_keys: tuple[str, ...] = (), force_locks: bool = False,
-                  file_doc: dict | None = None, announce: bool = True) -> dict | None:
+                  file_doc: dict | None = None, announce: bool = True, new: bool = False) -> dict | None:
         """Compute a file's retention again, store it, and move its originals' locks to match; with
         `announce`, tell the search index if what its entry copies changed (the due list).
 
         Called after every write of a file, so it reads only what the policies in use need: with
-        no policy, no hold and nothing stored before, it stores nothing.
+        no policy, no hold and nothing stored before, it stores nothing. `new`: the file was just made
+        (`file_doc`), so nothing was stored for it before and no hold can name it.
         """
         file_doc = file_doc or self.files.repo.by_id(str(file_id))
         if file_doc is None:
             return None
-        previous = self.repo.state(str(file_id)) or {}
+        previous = {} if new else self.repo.state(str(file_id)) or {}
         if file_doc.get("status") == "destroyed":
             return previous
         policies = self.repo.policies() if file_doc.get("status") != "merged" else []
-        held = self.repo.has_active_hold(str(file_id))
+        held = False if new else self.repo.has_active_hold(str(file_id))
         if not policies and not previous and not held:
             return None
-        documents = _Lazy(lambda: self.documents.of_file(str(file_id)))
+        documents = _Lazy(lambda: [] if new else self.documents.of_file(str(file_id)))
         needs_types = any((p.get("match") or {}).get("doc_types") for p in policies)
         needs_activity = any(p["trigger"] == "last_activity" for p in policies)
         outcome = rules.decide(policies, file_doc, {d.get("doc_type") for d in documents()} if needs_types else set(),
@@ -221,7 +222,7 @@ class RetentionService:
     def file_changed(self, file_id, created: dict | None = None) -> None:
         """FileService's hook after each write (`created`: the file as just made); the write's own index
         job, queued after the hooks, carries the new retention to the index."""
-        self.recompute(str(file_id), file_doc=created, announce=False)
+        self.recompute(str(file_id), file_doc=created, announce=False, new=created is not None)
 
     def document_added(self, document: dict) -> None:
         """DocumentService's hook after an upload: the new original is locked like its file's others."""

@@ -14,6 +14,8 @@ from typing import Iterator
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from storage.mongo import by_ids
+
 
 def key(seq: int, width: int = 12) -> str:
     """The _id of the entry with this sequence number."""
@@ -63,6 +65,10 @@ class ChainedEntries:
             return True
         except DuplicateKeyError:
             return False
+
+    def by_keys(self, entry_ids: list[str]) -> list[dict]:
+        """The entries with these _ids, in that order (a list's page, read in parallel)."""
+        return by_ids(self._entries, entry_ids)
 
     def by_key(self, entry_id: str) -> dict | None:
         """The entry with this _id (the zero-padded number)."""

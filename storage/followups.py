@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from service import clock
 from storage.listing_marks import ListingMarks
+from storage.mongo import by_ids
 
 RULES_ID = "rules"
 
@@ -71,6 +72,10 @@ class FollowupRepository:
             added = [doc["_id"] for doc in docs if doc["_id"] not in taken]
         self._written(added)
         return added
+
+    def followups_by_ids(self, followup_ids: list[str]) -> list[dict]:
+        """The follow-ups with these ids, in that order (a list's page, read in parallel)."""
+        return by_ids(self.followups, [i for i in followup_ids if isinstance(i, str)])
 
     def followup(self, followup_id: str) -> dict | None:
         """One follow-up, or None."""

@@ -9,6 +9,7 @@ updates are a read then a write, and two writes of one file must not lose a mark
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bson import ObjectId
@@ -32,9 +33,14 @@ class PendingMarks:
         return [doc["_id"] for doc in self._marks.find({"file_id": str(file_id)}, {"_id": 1})]
 
     def clear(self, mark_ids) -> None:
-        """Delete these marks, one point lookup each (FerretDB does not push `$in` down)."""
-        for mark_id in mark_ids:
-            self._marks.delete_one({"_id": mark_id})
+        """Delete these marks, one point lookup each (FerretDB does not push `$in` down), in parallel."""
+        mark_ids = list(mark_ids)
+        if len(mark_ids) < 4:
+            for mark_id in mark_ids:
+                self._marks.delete_one({"_id": mark_id})
+            return
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda mark_id: self._marks.delete_one({"_id": mark_id}), mark_ids))
 
     def marks(self, reason: str | None = None) -> list[dict]:
         """Every mark ({_id, file_id}), or those of one reason (an indexed lookup)."""

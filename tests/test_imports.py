@@ -73,6 +73,11 @@ def test_five_thousand_rows_with_fifty_bad_ones_import_once(services, clerk):
     assert (finished["state"], finished["created"], finished["failed"]) == ("done", 4950, 50)
     assert services.db["files"].count_documents({}) == 4950
     print(f"imported 4950 rows in {time.monotonic() - started:.1f} s")
+    assert [e["row"] for e in finished["errors"]] == [n + 2 for n in range(0, 5000, 100)]
+    numbers = {doc["name"]: doc["archive_no"] for doc in services.db["files"].find({}, {"name": 1, "archive_no": 1})}
+    in_rows = [numbers[f"客户{n}"] for n in range(5000) if n % 100]
+    assert in_rows == sorted(in_rows) and len(set(in_rows)) == 4950  # stored by threads, numbered in row order
+    assert services.db["jobs_done"].count_documents({"kind": "index"}) == 10  # the threads' files in jobs of 500
 
     second = services.imports.upload(clerk, "individual", data, "big.xlsx")
     services.imports.set_mapping(clerk, second["_id"], mapping)

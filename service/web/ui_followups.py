@@ -48,11 +48,11 @@ def mine():
     """My follow-ups: due today, overdue, upcoming; birthday and anniversary reminders; recently done."""
     user, followups = page_user(), services().followups
     as_of = followups.parse_as_of(request.args.get("as_of", ""))
+    horizon = (as_of + timedelta(days=UPCOMING_DAYS)).isoformat()
     lists = {}
     for bucket in ("today", "overdue", "upcoming", "done"):
-        _total, lists[bucket] = followups.due(user, {"bucket": bucket, "as_of": as_of.isoformat()}, 1, 100)
-    horizon = (as_of + timedelta(days=UPCOMING_DAYS)).isoformat()
-    lists["upcoming"] = [f for f in lists["upcoming"] if f["due"] <= horizon]
+        _total, lists[bucket] = followups.due(user, {"bucket": bucket, "as_of": as_of.isoformat(), "until": horizon},
+                                              1, 100)
     return render_template("followups/mine.html", lists=lists, as_of=as_of.isoformat(), horizon=horizon,
                            reminders=services().followup_team.reminders(user, as_of))
 
