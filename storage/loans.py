@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from service import clock
 from storage.listing_marks import ListingMarks
+from storage.mongo import by_ids
 
 
 def loan_oid(loan_id) -> ObjectId | None:
@@ -54,6 +55,10 @@ class LoanRepository:
         """One loan, or None (also for a malformed id)."""
         key = loan_oid(loan_id)
         return self._loans.find_one({"_id": key}) if key else None
+
+    def by_ids(self, loan_ids: list[str]) -> list[dict]:
+        """The loans with these ids, in that order (a list's page, read in parallel)."""
+        return by_ids(self._loans, [key for key in map(loan_oid, loan_ids) if key is not None])
 
     def set(self, loan_id, changes: dict) -> None:
         """Write the fields of a step (only its claimant calls this)."""
