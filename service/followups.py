@@ -26,6 +26,7 @@ from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
 from service.followups_contacts import contact_fields
+from service.held_reads import once
 from service.listings import Listed
 from service.listings import Listings
 from service.listings import both
@@ -103,7 +104,7 @@ class FollowupService:
 
     def rules(self) -> dict:
         """The configured rules, or the seeds' defaults."""
-        stored = self.repo.rules()
+        stored = once("followups.rules", self.repo.rules)
         if stored is None:
             return rules_mod.defaults()
         return {k: v for k, v in stored.items() if k not in ("_id", "updated_at", "updated_by")}
@@ -188,7 +189,7 @@ class FollowupService:
 
     def _department_of(self, username: str) -> str:
         try:
-            return self.users.by_username(username).department
+            return once(("department", username), lambda: self.users.by_username(username).department)
         except NotFound:
             return ""
 

@@ -17,6 +17,7 @@ from service.errors import NotFound
 from service.files import CLASSIFICATION_KEYS
 from service.files import LOCATION_KEYS
 from service.files import FileService
+from service.held_reads import held
 from service.template_registry import TemplateRegistry
 from service.users import User
 from service.users import UserService
@@ -205,7 +206,8 @@ class ImportService:
 
         In row order, each good row's key is claimed and its archive number drawn, so numbers follow
         the sheet; the files are then stored by IMPORT_THREADS threads (each file is a dozen round trips
-        to the database, which a single thread spends waiting)."""
+        to the database, which a single thread spends waiting). The follow-up rules, the retention
+        policies and the owners' departments are read once for the whole import (service/held_reads)."""
         doc = self.repo.get(import_id)
         actor = self.users.get(doc["created_by"])
         counts = {"done": 0, "created": 0, "skipped": 0, "failed": 0}
@@ -213,7 +215,7 @@ class ImportService:
         imported = self.repo.finished_keys(key for _, _, key in rows)
         errors = []
         self.repo.update(import_id, {"state": "running", "started_at": clock.now()})
-        with ThreadPoolExecutor(max_workers=IMPORT_THREADS) as pool:
+        with held(), ThreadPoolExecutor(max_workers=IMPORT_THREADS) as pool:  # rules and policies read once
             pending = []
             for number, state, key in rows:
                 problems = self.files.check(state)

@@ -20,6 +20,7 @@ from service.errors import NotFound
 from service.files import CUSTOMER_TYPES
 from service.files import FileService
 from service.files import STAGES
+from service.held_reads import once
 from service.template_registry import TemplateRegistry
 from service.users import User
 from storage import StorageUnavailable
@@ -167,7 +168,7 @@ class RetentionService:
         previous = {} if new else self.repo.state(str(file_id)) or {}
         if file_doc.get("status") == "destroyed":
             return previous
-        policies = self.repo.policies() if file_doc.get("status") != "merged" else []
+        policies = once("retention.policies", self.repo.policies) if file_doc.get("status") != "merged" else []
         held = False if new else self.repo.has_active_hold(str(file_id))
         if not policies and not previous and not held:
             return None
