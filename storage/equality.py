@@ -77,8 +77,10 @@ def indexed_fields(url: str, schema: str) -> dict[str, set[str]]:
     """The fields with a GIN lookup index, per collection of one database."""
     with _connect(url) as conn:
         by_table = {table: collection for collection, table in tables(conn, schema).items()}
-        rows = conn.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s AND indexdef LIKE %s",
-                            (schema, "%USING gin%")).fetchall()
+        # the definition is tested here, not in SQL: PostgreSQL may test `indexdef LIKE` (pg_get_indexdef)
+        # before the schema, on an index of another database being dropped at that moment
+        rows = conn.execute("SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = %s", (schema,)).fetchall()
+    rows = [(table, definition) for table, definition in rows if "USING gin" in definition]
     found: dict[str, set[str]] = {}
     for table, definition in rows:
         match = _GIN_FIELD.search(definition)
