@@ -5,6 +5,8 @@ import contextvars
 import hashlib
 import json
 import logging
+from collections import deque
+from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
 
 from service import access
@@ -216,23 +218,25 @@ class ImportService:
         errors = []
         self.repo.update(import_id, {"state": "running", "started_at": clock.now()})
         with held(), ThreadPoolExecutor(max_workers=IMPORT_THREADS) as pool:  # rules and policies read once
-            pending = []
+            outcomes: deque = deque()  # (row number, outcome or the future of one), in row order
             for number, state, key in rows:
                 problems = self.files.check(state)
                 if problems:  # already listed by the check; counted, never stored
-                    pending.append((number, None, {"failed": problems}))
+                    outcomes.append((number, {"failed": problems}))
                 elif key in imported or not self.repo.claim_key(key, import_id):
-                    pending.append((number, None, {"skipped": True}))
+                    outcomes.append((number, {"skipped": True}))
                 else:
                     state = {**state, "department": state.get("department") or actor.department}
                     numbered = self.files.archive_number(state["classification"].get("project", ""),
                                                          clock.now(), f"import:{key}")
                     work = contextvars.copy_context().run  # the caller's scope (the index jobs it collects)
-                    pending.append((number, pool.submit(work, self._store, actor, state, key, numbered), None))
-                while pending and (pending[0][1] is None or pending[0][1].done() or len(pending) > 4 * IMPORT_THREADS):
-                    self._count(import_id, counts, errors, *pending.pop(0))
-            while pending:
-                self._count(import_id, counts, errors, *pending.pop(0))
+                    outcomes.append((number, pool.submit(work, self._store, actor, state, key, numbered)))
+                # count what is settled, in row order; wait for the first row once a few are in flight
+                while outcomes and (not isinstance(outcomes[0][1], Future) or outcomes[0][1].done()
+                                    or len(outcomes) > 4 * IMPORT_THREADS):
+                    self._count(import_id, counts, errors, *outcomes.popleft())
+            while outcomes:
+                self._count(import_id, counts, errors, *outcomes.popleft())
         self.repo.update(import_id, {**counts, "errors": errors[:1000], "state": "done",
                                      "finished_at": clock.now()})
         log.info("import %s: %s", import_id, counts)
@@ -246,8 +250,8 @@ class ImportService:
         self.repo.record_file(key, str(created["_id"]))
         return {"created": True}
 
-    def _count(self, import_id: str, counts: dict, errors: list, number: int, stored, outcome: dict | None) -> None:
-        outcome = stored.result() if stored is not None else outcome
+    def _count(self, import_id: str, counts: dict, errors: list, number: int, outcome: "dict | Future") -> None:
+        outcome = outcome.result() if isinstance(outcome, Future) else outcome  # a store's error ends the run
         counts["done"] += 1
         if "failed" in outcome:
             counts["failed"] += 1

@@ -87,9 +87,7 @@ def file_batches(sources, batch_size: int, after=None, ids: list | None = None) 
     if after is not None:
         ids = ids[bisect.bisect_right(ids, after):]
     for start in range(0, len(ids), batch_size):
-        wanted = ids[start:start + batch_size]
-        found = sources.files.by_ids_at_once(wanted)
-        docs = [found[key] for key in wanted if key in found]
+        docs = sources.files.batch(ids[start:start + batch_size])
         if docs:
             yield docs
 

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from service import clock
 from storage.listing_marks import ListingMarks
 from storage.mongo import find_each
-from storage.mongo import lookup_each
+from storage.mongo import by_ids
 
 
 def oid(file_id: str) -> ObjectId | None:
@@ -97,10 +97,9 @@ class FileRepository:
         wanted = [key for key in (oid(str(i)) for i in file_ids) if key is not None]
         return find_each(self._files, "_id", wanted, query, projection)
 
-    def by_ids_at_once(self, file_ids) -> dict:
-        """{_id: file} of these ObjectIds, the lookups run in parallel (a rebuild's batch)."""
-        found = lookup_each(self._files, "_id", file_ids)
-        return {key: docs[0] for key, docs in found.items() if docs}
+    def batch(self, file_ids: list[ObjectId]) -> list[dict]:
+        """The files with these ObjectIds, in that order (missing ones left out), read in parallel."""
+        return by_ids(self._files, file_ids)
 
     def with_any(self, field: str, values, query: dict | None = None, limit: int = 0) -> list[dict]:
         """Files whose `field` equals one of `values` (and matching `query`), one indexed lookup each."""

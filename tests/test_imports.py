@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import io
+import itertools
 import time
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
+from pymongo.errors import AutoReconnect
 
+from service import clock as product_clock
 from service.errors import Invalid
 from service.errors import UnsupportedMedia
 from service.worker import Worker
@@ -86,6 +90,35 @@ def test_five_thousand_rows_with_fifty_bad_ones_import_once(services, clerk):
     run_jobs(services)
     assert services.imports.get(clerk, second["_id"])["created"] == 0
     assert services.db["files"].count_documents({}) == 4950
+
+
+def test_an_import_that_dies_half_way_stores_each_row_once_when_run_again(services, clerk, clock, monkeypatch):
+    mapping = {"客户编号": "external_key", "客户姓名": "name", "手机号码": "fields.phone", "阶段": "classification.stage",
+               "项目": "classification.project"}
+    run = services.imports.upload(clerk, "individual", sheet(120), "a.xlsx")
+    services.imports.set_mapping(clerk, run["_id"], mapping)
+    services.imports.dry_run(clerk, run["_id"])
+    real, calls = services.files.create, itertools.count()
+
+    def dies_on_the_fortieth(*args, **kwargs):
+        if next(calls) == 40:
+            raise AutoReconnect("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.files, "create", dies_on_the_fortieth)
+    with pytest.raises(AutoReconnect):
+        services.imports.run(run["_id"])
+    stored = services.db["files"].count_documents({})
+    assert 40 <= stored < 120  # the rows the threads had in hand are stored; the run stopped there
+    monkeypatch.setattr(services.files, "create", real)
+    services.imports.run(run["_id"])  # the worker's retry, at once: the dead row's claim is still held
+    assert services.imports.get(clerk, run["_id"])["skipped"] == stored + 1
+    product_clock.advance(timedelta(minutes=11))  # the dead row's claim is now stale and taken over
+    services.imports.run(run["_id"])
+    names = [doc["name"] for doc in services.db["files"].find({}, {"name": 1})]
+    assert sorted(names) == sorted(f"客户{n}" for n in range(120))  # every row once
+    numbers = [doc["archive_no"] for doc in services.db["files"].find({}, {"archive_no": 1})]
+    assert len(set(numbers)) == 120
 
 
 def test_rows_without_a_key_column_are_recognised_by_their_content(services, clerk):
