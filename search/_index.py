@@ -53,6 +53,7 @@ from search._schema import build_schema
 from search._snippets import needle_pattern
 from search._writer import IndexWriter
 from search._writer import opening
+from search._writer import settled
 from search import _whoosh_patch
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class SearchIndex:
         self._deletions: dict = {}
         self._inode = self.directory.stat().st_ino
         with opening(self.directory):
-            self.whoosh = self._open()
+            self.whoosh = settled(self._open)
         self._read_terms()
 
     def _open(self):

@@ -38,6 +38,7 @@ from search._columns import _fixed_column
 from search._columns import _ref_column
 from search._writer import IndexBusy
 from search._writer import opening
+from search._writer import settled
 
 NO_NUMBER = -(2 ** 63)  # the value of a number a record does not have (sorts first)
 FEW_IDS = 256  # records left out of a selection found by their id's terms up to this many
@@ -231,10 +232,8 @@ class RecordIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         storage = FileStorage(str(self.directory))
         with opening(self.directory):
-            if whoosh_index.exists(storage):
-                self._index = storage.open_index(schema=kind.schema())
-            else:
-                self._index = storage.create_index(kind.schema())
+            self._index = settled(lambda: storage.open_index(schema=kind.schema())
+                                  if whoosh_index.exists(storage) else storage.create_index(kind.schema()))
         self._lock = threading.Lock()
         self._reader = None
         self._leaves: list = []

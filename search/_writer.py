@@ -57,6 +57,19 @@ def opening(directory: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def settled(read, attempts: int = 20):
+    """`read()` (open an index, or ask whether one exists), again if a writer in another process
+    committed a new generation between Whoosh listing the tables of contents and reading the latest
+    one, which it deletes on commit (FileNotFoundError)."""
+    for attempt in range(attempts):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+
+
 def open_writer(ix, timeout: float):
     """Whoosh's writer, once the lock is free; waits up to `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -57,6 +57,37 @@ def test_processes_opening_a_new_index_at_once_create_it_once(tmp_path):
         assert page.ids == [f"p{n}" for n in range(8)]
 
 
+def _commit_often(directory, stop):
+    index = RecordIndex(directory, KIND)
+    n = 0
+    while not stop.is_set():
+        with index.writer(timeout=60) as w:
+            w.upsert(f"c{n % 50}", {"status": "open", "owner": "u0", "at": n})
+        n += 1
+
+
+def _open_often(directory, times):
+    for _ in range(times):
+        RecordIndex(directory, KIND)
+
+
+def test_an_index_opens_while_another_process_commits_new_generations(tmp_path):
+    # each commit deletes the table of contents a process opening the index may have just listed
+    RecordIndex(tmp_path, KIND)
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    committer = context.Process(target=_commit_often, args=(tmp_path, stop))
+    committer.start()
+    openers = [context.Process(target=_open_often, args=(tmp_path, 1500)) for _ in range(3)]
+    for process in openers:
+        process.start()
+    for process in openers:
+        process.join(120)
+    stop.set()
+    committer.join(60)
+    assert [p.exitcode for p in openers] == [0, 0, 0] and committer.exitcode == 0
+
+
 def test_an_upsert_replaces_and_a_delete_removes_across_segments(tmp_path):
     index = RecordIndex(tmp_path / "things", KIND)
     for n in range(5):

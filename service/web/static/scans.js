@@ -211,19 +211,24 @@
   };
 
   Viewer.prototype.poll = function () {
+    // one question at a time: the next is asked 2 s after the last answer, so a slow answer never
+    // overlaps a second one and the page reloads once when the reading ends
     var self = this, text = this.el("ocr-state-text"), bar = this.el("ocr-progress");
-    var timer = window.setInterval(function () {
+    var ask = function () {
       getJSON(self.msg.stateUrl).then(function (state) {
         if (state.ocr_status === "done" || state.ocr_status === "failed") {
-          window.clearInterval(timer);
           window.location.reload();
-        } else if (state.ocr_status === "running" && state.pages) {
+          return;
+        }
+        if (state.ocr_status === "running" && state.pages) {
           text.textContent = fill(self.msg.msgRunning, { done: state.ocr_progress || 0, total: state.pages });
           bar.max = state.pages;
           bar.value = state.ocr_progress || 0;
         }
-      }).catch(function () { /* keep polling: the server may be restarting */ });
-    }, 2000);
+        window.setTimeout(ask, 2000);
+      }).catch(function () { window.setTimeout(ask, 2000); });  // the server may be restarting
+    };
+    window.setTimeout(ask, 2000);
   };
 
   Viewer.prototype.listen = function () {
