@@ -25,7 +25,7 @@ from search._listing_columns import ListingColumns
 from search._listing_columns import read_listing
 
 CODED = ("kind", "security", "department", "doc_type", "customer_type", "stage", "project", "status", "owner",
-         "template", "destroy_after", "held")
+         "template", "destroy_after", "held", "key_days")
 NUMBERS = ("file_key", "date", "page", "created", "updated")
 _DTYPES = {"B": "u1", "H": "u2", "i": "i4", "I": "u4", "q": "i8", "Q": "u8", "f": "f4", "d": "f8"}
 _BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)

@@ -18,6 +18,7 @@ from datetime import timezone
 SECURITY_LEVELS = ("normal", "confidential", "sealed")
 SEARCHED_STATUSES = ("active", "closed")  # a merged or destroyed file is listed, never found by a search
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH_DAY = re.compile(r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 # what a page copies from its file
 COPIED = ("archive_no", "name", "security", "department", "customer_type", "stage", "project")
 
@@ -52,6 +53,8 @@ class FileEntry:
     The list of files reads the rest: `status`, `owner`, the name's pinyin and initials as the
     database keeps them, `updated`, and of the retention the day after which a dated period runs
     out (`destroy_after`, "" when the file has none) and whether a hold keeps the file (`held`).
+    `key_days` are the month and day (MMDD) of every date among the fields, distinct and sorted: the
+    follow-ups' birthday and anniversary reminders pick their candidate files by them.
     """
 
     file_id: str
@@ -75,6 +78,7 @@ class FileEntry:
     name_initials: str = ""
     destroy_after: str = ""
     held: bool = False
+    key_days: tuple[str, ...] = ()
 
     kind = "file"
 
@@ -92,6 +96,10 @@ class FileEntry:
             if isinstance(values, str):
                 raise ValueError(f"{name} must be a list of strings")
             object.__setattr__(self, name, tuple(str(v) for v in values))
+        if isinstance(self.key_days, str) or not all(isinstance(d, str) and _MONTH_DAY.fullmatch(d)
+                                                      for d in self.key_days):
+            raise ValueError("key_days must be a list of MMDD texts")
+        object.__setattr__(self, "key_days", tuple(sorted(set(self.key_days))))
         _common(self)
         object.__setattr__(self, "created", _utc(self.created, "created"))
         object.__setattr__(self, "updated", _utc(self.updated, "updated"))

@@ -11,7 +11,8 @@ What the rules are (those of the database query the list used before): `name` is
 or in lower case in the full pinyin, or equals the initials in lower case; `archive_no`, `owner`,
 `template`, `customer_type`, `stage` and `project` are exact values; `statuses` None means every
 status but merged; `due_before` (YYYY-MM-DD) keeps files whose dated retention ran out before that
-day and that no hold keeps. Sorts: archive number, pinyin of the name, creation, last change and
+day and that no hold keeps; `key_days` (MMDD texts) keeps files with a date among their fields on one
+of those days of the year. Sorts: archive number, pinyin of the name, creation, last change and
 retention end, each ascending or descending, ties by file id ascending.
 """
 from __future__ import annotations
@@ -45,6 +46,7 @@ class FileQuery:
     stage: str = ""
     project: str = ""
     due_before: str = ""
+    key_days: frozenset[str] | None = None
     sort: str = "archive_no"
     descending: bool = False
 
@@ -53,6 +55,8 @@ class FileQuery:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         if self.statuses is not None:
             object.__setattr__(self, "statuses", frozenset(self.statuses))
+        if self.key_days is not None:
+            object.__setattr__(self, "key_days", frozenset(self.key_days))
         for name in ("name", "archive_no", *EXACT, "due_before"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"{name} must be text")
@@ -80,6 +84,8 @@ def matches(entry: FileEntry, query: FileQuery, visibility: Visibility) -> bool:
     if query.archive_no and entry.archive_no != query.archive_no:
         return False
     if query.due_before and not (entry.destroy_after and entry.destroy_after < query.due_before and not entry.held):
+        return False
+    if query.key_days is not None and query.key_days.isdisjoint(entry.key_days):
         return False
     return not query.name or _name_matches(query.name, entry.name, entry.name_pinyin, entry.name_initials)
 
@@ -109,9 +115,19 @@ def segment_mask(columns: SegmentColumns, query: FileQuery, visibility: Visibili
     if query.due_before:
         ran_out = {v for v in columns.values["destroy_after"] if v and v < query.due_before}
         mask &= columns.coded("destroy_after", ran_out) & ~columns.coded("held", {"1"})
+    if query.key_days is not None and mask.any():
+        mask &= _key_days_mask(columns, mask, query.key_days)
     if (query.name or query.archive_no) and mask.any():
         mask &= _text_mask(columns, query)
     return mask
+
+
+def _key_days_mask(columns: SegmentColumns, mask: np.ndarray, days: frozenset[str]) -> np.ndarray:
+    # only the values the mask's rows hold are split: a segment may hold one per file
+    codes = columns.codes["key_days"]
+    values = columns.values["key_days"]
+    wanted = [code for code in np.unique(codes[mask]).tolist() if not days.isdisjoint(values[code].split())]
+    return np.isin(codes, wanted)
 
 
 def _text_mask(columns: SegmentColumns, query: FileQuery) -> np.ndarray:

@@ -17,6 +17,7 @@
 | date         | created                          | uploaded                   | datetime (UTC)      |
 | entry, digest| the whole entry (stored), its hash                            |                     |
 | status, owner, template, destroy_after, held | the file list's filters (coded)  |       | exact               |
+| key_days     | MMDD of the fields' dates, space-separated (coded) |                 | exact               |
 | created, updated | microseconds since 1970 (UTC), the list's sorts |            | column only         |
 | listing      | [file id, archive no, name, pinyin, initials] as JSON (`_listing_columns`) | column only |
 
@@ -46,7 +47,8 @@ from search._entries import FileEntry
 from search._entries import entry_hash
 from search._entries import to_dict
 
-SCHEMA_VERSION = "4"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed
+SCHEMA_VERSION = "5"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed;
+# 5: the files' key days
 WORD_FIELDS = ("name", "title", "body")
 CODE_FIELDS = ("archive_no", "id_no", "phone", "contract_no")
 FACETS = ("doc_type", "customer_type", "stage", "project")
@@ -109,6 +111,7 @@ def _listed(entry: FileEntry) -> dict:
     listing = json.dumps(names, ensure_ascii=False, separators=(",", ":")) + "\n"
     return {"status": entry.status, "owner": entry.owner, "template": entry.template,
             "destroy_after": entry.destroy_after, "held": "1" if entry.held else "",
+            "key_days": " ".join(entry.key_days),
             "created": microseconds(entry.created), "updated": microseconds(entry.updated),
             "listing": listing.encode("utf-8")}
 

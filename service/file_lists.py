@@ -112,6 +112,13 @@ class FileLists:
             return self._database_due(as_of, page, per_page)
         return listed.total, list(listed.file_ids)
 
+    def on_key_days(self, actor: User, owner: str, days: frozenset[str]) -> list[str] | None:
+        """Ids of the active files of `owner` that the actor may see with a date among their fields
+        on one of `days` (MMDD); None when the index cannot answer (ask the database)."""
+        query = FileQuery(owner=owner, statuses=frozenset({"active"}), key_days=days)
+        listed = self._listed(query, self.search.visibility(actor), self._written(FILE), 1, None)
+        return None if listed is None else list(listed.file_ids)
+
     def _written(self, reason: str | None) -> dict[str, _Written] | None:
         """The files marked pending (of one reason, or all), as they are now; None if too many."""
         file_ids = self.pending.file_ids(reason)

@@ -1,6 +1,7 @@
 """A manager's view of follow-ups per person, birthday and anniversary reminders, and one-off campaigns."""
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
@@ -21,9 +22,22 @@ from service.followups import combine
 from service.followups import file_snapshot
 from service.listings import day_number
 from service.users import User
+from storage.files import oid
 
 CAMPAIGN_FILTERS = ("name", "customer_type", "stage", "project", "status", "owner")
 MAX_CAMPAIGN_FILES = 2000
+
+
+def reminder_days(as_of: date, remind_days: int) -> frozenset[str]:
+    """The month-days (MMDD) of the days from `as_of` to `remind_days` later; 29 February too when the
+    28th of a year without it is among them (next_anniversary puts that anchor there)."""
+    days = set()
+    for offset in range(remind_days + 1):
+        day = as_of + timedelta(days=offset)
+        days.add(day.strftime("%m%d"))
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            days.add("0229")
+    return frozenset(days)
 
 
 class FollowupTeam:
@@ -75,9 +89,8 @@ class FollowupTeam:
         """Birthdays and anniversaries (from the rules' field lists) of the person's own files, coming within
         the rules' remind_days."""
         rules = self.followups.rules()
-        query = combine({"owner": actor.username, "status": "active"}, access.visibility_query(actor))
         found = []
-        for doc in self.followups.files.repo.find(query, limit=0):
+        for doc in self._own_files_with_days(actor, reminder_days(as_of, rules["remind_days"])):
             for kind, paths in (("birthday", rules["birthday_fields"]), ("anniversary", rules["anniversary_fields"])):
                 for path in paths:
                     anchor = rules_mod.parse_day(rules_mod.field_value(doc.get("fields") or {}, path))
@@ -89,6 +102,19 @@ class FollowupTeam:
                                       "name": doc["name"], "kind": kind, "field": path, "day": day.isoformat(),
                                       "years": day.year - anchor.year})
         return sorted(found, key=lambda r: (r["day"], r["archive_no"]))
+
+    def _own_files_with_days(self, actor: User, days: frozenset[str]) -> list[dict]:
+        # the search index's file entries know the month and day of every date in the fields: only
+        # the person's files with one in the window are read (a superset: any field, any year)
+        files = self.followups.files
+        ids = files.lists.on_key_days(actor, actor.username, days) if files.lists is not None else None
+        if ids is None:  # the index cannot answer: every own file, as the database finds them
+            query = combine({"owner": actor.username, "status": "active"}, access.visibility_query(actor))
+            return list(files.repo.find(query, limit=0))
+        docs = files.repo.batch([key for key in map(oid, ids) if key is not None])
+        return [doc for doc in docs if doc.get("owner") == actor.username and doc.get("status") == "active"
+                and access.can_see(actor, access.FileTarget(security=doc.get("security") or access.NORMAL,
+                                                            department=doc.get("department") or ""))]
 
     def create_campaign(self, actor: User, filters: dict, purpose, deadline_raw) -> dict:
         """A one-off campaign: every file the filter finds (that the manager may see) gets a follow-up for its

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 
 from search import FileEntry
 from search import PageEntry
@@ -40,6 +41,19 @@ def _matching(fields: dict, keys: tuple[str, ...]) -> list[str]:
     return [text for key, text in _leaves(fields) if any(part in key for part in keys)]
 
 
+def key_days(fields: dict) -> list[str]:
+    """MMDD of every YYYY-MM-DD date among a file's fields (what reminders of birthdays and
+    anniversaries look for, whichever fields the rules name)."""
+    found = []
+    for _key, text in _leaves(fields):
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:
+                found.append(date.fromisoformat(text).strftime("%m%d"))
+            except ValueError:
+                continue
+    return found
+
+
 def retention_of(repo, file_id: str) -> dict:
     """What a file's entry copies of its retention: the computed kind and
     destroy-after date, and whether an active hold keeps it (two point lookups)."""
@@ -65,7 +79,7 @@ def file_entry(doc: dict, retention: dict | None = None) -> FileEntry:
                      status=doc.get("status") or "active", owner=doc.get("owner") or "",
                      name_pinyin=doc.get("name_pinyin") or "", name_initials=doc.get("name_initials") or "",
                      destroy_after=retention["destroy_after"] if dated else "",
-                     held=bool(retention.get("held")))
+                     held=bool(retention.get("held")), key_days=key_days(fields))
 
 
 def file_terms(doc: dict) -> list[str]:

@@ -32,7 +32,9 @@ QUERIES = [FileQuery(), FileQuery(sort="name"), FileQuery(sort="name", descendin
            FileQuery(statuses=frozenset({"merged"})), FileQuery(statuses=frozenset({"active", "closed"}), stage="成交"),
            FileQuery(owner="keeper", customer_type="刚需", sort="archive_no", descending=True),
            FileQuery(template="enterprise", project="锦绣澜庭"),
-           FileQuery(statuses=frozenset({"active", "closed"}), due_before="2031-01-01", sort="destroy_after")]
+           FileQuery(statuses=frozenset({"active", "closed"}), due_before="2031-01-01", sort="destroy_after"),
+           FileQuery(key_days=frozenset({"0229", "0705"})), FileQuery(key_days=frozenset()),
+           FileQuery(owner="clerk", statuses=frozenset({"active"}), key_days=frozenset({"0101"}), sort="name")]
 
 
 def a_file(n: int, rng: random.Random, **values) -> FileEntry:
@@ -46,7 +48,8 @@ def a_file(n: int, rng: random.Random, **values) -> FileEntry:
                   department=rng.choice(["销售部", "工程部", ""]),
                   status=rng.choice(["active", "active", "closed", "merged", "destroyed"]),
                   created=START + timedelta(hours=rng.randint(0, 30)), updated=START + timedelta(days=rng.randint(0, 5)),
-                  destroy_after=rng.choice(["", "2020-06-30", "2030-12-31", "2031-01-01"]), held=rng.random() < 0.2)
+                  destroy_after=rng.choice(["", "2020-06-30", "2030-12-31", "2031-01-01"]), held=rng.random() < 0.2,
+                  key_days=rng.sample(["0101", "0229", "0705", "1231"], rng.randint(0, 2)))
     fields.update(values)
     return FileEntry(**fields)
 
