@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run stop test bench services-bin browser translations clean
+.PHONY: setup run stop test lint bench services-bin browser translations clean
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ run: setup
 stop:
 	scripts/run stop
 
-test: setup browser
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+test: setup browser lint
 	scripts/test $(ARGS)
 
 bench: setup

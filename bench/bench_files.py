@@ -13,7 +13,8 @@ What is measured, in one fresh database on the server `scripts/bench` started:
 2. Fill. The rest of the N files (BENCH_FILES, default 15000, see below) are written with bare
    `insert_many` in batches of 1000: documents of the shape FileService.create stores (checked
    against a file the service made, derived keys computed by the service's own functions), with
-   generated Chinese names, valid ID numbers and credit codes, 10 projects, the four stages, customer types, departments and shelf locations.
+   generated Chinese names, valid ID numbers and credit codes, 10 projects, the four stages, customer types,
+   departments and shelf locations.
    Filled files carry past years in created_at and in their archive numbers, so they never take a
    number the service could draw; they have no version records or audit entries (reads touch
    neither). The output says how many files came each way.
@@ -55,7 +56,10 @@ import os
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 from bson import ObjectId
 from pymongo.errors import PyMongoError
@@ -69,6 +73,7 @@ from bench.common import rate
 from bench.common import table
 from bench.common import write_results
 from service import templates
+
 try:  # files store their duplicate-check keys since the duplicates feature
     from service.duplicates import duplicate_keys
 except ImportError:  # pragma: no cover - older trees
@@ -87,7 +92,8 @@ SEED = 4
 
 # --- realistic customer files -----------------------------------------------------------------
 
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+            "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫")
 GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉鹏飞宇浩然子涵梓轩思雨欣怡"
          "佳琪晨阳博文一诺雅婷志强海燕春梅秋菊晓东俊杰家豪嘉怡雪梅德胜永康国华丽娟子健紫萱天佑若曦")

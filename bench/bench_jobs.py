@@ -23,7 +23,8 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
+from datetime import timezone
 
 from pymongo import ASCENDING
 
@@ -326,7 +327,8 @@ def main() -> int:
     print(f"total {total_seconds:.1f} s")
 
     path = write_results("jobs", {
-        "n": N, "threads": list(THREADS), "drain_window_seconds": DRAIN_SECONDS or None, "total_seconds": total_seconds, "rows": results,
+        "n": N, "threads": list(THREADS), "drain_window_seconds": DRAIN_SECONDS or None, "total_seconds": total_seconds,
+        "rows": results,
         "double_claims_4_threads": four.ids_twice if four else None,
         "baseline_double_processing_4_threads": base4.ids_twice if base4 else None,
         "enqueue_per_second": enqueue_rate, "baseline_insert_per_second": insert_rate,

@@ -23,7 +23,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 from bson import ObjectId
 from pymongo import MongoClient
@@ -76,7 +78,8 @@ def _entries(count: int):
 
 def _documents(count: int, now: datetime):
     for n in range(count):
-        yield {"_id": ObjectId(), "file_id": f"{n % 100_000:024x}", "title": f"扫描件 {n}", "doc_type": "purchase_contract",
+        yield {"_id": ObjectId(), "file_id": f"{n % 100_000:024x}", "title": f"扫描件 {n}",
+               "doc_type": "purchase_contract",
                "uploaded_at": now - timedelta(minutes=n * 3), "pages": 1 + n % 9,
                "ocr_status": ("done", "done", "done", "pending", "failed", "running")[n % 6],
                "status": "removed" if n % 50 == 0 else "active", "fixity_status": "mismatch" if n % 997 == 0 else "ok"}

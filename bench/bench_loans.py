@@ -100,7 +100,8 @@ def _check(services, loan_ids: list[str], one_folder: bool) -> list[str]:
     if services.db["folders_out"].count_documents({}):
         problems.append("folders still marked out")
     for action in ("loan.handed_out", "loan.returned"):
-        count = services.db["audit"].count_documents({"action": action, "target": {"$in": [f"loan:{i}" for i in loan_ids]}})
+        count = services.db["audit"].count_documents({"action": action,
+                                                      "target": {"$in": [f"loan:{i}" for i in loan_ids]}})
         if count != len(loan_ids):
             problems.append(f"{count} {action} entries for {len(loan_ids)} loans")
     if one_folder:

@@ -289,7 +289,8 @@ def report(kinds: list[Kind], built: dict) -> tuple[list[dict], list[str]]:
                      ms(p50(kind.service)), ms(p95(kind.service)), ms(p50(kind.raw)), ms(p95(kind.raw)),
                      ms(p50(kind.raw_all)), ms(p95(kind.raw_all)), f"{ratio50:.2f}x", f"{ratio95:.2f}x"])
         results.append({"kind": kind.name, "queries": [q for q, _ in kind.queries],
-                        "filters": [f for _, f in kind.queries], "files_matched_mean": sum(kind.files) / len(kind.files),
+                        "filters": [f for _, f in kind.queries],
+                        "files_matched_mean": sum(kind.files) / len(kind.files),
                         "service_p50_s": p50(kind.service), "service_p95_s": p95(kind.service),
                         "raw_p50_s": p50(kind.raw), "raw_p95_s": p95(kind.raw),
                         "raw_all_p50_s": p50(kind.raw_all), "raw_all_p95_s": p95(kind.raw_all),

@@ -8,7 +8,8 @@ import platform
 import time
 import unicodedata
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 from typing import Sequence
 

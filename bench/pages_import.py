@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import random
 import time
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 from openpyxl import Workbook
 

@@ -19,7 +19,10 @@ import re
 import struct
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from bson import ObjectId

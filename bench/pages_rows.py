@@ -18,17 +18,18 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 from flask import Flask
+from pypinyin import lazy_pinyin
 
 from bench.bench_files import PROJECTS
 from bench.pages_seed import Known
 from bench.pages_world import PASSWORD
 from bench.pages_world import People
-from pypinyin import lazy_pinyin
 from service.files import CUSTOMER_TYPES
 from service.files import STAGES
 
 TARGET_SECONDS = 0.150
-WORDS = ("违约金", "首付款", "公积金贷款", "建筑面积", "授权委托书", "交房", "产权登记", "商品房", "付款方式", "验收合格")
+WORDS = ("违约金", "首付款", "公积金贷款", "建筑面积", "授权委托书", "交房", "产权登记", "商品房", "付款方式",
+         "验收合格")
 SORTS = (("archive_no", "desc"), ("name", "asc"), ("name", "desc"), ("created", "asc"), ("created", "desc"),
          ("updated", "asc"), ("updated", "desc"))
 

@@ -27,7 +27,9 @@ import random
 import time
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
 
 import psycopg

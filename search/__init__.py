@@ -20,9 +20,11 @@ without the database; see that module.
 
 Query syntax (`_query`): words all must match; OR; -word or NOT word; "phrase"; prefix*; (groups).
 Bad syntax raises QueryError. Text is cut by jieba with the index's own dictionary (`_analysis`,
-kept in terms.txt beside the index and read again by every process when it grows). Matching runs on numpy arrays read from Whoosh's segments
+kept in terms.txt beside the index and read again by every process when it grows). Matching runs on
+numpy arrays read from Whoosh's segments
 (`_evaluate`, `_columns`), and permissions (`Visibility`) are a mask over them applied before anything
-is counted: what a user may not see yields no hit, snippet, total or facet count. Results are grouped by customer file and
+is counted: what a user may not see yields no hit, snippet, total or facet count. Results are grouped by
+customer file and
 counted in files (`_results`). An index rebuilt from the same entries answers exactly like one
 kept up to date (`_schema` on scoring, `_writer` on copied values and dictionary terms);
 `entries_signature()` and `entry_hash()` let a check compare the index with the database.

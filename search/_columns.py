@@ -16,9 +16,9 @@ import hashlib
 import threading
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import FixedBytesColumn
 from whoosh.columns import RefBytesColumn
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import _length_byte_cache
 
 from search._listing_columns import ListingColumns

@@ -17,20 +17,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
-
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 
+from search import _whoosh_patch
 from search._analysis import Vocabulary
-from search._columns import ColumnCache
-from search._evaluate import evaluate
 from search._analysis import dictionary_terms
+from search._columns import ColumnCache
+from search._entries import FileEntry
+from search._evaluate import evaluate
 from search._filters import Visibility
 from search._filters import allowed_mask
 from search._filters import narrowing
 from search._filters import searched_mask
-from search._entries import FileEntry
 from search._listing import COUNTED
 from search._listing import FileList
 from search._listing import FileQuery
@@ -54,7 +54,6 @@ from search._snippets import needle_pattern
 from search._writer import IndexWriter
 from search._writer import opening
 from search._writer import settled
-from search import _whoosh_patch
 
 logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -29,11 +29,11 @@ from whoosh.qparser import QueryParser
 from whoosh.qparser import plugins
 from whoosh.qparser import syntax
 
+from search._analysis import Vocabulary
 from search._analysis import code_key
 from search._analysis import fold
 from search._analysis import gram_units
 from search._analysis import is_word
-from search._analysis import Vocabulary
 from search._schema import CODE_FIELDS
 from search._schema import WORD_FIELDS
 

@@ -26,8 +26,8 @@ from whoosh.index import LockError
 
 from search._analysis import dictionary_terms
 from search._analysis import fold
-from search._codec import ArrayCodec
 from search._analysis import gram_units
+from search._codec import ArrayCodec
 from search._entries import COPIED
 from search._entries import FileEntry
 from search._entries import PageEntry

@@ -1,7 +1,8 @@
 """The one policy module: may this person do this to that?"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from service.errors import Forbidden
 from service.users import User
@@ -70,7 +71,8 @@ def sees_everything(user: User) -> bool:
 
 
 def can_see(user: User, target: FileTarget) -> bool:
-    """DESIGN §5: sealed files to archivists, the executive and approved borrowers; confidential within the department."""
+    """DESIGN §5: sealed files to archivists, the executive and approved borrowers; confidential within the
+    department."""
     if not user.active:
         return False
     if sees_everything(user) or user.id in target.approved_borrowers:

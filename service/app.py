@@ -15,9 +15,9 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import Undefined
 
+from service import access
 from service import settings as settings_module
 from service.settings import Settings
-from service import access
 from service.web import auth
 from service.web import errors
 from service.wiring import Services
@@ -66,17 +66,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     _register_template_helpers(app, settings)
     app.after_request(_security_headers)
     from service.web import metrics as web_metrics
-    web_metrics.init(app)  # request ids, JSON request log, Prometheus metrics and /metrics (issue #10)
+    web_metrics.init(app)  # request ids, JSON request log, Prometheus metrics and /metrics
     return app
 
 
 def _migrate(services: Services) -> None:
     """Run pending migrations; a database that is down now is migrated by the worker or the next start."""
-    from pymongo.errors import PyMongoError
     from service.migrations import migrate_at_start
+    from storage import DatabaseError
     try:
         migrate_at_start(services)
-    except PyMongoError as exc:
+    except DatabaseError as exc:
         log.warning("migrations not run: the database is unavailable (%s)", type(exc).__name__)
 
 
@@ -101,19 +101,19 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import admin
     from service.web import admin_doc_types
     from service.web import api
-    from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_templates  # noqa: F401
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_documents  # noqa: F401
-    from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_loans  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_privacy  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_sharing  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_privacy  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web import api_templates  # noqa: F401
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
@@ -122,14 +122,14 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_files
     from service.web import ui_fixity
     from service.web import ui_imports
-    from service.web import ui_scans
-    from service.web import ui_search
-    from service.web import ui_separators
     from service.web import ui_loans
     from service.web import ui_loans_desk
     from service.web import ui_loans_handover
     from service.web import ui_retention
     from service.web import ui_retention_destructions
+    from service.web import ui_scans
+    from service.web import ui_search
+    from service.web import ui_separators
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):
         app.register_blueprint(blueprint)
@@ -165,7 +165,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
 
 
 def _register_sharing(app: Flask) -> None:
-    """External sharing, the partner register and personal information (#11)."""
+    """External sharing, the partner register and personal information."""
     from service.web import ui_privacy
     from service.web import ui_sharing
     from service.web import ui_sharing_partners

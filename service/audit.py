@@ -8,12 +8,14 @@ import random
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+from typing import Iterator
 
-from service import clock
 from search import RecordKind
 from search import Selection
+from service import clock
 from service.listings import Listed
 from service.listings import Listings
 from service.listings import epoch_ms
@@ -144,7 +146,8 @@ class AuditTrail:
         return found if found["ok"] else {**found, "entries": self.repo.count()}
 
     def search(self, target: str = "", actor: str = "", action: str = "", page: int = 1,
-               per_page: int = 50, since: datetime | None = None, until: datetime | None = None) -> tuple[int, list[dict]]:
+               per_page: int = 50, since: datetime | None = None,
+               until: datetime | None = None) -> tuple[int, list[dict]]:
         """Entries matching the filters (action: its beginning, e.g. "auth."), newest first."""
         offset = (page - 1) * per_page
         if not (target or actor or action or since or until):

@@ -25,7 +25,6 @@ from datetime import timezone
 from pathlib import Path
 
 import bagit
-from bson import ObjectId
 from bson import json_util
 
 from service import clock
@@ -33,6 +32,7 @@ from service.backup import product_version
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid
+from storage import new_id
 from storage.backup import Records
 from storage.documents import original_key
 from storage.documents import page_key
@@ -164,13 +164,13 @@ class BagService:
             raise Invalid("袋中的档案记录不符合本系统的模板 (the file record does not fit this installation's "
                           "templates)", problems)
         old_id = str(file_doc["_id"])
-        new_id = file_doc["_id"] if files.by_id(old_id) is None else ObjectId()
-        file_id = str(new_id)
+        record_id = file_doc["_id"] if files.by_id(old_id) is None else new_id()
+        file_id = str(record_id)
         originals = [(doc, self._original_in(data, doc)) for doc in documents]
         for version in versions:
             files.claim_version({**version, "_id": version_key(file_id, version["version"]), "file_id": file_id})
         imported = {"at": clock.now(), "by": actor, "from_file_id": old_id}
-        record = {**file_doc, "_id": new_id, "imported": imported}
+        record = {**file_doc, "_id": record_id, "imported": imported}
         files.insert(record)
         self._reserve_number(number)
         for doc, source in originals:
@@ -204,7 +204,7 @@ class BagService:
     def _document(self, file_id: str, doc: dict, source: Path, actor: str) -> None:
         """Store one original, check it against the record's SHA-256, insert the record, queue OCR."""
         repo = self.s.documents.repo
-        document_id = doc["_id"] if repo.by_id(doc["_id"]) is None else ObjectId()
+        document_id = doc["_id"] if repo.by_id(doc["_id"]) is None else new_id()
         key = original_key(document_id)
         with open(source, "rb") as handle:
             stored = self.s.objects.put("originals", key, handle, source.stat().st_size,

@@ -11,13 +11,13 @@ import time
 
 from service import backup_cli
 from service import cli_scans
-from service import retention_cli
 from service import migrations_cli
-from service.migrations import MigrationError
-from service.migrations import migrate_at_start
+from service import retention_cli
 from service import search_rebuild
 from service import settings as settings_module
 from service.errors import DomainError
+from service.migrations import MigrationError
+from service.migrations import migrate_at_start
 from service.wiring import Services
 from service.wiring import build_services
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 
-from bson import ObjectId
-
 from service import access
 from service import clock
 from service.duplicates import RETIRED_STATUSES
@@ -24,6 +22,7 @@ from service.files import FileService
 from service.files import _changed_paths
 from service.files import merge_patch
 from service.users import User
+from storage import new_id
 from storage.corrections import CorrectionRepository
 
 CORRECTABLE = ("name", "fields")
@@ -75,7 +74,7 @@ class CorrectionService:
         _refuse_retired(doc)
         evidence = _text(body.get("evidence"), "evidence", EVIDENCE_MAX)
         changed = _changed_by(doc, body.get("changes"), self.files.check)
-        record = {"_id": ObjectId(), "file_id": str(doc["_id"]), "changes": copy.deepcopy(body["changes"]),
+        record = {"_id": new_id(), "file_id": str(doc["_id"]), "changes": copy.deepcopy(body["changes"]),
                   "evidence": evidence, "requested_by": actor.username, "at": clock.now(), "state": PENDING,
                   "file_version": doc["version"]}
         self.repo.insert(record)

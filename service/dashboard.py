@@ -1,6 +1,6 @@
 """The start page's numbers, assembled per role (no Flask here).
 
-Who sees what (decided for issue #10):
+Who sees what:
 - files by stage, customer type and project: everyone who may view files, counted over exactly the
   files the person's file list shows (from the search index's columns, FileLists.counts: archivists
   and the executive see all);
@@ -10,11 +10,14 @@ Who sees what (decided for issue #10):
   of them (the loan register), everyone else their own (my loans);
 - destruction due within 90 days and active holds: the retention readers;
 - fixity failures: the register readers (archivist, auditor, admin);
-- periodic verifications past due (#11): archivists (the list behind it shows them all).
+- periodic verifications past due: archivists (the list behind it shows them all).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from search import Selection
@@ -27,8 +30,8 @@ from service.file_lists import FileLists
 from service.fixity import MISMATCH
 from service.fixity import MISSING
 from service.jobs import JOB_LISTING
-from service.listings import ListView
 from service.listings import Listings
+from service.listings import ListView
 from service.listings import epoch_ms
 from service.listings import from_epoch_ms
 from service.loans import DUE_SOON_DAYS
@@ -65,7 +68,7 @@ class DashboardService:
         self.listings = listings  # documents, jobs and loans are counted and listed from their listing indexes
         self.zone = ZoneInfo(zone)
         self.lists = lists  # the file list's counts and the due list (service/file_lists.py)
-        self.verification = None  # VerificationService (#11), set by wiring: overdue periodic verifications
+        self.verification = None  # VerificationService, set by wiring: overdue periodic verifications
 
     def overview(self, actor: User, now: datetime | None = None) -> dict:
         """Every section the person may see, keyed by section name."""

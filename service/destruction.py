@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from bson import ObjectId
-
 from service import access
 from service import clock
 from service import retention_rules as rules
@@ -20,6 +18,7 @@ from service.errors import NotFound
 from service.retention import RetentionService
 from service.retention import require_reader
 from service.users import User
+from storage import new_id
 from storage.loans import LoanRepository
 from storage.retention_destructions import DestructionRepository
 from storage.sequences import Sequences
@@ -67,7 +66,8 @@ class DestructionService:
             return _not_due(state)
         folder = self.loans.folder(file_id)
         if folder is not None:
-            return "纸质档案已遗失 (the folder is lost)" if folder.get("lost") else "纸质档案借出中 (the folder is out on loan)"
+            return ("纸质档案已遗失 (the folder is lost)" if folder.get("lost")
+                    else "纸质档案借出中 (the folder is out on loan)")
         if self.loans.find({"file_id": file_id, "status": "out"}, limit=1):
             return "借阅中 (out on a loan)"
         claim = self.repo.file_claim(file_id)
@@ -94,7 +94,7 @@ class DestructionService:
             raise Malformed("the body must be a JSON object")
         reason = _text(data.get("reason"), "reason", TEXT_MAX)
         ids = self._check_ids(data.get("file_ids"))
-        batch_id = ObjectId()
+        batch_id = new_id()
         refused = {i: why for i in ids if (why := self.refusal(i, str(batch_id)))}
         at = clock.now()
         taken = []
@@ -113,7 +113,8 @@ class DestructionService:
                "proposed_by": actor.username, "proposed_at": at}
         self.repo.insert(doc)
         self.audit.record(actor.username, "destruction.proposed", f"destruction:{batch_id}",
-                          {"number": doc["number"], "files": [it["archive_no"] for it in doc["items"]], "reason": reason})
+                          {"number": doc["number"], "files": [it["archive_no"] for it in doc["items"]],
+                           "reason": reason})
         return doc
 
     def _archive_no(self, file_id: str) -> str:
@@ -148,7 +149,8 @@ class DestructionService:
         doc = self._decidable(actor, batch_id)
         changes = {"status": "approved", "approved_by": actor.username, "approved_at": clock.now()}
         self.repo.set(doc["_id"], changes)
-        self.audit.record(actor.username, "destruction.approved", f"destruction:{doc['_id']}", {"number": doc["number"]})
+        self.audit.record(actor.username, "destruction.approved", f"destruction:{doc['_id']}",
+                          {"number": doc["number"]})
         return {**doc, **changes}
 
     def reject(self, actor: User, batch_id, reason) -> dict:

@@ -14,7 +14,8 @@ FONT = "STSong-Light"  # the standard CID font the separator sheets use: nothing
 A4 = (210 * mm, 297 * mm)
 MARGIN = 18 * mm
 ROW = 6.5 * mm
-COLUMNS = ((0, "序号"), (12, "档案号"), (62, "模板"), (84, "保管至"), (108, "文件数"), (124, "字节数"), (146, "SHA-256（前 16 位）"))
+COLUMNS = ((0, "序号"), (12, "档案号"), (62, "模板"), (84, "保管至"), (108, "文件数"), (124, "字节数"),
+           (146, "SHA-256（前 16 位）"))
 
 
 def _font() -> str:

@@ -5,7 +5,8 @@ once the previous one ended, or its process is gone (same host), or it has not b
 for STALE. Per file, in this order: the records become a tombstone (the file's personal values,
 its versions' snapshots, its documents' titles, the customer's name in loans and corrections),
 every version of its originals and derivatives is deleted (no lock is bypassed), its pages leave
-the search index and its file entry becomes the tombstone's (listed as destroyed, never found), the store is listed to prove nothing is left, and `<batch>:file:<file id>` is
+the search index and its file entry becomes the tombstone's (listed as destroyed, never found), the store
+is listed to prove nothing is left, and `<batch>:file:<file id>` is
 inserted with the checksums and sizes of what was destroyed. Each step can be done again, so a
 run killed anywhere is finished by the next, and the file's record is counted once. The
 batch ends with a check of all its files' objects and one entry in the destruction register.
@@ -165,8 +166,10 @@ class DestructionExecutor:
         """Every version (delete markers included) still stored for the documents."""
         left = []
         for doc in documents:
-            left += [f"originals/{v.key}" for v in self.objects.versions("originals", doc["key"]) if v.key == doc["key"]]
-            left += [f"derivatives/{v.key}" for v in self.objects.versions("derivatives", derivative_prefix(doc["_id"]))]
+            left += [f"originals/{v.key}" for v in self.objects.versions("originals", doc["key"])
+                     if v.key == doc["key"]]
+            left += [f"derivatives/{v.key}"
+                     for v in self.objects.versions("derivatives", derivative_prefix(doc["_id"]))]
         return left
 
     def _step(self, stage: str, file_id: str) -> None:

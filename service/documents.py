@@ -9,10 +9,10 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-from datetime import datetime, timedelta
-from typing import BinaryIO, Iterator
-
-from bson import ObjectId
+from datetime import datetime
+from datetime import timedelta
+from typing import BinaryIO
+from typing import Iterator
 
 from search import RecordKind
 from service import access
@@ -33,6 +33,7 @@ from service.ocr import sniff
 from service.streams import CappedReader
 from service.users import User
 from storage import StorageUnavailable
+from storage import new_id
 from storage.documents import DocumentRepository
 from storage.documents import original_key
 from storage.documents import page_key
@@ -98,7 +99,7 @@ class DocumentService:
         if media_type is None:
             raise UnsupportedMedia("只接受 PDF、JPEG、PNG、TIFF (only PDF, JPEG, PNG or TIFF content is accepted)",
                                    {"file": filename[:100]})
-        document_id = ObjectId()
+        document_id = new_id()
         key = original_key(document_id)
         stored = self._store(key, CappedReader(head, stream, self.max_bytes), media_type, length)
         now = clock.now()
@@ -280,5 +281,6 @@ class DocumentService:
             raise Conflict("识别已在排队或进行中 (OCR is already queued or running)", {"ocr_status": doc["ocr_status"]})
         self.repo.update(doc["_id"], {"ocr_status": PENDING, "ocr_error": None})
         doc.update(ocr_status=PENDING, ocr_error=None, ocr_job=self._queue_ocr(doc["_id"]))
-        self.audit.record(actor.username, "document.ocr_requested", f"document:{doc['_id']}", {"file_id": doc["file_id"]})
+        self.audit.record(actor.username, "document.ocr_requested", f"document:{doc['_id']}",
+                          {"file_id": doc["file_id"]})
         return doc

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import io
-from typing import Iterable, Sequence
-
+from typing import Iterable
+from typing import Sequence
 
 
 def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:

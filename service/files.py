@@ -6,9 +6,6 @@ import re
 import string
 from datetime import datetime
 
-from bson import ObjectId
-from pymongo.errors import DuplicateKeyError
-
 from service import access
 from service import clock
 from service import templates
@@ -23,6 +20,8 @@ from service.errors import StaleVersion
 from service.pinyin import name_keys
 from service.template_registry import TemplateRegistry
 from service.users import User
+from storage import DuplicateKey
+from storage import new_id
 from storage.files import FileRepository
 from storage.files import version_key
 from storage.sequences import Sequences
@@ -115,7 +114,8 @@ class FileService:
         self.registry = registry
         self.notify = notify  # told after each write (wiring passes the search index's queue)
         self.grants = None  # (file_id, user) -> True while a digital loan lets the user read the file (wiring sets it)
-        self.after_write: list = []  # (file_id, created doc or None) -> None, called after each write (wiring adds retention's recompute)
+        # (file_id, created doc or None) -> None, called after each write (wiring adds retention's recompute)
+        self.after_write: list = []
 
     def check(self, state: dict) -> dict:
         """Problems with a state, checked against the newest version of its template."""
@@ -153,7 +153,7 @@ class FileService:
         if problems:
             raise Invalid("the file cannot be registered", problems)
         now = clock.now()
-        file_id = ObjectId()
+        file_id = new_id()
         owner = data.get("owner") if actor.has("archivist") and data.get("owner") else actor.username
         if not isinstance(owner, str) or len(owner) > 40:
             raise Invalid("invalid owner", {"owner": "用户名无效 (invalid username)"})
@@ -168,7 +168,7 @@ class FileService:
                                  "state": _snapshot(doc)})
         try:
             self.repo.insert(doc)
-        except DuplicateKeyError:
+        except DuplicateKey:
             raise Invalid("archive number taken", {"archive_no": "档案号已存在 (archive number exists)"}) from None
         self.audit.record(actor.username, "file.created", f"file:{file_id}", {"archive_no": doc["archive_no"]})
         self._changed(file_id, doc)
@@ -205,7 +205,8 @@ class FileService:
             raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
         if not isinstance(patch, dict) or set(patch) - set(EDITABLE):
             raise Invalid("only these parts can be changed: " + ", ".join(EDITABLE),
-                          {k: "不可修改 (not editable)" for k in (set(patch) - set(EDITABLE) if isinstance(patch, dict) else ["body"])})
+                          {k: "不可修改 (not editable)"
+                           for k in (set(patch) - set(EDITABLE) if isinstance(patch, dict) else ["body"])})
         doc = self.load(actor, file_id, "file.edit")
         if doc.get("status") == "destroyed":
             raise Gone("档案已销毁，只保留销毁记录 (the file was destroyed; only its tombstone is kept)")
@@ -257,7 +258,8 @@ class FileService:
         doc = self.load(actor, file_id, "file.view")
         access.require(actor, "file.reassign", target_of(doc))
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise Invalid("a reason is required", {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
+            raise Invalid("a reason is required",
+                          {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
         if not isinstance(owner, str) or not users.is_active_username(owner):
             raise Invalid("no such active user", {"owner": "没有这个在职用户 (no such active user)"})
         if expected_version != doc["version"]:

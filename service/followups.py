@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bson import ObjectId
-
 from search import RecordKind
 from search import Selection
 from service import access
@@ -35,6 +33,7 @@ from service.listings import epoch_ms
 from service.users import User
 from service.users import UserService
 from storage import mongo
+from storage import new_id
 from storage.followups import FollowupRepository
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
@@ -213,7 +212,7 @@ class FollowupService:
             raise Conflict("这个档案已不在库中 (the file is no longer kept)")
         fields = contact_fields(body, self.today())
         followup = self._closable(actor, str(file_doc["_id"]), fields["followup_id"])
-        now, contact_id = clock.now(), ObjectId()
+        now, contact_id = clock.now(), new_id()
         if followup and not self.repo.claim_closure(followup["_id"], str(contact_id), actor.username, now):
             raise Conflict("这次回访已由他人记录 (someone recorded this follow-up a moment ago)")
         complaint = fields.pop("complaint")
@@ -256,8 +255,8 @@ class FollowupService:
         self.audit.record(actor.username, "followup.done", f"file:{followup['file_id']}",
                           {"followup": followup["_id"], "on_time": changes["on_time"]})
 
-    def _raise(self, actor: User, file_doc: dict, contact: dict, complaint: dict) -> ObjectId:
-        complaint_id = ObjectId()
+    def _raise(self, actor: User, file_doc: dict, contact: dict, complaint: dict) -> object:
+        complaint_id = new_id()
         self.repo.add_complaint({"_id": complaint_id, "file_id": str(file_doc["_id"]),
                                  "contact_id": str(contact["_id"]), **complaint, "raised": contact["date"],
                                  "month": contact["date"][:7], "status": OPEN, "recorded_by": actor.username,

@@ -85,7 +85,8 @@ class ComplaintService:
                 or (actor.department and actor.department == doc["department"])):
             raise Forbidden("只有责任部门可以关闭 (only the responsible department may close it)")
         if not isinstance(resolution, str) or not resolution.strip() or len(resolution) > 1000:
-            raise Malformed("a resolution is required", {"resolution": "请填写处理结果（至多 1000 字）(1-1000 characters)"})
+            raise Malformed("a resolution is required",
+                            {"resolution": "请填写处理结果（至多 1000 字）(1-1000 characters)"})
         if doc["status"] != "open":
             raise Conflict("投诉已关闭 (the complaint is closed already)")
         now = clock.now()

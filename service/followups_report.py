@@ -125,7 +125,8 @@ def bar_chart(title: str, items: list[tuple[str, float]], top: float | None = No
         length = 0 if not value else max(2, int((width - label_w - 60) * value / top))
         parts.append(f'<text x="0" y="{y + 16}" font-size="12">{escape(label)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{length}" height="{bar_h}" fill="#3a6ea5"></rect>'
-                     f'<text x="{label_w + length + 6}" y="{y + 16}" font-size="12">{escape(_number(value))}{unit}</text>')
+                     f'<text x="{label_w + length + 6}" y="{y + 16}" font-size="12">'
+                     f'{escape(_number(value))}{unit}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

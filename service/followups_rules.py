@@ -11,7 +11,9 @@ from __future__ import annotations
 import calendar
 import copy
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from service.errors import Malformed

@@ -4,9 +4,8 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, timedelta
-
-from bson import ObjectId
+from datetime import date
+from datetime import timedelta
 
 from search import Selection
 from service import access
@@ -22,6 +21,7 @@ from service.followups import combine
 from service.followups import file_snapshot
 from service.listings import day_number
 from service.users import User
+from storage import new_id
 from storage.files import oid
 
 CAMPAIGN_FILTERS = ("name", "customer_type", "stage", "project", "status", "owner")
@@ -135,7 +135,7 @@ class FollowupTeam:
         files = self._chosen_files(actor, chosen)
         if not files:
             raise Malformed("no file matches", {"filters": "没有符合条件的档案 (no file matches)"})
-        campaign_id = str(ObjectId())
+        campaign_id = str(new_id())
         doc = {"_id": campaign_id, "purpose": purpose.strip(), "deadline": deadline.isoformat(), "filters": chosen,
                "files": len(files), "created_by": actor.username, "created_at": clock.now()}
         self.repo.add_campaign(doc)

@@ -151,7 +151,8 @@ class ImportService:
         doc = self.get(actor, import_id)
         template = self.registry.require(doc["template"])
         allowed = {path for path, _ in targets(template)} | {IGNORE}
-        wrong = {h: "未知目标 (unknown target)" for h, t in mapping.items() if t not in allowed or h not in doc["headers"]}
+        wrong = {h: "未知目标 (unknown target)" for h, t in mapping.items()
+                 if t not in allowed or h not in doc["headers"]}
         if wrong:
             raise Invalid("the mapping is not valid", wrong)
         if "name" not in mapping.values():

@@ -5,9 +5,8 @@ new version (history kept). The review itself (accept / return) lives in service
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from bson import ObjectId
+from datetime import datetime
+from datetime import timezone
 
 from service import access
 from service import clock
@@ -20,6 +19,7 @@ from service.errors import NotFound
 from service.files import FileService
 from service.users import User
 from storage import mongo
+from storage import new_id
 from storage.documents import DocumentRepository
 from storage.intake import IntakeRepository
 from storage.intake import version_key
@@ -114,9 +114,10 @@ class IntakeService:
         access.require(actor, "intake.submit")
         file_doc = self._file(actor, body.get("file_id") if isinstance(body, dict) else None)
         materials = self._materials(file_doc, body)
-        at, sub_id = clock.now(), ObjectId()
+        at, sub_id = clock.now(), new_id()
         if not self.repo.claim_file(str(file_doc["_id"]), str(sub_id)):
-            raise Conflict("该档案已有未完成的归档提交，请在原提交上补充 (the file has an open submission; resubmit that one)",
+            raise Conflict("该档案已有未完成的归档提交，请在原提交上补充 "
+                           "(the file has an open submission; resubmit that one)",
                            {"submission_id": self.repo.open_submission(str(file_doc["_id"]))})
         doc = {"_id": sub_id, "file_id": str(file_doc["_id"]), "archive_no": file_doc.get("archive_no"),
                "file_name": file_doc.get("name"), "template": file_doc.get("template"),

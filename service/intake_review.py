@@ -52,7 +52,8 @@ def check_items(items) -> list[dict]:
     """The returned items, each with its reason; Invalid naming each bad one."""
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_RETURN_ITEMS:
         raise Invalid("name at least one item with its reason",
-                      {"items": f"1-{MAX_RETURN_ITEMS} 项，每项写明原因 (1-{MAX_RETURN_ITEMS} items, each with a reason)"})
+                      {"items": f"1-{MAX_RETURN_ITEMS} 项，每项写明原因 "
+                                f"(1-{MAX_RETURN_ITEMS} items, each with a reason)"})
     problems, cleaned = {}, []
     for n, entry in enumerate(items):
         item = entry.get("item") if isinstance(entry, dict) else None

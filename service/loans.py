@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import timezone
 from zoneinfo import ZoneInfo
-
-from bson import ObjectId
 
 from search import RecordKind
 from search import Selection
@@ -23,6 +25,7 @@ from service.listings import Listed
 from service.listings import Listings
 from service.listings import epoch_ms
 from service.users import User
+from storage import new_id
 from storage.loans import LoanRepository
 
 KINDS = ("physical", "digital")
@@ -133,7 +136,7 @@ class LoanService:
                              "status": {"$in": list(OPEN)}}):
             raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")
         at = clock.now()
-        doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+        doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "file_department": file_doc.get("department", ""),
                "file_security": file_doc.get("security", access.NORMAL), "kind": kind,
                "purpose": purpose.strip(), "days": days, "borrower": actor.username, "borrower_id": actor.id,
@@ -328,7 +331,8 @@ class LoanService:
     def reject(self, actor: User, loan_id, reason) -> dict:
         """Reject a request with a reason."""
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-            raise Invalid("a reason is required", {"reason": f"请填写驳回原因（至多 {REASON_MAX} 字）(1-{REASON_MAX} characters)"})
+            raise Invalid("a reason is required",
+                          {"reason": f"请填写驳回原因（至多 {REASON_MAX} 字）(1-{REASON_MAX} characters)"})
         doc = self._decidable(actor, loan_id)
         at = clock.now()
         self._claim_decision(actor, doc, at)

@@ -43,8 +43,8 @@ class LoanDesk:
         holder = self.repo.folder(file_id)
         loans = self.loans.of_file(file_id)
         return {"file": file_doc, "holder": holder,
-                "current": next((l for l in loans if holder and str(l["_id"]) == holder["loan_id"]), None),
-                "waiting": [l for l in loans if l["kind"] == "physical" and l["status"] == "approved"],
+                "current": next((loan for loan in loans if holder and str(loan["_id"]) == holder["loan_id"]), None),
+                "waiting": [loan for loan in loans if loan["kind"] == "physical" and loan["status"] == "approved"],
                 "queue": self.queue.queue(file_id), "incidents": self.incidents.of_file(file_id)}
 
     def _loan(self, loan_id) -> dict:

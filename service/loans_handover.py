@@ -44,7 +44,7 @@ class HandoverService:
         self.audit.record(actor.username, "user.handover_viewed", f"user:{person.id}", {"username": username})
         return {"person": person, "loans": loans, "reservations": self.reservations.of_user(username),
                 "files": sorted(owned, key=lambda d: d["archive_no"]),
-                "holds_folder": any(l["status"] == "out" and l["kind"] == "physical" for l in loans)}
+                "holds_folder": any(loan["status"] == "out" and loan["kind"] == "physical" for loan in loans)}
 
     def reassign_all(self, actor: User, username: str, new_owner, reason) -> list[str]:
         """Hand every file the person owns to another active employee, each change in the history (audited)."""
@@ -54,7 +54,8 @@ class HandoverService:
         if new_owner == username:
             raise Invalid("the same person", {"owner": "不能移交给本人 (the same person)"})
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise Invalid("a reason is required", {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
+            raise Invalid("a reason is required",
+                          {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
         owned = self.files.repo.find({"owner": username, "status": {"$nin": ["merged", "destroyed"]}},
                                      limit=MAX_FILES)
         moved = []

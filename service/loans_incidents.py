@@ -1,14 +1,13 @@
 """The loss/damage register (损坏遗失登记): one incident per damaged or lost folder, with compensation."""
 from __future__ import annotations
 
-from bson import ObjectId
-
 from service import clock
 from service.audit import AuditTrail
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
 from service.users import User
+from storage import new_id
 from storage.loan_records import IncidentRepository
 
 MIN_COMPENSATION, MAX_COMPENSATION = 50, 500  # the company rules: 50-500 yuan
@@ -35,7 +34,7 @@ class IncidentService:
 
     def record(self, actor: User, loan: dict, kind: str, responsible: str, amount: float, note: str) -> dict:
         """Open an incident for a loan's folder (the caller checked the inputs and won the return)."""
-        doc = {"_id": ObjectId(), "loan_id": str(loan["_id"]), "file_id": loan["file_id"],
+        doc = {"_id": new_id(), "loan_id": str(loan["_id"]), "file_id": loan["file_id"],
                "archive_no": loan["archive_no"], "file_name": loan.get("file_name", ""), "kind": kind,
                "responsible": responsible, "compensation": amount, "note": note, "borrower": loan["borrower"],
                "recorded_by": actor.username, "at": clock.now()}

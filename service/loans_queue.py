@@ -1,8 +1,6 @@
 """Reservations (预约): one queue per file; when the folder comes back the next person is told."""
 from __future__ import annotations
 
-from bson import ObjectId
-
 from service import access
 from service import clock
 from service.audit import AuditTrail
@@ -10,6 +8,7 @@ from service.errors import Conflict
 from service.errors import NotFound
 from service.loans import LoanService
 from service.users import User
+from storage import new_id
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
 
@@ -43,7 +42,7 @@ class ReservationService:
             raise Conflict("档案正借给您 (you hold this folder)")
         if self.repo.find({"file_id": file_id, "user": actor.username, "status": WAITING}, [("at", 1)], 1):
             raise Conflict("您已预约该档案 (you are already in the queue)")
-        doc = {"_id": ObjectId(), "file_id": file_id, "archive_no": file_doc["archive_no"], "user": actor.username,
+        doc = {"_id": new_id(), "file_id": file_id, "archive_no": file_doc["archive_no"], "user": actor.username,
                "user_name": actor.display_name, "at": clock.now(), "status": WAITING}
         self.repo.insert(doc)
         self.audit.record(actor.username, "loan.reserved", f"file:{file_id}", {"reservation": str(doc["_id"])})
@@ -93,7 +92,7 @@ class ReservationService:
 
     def notify(self, username: str, kind: str, file_id: str, archive_no: str) -> None:
         """Leave an in-app notice for a person (e-mail stays off)."""
-        self.notices.insert({"_id": ObjectId(), "user": username, "kind": kind, "file_id": file_id,
+        self.notices.insert({"_id": new_id(), "user": username, "kind": kind, "file_id": file_id,
                              "archive_no": archive_no, "at": clock.now(), "read": False})
         self.audit.record("-", "loan.notified", f"file:{file_id}", {"user": username, "kind": kind})
 

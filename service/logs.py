@@ -7,7 +7,8 @@ import os
 import re
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
+from datetime import timezone
 
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -22,7 +22,8 @@ from service.files import _snapshot
 from service.users import User
 from storage.files import version_key
 
-MOVED_COLLECTIONS = ("documents", "loans", "corrections", "contacts", "complaints")  # records that belong to a file by file_id
+# records that belong to a file by file_id
+MOVED_COLLECTIONS = ("documents", "loans", "corrections", "contacts", "complaints")
 MAX_REDIRECTS = 10
 REASON_MAX = 500
 

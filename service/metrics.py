@@ -12,10 +12,10 @@ from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.core import GaugeMetricFamily
-from pymongo.errors import PyMongoError
 
 from service import clock
 from service.errors import Unavailable
+from storage import DatabaseError
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class ArchiveCollector:
         try:
             jobs = self.services.dashboard.job_counts(clock.now())
             pages = self.services.dashboard.ocr_pages_done()
-        except (PyMongoError, StorageUnavailable) as exc:
+        except (DatabaseError, StorageUnavailable) as exc:
             log.warning("metrics: database unavailable (%s)", type(exc).__name__)
             up.add_metric([], 0)
             yield up

@@ -76,7 +76,7 @@ def backfill_file_keys(services) -> dict:
 
 
 def compute_retention(services) -> dict:
-    """3: files registered before retention (#8) have no computed retention, so the due list missed them."""
+    """3: files registered before retention existed have no computed retention, so the due list missed them."""
     return {"files": services.retention.recompute_all()}
 
 
@@ -86,7 +86,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               backfill_file_keys),
     Migration(3, "retention-states", "compute the retention of files registered before retention existed",
               compute_retention),
-    Migration(4, "followup-indexes", "the indexes of follow-ups, contact records and complaints (#9)",
+    Migration(4, "followup-indexes", "the indexes of follow-ups, contact records and complaints",
               ensure_indexes),
     Migration(5, "equality-indexes", "GIN indexes for every equality lookup on FerretDB over PostgreSQL",
               ensure_lookup_indexes),

@@ -4,8 +4,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from bson import ObjectId
-
 from service import access
 from service import clock
 from service.audit import AuditTrail
@@ -13,6 +11,7 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.users import User
+from storage import new_id
 from storage.objects import ObjectStore
 from storage.partners import PartnerRepository
 from storage.partners import nda_key
@@ -78,7 +77,7 @@ class PartnerService:
     def create(self, actor: User, data) -> dict:
         """Add a partner to the register."""
         access.require(actor, "partner.manage")
-        doc = {"_id": ObjectId(), **self.check(data), "ndas": [], "created_by": actor.username,
+        doc = {"_id": new_id(), **self.check(data), "ndas": [], "created_by": actor.username,
                "created_at": clock.now()}
         self.repo.insert(doc)
         self.audit.record(actor.username, "partner.created", f"partner:{doc['_id']}", {"name": doc["name"]})

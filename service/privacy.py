@@ -94,7 +94,8 @@ class PrivacyService:
         """Why a file takes no new loans or shares (an open erasure request), or None."""
         if self.repo.erasure(str(file_id)) is None:
             return None
-        return "档案有待执行的删除请求，暂停借阅和外部共享 (the file has a pending erasure request: no new loans or shares)"
+        return ("档案有待执行的删除请求，暂停借阅和外部共享 "
+                "(the file has a pending erasure request: no new loans or shares)")
 
     # -- subject access ------------------------------------------------------------------------
     def subject_access(self, actor: User, file_id: str) -> tuple[str, bytes]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Callable
 
@@ -24,9 +25,9 @@ from service.backup import FORMAT
 from service.errors import Conflict
 from service.errors import Invalid
 from service.restore_disposition import load_register
-from storage.backup import BackupDir
 from storage.backup import MIGRATIONS
 from storage.backup import RESTORE_CLAIM
+from storage.backup import BackupDir
 from storage.backup import Records
 from storage.backup import file_sha256
 from storage.backup import read_dump
@@ -130,7 +131,8 @@ class RestoreService:
         if records or objects:
             shown = ", ".join(f"{k}({v})" for k, v in list(records.items())[:8])
             raise Conflict("只能恢复到空的系统：数据库或存储桶中已有内容 (a restore goes into an empty installation "
-                           f"only; this one holds records in {shown or '-'} and objects in {', '.join(objects) or '-'})",
+                           f"only; this one holds records in {shown or '-'} and objects in "
+                           f"{', '.join(objects) or '-'})",
                            {"records": records, "buckets": objects})
 
     def _insert(self, source: BackupDir, chosen: str, manifest: dict, report: RestoreReport, say) -> None:

@@ -11,7 +11,8 @@ restore does not upload their objects at all.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 
 from service.audit import AuditTrail
@@ -22,11 +23,11 @@ from service.errors import Conflict
 from service.errors import Invalid
 from storage.audit import key as seq_key
 from storage.backup import from_line
+from storage.files import FileRepository
+from storage.retention import RetentionRepository
 from storage.retention_destructions import DestructionRepository
 from storage.retention_destructions import Tombstones
 from storage.retention_register import RegisterRepository
-from storage.retention import RetentionRepository
-from storage.files import FileRepository
 
 
 class _Listed:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from datetime import date, datetime, timezone
+from datetime import date
+from datetime import datetime
+from datetime import timezone
 from zoneinfo import ZoneInfo
-
-from bson import ObjectId
 
 from service import access
 from service import clock
@@ -18,12 +18,13 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.files import CUSTOMER_TYPES
-from service.files import FileService
 from service.files import STAGES
+from service.files import FileService
 from service.held_reads import once
 from service.template_registry import TemplateRegistry
 from service.users import User
 from storage import StorageUnavailable
+from storage import new_id
 from storage.documents import DocumentRepository
 from storage.loans import LoanRepository
 from storage.retention import RetentionRepository
@@ -110,7 +111,7 @@ class RetentionService:
         """Define a policy (admin); every file's dates are computed again."""
         access.require(actor, "retention.manage")
         values = self.check_policy(data)
-        doc = {"_id": ObjectId(), **values, "active": True, "created_by": actor.username, "created_at": clock.now()}
+        doc = {"_id": new_id(), **values, "active": True, "created_by": actor.username, "created_at": clock.now()}
         self.repo.insert_policy(doc)
         self.audit.record(actor.username, "retention.policy_created", f"retention_policy:{doc['_id']}", values)
         self.recompute_all()
@@ -261,7 +262,8 @@ class RetentionService:
     def names(self, actor: User, file_ids: list[str]) -> dict[str, dict]:
         """The files of a list the person may see, by id (a point lookup each)."""
         files = [self.files.repo.by_id(file_id) for file_id in dict.fromkeys(file_ids)]
-        return {str(f["_id"]): f for f in files if f is not None and access.can_see(actor, self.files._target(actor, f))}
+        return {str(f["_id"]): f for f in files
+                if f is not None and access.can_see(actor, self.files._target(actor, f))}
 
 
 def _listed(state: dict) -> tuple:

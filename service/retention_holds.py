@@ -1,8 +1,6 @@
 """Holds (冻结): a dispute, an audit or litigation keeps a file from destruction until the hold is lifted."""
 from __future__ import annotations
 
-from bson import ObjectId
-
 from service import access
 from service import clock
 from service.audit import AuditTrail
@@ -14,6 +12,7 @@ from service.errors import NotFound
 from service.retention import RetentionService
 from service.retention import require_reader
 from service.users import User
+from storage import new_id
 
 KINDS = ("dispute", "audit", "litigation")
 NOTE_MAX = 500
@@ -45,7 +44,7 @@ class HoldService:
         file_doc = self.files.load(actor, str(file_id), "file.view")
         if file_doc.get("status") == "destroyed":
             raise Gone("档案已销毁 (the file was destroyed)")
-        doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+        doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "reason": reason, "note": note, "status": "active", "placed_by": actor.username,
                "placed_at": clock.now()}
         self.repo.insert_hold(doc)

@@ -5,9 +5,9 @@ import logging
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
-
-from bson import ObjectId
+from typing import BinaryIO
+from typing import Callable
+from typing import Iterator
 
 from service import clock
 from service import separators
@@ -23,13 +23,14 @@ from service.scan_filing import Filing
 from service.scan_inbox import InboxService
 from service.scan_inbox import require_archivist
 from service.scan_plan import FileResolver
-from service.streams import CappedReader
 from service.scan_sources import folder_inputs
 from service.scan_sources import open_zip
 from service.scan_sources import zip_inputs
+from service.streams import CappedReader
 from service.users import User
 from service.users import UserService
 from storage import StorageUnavailable
+from storage import new_id
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
 from storage.scan_import import ScanImportRepository
@@ -87,10 +88,11 @@ class ScanImportService:
         head = stream.read(4)
         if not head.startswith(ZIP_MAGIC):
             raise UnsupportedMedia("只接受 zip 压缩包 (only a zip of scans is accepted)", {"file": filename[:100]})
-        import_id = ObjectId()
+        import_id = new_id()
         key = upload_key(import_id)
         try:
-            stored = self.objects.put("originals", key, CappedReader(head, stream, self.max_bytes, "压缩包 (the zip)"), -1,
+            stored = self.objects.put("originals", key,
+                                      CappedReader(head, stream, self.max_bytes, "压缩包 (the zip)"), -1,
                                       content_type="application/zip")
         except TooLarge:
             self._forget(key)
@@ -110,7 +112,7 @@ class ScanImportService:
         except StorageUnavailable:
             log.warning("could not remove %s after a refused upload; the sweeper will", key)
 
-    def _record(self, actor: User, import_id: ObjectId, source: str, name: str, state: str) -> dict:
+    def _record(self, actor: User, import_id: object, source: str, name: str, state: str) -> dict:
         return {"_id": import_id, "source": source, "name": name, "state": state, "total": None, "done": 0,
                 "counts": empty_counts(), "summary": [], "error": None, "created_by": actor.id,
                 "created_by_name": actor.username, "created_at": clock.now()}
@@ -141,7 +143,7 @@ class ScanImportService:
         require_archivist(actor)
         if not path.is_dir() and not path.is_file():
             raise NotFound(f"no such folder: {path}")
-        doc = self._record(actor, ObjectId(), "folder" if path.is_dir() else "zip", str(path)[:200], RUNNING)
+        doc = self._record(actor, new_id(), "folder" if path.is_dir() else "zip", str(path)[:200], RUNNING)
         self.repo.insert_import(doc)
         self.audit.record(actor.username, "scan_import.started", f"scan_import:{doc['_id']}", {"name": doc["name"]})
         with self._work() as work:

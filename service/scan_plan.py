@@ -9,7 +9,8 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
+from typing import Iterable
 
 from storage.scan_import import ScanImportRepository
 

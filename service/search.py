@@ -24,8 +24,8 @@ from service.errors import Invalid
 from service.errors import Unavailable
 from service.search_entries import file_entry
 from service.search_entries import file_terms
-from service.search_entries import is_searched
 from service.search_entries import is_readable
+from service.search_entries import is_searched
 from service.search_entries import page_entries
 from service.search_entries import retention_of
 from service.users import User

@@ -8,8 +8,8 @@ from datetime import date
 from search import FileEntry
 from search import PageEntry
 from service.retention_rules import DATED
-from storage.documents import page_key
 from storage import ObjectMissing
+from storage.documents import page_key
 from storage.objects import ObjectStore
 
 log = logging.getLogger(__name__)

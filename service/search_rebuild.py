@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import shutil
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field

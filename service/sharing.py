@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import timezone
 from zoneinfo import ZoneInfo
-
-from bson import ObjectId
 
 from service import access
 from service import clock
@@ -22,6 +24,7 @@ from service.partners import check_period
 from service.partners import current_nda
 from service.partners import parse_date
 from service.users import User
+from storage import new_id
 from storage.partners import PartnerRepository
 from storage.sharing import ShareRepository
 
@@ -29,7 +32,8 @@ AUTHORIZATION_TYPE = "authorization"
 MAX_DAYS = 90
 PURPOSE_MAX = 100
 SEES_ALL = ("archivist", "executive", "auditor")
-NO_AUTHORIZATION = "档案中没有覆盖该合作方和用途、当日有效的客户授权委托书 (no valid authorization for this partner and purpose)"
+NO_AUTHORIZATION = ("档案中没有覆盖该合作方和用途、当日有效的客户授权委托书 "
+                    "(no valid authorization for this partner and purpose)")
 NO_NDA = "该合作方没有在有效期内的保密协议 (the partner has no NDA on file that is valid today)"
 
 
@@ -140,7 +144,7 @@ class ShareService:
         if problems:
             raise Invalid("the share request is not valid", problems)
         self.refuse(self.missing(str(file_doc["_id"]), partner, purpose))
-        doc = {"_id": ObjectId(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+        doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "partner_id": str(partner["_id"]), "partner_name": partner["name"],
                "purpose": purpose, "fields": fields, "documents": documents, "expires_on": expires_on.isoformat(),
                "requester": actor.username, "requester_name": actor.display_name, "status": "requested",
@@ -238,7 +242,8 @@ class ShareService:
                    "expires_at": end.astimezone(timezone.utc), "token_hash": token_hash(token), "link_issued_at": at}
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "share.approved", f"share:{doc['_id']}",
-                          {"file_id": doc["file_id"], "partner": doc["partner_name"], "expires_at": changes["expires_at"]})
+                          {"file_id": doc["file_id"], "partner": doc["partner_name"],
+                           "expires_at": changes["expires_at"]})
         return {**doc, **changes}, token
 
     def reject(self, actor: User, share_id, reason) -> dict:

@@ -15,9 +15,9 @@ from service.loans_watermark import stamp_jpeg
 from service.loans_watermark import watermarked_pdf
 from service.sharing import ShareService
 from service.sharing import token_hash
+from storage import ObjectMissing
 from storage.documents import page_key
 from storage.objects import ObjectStore
-from storage import ObjectMissing
 
 TOKEN_MAX = 100
 
@@ -50,7 +50,8 @@ class ShareLinks:
 
     def watermark(self, share: dict) -> str:
         """The text stamped on everything the partner gets."""
-        return f"仅供 {share['partner_name']} 用于 {share['purpose']} · {share['archive_no']} · 至 {share['expires_on']}"
+        return (f"仅供 {share['partner_name']} 用于 {share['purpose']} · {share['archive_no']} "
+                f"· 至 {share['expires_on']}")
 
     def audit(self, share: dict, what: str, ip: str, agent: str, **details) -> None:
         """One access through the link: who is the partner, with the address and browser it came from."""

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
-
+from datetime import date
+from datetime import datetime
 
 from service.errors import Invalid
 from service.errors import UnsupportedMedia
@@ -44,7 +44,8 @@ def read(data: bytes) -> tuple[list[str], list[list]]:
             from openpyxl import load_workbook  # imported on use: openpyxl and numpy cost each web worker ~28 MB
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise Invalid("the workbook cannot be read", {"file": f"无法读取 (unreadable): {type(exc).__name__}"}) from None
+            raise Invalid("the workbook cannot be read",
+                          {"file": f"无法读取 (unreadable): {type(exc).__name__}"}) from None
         rows_iter = ([_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True))
     elif b"\x00" in data[:4096]:
         raise UnsupportedMedia("only .xlsx and .csv registers can be imported")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 
 from service import clock
 from storage.documents import DocumentRepository

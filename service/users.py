@@ -14,8 +14,8 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
 from service.errors import Unauthenticated
-from storage.users import UserRepository
 from storage.users import UsernameTaken
+from storage.users import UserRepository
 
 ROLES = ("admin", "archivist", "staff", "approver", "executive", "auditor")
 MIN_PASSWORD = 10

@@ -6,7 +6,8 @@ demand (the worker's upkeep, and lazily when a page loads), one per file per per
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from service import access
@@ -138,7 +139,8 @@ class VerificationService:
         query: dict = {"owner": actor.username}
         if status:
             if status not in TASK_STATUSES:
-                raise Malformed(f"status must be one of {', '.join(TASK_STATUSES)}", {"status": "/".join(TASK_STATUSES)})
+                raise Malformed(f"status must be one of {', '.join(TASK_STATUSES)}",
+                                {"status": "/".join(TASK_STATUSES)})
             query["status"] = status
         return self.repo.page(query, (page - 1) * per_page, per_page)
 

@@ -5,6 +5,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -12,10 +13,16 @@ from pymongo.database import Database
 from service.audit import AuditTrail
 from service.audit import listed_audit
 from service.corrections import CorrectionService
+from service.dashboard import DashboardService
+from service.destruction import DestructionService
+from service.destruction_execute import DestructionExecutor
+from service.destruction_register import DestructionRegister
 from service.doc_types import DocTypeService
 from service.documents import DocumentService
 from service.documents import listed_documents
 from service.duplicates import DuplicateService
+from service.file_lists import FileLists
+from service.files import FileService
 from service.fixity import FixityService
 from service.followups import FollowupService
 from service.followups import listed_followups
@@ -23,9 +30,9 @@ from service.followups_complaints import ComplaintService
 from service.followups_complaints import listed_complaints
 from service.followups_report import FollowupReport
 from service.followups_team import FollowupTeam
-from service.file_lists import FileLists
-from service.files import FileService
 from service.imports import ImportService
+from service.intake import IntakeService
+from service.intake_review import IntakeReview
 from service.jobs import listed_jobs
 from service.listings import Listings
 from service.loans import LoanService
@@ -38,57 +45,57 @@ from service.loans_watermark import DigitalViews
 from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
-from service.destruction import DestructionService
-from service.destruction_execute import DestructionExecutor
-from service.destruction_register import DestructionRegister
 from service.retention import RetentionService
 from service.retention_holds import HoldService
 from service.scan_import import ScanImportService
+from service.scan_inbox import InboxService
 from service.search import IndexQueue
 from service.search import SearchService
 from service.search import Sources
-from service.scan_inbox import InboxService
 from service.settings import Settings
 from service.sweeper import Sweeper
 from service.template_registry import TemplateRegistry
 from service.tokens import TokenService
 from service.users import UserService
+from service.verification import VerificationService
 from storage import StorageUnavailable
 from storage import mongo
 from storage.audit import AuditRepository
 from storage.corrections import CorrectionRepository
+from storage.dashboard import DashboardRepository
 from storage.documents import DocumentRepository
+from storage.files import FileRepository
 from storage.fixity import FixityRepository
 from storage.followups import FollowupRepository
-from storage.files import FileRepository
 from storage.imports import ImportRepository
 from storage.index_pending import PendingMarks
+from storage.intake import IntakeRepository
+from storage.jobs import JobQueue
+from storage.listing_marks import ListingMarks
 from storage.loan_records import IncidentRepository
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
-from storage.listing_marks import ListingMarks
 from storage.loans import LoanRepository
-from storage.jobs import JobQueue
-from storage.sequences import Sequences
 from storage.objects import ObjectStore
 from storage.objects import make_minio
 from storage.references import References
 from storage.retention import RetentionRepository
 from storage.retention_destructions import DestructionRepository
 from storage.retention_destructions import Tombstones
-from storage.retention_register import RegisterRepository
 from storage.retention_locks import ObjectLocks
+from storage.retention_register import RegisterRepository
 from storage.scan_import import ScanImportRepository
+from storage.sequences import Sequences
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
-from service.intake import IntakeService
-from service.intake_review import IntakeReview
-from service.verification import VerificationService
-from storage.intake import IntakeRepository
 from storage.verification import VerificationRepository
-from service.dashboard import DashboardService
-from storage.dashboard import DashboardRepository
+
+if TYPE_CHECKING:  # built at the end of build_services, imported there (they import services built before)
+    from service.partners import PartnerService
+    from service.privacy import PrivacyService
+    from service.sharing import ShareService
+    from service.sharing_link import ShareLinks
 
 
 @dataclass
@@ -133,15 +140,15 @@ class Services:
     intake: IntakeService = None
     intake_review: IntakeReview = None
     verification: VerificationService = None
-    dashboard: DashboardService | None = None  # set by build_services (issue #10)
+    dashboard: DashboardService | None = None  # set by build_services
     followups: FollowupService | None = None
     complaints: ComplaintService | None = None
     followup_report: FollowupReport | None = None
     followup_team: FollowupTeam | None = None
-    partners: "PartnerService | None" = None
-    shares: "ShareService | None" = None
-    share_links: "ShareLinks | None" = None
-    privacy: "PrivacyService | None" = None
+    partners: PartnerService | None = None
+    shares: ShareService | None = None
+    share_links: ShareLinks | None = None
+    privacy: PrivacyService | None = None
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -272,7 +279,7 @@ def build_services(settings: Settings) -> Services:
 
 
 def _wire_sharing(services: Services) -> None:
-    """Partners, external shares and personal-information rules (#11), with their guards on loans and shares."""
+    """Partners, external shares and personal-information rules, with their guards on loans and shares."""
     from service.partners import PartnerService
     from service.privacy import PrivacyService
     from service.sharing import ShareService

@@ -1,5 +1,15 @@
 """The only door to the database and the object store."""
+from bson import ObjectId
+
+from storage.errors import DatabaseDown
+from storage.errors import DatabaseError
+from storage.errors import DuplicateKey
 from storage.errors import ObjectMissing
 from storage.errors import StorageUnavailable
 
-__all__ = ["ObjectMissing", "StorageUnavailable"]
+__all__ = ["DatabaseDown", "DatabaseError", "DuplicateKey", "ObjectMissing", "StorageUnavailable", "new_id"]
+
+
+def new_id() -> ObjectId:
+    """A new record id, as the database makes them (unique, rising with time)."""
+    return ObjectId()

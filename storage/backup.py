@@ -14,7 +14,8 @@ import os
 import tempfile
 from datetime import timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
+from typing import Iterator
 
 from bson import json_util
 from pymongo.database import Database

@@ -1,4 +1,12 @@
 """Storage-level errors that callers above storage/ may catch."""
+from pymongo.errors import ConnectionFailure
+from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
+
+# the driver's own classes, named here so that code above storage/ never imports the driver
+DatabaseError = PyMongoError  # any failure of the database or of the connection to it
+DuplicateKey = DuplicateKeyError  # an insert that a unique index refused
+DatabaseDown = ConnectionFailure  # the database cannot be reached
 
 
 class StorageUnavailable(RuntimeError):

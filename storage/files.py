@@ -14,8 +14,8 @@ from pymongo.errors import DuplicateKeyError
 
 from service import clock
 from storage.listing_marks import ListingMarks
-from storage.mongo import find_each
 from storage.mongo import by_ids
+from storage.mongo import find_each
 
 
 def oid(file_id: str) -> ObjectId | None:

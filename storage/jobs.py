@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId

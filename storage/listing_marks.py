@@ -10,7 +10,6 @@ from datetime import datetime
 
 from pymongo.database import Database
 
-
 # collections with a listing index, and the kind their marks carry
 LISTED_COLLECTIONS = {"loans": "loan", "followups": "followup", "complaints": "complaint",
                       "documents": "document"}

@@ -49,7 +49,7 @@ INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("complaints", [("month", ASCENDING)], {}),
     ("complaints", [("file_id", ASCENDING)], {}),
 ]
-INDEXES += [  # external sharing and personal information (#11)
+INDEXES += [  # external sharing and personal information
     ("shares", [("token_hash", ASCENDING)], {}),
     ("shares", [("file_id", ASCENDING)], {}),
     ("share_authorizations", [("file_id", ASCENDING)], {}),

@@ -8,7 +8,8 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
+from typing import Iterator
 
 import urllib3
 from minio import Minio

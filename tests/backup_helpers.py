@@ -23,7 +23,8 @@ def installations(base_settings, tmp_path):
     def make(name: str):
         tag = uuid.uuid4().hex[:10]
         settings = base_settings.with_overrides(db_name=f"t_{name}_{tag}", bucket_prefix=f"t-{name}-{tag}",
-                                                index_dir=tmp_path / f"index-{name}", data_dir=tmp_path / f"data-{name}",
+                                                index_dir=tmp_path / f"index-{name}",
+                                                data_dir=tmp_path / f"data-{name}",
                                                 worker_poll_seconds=0.1)
         services = build_services(settings)
         services.ensure_schema()

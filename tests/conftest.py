@@ -23,6 +23,10 @@ from service.app import create_app
 from service.wiring import build_services
 from tests.servers import PrivateServers
 
+# the fixtures of stories told in several modules (each module uses them by name, never imports them)
+pytest_plugins = ["tests.backup_helpers", "tests.documents_helpers", "tests.followups_helpers", "tests.intake_helpers",
+                  "tests.loans_helpers", "tests.retention_helpers"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -47,7 +47,8 @@ def seed(desk, services) -> dict:
     far = (now + timedelta(days=200)).date().isoformat()
     for file_id, when in ((ids[2], day), (ids[1], day), (ids[3], far)):  # ids[1] is held
         db["retention"].replace_one({"_id": file_id}, {"kind": "dated", "destroy_after": when,
-                                                                "archive_no": file_id, "policy_name": "test"}, upsert=True)
+                                                                "archive_no": file_id, "policy_name": "test"},
+                                    upsert=True)
     period, due = period_of("monthly", (now - timedelta(days=70)).date())
     db["verification_tasks"].insert_one({  # a monthly verification of an earlier period, never done
         "_id": f"{ids[0]}:{period}", "file_id": ids[0], "archive_no": files[0]["archive_no"], "file_name": "张伟",

@@ -1,7 +1,8 @@
 """Shared steps of the follow-up tests: the people, a bought customer's file, a recorded contact."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -62,6 +62,7 @@ class PrivateServers:
 def settings_for(base_settings, env: dict[str, str], name: str):
     """Settings pointing at a private pair of servers, with its own database and buckets."""
     return base_settings.with_overrides(
-        mongo_url=env["ARCHIVE_MONGO_URL"], postgres_url=env["ARCHIVE_POSTGRES_URL"], s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
+        mongo_url=env["ARCHIVE_MONGO_URL"], postgres_url=env["ARCHIVE_POSTGRES_URL"],
+        s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
         s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
         db_name=name, bucket_prefix=name, worker_poll_seconds=0.1)

@@ -16,10 +16,8 @@ from storage.backup import BackupDir
 from storage.errors import ObjectMissing
 from tests.backup_helpers import api_of
 from tests.backup_helpers import destroy
-from tests.backup_helpers import installations  # noqa: F401  (fixture)
 from tests.backup_helpers import populate
 from tests.backup_helpers import search_total
-from tests.retention_helpers import office  # noqa: F401  (fixture)
 
 SKIP_COMPARE = {"audit", "jobs", "job_slots", "retention_states"}  # grow or change by the restore's own work
 

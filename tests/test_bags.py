@@ -18,10 +18,8 @@ from service.bags import BagService
 from service.errors import Conflict
 from service.errors import Invalid
 from tests.backup_helpers import api_of
-from tests.backup_helpers import installations  # noqa: F401  (fixture)
 from tests.backup_helpers import search_total
 from tests.backup_helpers import upload_pdf
-from tests.retention_helpers import office  # noqa: F401  (fixture)
 from tests.test_search_service import drain
 
 BAGIT_CLI = Path(sys.executable).with_name("bagit.py")

@@ -5,7 +5,6 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.dashboard_helpers import seed
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,6 @@ import pytest
 
 from tests.browser_helpers import sign_in
 from tests.browser_helpers import sign_out
-from tests.test_intake_api import intake  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -34,7 +34,8 @@ def test_an_archivist_drops_three_scans_and_finds_the_buyer_in_the_viewer(page, 
     file_id = register(client)
     contract = scans.contract_page_png(buyer="张伟")
     dropped = [as_file("购房合同.png", "image/png", contract),
-               as_file("业主登记表.jpg", "image/jpeg", scans.jpeg_bytes(scans.contract_page_png(title="业主登记表", dpi=100))),
+               as_file("业主登记表.jpg", "image/jpeg",
+                       scans.jpeg_bytes(scans.contract_page_png(title="业主登记表", dpi=100))),
                as_file("身份证复印件.pdf", "application/pdf", scans.text_layer_pdf("居民身份证复印件\n姓名：张伟"))]
 
     problems = []  # script errors and CSP refusals (the expected 404 and 409 answers are not problems)

@@ -9,7 +9,6 @@ from tests.browser_helpers import sign_in
 from tests.sharing_helpers import NDA_PDF
 from tests.sharing_helpers import authorization_document
 from tests.sharing_helpers import day
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 

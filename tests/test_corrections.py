@@ -61,7 +61,8 @@ def test_a_correction_requested_by_staff_and_applied_by_an_archivist_makes_a_new
     assert newest["actor"] == "keeper" and set(newest["changes"]) == {"fields.phone", "fields.address"}
     assert newest["note"] == {"correction": correction["id"], "requested_by": "clerk"}
     listed = client.get(f"/api/v1/files/{file['id']}/corrections", headers=clerk).get_json()
-    assert [(c["id"], c["state"], c["decided_by"]) for c in listed["items"]] == [(correction["id"], "applied", "keeper")]
+    assert [(c["id"], c["state"], c["decided_by"])
+            for c in listed["items"]] == [(correction["id"], "applied", "keeper")]
     entries = services.audit.search(target=f"file:{file['id']}")[1]
     steps = {e["action"]: e["details"] for e in entries}
     assert steps["file.correction_requested"]["correction"] == f"correction:{correction['id']}"

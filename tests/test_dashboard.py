@@ -11,7 +11,6 @@ from bson import ObjectId
 
 from service import clock
 from tests.dashboard_helpers import seed
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -188,7 +187,8 @@ def _write_documents(services, now, count: int, start: int = 0) -> list[str]:
     """Document records written the way uploads and OCR write them (through the repository)."""
     repo, ids = services.documents.repo, []
     for n in range(start, start + count):
-        doc = {"_id": ObjectId(), "file_id": f"f{n % 3}", "title": f"doc {n}", "uploaded_at": now - timedelta(days=n * 9),
+        doc = {"_id": ObjectId(), "file_id": f"f{n % 3}", "title": f"doc {n}",
+               "uploaded_at": now - timedelta(days=n * 9),
                "pages": n % 4 or None, "ocr_status": ("pending", "running", "done", "failed")[n % 4],
                "status": "removed" if n % 7 == 6 else "active", "doc_type": "purchase_contract"}
         repo.insert(doc)
@@ -269,7 +269,8 @@ def test_job_numbers_and_lists_equal_the_database_at_once_and_the_same_after_the
     assert services.listings.catch_up(["job"]) >= 6
     assert listed() == (counts, lists)
     oldest = services.db["jobs"].find_one({"state": "queued"}, sort=[("created_at", 1)])
-    assert services.dashboard.oldest_queued() == oldest["created_at"].replace(microsecond=oldest["created_at"].microsecond
+    assert services.dashboard.oldest_queued() == oldest["created_at"].replace(microsecond=oldest["created_at"]
+                                                                              .microsecond
                                                                               // 1000 * 1000)
 
 
@@ -281,7 +282,8 @@ def test_the_lists_refuse_other_roles_and_bad_filters(auth, client, services):
         assert client.get(path).status_code == 403, path
     auth.logout()
     auth.login("keeper")
-    for path in ("/dashboard/documents?month=2026-00", "/dashboard/documents?month=2026-1", "/dashboard/documents?ocr=BACKLOG",
+    for path in ("/dashboard/documents?month=2026-00", "/dashboard/documents?month=2026-1",
+                 "/dashboard/documents?ocr=BACKLOG",
                  "/dashboard/documents?per_page=0", "/dashboard/jobs?state=", "/dashboard/jobs?state=done&page=2"):
         assert client.get(path).status_code == 400, path
     assert client.get("/dashboard/documents?month=2026-01&ocr=done").status_code == 200

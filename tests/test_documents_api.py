@@ -5,24 +5,9 @@ import hashlib
 import io
 import threading
 
-import pytest
-
 from service.worker import Worker
 from tests import scans
 from tests.test_files_api import individual
-
-
-@pytest.fixture
-def archivist(auth):
-    auth.user("keeper", ["archivist"], department="档案室")
-    return auth.token("keeper")
-
-
-@pytest.fixture
-def file_id(client, archivist):
-    response = client.post("/api/v1/files", headers=archivist, json=individual())
-    assert response.status_code == 201
-    return response.get_json()["id"]
 
 
 def upload(client, headers, file_id, data: bytes, name="scan.png", doc_type="purchase_contract", title="合同"):
@@ -161,7 +146,8 @@ def test_the_worker_reads_a_tilted_scan_and_a_two_page_pdf_and_a_text_layer(clie
     pdf = upload(client, archivist, file_id, scans.scanned_pdf([scans.contract_page_png(buyer="李娜"),
                                                                 scans.contract_page_png(title="授权委托书")]),
                  name="two.pdf").get_json()
-    text_layer = upload(client, archivist, file_id, scans.text_layer_pdf("授权委托书\n委托人：赵敏，特授权办理签约手续。"),
+    text_layer = upload(client, archivist, file_id,
+                        scans.text_layer_pdf("授权委托书\n委托人：赵敏，特授权办理签约手续。"),
                         name="born-digital.pdf", doc_type="authorization").get_json()
     run_worker(services, 3)
     read = {d["id"]: d for d in client.get(f"/api/v1/files/{file_id}/documents", headers=archivist).get_json()["items"]}
@@ -212,7 +198,8 @@ def test_document_types_are_configured_by_an_admin_and_missing_ones_are_named(cl
     saved = client.put("/api/v1/doc-types/parking_contract", headers=admin,
                        json={"label_zh": "车位合同", "label_en": "Parking contract"})
     assert saved.status_code == 200 and saved.get_json()["active"] is True
-    assert client.put("/api/v1/doc-types/Bad Code", headers=admin, json={"label_zh": "x", "label_en": "x"}).status_code == 422
+    assert client.put("/api/v1/doc-types/Bad Code", headers=admin,
+                      json={"label_zh": "x", "label_en": "x"}).status_code == 422
     assert client.put("/api/v1/templates/individual/required-doc-types", headers=admin,
                       json={"types": ["parking_contract", "nope"]}).status_code == 422
     assert client.put("/api/v1/templates/individual/required-doc-types", headers=admin,

@@ -37,13 +37,15 @@ def test_staff_request_a_correction_and_an_archivist_applies_it(client, auth, se
     page = detail(client, file_id)
     assert 'id="correction-form"' in page and "apply-correction" not in page
     client.post(f"/files/{file_id}/corrections", data={"csrf_token": csrf_from(page), "field": "fields.address",
-                                                      "value": "上海市浦东新区世纪大道100号", "evidence": "客户来电，附新房产证"})
+                                                      "value": "上海市浦东新区世纪大道100号",
+                                                      "evidence": "客户来电，附新房产证"})
     assert "客户来电" in detail(client, file_id)
     auth.logout()
     auth.login("keeper")
     page = detail(client, file_id)
     correction = services.db["corrections"].find_one({})
-    applied = client.post(f"/corrections/{correction['_id']}/apply", data={"csrf_token": csrf_from(page), "file_id": file_id})
+    applied = client.post(f"/corrections/{correction['_id']}/apply",
+                          data={"csrf_token": csrf_from(page), "file_id": file_id})
     assert applied.status_code == 302
     doc = services.db["files"].find_one({})
     assert doc["fields"]["address"] == "上海市浦东新区世纪大道100号" and doc["version"] == 2
@@ -91,9 +93,11 @@ def test_reassignment_in_the_api_needs_the_role_a_reason_and_the_current_version
     file_id = client.post("/api/v1/files", headers=clerk, json={
         "template": "individual", "name": "李娜", "fields": {"phone": "13912345678"}}).get_json()["id"]
     url = f"/api/v1/files/{file_id}/owner"
-    assert client.post(url, headers={**clerk, "If-Match": "1"}, json={"owner": "keeper", "reason": "x"}).status_code == 403
+    assert client.post(url, headers={**clerk, "If-Match": "1"},
+                       json={"owner": "keeper", "reason": "x"}).status_code == 403
     assert client.post(url, headers={**keeper, "If-Match": "1"}, json={"owner": "keeper"}).status_code == 422
-    assert client.post(url, headers={**keeper, "If-Match": "7"}, json={"owner": "keeper", "reason": "x"}).status_code == 412
+    assert client.post(url, headers={**keeper, "If-Match": "7"},
+                       json={"owner": "keeper", "reason": "x"}).status_code == 412
     moved = client.post(url, headers={**keeper, "If-Match": "1"}, json={"owner": "keeper", "reason": "归档"})
     assert moved.status_code == 200 and moved.get_json()["owner"] == "keeper" and moved.get_json()["version"] == 2
 
@@ -104,7 +108,8 @@ def test_merged_files_leave_the_list_unless_asked_for(client, auth, services):
     body = {"template": "individual", "name": "张伟", "fields": {"phone": "13812345678"}}
     a = client.post("/api/v1/files", headers=headers, json=body).get_json()["id"]
     b = client.post("/api/v1/files", headers=headers, json=body).get_json()["id"]
-    assert client.post(f"/api/v1/files/{b}/merge", headers=headers, json={"into": a, "reason": "重复"}).status_code == 200
+    assert client.post(f"/api/v1/files/{b}/merge", headers=headers,
+                       json={"into": a, "reason": "重复"}).status_code == 200
     assert [f["id"] for f in client.get("/api/v1/files", headers=headers).get_json()["items"]] == [a]
     assert [f["id"] for f in client.get("/api/v1/files?status=merged", headers=headers).get_json()["items"]] == [b]
 

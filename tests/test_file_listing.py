@@ -47,7 +47,8 @@ def a_file(n: int, rng: random.Random, **values) -> FileEntry:
                   security=rng.choice(["normal", "normal", "confidential", "sealed"]),
                   department=rng.choice(["销售部", "工程部", ""]),
                   status=rng.choice(["active", "active", "closed", "merged", "destroyed"]),
-                  created=START + timedelta(hours=rng.randint(0, 30)), updated=START + timedelta(days=rng.randint(0, 5)),
+                  created=START + timedelta(hours=rng.randint(0, 30)),
+                  updated=START + timedelta(days=rng.randint(0, 5)),
                   destroy_after=rng.choice(["", "2020-06-30", "2030-12-31", "2031-01-01"]), held=rng.random() < 0.2,
                   key_days=rng.sample(["0101", "0229", "0705", "1231"], rng.randint(0, 2)))
     fields.update(values)

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from search import FileQuery
 from search import Visibility
 from service import clock
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.test_search_service import drain
 
 
@@ -122,7 +121,8 @@ def test_confidential_and_sealed_files_of_others_are_never_listed_nor_counted(de
     desk.file(name="公开客户", classification={"stage": "成交"})
     desk.file(name="机密客户", security="confidential", classification={"stage": "成交"})
     sealed = desk.file(name="封存客户", security="sealed", classification={"stage": "成交"})
-    expected = {"clerk": ["公开客户", "机密客户"], "otherboss": ["公开客户"], "keeper": ["公开客户", "封存客户", "机密客户"],
+    expected = {"clerk": ["公开客户", "机密客户"], "otherboss": ["公开客户"],
+                "keeper": ["公开客户", "封存客户", "机密客户"],
                 "gm": ["公开客户", "封存客户", "机密客户"]}
     for _ in range(2):  # pending, then indexed
         for who, shown in expected.items():

@@ -72,7 +72,8 @@ def test_the_second_of_two_editors_gets_412_and_the_first_change_survives(client
     assert second.status_code == 412
     assert second.get_json()["error"]["fields"]["version"] == 2
     now = client.get(url, headers=clerk).get_json()
-    assert now["fields"]["occupation"] == "教师" and now["fields"]["phone"] == "138****5678"  # masked for staff (service/pii.py)
+    assert (now["fields"]["occupation"] == "教师"
+            and now["fields"]["phone"] == "138****5678")  # masked for staff (service/pii.py)
 
 
 def test_concurrent_saves_of_one_version_have_exactly_one_winner(app, clerk, services):
@@ -99,7 +100,8 @@ def test_concurrent_saves_of_one_version_have_exactly_one_winner(app, clerk, ser
 def test_merge_patch_removes_with_null_and_history_lists_changes_newest_first(client, clerk):
     created = client.post("/api/v1/files", headers=clerk, json=individual()).get_json()
     url = f"/api/v1/files/{created['id']}"
-    client.patch(url, headers={**clerk, "If-Match": "1"}, json={"fields": {"budget": None}, "classification": {"stage": "成交"}})
+    client.patch(url, headers={**clerk, "If-Match": "1"},
+                 json={"fields": {"budget": None}, "classification": {"stage": "成交"}})
     now = client.get(url, headers=clerk).get_json()
     assert "budget" not in now["fields"] and now["classification"]["stage"] == "成交"
     history = client.get(f"{url}/history", headers=clerk).get_json()
@@ -158,7 +160,8 @@ def test_confidential_and_sealed_files_are_hidden_from_those_who_may_not_see_the
 
 def test_lists_filter_by_pinyin_stage_and_sort(client, clerk):
     client.post("/api/v1/files", headers=clerk, json=individual(name="张伟"))
-    client.post("/api/v1/files", headers=clerk, json=individual(name="李娜", classification={"stage": "成交", "project": "JXLT"}))
+    client.post("/api/v1/files", headers=clerk,
+                json=individual(name="李娜", classification={"stage": "成交", "project": "JXLT"}))
     assert [f["name"] for f in client.get("/api/v1/files?name=zhangwei", headers=clerk).get_json()["items"]] == ["张伟"]
     assert [f["name"] for f in client.get("/api/v1/files?name=zw", headers=clerk).get_json()["items"]] == ["张伟"]
     assert [f["name"] for f in client.get("/api/v1/files?stage=成交", headers=clerk).get_json()["items"]] == ["李娜"]

@@ -82,7 +82,8 @@ def test_a_stale_save_shows_both_versions_and_the_first_change_survives(app, aut
             "f.phone": "13812345678", "c.project": "JXLT", "c.stage": "意向", "status": "active", "version": "1"}
     assert first.post(f"/files/{file_id}/edit", data={**base, "csrf_token": csrf_from(theirs),
                                                        "f.occupation": "教师"}).status_code == 302
-    response = second.post(f"/files/{file_id}/edit", data={**base, "csrf_token": csrf_from(mine), "f.occupation": "医生"})
+    response = second.post(f"/files/{file_id}/edit", data={**base, "csrf_token": csrf_from(mine),
+                                                           "f.occupation": "医生"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert 'id="conflict"' in page and "教师" in page and 'value="医生"' in page
@@ -103,7 +104,8 @@ def test_blanking_a_field_on_the_form_removes_it_and_history_shows_each_change(c
     doc = services.db["files"].find_one({})
     assert "occupation" not in doc["fields"] and doc["location"] == {"room": "A101"}
     history = client.get(f"/files/{file_id}/history").get_data(as_text=True)
-    assert "fields.occupation" in history and "classification.stage" in history and "意向 → <strong>成交</strong>" in history
+    assert ("fields.occupation" in history and "classification.stage" in history
+            and "意向 → <strong>成交</strong>" in history)
 
 
 def test_labels_print_the_archive_number_as_a_qr_code(client, auth):

@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest

@@ -7,7 +7,6 @@ import pytest
 
 from tests.followups_helpers import contact
 from tests.followups_helpers import in_days
-from tests.followups_helpers import team  # noqa: F401  (fixture)
 from tests.followups_helpers import today
 
 
@@ -233,7 +232,8 @@ def test_managers_list_their_teams_follow_ups_and_no_other(team):
 def test_a_confidential_files_record_stays_in_its_department(team):
     f = team.file("clerk", security="confidential")
     assert team.record("clerk", f["id"], complaint={"category": "policy", "description": "贷款政策",
-                                                    "department": "销售部", "promised_date": in_days(2)}).status_code == 201
+                                                    "department": "销售部",
+                                                    "promised_date": in_days(2)}).status_code == 201
     assert team.get("clerk2", f"/files/{f['id']}/contacts").get_json()["total"] == 1
     assert team.get("eng", f"/files/{f['id']}/contacts").status_code == 404
     assert team.record("eng", f["id"]).status_code == 404

@@ -8,7 +8,6 @@ import pytest
 
 from tests.conftest import csrf_from
 from tests.followups_helpers import in_days
-from tests.followups_helpers import team  # noqa: F401  (fixture)
 from tests.followups_helpers import today
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from service.followups_team import reminder_days
 from service.search_entries import key_days
-from tests.followups_helpers import team  # noqa: F401  (fixture)
 from tests.followups_helpers import today
 from tests.test_files_api import enterprise
 from tests.test_search_service import drain

@@ -4,7 +4,10 @@ The stories run on the `clock` fixture's day; scripts/every-day runs them on eve
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import pytest
 from bson import ObjectId

@@ -93,7 +93,8 @@ def test_five_thousand_rows_with_fifty_bad_ones_import_once(services, clerk):
 
 
 def test_an_import_that_dies_half_way_stores_each_row_once_when_run_again(services, clerk, clock, monkeypatch):
-    mapping = {"客户编号": "external_key", "客户姓名": "name", "手机号码": "fields.phone", "阶段": "classification.stage",
+    mapping = {"客户编号": "external_key", "客户姓名": "name", "手机号码": "fields.phone",
+               "阶段": "classification.stage",
                "项目": "classification.project"}
     run = services.imports.upload(clerk, "individual", sheet(120), "a.xlsx")
     services.imports.set_mapping(clerk, run["_id"], mapping)

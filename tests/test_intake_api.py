@@ -1,66 +1,9 @@
 """Intake review through the API: submit, see what is missing, return per item, resubmit, accept and catalogue."""
 from __future__ import annotations
 
-import io
 import threading
 
-import pytest
-from PIL import Image
-
-from tests.test_files_api import individual
-
-
-def tiny_png(shade: int) -> bytes:
-    """A small PNG whose content differs by shade (a file keeps one copy of each content)."""
-    out = io.BytesIO()
-    Image.new("RGB", (120, 80), (shade, 255 - shade, 90)).save(out, format="PNG")
-    return out.getvalue()
-
-
-class Intake:
-    """A clerk, a second clerk, two archivists, an auditor and an admin, with their API headers."""
-
-    def __init__(self, client, auth, services):
-        self.client, self.services = client, services
-        self.clerk = auth.user("clerk", ["staff"], department="销售部", display_name="王芳")
-        auth.user("clerk2", ["staff"], department="工程部", display_name="李娜")
-        self.keeper = auth.user("keeper", ["archivist"], department="档案室", display_name="档案员")
-        auth.user("keeper2", ["archivist"], department="档案室", display_name="档案员二")
-        auth.user("audit1", ["auditor"], department="审计部")
-        auth.user("root1", ["admin"], department="信息部")
-        self.h = {n: auth.token(n) for n in ("clerk", "clerk2", "keeper", "keeper2", "audit1", "root1")}
-
-    def file(self, **overrides) -> dict:
-        """A file of the clerk's (department 销售部), with no place on the shelf yet."""
-        body = individual(department="销售部", location={}, **overrides)
-        return self.services.files.create(self.clerk, body)
-
-    def scan(self, file_id, doc_type: str, shade: int) -> str:
-        """A scan of the given type in the file; its id."""
-        doc = self.services.documents.upload(self.clerk, str(file_id), io.BytesIO(tiny_png(shade)),
-                                             f"{doc_type}.png", doc_type, doc_type)
-        return str(doc["_id"])
-
-    def call(self, who: str, method: str, path: str, body=None):
-        """An API call as someone."""
-        return self.client.open(f"/api/v1{path}", method=method, headers=self.h[who], json=body)
-
-    def submission(self, file_id, documents, **extra) -> dict:
-        """A submission by the clerk; its JSON."""
-        body = {"file_id": str(file_id), "documents": documents, "paper_items": [{"name": "购房合同原件", "count": 2}],
-                "salesperson": "王芳", "customer_name": "张伟", "customer_no": "C-0001", **extra}
-        response = self.call("clerk", "POST", "/submissions", body)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-
-@pytest.fixture
-def intake(client, auth, services):
-    """The people of the intake stories."""
-    return Intake(client, auth, services)
-
-
-PLACE = {"room": "A101", "cabinet": "3", "shelf": "2", "box": "17"}
+from tests.intake_helpers import PLACE
 
 
 def test_missing_document_is_returned_then_resubmitted_accepted_numbered_located(intake, client, auth, services):
@@ -106,7 +49,8 @@ def test_missing_document_is_returned_then_resubmitted_accepted_numbered_located
 def test_a_file_without_a_number_gets_one_on_acceptance(intake, services):
     f = intake.file()
     services.files.repo.replace_state(str(f["_id"]), {"archive_no": None})
-    docs = [intake.scan(f["_id"], t, 40 + n) for n, t in enumerate(("purchase_contract", "id_copy", "registration_form"))]
+    docs = [intake.scan(f["_id"], t, 40 + n)
+            for n, t in enumerate(("purchase_contract", "id_copy", "registration_form"))]
     sub = intake.submission(f["_id"], docs)
     accepted = intake.call("keeper", "POST", f"/submissions/{sub['id']}/accept", {"location": PLACE}).get_json()
     assert accepted["archive_no"] and accepted["archive_no"] != f["archive_no"]
@@ -124,7 +68,8 @@ def test_missing_names_and_required_fields_are_shown(intake, services):
 
 def test_two_archivists_accepting_at_once_one_wins(app, intake, services):
     f = intake.file()
-    docs = [intake.scan(f["_id"], t, 60 + n) for n, t in enumerate(("purchase_contract", "id_copy", "registration_form"))]
+    docs = [intake.scan(f["_id"], t, 60 + n)
+            for n, t in enumerate(("purchase_contract", "id_copy", "registration_form"))]
     sub = intake.submission(f["_id"], docs)
     codes, barrier = [], threading.Barrier(2)
 
@@ -196,7 +141,8 @@ def test_a_confidential_file_is_invisible_to_other_departments(intake):
 
 def test_the_register_lists_outcomes_and_turnaround(intake, services):
     f = intake.file()
-    docs = [intake.scan(f["_id"], t, 140 + n) for n, t in enumerate(("purchase_contract", "id_copy", "registration_form"))]
+    docs = [intake.scan(f["_id"], t, 140 + n)
+            for n, t in enumerate(("purchase_contract", "id_copy", "registration_form"))]
     sub = intake.submission(f["_id"], docs)
     intake.call("keeper", "POST", f"/submissions/{sub['id']}/accept", {"location": PLACE})
     intake.submission(f["_id"], docs[:1])

@@ -6,8 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
-from tests.test_intake_api import PLACE
-from tests.test_intake_api import intake  # noqa: F401  (fixture)
+from tests.intake_helpers import PLACE
 
 
 def _post(client, path: str, data: dict, token_from: str = "/intake/mine"):
@@ -47,7 +46,8 @@ def test_submit_return_resubmit_accept_through_the_pages(intake, auth, client, s
     assert "请补身份证复印件" in mine and "已退回" in mine
     id_copy = intake.scan(fid, "id_copy", 30)
     _post(client, f"/intake/{sub['_id']}/resubmit", {"version": "1", "documents": [contract, form, id_copy],
-                                                     "salesperson": "王芳", "customer_name": "张伟", "customer_no": "C-1",
+                                                     "salesperson": "王芳", "customer_name": "张伟",
+                                                     "customer_no": "C-1",
                                                      "paper_name": ["合同原件"], "paper_count": ["2"]})
     assert services.intake.repo.by_id(sub["_id"])["version"] == 2
     auth.logout()

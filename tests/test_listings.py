@@ -168,7 +168,8 @@ def test_a_write_during_a_pass_keeps_its_mark(things, monkeypatch):
             _write(collection, listings, "t1", status="done", at=1)  # lands after the pass read t1
         return doc
 
-    monkeypatch.setitem(listings.kinds, "thing", Listed(KIND, load_then_write, lambda: [], listings.kinds["thing"].values))
+    monkeypatch.setitem(listings.kinds, "thing",
+                        Listed(KIND, load_then_write, lambda: [], listings.kinds["thing"].values))
     listings.catch_up()
     assert len(listings.marks.of_kind("thing")) == 1  # the second write's mark stays
     assert listings.select("thing", Selection(where={"status": {"done"}})).ids == ["t1"]

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from service import clock
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.test_search_service import drain
 
 
@@ -38,7 +38,8 @@ def test_request_then_reject_needs_a_reason_and_the_requester_sees_it(desk):
     rejected = desk.post("boss", f"/loans/{loan}/reject", {"reason": "用途不明确"})
     assert rejected.status_code == 200
     mine = desk.client.get("/api/v1/loans", headers=desk.h["clerk"]).get_json()
-    assert mine["total"] == 1 and mine["items"][0]["status"] == "rejected" and mine["items"][0]["reason"] == "用途不明确"
+    assert (mine["total"] == 1 and mine["items"][0]["status"] == "rejected"
+            and mine["items"][0]["reason"] == "用途不明确")
     assert desk.post("boss", f"/loans/{loan}/approve").status_code == 409
 
 
@@ -67,7 +68,8 @@ def test_an_approver_of_another_department_cannot_decide(desk):
 def test_asking_for_a_sealed_file_reveals_nothing_of_it(desk):
     sealed = desk.file(security="sealed", name="封存客户")
     response = desk.client.post("/api/v1/loans", headers=desk.h["clerk"],
-                                json={"file_id": sealed["archive_no"], "kind": "physical", "purpose": "核对", "days": 3})
+                                json={"file_id": sealed["archive_no"], "kind": "physical", "purpose": "核对",
+                                      "days": 3})
     assert response.status_code == 201 and set(response.get_json()) == {"id", "status"}
     item = desk.client.get("/api/v1/loans", headers=desk.h["clerk"]).get_json()["items"][0]
     assert item["file_name"] is None and "封存客户" not in str(item)
@@ -203,7 +205,8 @@ def test_damaged_and_lost_returns_open_incidents_with_compensation_in_range(desk
                  {"condition": "damaged", "note": "x", "compensation": 100, "responsible": "nobody"}):
         assert desk.post("keeper", f"/loans/{loan}/return", body).status_code == 422, body
     assert desk.loan(loan)["status"] == "out" and services.db["loan_incidents"].count_documents({}) == 0
-    back = desk.post("keeper", f"/loans/{loan}/return", {"condition": "damaged", "note": "封面撕裂", "compensation": 100})
+    back = desk.post("keeper", f"/loans/{loan}/return",
+                     {"condition": "damaged", "note": "封面撕裂", "compensation": 100})
     assert back.status_code == 200 and back.get_json()["status"] == "returned"
     g = desk.file(name="韩梅梅")
     lost = desk.out("clerk2", g["id"])
@@ -272,7 +275,8 @@ def test_a_digital_loan_opens_a_sealed_file_until_it_ends(desk, services):
     drain(services)  # the file's index entry
 
     def found(who):
-        return desk.client.get("/api/v1/search", headers=desk.h[who], query_string={"q": "封存客户"}).get_json()["total"]
+        return desk.client.get("/api/v1/search", headers=desk.h[who],
+                               query_string={"q": "封存客户"}).get_json()["total"]
 
     assert found("clerk") == 1 and found("clerk2") == 0  # search opens to the borrower too
     services.loans.repo.set(loan, {"due_at": clock.now() - timedelta(seconds=1)})  # time is up

@@ -8,7 +8,6 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 
 
 def _token(client, path: str) -> str:
@@ -24,7 +23,8 @@ def test_the_whole_path_through_the_pages(desk, auth, client, services):
     auth.login("clerk")
     page = client.get(f"/files/{f['id']}").get_data(as_text=True)
     assert 'id="loan-form"' in page and 'id="folder-in"' in page
-    asked = _post(client, "/loans/request", {"file_id": f["id"], "kind": "physical", "purpose": "核对合同", "days": "5"})
+    asked = _post(client, "/loans/request",
+                  {"file_id": f["id"], "kind": "physical", "purpose": "核对合同", "days": "5"})
     assert asked.status_code == 302
     mine = client.get("/loans/mine").get_data(as_text=True)
     assert "核对合同" in mine and "待审批" in mine
@@ -205,7 +205,8 @@ def test_a_digital_loan_shows_watermarked_scans_until_it_ends(desk, auth, client
     sealed = desk.file(security="sealed", name="封存客户")
     original = scans.text_layer_pdf("授权委托书\n委托人：赵敏，特授权办理签约手续。")
     uploaded = client.post(f"/api/v1/files/{sealed['id']}/documents", headers=desk.h["keeper"],
-                           data={"file": (io.BytesIO(original), "a.pdf"), "doc_type": "authorization", "title": "委托书"},
+                           data={"file": (io.BytesIO(original), "a.pdf"), "doc_type": "authorization",
+                                 "title": "委托书"},
                            content_type="multipart/form-data")
     assert uploaded.status_code == 201, uploaded.get_json()
     doc_id = uploaded.get_json()["id"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from bson import ObjectId
 from prometheus_client.parser import text_string_to_metric_families

@@ -37,6 +37,7 @@ def test_a_bad_user_form_shows_errors_beside_the_fields_and_stores_nothing(clien
 
 def test_a_password_may_not_contain_the_username(services):
     import pytest
+
     from service.errors import Invalid
     with pytest.raises(Invalid) as caught:
         services.users.create("zhangwei", "my-zhangwei-pass", ["staff"])
@@ -76,6 +77,7 @@ def test_an_auditor_reads_the_trail_and_changes_nothing(client, auth, services):
 
 def test_the_audit_register_exports_to_excel(client, auth):
     import io
+
     from openpyxl import load_workbook
     auth.user("shenji", ["auditor"])
     auth.login("shenji")
@@ -127,7 +129,8 @@ def test_wrong_password_and_unknown_user_get_the_same_answer_after_the_same_work
 def test_the_sixth_attempt_on_a_locked_account_is_refused_even_with_the_right_password(client, auth, services):
     auth.user("target", ["staff"])
     for _ in range(5):
-        assert client.post("/api/v1/auth/token", json={"username": "target", "password": "Wrong-password-1"}).status_code == 401
+        assert client.post("/api/v1/auth/token",
+                           json={"username": "target", "password": "Wrong-password-1"}).status_code == 401
     assert services.users.is_locked("target")
     refused = client.post("/api/v1/auth/token", json={"username": "target", "password": PASSWORD})
     assert refused.status_code == 401
@@ -231,7 +234,8 @@ def test_an_admin_cannot_deactivate_themself_or_give_unknown_roles(client, auth,
     bad = client.post(f"/admin/users/{boss.id}", data={"csrf_token": token, "roles": ["emperor"]})
     assert bad.status_code == 422 and services.users.get(boss.id).roles == ("admin",)
     headers = auth.token("boss")
-    assert client.patch("/api/v1/users/6b075a702e2eb535456c8caa", headers=headers, json={"department": "x"}).status_code == 404
+    assert client.patch("/api/v1/users/6b075a702e2eb535456c8caa", headers=headers,
+                        json={"department": "x"}).status_code == 404
     assert client.patch(f"/api/v1/users/{boss.id}", headers=headers, json={"roles": []}).status_code == 422
 
 

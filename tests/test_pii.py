@@ -7,7 +7,6 @@ import io
 from openpyxl import load_workbook
 
 from service import pii
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.test_files_api import VALID_ID
 from tests.test_files_api import enterprise
 
@@ -114,7 +113,8 @@ def test_show_in_full_respects_roles_and_visibility(desk, auth, client):
     auth.user("auditor", ["auditor"])
     auth.user("admin2", ["admin"])
     body = {"field": "phone", "purpose": "核对"}
-    assert client.post(f"/api/v1/files/{file['id']}/reveal", headers=auth.token("auditor"), json=body).status_code == 403
+    assert client.post(f"/api/v1/files/{file['id']}/reveal", headers=auth.token("auditor"),
+                       json=body).status_code == 403
     assert client.post(f"/api/v1/files/{file['id']}/reveal", headers=auth.token("admin2"), json=body).status_code == 403
     outsider = desk.h["otherboss"]  # another department: cannot see a confidential file at all
     assert client.post(f"/api/v1/files/{file['id']}/reveal", headers=outsider, json=body).status_code == 404

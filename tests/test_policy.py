@@ -62,7 +62,8 @@ def test_every_role_action_and_security_level(role):
                     target = FileTarget(security=security, department="销售部" if same_department else "工程部",
                                         approved_borrowers=frozenset({"u1"}) if borrower else frozenset())
                     want = expected(role, action, security, same_department, borrower)
-                    assert access.can(person(role), action, target) is want, (role, action, security, same_department, borrower)
+                    assert access.can(person(role), action, target) is want, (role, action, security, same_department,
+                                                                              borrower)
 
 
 def test_auditors_hold_no_write_action_but_holds():

@@ -6,7 +6,6 @@ import io
 import json
 import zipfile
 
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.sharing_helpers import ready_share
 from tests.sharing_helpers import share_body
 from tests.test_files_api import VALID_ID
@@ -17,7 +16,8 @@ def test_an_erasure_request_restricts_new_loans_and_shares_and_shows_on_the_file
     url = f"/api/v1/files/{file['id']}/erasure"
     assert desk.post("clerk", url.removeprefix("/api/v1"), {"requester": "张伟", "reason": "x"}).status_code == 403
     assert desk.post("keeper", url.removeprefix("/api/v1"), {"requester": "张伟"}).status_code == 400
-    recorded = desk.post("keeper", url.removeprefix("/api/v1"), {"requester": "张伟本人", "reason": "不再购房，要求删除"})
+    recorded = desk.post("keeper", url.removeprefix("/api/v1"),
+                         {"requester": "张伟本人", "reason": "不再购房，要求删除"})
     assert recorded.status_code == 201, recorded.get_json()
     assert recorded.get_json()["status"] == "pending"
     again = desk.post("keeper", url.removeprefix("/api/v1"), {"requester": "张伟本人", "reason": "再次"})

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import date
+from datetime import datetime
+from datetime import timezone
 
 import pytest
 from minio.error import S3Error
 
 from service import clock
 from tests import scans
-from tests.retention_helpers import office  # noqa: F401  (fixture)
 
 
 def retention_of(office, file_id: str, who: str = "keeper") -> dict:
@@ -28,7 +29,8 @@ def test_a_contract_ended_in_2000_under_a_ten_year_policy_is_due_and_a_hold_take
     assert office.due() == [old["archive_no"]]
     assert office.due(as_of="2010-06-30") == [] and office.due(as_of="2010-07-01") == [old["archive_no"]]
 
-    held = office.post("auditor", f"/files/{old['id']}/holds", {"reason": "litigation", "note": "（2026）京0105民初123号"})
+    held = office.post("auditor", f"/files/{old['id']}/holds",
+                       {"reason": "litigation", "note": "（2026）京0105民初123号"})
     assert held.status_code == 201
     assert office.due() == []
     assert retention_of(office, old["id"])["holds"][0]["reason"] == "litigation"
@@ -70,7 +72,8 @@ def test_dates_follow_a_changed_contract_end_date_and_a_retired_policy(office):
     assert office.due() == []
     no_end = office.file(ended=None)
     assert retention_of(office, no_end["id"])["kind"] == "pending"  # waits for its contract end date
-    assert office.client.delete(f"/api/v1/retention/policies/{policy['id']}", headers=office.h["admin"]).status_code == 200
+    assert office.client.delete(f"/api/v1/retention/policies/{policy['id']}",
+                                headers=office.h["admin"]).status_code == 200
     assert retention_of(office, f["id"])["kind"] == "none"
     listed = office.get("admin", "/retention/policies?all=1").get_json()["items"]
     assert listed[0]["active"] is False
@@ -95,9 +98,11 @@ def test_a_bad_policy_is_422_naming_the_field_and_stores_nothing(office, service
 
 def test_only_the_admin_defines_or_retires_policies(office, services):
     for who in ("keeper", "boss", "clerk", "auditor"):
-        assert office.post(who, "/retention/policies", {"name": "x", "trigger": "created", "years": 3}).status_code == 403
+        assert office.post(who, "/retention/policies",
+                           {"name": "x", "trigger": "created", "years": 3}).status_code == 403
     policy = office.policy()
-    assert office.client.delete(f"/api/v1/retention/policies/{policy['id']}", headers=office.h["keeper"]).status_code == 403
+    assert office.client.delete(f"/api/v1/retention/policies/{policy['id']}",
+                                headers=office.h["keeper"]).status_code == 403
     assert office.client.delete("/api/v1/retention/policies/nope", headers=office.h["admin"]).status_code == 404
     assert office.get("admin", "/retention/policies").get_json()["total"] == 1
     assert office.post("admin", "/retention/policies", ["not", "an", "object"]).status_code == 400
@@ -203,7 +208,9 @@ def test_an_originals_bucket_made_before_object_lock_leaves_originals_unlocked_a
 
 def test_the_sweeper_purges_every_version_of_an_orphan_but_not_a_locked_original(office, services):
     from datetime import timedelta
+
     from bson import ObjectId
+
     from storage.documents import original_key
     office.policy(years=10)
     orphan = original_key(ObjectId())
@@ -223,6 +230,7 @@ def test_the_sweeper_purges_every_version_of_an_orphan_but_not_a_locked_original
 def test_the_recompute_command_computes_every_file_again_and_last_activity_counts_loans(office, services, settings,
                                                                                           monkeypatch, capsys):
     import json
+
     from service.cli import main as archive_main
     office.policy(years=3, trigger="last_activity", name="最后活动后三年")
     f = office.file()

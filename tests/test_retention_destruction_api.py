@@ -15,7 +15,6 @@ from bson import ObjectId
 
 from tests import scans
 from tests.retention_helpers import PAPER
-from tests.retention_helpers import office  # noqa: F401  (fixture)
 from tests.test_search_service import drain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,7 +193,8 @@ def test_concurrent_approvals_have_one_winner_and_concurrent_executions_destroy_
     assert 200 in answers and set(answers) <= {200, 409}
     done = office.get("keeper", f"/destructions/{batch}").get_json()
     assert done["status"] == "done" and done["counts"] == {"files": 3, "documents": 3,
-                                                           "bytes": sum(i["documents"][0]["size"] for i in done["items"])}
+                                                           "bytes": sum(i["documents"][0]["size"]
+                                                                        for i in done["items"])}
     assert len(services.audit.search(action="destruction.file_destroyed")[1]) == 3
     assert office.get("auditor", "/destruction-register").get_json()["total"] == 1
     again = office.post("keeper", f"/destructions/{batch}/execute")
@@ -239,9 +239,11 @@ def _register_record(n: int) -> dict:
     """What the executor appends for a batch (a made-up one: the register's paging needs only entries)."""
     return {"batch_id": f"batch{n}", "number": f"XH-2026-{n:03d}", "reason": "保管期满",
             "files": [{"archive_no": f"JXLT-2000-{n:05d}", "template": "individual", "destroy_after": "2010-06-30",
-                       "documents": [{"id": f"d{n}", "doc_type": "purchase_contract", "sha256": "ab" * 32, "size": n}]}],
+                       "documents": [{"id": f"d{n}", "doc_type": "purchase_contract", "sha256": "ab" * 32,
+                                      "size": n}]}],
             "counts": {"files": 1, "documents": 1, "bytes": n}, "proposed_by": "keeper2",
-            "proposed_at": "2026-01-05T08:00:00+00:00", "approved_by": "boss", "approved_at": "2026-01-06T08:00:00+00:00",
+            "proposed_at": "2026-01-05T08:00:00+00:00", "approved_by": "boss",
+            "approved_at": "2026-01-06T08:00:00+00:00",
             "paper": PAPER, "executed_by": "keeper", "executed_at": f"2026-01-{n + 6:02d}T08:00:00+00:00"}
 
 
@@ -251,7 +253,8 @@ def test_the_register_pages_by_number_and_its_page_checks_the_entries_it_shows(o
     first = office.get("auditor", "/destruction-register?per_page=3").get_json()
     assert first["total"] == services.db["destruction_register"].count_documents({}) == 7
     assert [item["seq"] for item in first["items"]] == [7, 6, 5]
-    assert [i["seq"] for i in office.get("auditor", "/destruction-register?page=3&per_page=3").get_json()["items"]] == [1]
+    assert [i["seq"]
+            for i in office.get("auditor", "/destruction-register?page=3&per_page=3").get_json()["items"]] == [1]
     assert office.get("auditor", "/destruction-register?page=4&per_page=3").get_json() == {"total": 7, "items": []}
     assert office.get("clerk", "/destruction-register").status_code == 403
     assert office.get("auditor", "/destruction-register?page=0").status_code == 400

@@ -7,7 +7,6 @@ import io
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
-from tests.retention_helpers import office  # noqa: F401  (fixture)
 from tests.test_retention_destruction_api import pdf_text
 from tests.test_retention_destruction_api import stored_versions
 
@@ -50,7 +49,8 @@ def test_the_file_page_shows_the_dates_and_holds_are_placed_and_lifted_there(off
     auth.login("keeper")
     page = client.get(f"/files/{f['id']}").get_data(as_text=True)
     assert 'id="retention"' in page and "2010-06-30" in page and "合同终止后保管" in page and "已到期" in page
-    _post(client, "/retention/holds", {"file_id": f["id"], "reason": "dispute", "note": "客户投诉"}, f"/files/{f['id']}")
+    _post(client, "/retention/holds", {"file_id": f["id"], "reason": "dispute", "note": "客户投诉"},
+          f"/files/{f['id']}")
     page = client.get(f"/files/{f['id']}").get_data(as_text=True)
     assert 'id="file-held"' in page and "客户投诉" in page
     holds = client.get("/retention/holds").get_data(as_text=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import timedelta
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pypdfium2

@@ -99,7 +99,8 @@ def test_the_plain_form_uploads_one_file_and_comes_back_with_a_message(client, a
     assert "已上传 登记表.png" in page
     refused = send(client, file_id, scans.windows_exe(), name="contract.pdf", headers={})
     assert refused.status_code == 302
-    assert "contract.pdf：不是 PDF、JPEG、PNG 或 TIFF 文件" in client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert ("contract.pdf：不是 PDF、JPEG、PNG 或 TIFF 文件"
+            in client.get(refused.headers["Location"]).get_data(as_text=True))
 
 
 def test_the_download_is_the_original_and_viewing_and_downloading_are_audited(client, auth, services):

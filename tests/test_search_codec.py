@@ -3,15 +3,14 @@ through its own matchers, across many blocks per term, after merges and with pos
 from __future__ import annotations
 
 import pytest
-from whoosh import query as wq
 
 from bench.corpus import customer_files
 from search import SearchIndex
 from search import _codec
 from search._codec import ArrayLeafMatcher
 from search._codec import read_arrays
-from search._evaluate import evaluate
 from search._columns import SegmentColumns
+from search._evaluate import evaluate
 from search._query import parse
 from search._schema import EntryScoring
 

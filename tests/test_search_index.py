@@ -236,7 +236,8 @@ def test_facets_count_visible_files(tmp_path):
     assert everyone.facets["project"] == {"锦绣澜庭": 2, "滨江一号": 1}
     clerk = index.search("违约金", visibility=CLERK)
     assert (clerk.total, clerk.hits_total) == (2, 3)
-    assert clerk.facets == {"doc_type": {"purchase_contract": 1, "survey_form": 1}, "customer_type": {"刚需": 1, "投资": 1},
+    assert clerk.facets == {"doc_type": {"purchase_contract": 1, "survey_form": 1},
+                            "customer_type": {"刚需": 1, "投资": 1},
                             "stage": {"成交": 1, "意向": 1}, "project": {"滨江一号": 1, "锦绣澜庭": 1}}
     for name, counts in everyone.facets.items():
         for value, count in counts.items():
@@ -396,7 +397,8 @@ def test_entry_hash_matches_what_the_index_holds(index):
 
 
 CLAUSES = ["买受人逾期交房的，应支付违约金。", "出卖人应当按期交付房屋。", "本合同项目{project}位于滨江路{n}号。",
-           "委托人{name}特授权受托人办理相关手续。", "首付款人民币{n}万元，余款按揭。", "房屋面积{n}平方米，单价{n}元。",
+           "委托人{name}特授权受托人办理相关手续。", "首付款人民币{n}万元，余款按揭。",
+           "房屋面积{n}平方米，单价{n}元。",
            "双方协商一致，签订本补充协议。", "产权证办理期限为交房后{n}日内。", "认购人已交定金人民币{n}元。",
            "联系电话1380013{n:04d}，身份证号码1101011990{n:08d}。"]
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"

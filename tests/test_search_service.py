@@ -109,7 +109,8 @@ def test_a_rebuilt_index_answers_like_the_kept_one(client, services, settings, a
     queries = ["锦绣澜庭", "违约金", '"逾期交房"', "张伟", "zhangwei", "zw", "欧阳娜娜", "违约金 OR 欧阳"]
 
     def answers():
-        return {q: [(i["file_id"], i["document_id"], i["page"], i["snippet"]) for i in find(client, archivist, q)["items"]]
+        return {q: [(i["file_id"], i["document_id"], i["page"], i["snippet"])
+                    for i in find(client, archivist, q)["items"]]
                 for q in queries}
 
     kept = answers()

@@ -6,7 +6,6 @@ import threading
 import zipfile
 from datetime import timedelta
 
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.sharing_helpers import authorization_document
 from tests.sharing_helpers import authorize
 from tests.sharing_helpers import partner
@@ -69,7 +68,8 @@ def test_bad_requests_change_nothing(desk, services, client):
         assert response.status_code == 422, (bad, response.get_json())
     assert desk.post("clerk", "/shares", ["not", "an", "object"]).status_code == 400
     auditor_headers = desk.h["keeper"]
-    assert client.post("/api/v1/partners", headers=desk.h["clerk"], json={"name": "x", "kind": "bank"}).status_code == 403
+    assert client.post("/api/v1/partners", headers=desk.h["clerk"],
+                       json={"name": "x", "kind": "bank"}).status_code == 403
     assert desk.post("keeper", "/partners", {"name": "", "kind": "pawn"}).status_code == 422
     bad_nda = client.post(f"/api/v1/partners/{bank}/ndas", headers=auditor_headers,
                           data={"file": (io.BytesIO(b"hello"), "x.txt"), "valid_from": "2026-01-01",

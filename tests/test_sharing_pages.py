@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from tests.conftest import csrf_from
-from tests.loans_helpers import desk  # noqa: F401  (fixture)
 from tests.sharing_helpers import authorization_document
 from tests.sharing_helpers import day
 from tests.sharing_helpers import partner
@@ -23,7 +22,8 @@ def test_the_request_form_names_the_missing_nda(desk, auth, client, services):
         "expires_on": day(3)})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert 'id="share-refused"' in page and "保密协议" in page and "授权委托书" not in page.split("share-refused")[1][:200]
+    assert ('id="share-refused"' in page and "保密协议" in page
+            and "授权委托书" not in page.split("share-refused")[1][:200])
     assert services.db["shares"].count_documents({}) == 0
 
 

@@ -19,8 +19,6 @@ import pytest
 from service.errors import Malformed
 from service.web.upload_stream import StreamedForm
 from tests.conftest import free_port
-from tests.test_documents_api import archivist  # noqa: F401  (fixtures shared with the API tests)
-from tests.test_documents_api import file_id  # noqa: F401
 
 BOUNDARY = "scan-boundary-7d1f"
 DELIMITER = f"\r\n--{BOUNDARY}".encode()

@@ -10,12 +10,12 @@ import time
 from datetime import timedelta
 
 from service.wiring import build_services
-from tests.servers import settings_for
 from service.worker import Worker
 from storage.jobs import DONE
 from storage.jobs import FAILED
 from storage.jobs import QUEUED
 from storage.jobs import RUNNING
+from tests.servers import settings_for
 
 
 def worker_process(settings, lease_seconds: int = 300) -> subprocess.Popen:

@@ -98,7 +98,8 @@ def _layer_lines(page, textpage, size: tuple[int, int]) -> list[dict]:
         left, bottom, right, top = textpage.get_rect(index)
         text = fix_cjk_spacing(textpage.get_text_bounded(left, bottom, right, top).strip())
         if text:
-            box = [_to_pixels(page, size, x, y) for x, y in ((left, top), (right, top), (right, bottom), (left, bottom))]
+            box = [_to_pixels(page, size, x, y)
+                   for x, y in ((left, top), (right, top), (right, bottom), (left, bottom))]
             lines.append({"text": text, "box": box, "score": 1.0})
     return lines
 

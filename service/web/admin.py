@@ -125,7 +125,8 @@ def _definition_from_form(form) -> dict:
         key = form.get(f"fields.{i}.key", "").strip()
         if not key:
             continue
-        field = {"key": key, "type": form.get(f"fields.{i}.type", "string"), "required": form.get(f"fields.{i}.required") == "on",
+        field = {"key": key, "type": form.get(f"fields.{i}.type", "string"),
+                 "required": form.get(f"fields.{i}.required") == "on",
                  "label": {"zh": form.get(f"fields.{i}.zh", "").strip(), "en": form.get(f"fields.{i}.en", "").strip()}}
         choices = [c.strip() for c in form.get(f"fields.{i}.choices", "").replace("、", ",").split(",") if c.strip()]
         if choices:

@@ -14,7 +14,8 @@ from service.web.forms import json_body
 
 def correction_json(record: dict) -> dict:
     """A correction request as the API shows it."""
-    return {"id": str(record["_id"]), "file_id": record["file_id"], "changes": pii.fields_for(api_user(), record["changes"]),
+    return {"id": str(record["_id"]), "file_id": record["file_id"],
+            "changes": pii.fields_for(api_user(), record["changes"]),
             "evidence": record["evidence"], "requested_by": record["requested_by"], "at": iso(record.get("at")),
             "state": record["state"], "decided_by": record.get("decided_by"),
             "decided_at": iso(record.get("decided_at")), "reason": record.get("reason"),

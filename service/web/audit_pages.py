@@ -1,7 +1,10 @@
 """The auditor's pages: the audit trail with filters, paging, export and chain verification."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint

@@ -7,10 +7,10 @@ from flask import Flask
 from flask import jsonify
 from flask import render_template
 from flask import request
-from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from service.errors import DomainError
+from storage import DatabaseDown
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def register(app: Flask) -> None:
         return error_response(503, "unavailable", f"{exc.service} is unavailable, try again shortly",
                               {"service": exc.service})
 
-    @app.errorhandler(ConnectionFailure)
-    def database_down(exc: ConnectionFailure):
+    @app.errorhandler(DatabaseDown)
+    def database_down(exc: DatabaseDown):
         log.warning("database unavailable: %s", type(exc).__name__)
         return error_response(503, "unavailable", "database is unavailable, try again shortly",
                               {"service": "database"})

@@ -76,7 +76,8 @@ PATHS: dict = {
                               "responses": {"200": {"description": "entries, newest first",
                                                     **_json(_page_of(AUDIT_ENTRY))}, **_errors(400, 401, 403)}}},
     "/api/v1/audit/verify": {"get": {"summary": "Verify the chain of hashes (auditor, admin)", "security": SECURED,
-                                     "responses": {"200": {"description": "result", **_json({"type": "object", "properties": {
+                                     "responses": {"200": {"description": "result",
+                                                           **_json({"type": "object", "properties": {
                                          "ok": {"type": "boolean"}, "entries": {"type": "integer"},
                                          "first_bad": {"type": ["integer", "null"]}}})}, **_errors(401, 403)}}},
 }
@@ -215,12 +216,12 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 def document() -> dict:
     """The whole description."""
     from service.web import openapi_documents  # imports this module's helpers, so it is read late
-    from service.web import openapi_scans
-    from service.web import openapi_search
+    from service.web import openapi_followups
+    from service.web import openapi_intake
     from service.web import openapi_loans
     from service.web import openapi_retention
-    from service.web import openapi_intake
-    from service.web import openapi_followups
+    from service.web import openapi_scans
+    from service.web import openapi_search
     from service.web import openapi_sharing
     return {
         "openapi": "3.1.0",
@@ -233,7 +234,7 @@ def document() -> dict:
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 
-# -- the dashboard (issue #10) -----------------------------------------------------------------------
+# -- the dashboard ---------------------------------------------------------------------------------
 _COUNTS = {"type": "array", "items": {"type": "object", "properties": {
     "value": {"type": "string", "description": "empty: not filled in"}, "count": {"type": "integer"}}}}
 PATHS["/api/v1/dashboard"] = {"get": {

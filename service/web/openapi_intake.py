@@ -30,7 +30,8 @@ SUBMISSION = {"type": "object", "properties": {
     "total_hours": NUMBER_OR_NULL,
     "catalogue": {"type": ["object", "null"], "description": "archive_no, location, contents (目录), paper_items"},
     "missing": {"type": "array", "description": "only on single answers", "items": {"type": "object", "properties": {
-        "item": {"type": "string"}, "label": {"type": "string"}, "kind": {"enum": ["document", "field", "submission"]}}}},
+        "item": {"type": "string"}, "label": {"type": "string"},
+        "kind": {"enum": ["document", "field", "submission"]}}}},
     "history": {"type": "array", "description": "only on single answers: each version with its review",
                 "items": {"type": "object"}}}}
 TASK = {"type": "object", "properties": {

@@ -106,7 +106,8 @@ PATHS: dict = {
                  "parameters": [_path("file_id")],
                  "requestBody": _json({"type": "object", "required": ["reason"], "properties": {
                      "reason": {"enum": ["dispute", "audit", "litigation"]}, "note": {"type": "string"}}}),
-                 "responses": {"201": {"description": "placed", **_json(HOLD)}, **_errors(400, 401, 403, 404, 410, 422)}},
+                 "responses": {"201": {"description": "placed", **_json(HOLD)},
+                               **_errors(400, 401, 403, 404, 410, 422)}},
         "get": {"summary": "Every hold of a file", "security": SECURED, "parameters": [_path("file_id")],
                 "responses": {"200": {"description": "list", **_json(_page_of(HOLD))}, **_errors(401, 404)}}},
     "/api/v1/files/{file_id}/holds/{hold_id}": {"delete": {
@@ -144,7 +145,8 @@ PATHS: dict = {
     "/api/v1/destructions/{batch_id}/certificate": {"get": {
         "summary": "The certificate (销毁证明) of an executed batch", "security": SECURED,
         "parameters": [_path("batch_id")],
-        "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}}, **_errors(401, 403, 404, 409)}}},
+        "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}},
+                      **_errors(401, 403, 404, 409)}}},
     "/api/v1/destruction-register": {"get": {
         "summary": "The destruction register, newest first", "security": SECURED, "parameters": PAGING,
         "responses": {"200": {"description": "page", **_json(_page_of(REGISTER_ENTRY))}, **_errors(400, 401, 403)}}},

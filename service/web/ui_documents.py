@@ -196,7 +196,8 @@ def page_text(document_id: str, number: int):
 def page_image(document_id: str, number: int, kind: str):
     """A page image or thumbnail (JPEG)."""
     data, stamped = services().digital_views.page_image(page_user(), document_id, number, kind)
-    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store" if stamped else PAGE_CACHE})
+    return Response(data, mimetype="image/jpeg",
+                    headers={"Cache-Control": "private, no-store" if stamped else PAGE_CACHE})
 
 
 @bp.get("/documents/<document_id>/download")

@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 from service import access
 from service import exports
-from service import labels as labels_module
 from service import files as files_module
+from service import labels as labels_module
 from service import pii
 from service.errors import Invalid
 from service.errors import StaleVersion
@@ -28,7 +28,8 @@ from service.web.forms import paging
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "owner", "status")
-EXPORT_HEADERS = ("档案号", "名称", "模板", "客户类型", "阶段", "项目", "密级", "部门", "归档人", "状态", "存放位置", "版本", "创建时间",
+EXPORT_HEADERS = ("档案号", "名称", "模板", "客户类型", "阶段", "项目", "密级", "部门", "归档人", "状态", "存放位置",
+                  "版本", "创建时间",
                   "证件号码", "手机号码")
 
 
@@ -110,7 +111,8 @@ def create():
     found = services().duplicates.for_state(page_user(), doc, exclude_id=str(doc["_id"]))
     if found["items"] or found["hidden"]:
         names = "、".join(f"{d['archive_no']} {d['name']}" for d in found["items"])
-        flash(_("可能与已有档案重复：%(names)s（另有 %(n)s 份您无权查看）", names=names or "—", n=found["hidden"]), "error")
+        flash(_("可能与已有档案重复：%(names)s（另有 %(n)s 份您无权查看）", names=names or "—", n=found["hidden"]),
+              "error")
     return redirect(url_for("files.detail", file_id=str(doc["_id"])))
 
 

@@ -63,7 +63,8 @@ def _form_context(file_doc: dict, values: dict) -> dict:
     labels = services().doc_types.labels()
     documents = services().documents.repo.of_file(str(file_doc["_id"]))
     return {"file": file_doc, "documents": documents, "labels": labels, "values": values,
-            "required": [labels.get(c, {}).get("label_zh", c) for c in services().doc_types.required(file_doc["template"])]}
+            "required": [labels.get(c, {}).get("label_zh", c)
+                         for c in services().doc_types.required(file_doc["template"])]}
 
 
 @bp.route("/new", methods=["GET", "POST"])

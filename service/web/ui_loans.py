@@ -54,7 +54,7 @@ def file_section(file_doc: dict) -> dict:
     every = loans.of_file(file_id)
     sees_all = loans.sees_all(user) or access.can(user, "loan.approve", loans.target(user, file_doc))
     return {"holder": loans.repo.folder(file_id), "max_days": loans.max_days(user),
-            "loans": every if sees_all else [l for l in every if l["borrower"] == user.username],
+            "loans": every if sees_all else [loan for loan in every if loan["borrower"] == user.username],
             "incidents": services().incidents.of_file(file_id),
             "queue": services().reservations.queue(file_id),
             "can_request": access.can(user, "loan.request"), "digital": loans.digital_loan(file_id, user)}

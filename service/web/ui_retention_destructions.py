@@ -26,7 +26,8 @@ from service.web.ui_loans import problems
 bp = Blueprint("destructions", __name__, url_prefix="/destructions")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTER_HEADERS = ("登记号", "批次", "档案号", "模板", "保管至", "文件数", "字节数", "SHA-256", "销毁原因", "提出人",
-                    "提出时间", "批准人", "批准时间", "销毁方式", "销毁地点", "监销人", "执行人", "执行时间", "记录哈希")
+                    "提出时间", "批准人", "批准时间", "销毁方式", "销毁地点", "监销人", "执行人", "执行时间",
+                    "记录哈希")
 
 
 @bp.before_request
@@ -141,4 +142,5 @@ def register_export():
     data = exports.workbook("销毁登记簿", REGISTER_HEADERS, rows)
     services().audit.record(page_user().username, "destruction.register_exported", "destruction_register",
                             {"entries": len(entries)})
-    return Response(data, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=destruction-register.xlsx"})
+    return Response(data, mimetype=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=destruction-register.xlsx"})

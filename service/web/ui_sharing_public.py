@@ -55,4 +55,5 @@ def package(token: str):
     share = _open(token, "package")
     data = services().share_links.package(share)
     return Response(data, mimetype="application/zip",
-                    headers={**NO_STORE, "Content-Disposition": f"attachment; filename=share-{share['archive_no']}.zip"})
+                    headers={**NO_STORE,
+                             "Content-Disposition": f"attachment; filename=share-{share['archive_no']}.zip"})

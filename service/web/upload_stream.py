@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import logging
 from contextlib import contextmanager
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
+from typing import Callable
+from typing import Iterator
 
 from flask import Request
 from werkzeug.exceptions import ClientDisconnected

@@ -8,8 +8,6 @@ import threading
 import time
 from typing import Callable
 
-from pymongo.errors import PyMongoError
-
 from service import clock
 from service.wiring import Services
 from service.worker import imports_job
@@ -17,9 +15,10 @@ from service.worker import index_job
 from service.worker import noop
 from service.worker import scan_import_job
 from service.worker import upkeep
-from service.worker.ocr_job import OcrHandler
 from service.worker.context import JobContext
 from service.worker.context import PermanentFailure
+from service.worker.ocr_job import OcrHandler
+from storage import DatabaseError
 from storage.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ class Worker:
             last = ended.is_set()
             try:
                 self.services.listings.catch_up()
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("listing indexes: database unavailable (%s)", type(exc).__name__)
             except Exception:  # the thread's boundary: logged with its trace, the next pass tries again
                 log.exception("listing indexes: the pass failed")
@@ -95,7 +94,7 @@ class Worker:
                     self.queue_periodic()
                     self._next_tick = time.monotonic() + 60
                 job = self._claim()
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("cannot claim jobs (%s); retrying in %.0f s", type(exc).__name__, pause)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)
@@ -148,7 +147,7 @@ class Worker:
         else:
             try:
                 self.services.jobs.ack(job)
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("could not ack job %s (%s); its lease will expire and it runs again",
                             job.id, type(exc).__name__)
         finally:
@@ -159,7 +158,7 @@ class Worker:
         try:
             state = self.services.jobs.fail(job, reason, retry=retry)
             log.info("job %s is now %s: %s", job.id, state, reason)
-        except PyMongoError as exc:
+        except DatabaseError as exc:
             log.warning("could not record failure of job %s (%s)", job.id, type(exc).__name__)
 
     def _heartbeat(self, job: Job, stop: threading.Event) -> None:
@@ -169,5 +168,5 @@ class Worker:
                 if not self.services.jobs.extend(job, self._lease):
                     log.warning("job %s was taken by another worker", job.id)
                     return
-            except PyMongoError as exc:
+            except DatabaseError as exc:
                 log.warning("lease renewal of job %s failed (%s)", job.id, type(exc).__name__)
