@@ -11,8 +11,8 @@ from service import clock
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import NotFound
-from service.loans_watermark import stamp_jpeg
-from service.loans_watermark import watermarked_pdf
+from service.loans import stamp_jpeg
+from service.loans import watermarked_pdf
 from service.sharing import ShareService
 from service.sharing import token_hash
 from storage import ObjectMissing

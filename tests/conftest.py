@@ -25,7 +25,7 @@ from tests.servers import PrivateServers
 
 # the fixtures of stories told in several modules (each module uses them by name, never imports them)
 pytest_plugins = ["tests.backup_helpers", "tests.documents_helpers", "tests.followups_helpers", "tests.intake_helpers",
-                  "tests.loans_helpers", "tests.retention_helpers"]
+                  "tests.support.loans", "tests.retention_helpers"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

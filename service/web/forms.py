@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
+from service.errors import DomainError
 from service.errors import Malformed
 
 MAX_PER_PAGE = 200
@@ -28,3 +29,8 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise Malformed("the body must be a JSON object")
     return body
+
+
+def problems(exc: DomainError) -> str:
+    """A refusal as one line for a flash message."""
+    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message

@@ -20,6 +20,7 @@ from service.followups_contacts import CHANNELS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.forms import problems
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")
 UPCOMING_DAYS = 30
@@ -37,10 +38,6 @@ def followup_helpers():
     return {"followup_section": lambda file_doc: services().followups.file_section(page_user(), file_doc),
             "contact_channels": CHANNELS, "complaint_categories": CATEGORIES}
 
-
-def problems(exc: DomainError) -> str:
-    """A refusal as one line for a flash message."""
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
 
 
 @bp.get("/")

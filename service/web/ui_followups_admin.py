@@ -22,7 +22,7 @@ from service.followups_team import CAMPAIGN_FILTERS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
-from service.web.ui_followups import problems
+from service.web.forms import problems
 
 bp = Blueprint("followups_admin", __name__, url_prefix="/followups")
 DAY_LISTS = ("owner_bought", "cs_bought", "owner_not_bought", "cs_not_bought")

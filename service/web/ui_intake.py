@@ -18,6 +18,7 @@ from service.files import LOCATION_KEYS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.forms import problems
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 NAME_FIELDS = ("salesperson", "customer_name", "customer_no", "note")
@@ -42,10 +43,6 @@ def file_section(file_doc: dict) -> dict:
             "can_submit": access.can(user, "intake.submit") and file_doc.get("status") == "active"
             and services().intake.repo.open_submission(str(file_doc["_id"])) is None}
 
-
-def problems(exc: DomainError) -> str:
-    """A refusal as one line for a flash message."""
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
 
 
 def read_materials() -> dict:

@@ -21,7 +21,7 @@ from service.retention import READERS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
-from service.web.ui_loans import problems
+from service.web.forms import problems
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

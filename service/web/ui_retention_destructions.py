@@ -21,7 +21,7 @@ from service.web.api_retention_destructions import certificate_response
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
-from service.web.ui_loans import problems
+from service.web.forms import problems
 
 bp = Blueprint("destructions", __name__, url_prefix="/destructions")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -7,9 +7,9 @@ from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
 from service.files import FileService
-from service.loans import OPEN
-from service.loans import LoanService
-from service.loans_queue import ReservationService
+from service.loans.reservations import ReservationService
+from service.loans.service import OPEN
+from service.loans.service import LoanService
 from service.users import User
 from service.users import UserService
 

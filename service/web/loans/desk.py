@@ -17,12 +17,12 @@ from service.errors import DomainError
 from service.errors import Forbidden
 from service.errors import NotFound
 from service.files import LOCATION_KEYS
+from service.loans import INCIDENT_HEADERS
 from service.loans import parse_day
-from service.loans_incidents import HEADERS as INCIDENT_HEADERS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
-from service.web.ui_loans import problems
+from service.web.forms import problems
 
 bp = Blueprint("loan_desk", __name__, url_prefix="/loans")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,11 +10,11 @@ from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
-from service.loans import LoanService
-from service.loans import whole_days
-from service.loans_incidents import IncidentService
-from service.loans_incidents import check_compensation
-from service.loans_queue import ReservationService
+from service.loans.incidents import IncidentService
+from service.loans.incidents import check_compensation
+from service.loans.reservations import ReservationService
+from service.loans.service import LoanService
+from service.loans.service import whole_days
 from service.users import User
 from service.users import UserService
 

@@ -12,7 +12,7 @@ from service import clock
 from service.audit import AuditTrail
 from service.documents import DocumentService
 from service.errors import Conflict
-from service.loans import LoanService
+from service.loans.service import LoanService
 from service.users import User
 
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -6,7 +6,7 @@ from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import NotFound
-from service.loans import LoanService
+from service.loans.service import LoanService
 from service.users import User
 from storage import new_id
 from storage.loan_records import NoticeRepository

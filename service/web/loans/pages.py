@@ -16,6 +16,7 @@ from service.files import LOCATION_KEYS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.forms import problems
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 
@@ -25,10 +26,6 @@ bp = Blueprint("loans", __name__, url_prefix="/loans")
 def signed_in():
     """Every loan page needs a signed-in person."""
 
-
-def problems(exc: DomainError) -> str:
-    """A refusal as one line for a flash message."""
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
 
 
 def _number(name: str):

@@ -14,7 +14,7 @@ from service import access
 from service.errors import DomainError
 from service.web.auth import page_user
 from service.web.auth import services
-from service.web.ui_loans import problems
+from service.web.forms import problems
 
 bp = Blueprint("handover", __name__, url_prefix="/loans/handover")
 
