@@ -104,7 +104,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_documents  # noqa: F401
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_privacy  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
@@ -126,6 +125,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_scans
     from service.web import ui_search
     from service.web import ui_separators
+    from service.web.followups import api as api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import api as api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import desk as ui_loans_desk
     from service.web.loans import handover as ui_loans_handover
@@ -154,8 +154,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_dashboard  # noqa: F401  (adds its route to the API blueprint)
     from service.web import ui_dashboard
     app.register_blueprint(ui_dashboard.bp)
-    from service.web import ui_followups
-    from service.web import ui_followups_admin
+    from service.web.followups import admin as ui_followups_admin
+    from service.web.followups import pages as ui_followups
     app.register_blueprint(ui_followups.bp)
     app.register_blueprint(ui_followups_admin.bp)
     _register_sharing(app)

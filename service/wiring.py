@@ -24,12 +24,12 @@ from service.duplicates import DuplicateService
 from service.file_lists import FileLists
 from service.files import FileService
 from service.fixity import FixityService
+from service.followups import ComplaintService
+from service.followups import FollowupReport
 from service.followups import FollowupService
+from service.followups import FollowupTeam
+from service.followups import listed_complaints
 from service.followups import listed_followups
-from service.followups_complaints import ComplaintService
-from service.followups_complaints import listed_complaints
-from service.followups_report import FollowupReport
-from service.followups_team import FollowupTeam
 from service.imports import ImportService
 from service.intake import IntakeService
 from service.intake_review import IntakeReview

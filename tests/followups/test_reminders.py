@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from service.followups_team import reminder_days
+from service.followups import reminder_days
 from service.search_entries import key_days
-from tests.followups_helpers import today
+from tests.support.followups import today
 from tests.test_files_api import enterprise
 from tests.test_search_service import drain
 

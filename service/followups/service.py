@@ -15,7 +15,6 @@ from search import RecordKind
 from search import Selection
 from service import access
 from service import clock
-from service import followups_rules as rules_mod
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -23,7 +22,8 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
-from service.followups_contacts import contact_fields
+from service.followups import rules as rules_mod
+from service.followups.contacts import contact_fields
 from service.held_reads import once
 from service.listings import Listed
 from service.listings import Listings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_helpers import sign_in
-from tests.followups_helpers import in_days
+from tests.support.followups import in_days
 from tests.test_files_api import individual
 
 pytestmark = pytest.mark.browser

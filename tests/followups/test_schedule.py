@@ -13,10 +13,10 @@ import pytest
 from bson import ObjectId
 
 from service import clock as product_clock
-from service import followups_rules as rules
 from service.errors import Malformed
-from tests.followups_helpers import ZONE
-from tests.followups_helpers import today
+from service.followups import rules
+from tests.support.followups import ZONE
+from tests.support.followups import today
 from tests.test_files_api import individual
 
 

@@ -10,15 +10,15 @@ from datetime import timedelta
 from search import Selection
 from service import access
 from service import clock
-from service import followups_rules as rules_mod
 from service.errors import Forbidden
 from service.errors import Malformed
-from service.followups import DONE
-from service.followups import FOLLOWUP_LISTING
-from service.followups import OPEN
-from service.followups import FollowupService
-from service.followups import combine
-from service.followups import file_snapshot
+from service.followups import rules as rules_mod
+from service.followups.service import DONE
+from service.followups.service import FOLLOWUP_LISTING
+from service.followups.service import OPEN
+from service.followups.service import FollowupService
+from service.followups.service import combine
+from service.followups.service import file_snapshot
 from service.listings import day_number
 from service.users import User
 from storage import new_id

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.conftest import csrf_from
-from tests.followups_helpers import in_days
-from tests.followups_helpers import today
+from tests.support.followups import in_days
+from tests.support.followups import today
 
 
 def _form(team, path: str, data: dict):

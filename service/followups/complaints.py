@@ -10,8 +10,8 @@ from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.errors import NotFound
-from service.followups import FollowupService
-from service.followups_contacts import CATEGORIES
+from service.followups.contacts import CATEGORIES
+from service.followups.service import FollowupService
 from service.listings import Listed
 from service.listings import day_number
 from service.users import User

@@ -10,10 +10,10 @@ from markupsafe import escape
 from service import access
 from service import exports
 from service.errors import Malformed
-from service.followups import FollowupService
-from service.followups import combine
-from service.followups import visible
-from service.followups_contacts import CATEGORIES
+from service.followups.contacts import CATEGORIES
+from service.followups.service import FollowupService
+from service.followups.service import combine
+from service.followups.service import visible
 from service.users import User
 from storage.followups import FollowupRepository
 

@@ -16,9 +16,9 @@ from flask_login import login_required
 from service import access
 from service.errors import DomainError
 from service.errors import Malformed
-from service.followups_contacts import CATEGORIES
-from service.followups_report import bar_chart
-from service.followups_team import CAMPAIGN_FILTERS
+from service.followups import CAMPAIGN_FILTERS
+from service.followups import CATEGORIES
+from service.followups import bar_chart
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from tests.followups_helpers import contact
-from tests.followups_helpers import in_days
-from tests.followups_helpers import today
+from tests.support.followups import contact
+from tests.support.followups import in_days
+from tests.support.followups import today
 
 
 def _by_rule(items: list[dict]) -> dict[str, dict]:

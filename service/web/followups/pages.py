@@ -14,9 +14,9 @@ from flask_login import login_required
 
 from service import access
 from service.errors import DomainError
-from service.followups_complaints import STATES
-from service.followups_contacts import CATEGORIES
-from service.followups_contacts import CHANNELS
+from service.followups import CATEGORIES
+from service.followups import CHANNELS
+from service.followups import COMPLAINT_STATES as STATES
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from service.errors import Malformed
-from service.followups_rules import parse_day
+from service.followups.rules import parse_day
 
 CHANNELS = ("phone", "sms", "visit", "wechat", "office")
 CATEGORIES = ("quality", "attitude", "policy", "repair", "other")
