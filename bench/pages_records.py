@@ -31,11 +31,11 @@ from bench.pages_texts import PageTexts
 from bench.pages_world import People
 from bench.pages_world import Shapes
 from search import PageEntry
-from service import retention_rules
 from service.duplicates import duplicate_keys
 from service.files import EDITABLE
 from service.followups import file_snapshot
 from service.followups import rules as followups_rules
+from service.retention import rules as retention_rules
 from service.search_entries import file_entry
 from service.users import User
 from service.wiring import Services

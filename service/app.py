@@ -106,8 +106,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_privacy  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_retention  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_sharing  # noqa: F401  (adds its routes to the API blueprint)
@@ -120,8 +118,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_files
     from service.web import ui_fixity
     from service.web import ui_imports
-    from service.web import ui_retention
-    from service.web import ui_retention_destructions
     from service.web import ui_scans
     from service.web import ui_search
     from service.web import ui_separators
@@ -130,6 +126,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web.loans import desk as ui_loans_desk
     from service.web.loans import handover as ui_loans_handover
     from service.web.loans import pages as ui_loans
+    from service.web.retention import api as api_retention  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.retention import destruction_api as api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.retention import destruction_pages as ui_retention_destructions
+    from service.web.retention import pages as ui_retention
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):
         app.register_blueprint(blueprint)

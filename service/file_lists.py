@@ -25,7 +25,7 @@ from search import Visibility
 from service import access
 from service.errors import Malformed
 from service.errors import Unavailable
-from service.retention_rules import DATED
+from service.retention import DATED
 from service.search import SearchService
 from service.search_entries import file_entry
 from service.search_entries import retention_of

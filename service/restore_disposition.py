@@ -6,7 +6,7 @@ The register in the backup may be older than the live one (a backup taken before
 destruction-register-export FILE`). Its chain is verified, the restored register must be a prefix
 of it (the same entries, hash for hash), and the newer entries are appended to the restored one.
 Then, for every file of every entry, the records become the executor's tombstone (the same
-fields wiped, `service.destruction_execute`) and the file's documents are returned, so that the
+fields wiped, `service.retention.execution`) and the file's documents are returned, so that the
 restore does not upload their objects at all.
 """
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from service.audit import AuditTrail
 from service.audit import verify_chain
-from service.destruction_execute import KEPT
-from service.destruction_register import entry_hash
 from service.errors import Conflict
 from service.errors import Invalid
+from service.retention import KEPT
+from service.retention import entry_hash
 from storage.audit import key as seq_key
 from storage.backup import from_line
 from storage.files import FileRepository

@@ -7,7 +7,7 @@ from datetime import date
 
 from search import FileEntry
 from search import PageEntry
-from service.retention_rules import DATED
+from service.retention import DATED
 from storage import ObjectMissing
 from storage.documents import page_key
 from storage.objects import ObjectStore

@@ -14,9 +14,6 @@ from service.audit import AuditTrail
 from service.audit import listed_audit
 from service.corrections import CorrectionService
 from service.dashboard import DashboardService
-from service.destruction import DestructionService
-from service.destruction_execute import DestructionExecutor
-from service.destruction_register import DestructionRegister
 from service.doc_types import DocTypeService
 from service.documents import DocumentService
 from service.documents import listed_documents
@@ -45,8 +42,11 @@ from service.loans import listed_loans
 from service.merging import MergeService
 from service.ocr import Limits
 from service.recognition import RecognitionService
+from service.retention import DestructionExecutor
+from service.retention import DestructionRegister
+from service.retention import DestructionService
+from service.retention import HoldService
 from service.retention import RetentionService
-from service.retention_holds import HoldService
 from service.scan_import import ScanImportService
 from service.scan_inbox import InboxService
 from service.search import IndexQueue

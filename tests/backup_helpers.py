@@ -87,7 +87,7 @@ def populate(office, services) -> dict:
 
 def destroy(office, file_id: str) -> str:
     """The file destroyed by an executed batch; the batch id."""
-    from tests.retention_helpers import PAPER
+    from tests.support.retention import PAPER
     batch = office.approved_batch([file_id])
     executed = office.post("keeper", f"/destructions/{batch}/execute", PAPER)
     assert executed.status_code == 200, executed.get_json()

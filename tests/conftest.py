@@ -25,7 +25,7 @@ from tests.servers import PrivateServers
 
 # the fixtures of stories told in several modules (each module uses them by name, never imports them)
 pytest_plugins = ["tests.backup_helpers", "tests.documents_helpers", "tests.support.followups", "tests.intake_helpers",
-                  "tests.support.loans", "tests.retention_helpers"]
+                  "tests.support.loans", "tests.support.retention"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

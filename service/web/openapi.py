@@ -217,12 +217,12 @@ def document() -> dict:
     """The whole description."""
     from service.web import openapi_documents  # imports this module's helpers, so it is read late
     from service.web import openapi_intake
-    from service.web import openapi_retention
     from service.web import openapi_scans
     from service.web import openapi_search
     from service.web import openapi_sharing
     from service.web.followups import openapi as openapi_followups
     from service.web.loans import openapi as openapi_loans
+    from service.web.retention import openapi as openapi_retention
     return {
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},

@@ -14,7 +14,7 @@ import pypdfium2
 from bson import ObjectId
 
 from tests import scans
-from tests.retention_helpers import PAPER
+from tests.support.retention import PAPER
 from tests.test_search_service import drain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,7 +206,7 @@ def _crash_run(services, settings, batch: str, stage: str, nth: int) -> int:
     """Execute the batch in another process that SIGKILLs itself at a file's stage; its exit code."""
     env = {**os.environ, "ARCHIVE_DB": settings.db_name, "ARCHIVE_BUCKET_PREFIX": settings.bucket_prefix,
            "ARCHIVE_INDEX_DIR": str(settings.search_dir), "ARCHIVE_DATA_DIR": str(settings.data_dir)}
-    done = subprocess.run([sys.executable, "-m", "tests.retention_crash", batch, "keeper", stage, str(nth)],
+    done = subprocess.run([sys.executable, "-m", "tests.retention.crash", batch, "keeper", stage, str(nth)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     return done.returncode
 

@@ -17,11 +17,11 @@ from service import access
 from service import exports
 from service.errors import DomainError
 from service.retention import require_reader
-from service.web.api_retention_destructions import certificate_response
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.retention.destruction_api import certificate_response
 
 bp = Blueprint("destructions", __name__, url_prefix="/destructions")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -103,7 +103,7 @@ def destruction_certificate(batch_id: str):
 
 def certificate_response(batch_id: str, actor) -> Response:
     """The certificate PDF of a done batch (audited); 409 before execution."""
-    from service.destruction_certificate import certificate_pdf
+    from service.retention import certificate_pdf
     doc = services().destructions.get(actor, batch_id)
     entry = services().destruction_register.of_batch(str(doc["_id"]))
     if doc["status"] != "done" or entry is None:

@@ -8,15 +8,15 @@ import re
 
 from service import access
 from service import clock
-from service import retention_rules as rules
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
-from service.retention import RetentionService
-from service.retention import require_reader
+from service.retention import rules
+from service.retention.service import RetentionService
+from service.retention.service import require_reader
 from service.users import User
 from storage import new_id
 from storage.loans import LoanRepository

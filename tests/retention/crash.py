@@ -1,6 +1,6 @@
 """Run a destruction batch's execution and SIGKILL this process at a file's stage, as a crash would.
 
-    python -m tests.retention_crash <batch id> <username> <stage> <nth>
+    python -m tests.retention.crash <batch id> <username> <stage> <nth>
 
 The process kills itself when the nth file reaches the stage (records, objects, search, done);
 the settings come from the environment like any archive process.

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from service import access
 from service import clock
-from service import retention_rules as rules
 from service.audit import AuditTrail
 from service.doc_types import DocTypeService
 from service.errors import Forbidden
@@ -21,6 +20,7 @@ from service.files import CUSTOMER_TYPES
 from service.files import STAGES
 from service.files import FileService
 from service.held_reads import once
+from service.retention import rules
 from service.template_registry import TemplateRegistry
 from service.users import User
 from storage import StorageUnavailable

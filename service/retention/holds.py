@@ -9,8 +9,8 @@ from service.errors import Gone
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
-from service.retention import RetentionService
-from service.retention import require_reader
+from service.retention.service import RetentionService
+from service.retention.service import require_reader
 from service.users import User
 from storage import new_id
 

@@ -21,9 +21,9 @@ from datetime import timedelta
 from service import access
 from service import clock
 from service.audit import AuditTrail
-from service.destruction import DestructionService
-from service.destruction_register import DestructionRegister
 from service.errors import Conflict
+from service.retention.destruction import DestructionService
+from service.retention.register import DestructionRegister
 from service.search import SearchService
 from service.users import User
 from storage.documents import derivative_prefix

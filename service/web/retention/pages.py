@@ -13,11 +13,11 @@ from flask_login import login_required
 
 from service import access
 from service import exports
-from service import retention_rules as rules
 from service.errors import DomainError
 from service.files import CUSTOMER_TYPES
 from service.files import STAGES
 from service.retention import READERS
+from service.retention import rules
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
