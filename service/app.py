@@ -105,10 +105,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_documents  # noqa: F401
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_privacy  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_sharing  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_templates  # noqa: F401
     from service.web import audit_pages
     from service.web import health
@@ -126,10 +124,12 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web.loans import desk as ui_loans_desk
     from service.web.loans import handover as ui_loans_handover
     from service.web.loans import pages as ui_loans
+    from service.web.privacy import api as api_privacy  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.retention import api as api_retention  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.retention import destruction_api as api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.retention import destruction_pages as ui_retention_destructions
     from service.web.retention import pages as ui_retention
+    from service.web.sharing import api as api_sharing  # noqa: F401  (adds its routes to the API blueprint)
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):
         app.register_blueprint(blueprint)
@@ -166,10 +166,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
 
 def _register_sharing(app: Flask) -> None:
     """External sharing, the partner register and personal information."""
-    from service.web import ui_privacy
-    from service.web import ui_sharing
-    from service.web import ui_sharing_partners
-    from service.web import ui_sharing_public
+    from service.web.privacy import pages as ui_privacy
+    from service.web.sharing import pages as ui_sharing
+    from service.web.sharing import partners as ui_sharing_partners
+    from service.web.sharing import public as ui_sharing_public
     for blueprint in (ui_sharing_public.bp, ui_sharing.bp, ui_sharing_partners.bp, ui_privacy.bp):
         app.register_blueprint(blueprint)
 

@@ -92,10 +92,10 @@ from storage.users import UserRepository
 from storage.verification import VerificationRepository
 
 if TYPE_CHECKING:  # built at the end of build_services, imported there (they import services built before)
-    from service.partners import PartnerService
     from service.privacy import PrivacyService
+    from service.sharing import PartnerService
+    from service.sharing import ShareLinks
     from service.sharing import ShareService
-    from service.sharing_link import ShareLinks
 
 
 @dataclass
@@ -280,10 +280,10 @@ def build_services(settings: Settings) -> Services:
 
 def _wire_sharing(services: Services) -> None:
     """Partners, external shares and personal-information rules, with their guards on loans and shares."""
-    from service.partners import PartnerService
     from service.privacy import PrivacyService
+    from service.sharing import PartnerService
+    from service.sharing import ShareLinks
     from service.sharing import ShareService
-    from service.sharing_link import ShareLinks
     from storage.partners import PartnerRepository
     from storage.privacy import PrivacyRepository
     from storage.sharing import ShareRepository

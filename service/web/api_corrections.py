@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from service import pii
+from service.privacy import pii
 from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth

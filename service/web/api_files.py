@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask import request
 
-from service import pii
 from service.errors import Malformed
+from service.privacy import pii
 from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth

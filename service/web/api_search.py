@@ -7,8 +7,8 @@ from flask import jsonify
 from flask import request
 
 from search import SearchResult
-from service import pii
 from service.errors import Invalid
+from service.privacy import pii
 from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth

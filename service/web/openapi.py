@@ -219,10 +219,10 @@ def document() -> dict:
     from service.web import openapi_intake
     from service.web import openapi_scans
     from service.web import openapi_search
-    from service.web import openapi_sharing
     from service.web.followups import openapi as openapi_followups
     from service.web.loans import openapi as openapi_loans
     from service.web.retention import openapi as openapi_retention
+    from service.web.sharing import openapi as openapi_sharing
     return {
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},

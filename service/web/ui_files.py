@@ -17,9 +17,9 @@ from service import access
 from service import exports
 from service import files as files_module
 from service import labels as labels_module
-from service import pii
 from service.errors import Invalid
 from service.errors import StaleVersion
+from service.privacy import pii
 from service.web import file_forms
 from service.web import ui_documents
 from service.web.auth import page_user

@@ -13,8 +13,8 @@ from service.errors import Gone
 from service.errors import NotFound
 from service.loans import stamp_jpeg
 from service.loans import watermarked_pdf
-from service.sharing import ShareService
-from service.sharing import token_hash
+from service.sharing.service import ShareService
+from service.sharing.service import token_hash
 from storage import ObjectMissing
 from storage.documents import page_key
 from storage.objects import ObjectStore

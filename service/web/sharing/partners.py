@@ -13,8 +13,8 @@ from flask_login import login_required
 
 from service import access
 from service.errors import Invalid
-from service.partners import KINDS
-from service.partners import current_nda
+from service.sharing import KINDS
+from service.sharing import current_nda
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging

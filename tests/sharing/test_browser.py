@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_helpers import sign_in
-from tests.sharing_helpers import NDA_PDF
-from tests.sharing_helpers import authorization_document
-from tests.sharing_helpers import day
+from tests.support.sharing import NDA_PDF
+from tests.support.sharing import authorization_document
+from tests.support.sharing import day
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from service import pii
+from service.privacy import pii
 from tests.test_files_api import VALID_ID
 from tests.test_files_api import enterprise
 

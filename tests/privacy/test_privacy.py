@@ -6,8 +6,8 @@ import io
 import json
 import zipfile
 
-from tests.sharing_helpers import ready_share
-from tests.sharing_helpers import share_body
+from tests.support.sharing import ready_share
+from tests.support.sharing import share_body
 from tests.test_files_api import VALID_ID
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from service import access
 from service import clock
-from service import pii
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Invalid
@@ -12,6 +11,7 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
+from service.privacy import pii
 from service.users import User
 from storage.privacy import PrivacyRepository
 
@@ -100,7 +100,7 @@ class PrivacyService:
     # -- subject access ------------------------------------------------------------------------
     def subject_access(self, actor: User, file_id: str) -> tuple[str, bytes]:
         """The customer's own data (their files, documents, contacts, loans) as a zip (archivist; audited)."""
-        from service import privacy_export
+        from service.privacy import export as privacy_export
         access.require(actor, "privacy.manage")
         file_doc = self.files.load(actor, file_id, "file.content")
         found = privacy_export.customer_files(self.files, actor, file_doc)

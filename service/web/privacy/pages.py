@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from service import access
-from service import pii
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
+from service.privacy import pii
 from service.web.auth import page_user
 from service.web.auth import services
 

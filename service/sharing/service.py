@@ -20,9 +20,9 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.files import target_of
-from service.partners import check_period
-from service.partners import current_nda
-from service.partners import parse_date
+from service.sharing.partners import check_period
+from service.sharing.partners import current_nda
+from service.sharing.partners import parse_date
 from service.users import User
 from storage import new_id
 from storage.partners import PartnerRepository

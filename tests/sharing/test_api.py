@@ -6,11 +6,11 @@ import threading
 import zipfile
 from datetime import timedelta
 
-from tests.sharing_helpers import authorization_document
-from tests.sharing_helpers import authorize
-from tests.sharing_helpers import partner
-from tests.sharing_helpers import ready_share
-from tests.sharing_helpers import share_body
+from tests.support.sharing import authorization_document
+from tests.support.sharing import authorize
+from tests.support.sharing import partner
+from tests.support.sharing import ready_share
+from tests.support.sharing import share_body
 
 
 def test_a_share_without_an_nda_is_refused_naming_it(desk, services):

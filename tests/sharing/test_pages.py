@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from tests.conftest import csrf_from
-from tests.sharing_helpers import authorization_document
-from tests.sharing_helpers import day
-from tests.sharing_helpers import partner
-from tests.sharing_helpers import ready_share
-from tests.sharing_helpers import share_body
+from tests.support.sharing import authorization_document
+from tests.support.sharing import day
+from tests.support.sharing import partner
+from tests.support.sharing import ready_share
+from tests.support.sharing import share_body
 
 
 def test_the_request_form_names_the_missing_nda(desk, auth, client, services):
