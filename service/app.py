@@ -143,7 +143,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_loans_handover.bp)
     app.register_blueprint(ui_retention.bp)
     app.register_blueprint(ui_retention_destructions.bp)
-    from service.web import ui_bags
+    from service.web.backup import bags as ui_bags
     app.register_blueprint(ui_bags.bp)
     from service.web import ui_intake
     from service.web import ui_intake_register

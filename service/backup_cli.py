@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 from service.backup import BackupService
-from service.restore import RestoreService
-from service.restore_disposition import DispositionReplay
+from service.backup import DispositionReplay
+from service.backup import RestoreService
 from service.wiring import Services
 from storage.backup import Records
 from storage.backup import to_line

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from service.bags import BagService
-from service.bags import safe_name
+from service.backup import BagService
+from service.backup import safe_name
 from service.errors import Invalid
 from service.errors import NotFound
 

@@ -28,7 +28,7 @@ import bagit
 from bson import json_util
 
 from service import clock
-from service.backup import product_version
+from service.backup.service import product_version
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid

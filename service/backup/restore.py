@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Callable
 
 from service import clock
-from service.backup import FORMAT
+from service.backup.disposition import load_register
+from service.backup.service import FORMAT
 from service.errors import Conflict
 from service.errors import Invalid
-from service.restore_disposition import load_register
 from storage.backup import MIGRATIONS
 from storage.backup import RESTORE_CLAIM
 from storage.backup import BackupDir

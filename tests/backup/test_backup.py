@@ -14,10 +14,10 @@ from service.errors import Conflict
 from service.errors import Invalid
 from storage.backup import BackupDir
 from storage.errors import ObjectMissing
-from tests.backup_helpers import api_of
-from tests.backup_helpers import destroy
-from tests.backup_helpers import populate
-from tests.backup_helpers import search_total
+from tests.support.backup import api_of
+from tests.support.backup import destroy
+from tests.support.backup import populate
+from tests.support.backup import search_total
 
 SKIP_COMPARE = {"audit", "jobs", "job_slots", "retention_states"}  # grow or change by the restore's own work
 

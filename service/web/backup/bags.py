@@ -9,8 +9,8 @@ from flask import Blueprint
 from flask import send_file
 from flask_login import login_required
 
-from service.bags import BagService
-from service.bags import safe_name
+from service.backup import BagService
+from service.backup import safe_name
 from service.web.auth import page_user
 from service.web.auth import services
 

@@ -14,12 +14,12 @@ import bagit
 import pytest
 
 from service import bags_cli
-from service.bags import BagService
+from service.backup import BagService
 from service.errors import Conflict
 from service.errors import Invalid
-from tests.backup_helpers import api_of
-from tests.backup_helpers import search_total
-from tests.backup_helpers import upload_pdf
+from tests.support.backup import api_of
+from tests.support.backup import search_total
+from tests.support.backup import upload_pdf
 from tests.test_search_service import drain
 
 BAGIT_CLI = Path(sys.executable).with_name("bagit.py")
