@@ -104,7 +104,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_documents  # noqa: F401
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_templates  # noqa: F401
@@ -120,6 +119,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_search
     from service.web import ui_separators
     from service.web.followups import api as api_followups  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.intake import api as api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import api as api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import desk as ui_loans_desk
     from service.web.loans import handover as ui_loans_handover
@@ -145,9 +145,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_retention_destructions.bp)
     from service.web.backup import bags as ui_bags
     app.register_blueprint(ui_bags.bp)
-    from service.web import ui_intake
-    from service.web import ui_intake_register
-    from service.web import ui_verification
+    from service.web.intake import pages as ui_intake
+    from service.web.intake import register as ui_intake_register
+    from service.web.intake import verification as ui_verification
     app.register_blueprint(ui_intake_register.bp)  # before ui_intake: /intake/register over /intake/<id>
     app.register_blueprint(ui_intake.bp)
     app.register_blueprint(ui_verification.bp)

@@ -28,8 +28,9 @@ from service.followups import FollowupTeam
 from service.followups import listed_complaints
 from service.followups import listed_followups
 from service.imports import ImportService
+from service.intake import IntakeReview
 from service.intake import IntakeService
-from service.intake_review import IntakeReview
+from service.intake import VerificationService
 from service.jobs import listed_jobs
 from service.listings import Listings
 from service.loans import DigitalViews
@@ -57,7 +58,6 @@ from service.sweeper import Sweeper
 from service.template_registry import TemplateRegistry
 from service.tokens import TokenService
 from service.users import UserService
-from service.verification import VerificationService
 from storage import StorageUnavailable
 from storage import mongo
 from storage.audit import AuditRepository

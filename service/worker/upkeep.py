@@ -28,7 +28,7 @@ def verification(ctx: JobContext, payload: dict) -> None:
 
 
 def _verification_tasks(ctx: JobContext, as_of) -> None:
-    from service.verification import parse_day
+    from service.intake import parse_day
     service = ctx.services.verification
     made = service.generate(parse_day(as_of, service.today()))
     log.info("verification: %d new tasks", made)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.intake_helpers import PLACE
+from tests.support.intake import PLACE
 
 
 def test_missing_document_is_returned_then_resubmitted_accepted_numbered_located(intake, client, auth, services):

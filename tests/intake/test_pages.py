@@ -6,7 +6,7 @@ import io
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
-from tests.intake_helpers import PLACE
+from tests.support.intake import PLACE
 
 
 def _post(client, path: str, data: dict, token_from: str = "/intake/mine"):

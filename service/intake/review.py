@@ -12,7 +12,7 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import StaleVersion
 from service.files import LOCATION_KEYS
-from service.intake import IntakeService
+from service.intake.service import IntakeService
 from service.users import User
 from storage.intake import version_key
 

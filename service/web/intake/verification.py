@@ -13,8 +13,8 @@ from flask_login import login_required
 
 from service import access
 from service import exports
-from service import verification as verification_module
 from service.errors import DomainError
+from service.intake import verification as verification_module
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.verification import period_of
+from service.intake import period_of
 from tests.test_files_api import individual
 
 
