@@ -9,5 +9,5 @@ from service.areas import public
 __all__, __getattr__ = public(__name__, {
     "service": ["IntakeService"],
     "review": ["IntakeReview"],
-    "verification": ["VerificationService", "parse_day", "period_of"],
+    "verification": ["CYCLES", "STAGE_KEYS", "VerificationService", "parse_day", "period_of"],
 })

@@ -14,7 +14,8 @@ from flask_login import login_required
 from service import access
 from service import exports
 from service.errors import DomainError
-from service.intake import verification as verification_module
+from service.intake import CYCLES
+from service.intake import STAGE_KEYS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
@@ -135,4 +136,4 @@ def rules():
             flash(_("未能保存：%(why)s", why=_problems(exc)), "error")
         return redirect(url_for("verification.rules"))
     return render_template("verification/rules.html", rules=services().verification.rules(),
-                           stages=verification_module.STAGE_KEYS, cycles=tuple(verification_module.CYCLES))
+                           stages=STAGE_KEYS, cycles=tuple(CYCLES))
