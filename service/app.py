@@ -151,8 +151,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(ui_intake_register.bp)  # before ui_intake: /intake/register over /intake/<id>
     app.register_blueprint(ui_intake.bp)
     app.register_blueprint(ui_verification.bp)
-    from service.web import api_dashboard  # noqa: F401  (adds its route to the API blueprint)
-    from service.web import ui_dashboard
+    from service.web.dashboard import api as api_dashboard  # noqa: F401  (adds its route to the API blueprint)
+    from service.web.dashboard import pages as ui_dashboard
     app.register_blueprint(ui_dashboard.bp)
     from service.web.followups import admin as ui_followups_admin
     from service.web.followups import pages as ui_followups

@@ -16,7 +16,7 @@ bp = Blueprint("ui", __name__)
 @login_required
 def index():
     """The start page: the dashboard of the person's role, and the services' state."""
-    from service.web.ui_dashboard import overview_for_page
+    from service.web.dashboard.pages import overview_for_page
     report = current_app.extensions["archive"].readiness()
     overview = overview_for_page() if all(v == "ok" for v in report.values()) else None
     return render_template("index.html", report=report, overview=overview)

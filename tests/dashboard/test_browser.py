@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.dashboard_helpers import seed
+from tests.support.dashboard import seed
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from bson import ObjectId
 
 from service import clock
-from tests.dashboard_helpers import seed
+from tests.support.dashboard import seed
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
