@@ -56,10 +56,10 @@ from PIL import Image
 from bench.common import Stopwatch
 from bench.common import table
 from bench.common import write_results
-from service.ocr import Limits
-from service.ocr import OcrEngine
-from service.ocr import read_pages
-from tests import scans
+from service.documents.ocr import Limits
+from service.documents.ocr import OcrEngine
+from service.documents.ocr import read_pages
+from tests.support import scans
 
 N = int(os.environ.get("BENCH_OCR_PAGES") or 6)
 ROUNDS = int(os.environ.get("BENCH_OCR_ROUNDS") or 2)

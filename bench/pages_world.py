@@ -159,7 +159,7 @@ def _register(services: Services, actor: User, rng: random.Random, stage: str, t
 
 
 def _documents(services: Services, actor: User, file_doc: dict, shapes: Shapes) -> None:
-    from tests.scans import text_layer_pdf  # reportlab, a development dependency, makes the PDFs
+    from tests.support.scans import text_layer_pdf  # reportlab, a development dependency, makes the PDFs
     texts = (("purchase_contract", "商品房买卖合同",
               "商品房买卖合同\n买受人：" + file_doc["name"] + "\n第一条 项目建设依据"),
              ("id_copy", "身份证复印件", "居民身份证\n姓名 " + file_doc["name"]))

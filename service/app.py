@@ -99,10 +99,8 @@ def _security_headers(response):
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import account
     from service.web import admin
-    from service.web import admin_doc_types
     from service.web import api
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_documents  # noqa: F401
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
@@ -110,14 +108,16 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
-    from service.web import ui_documents
     from service.web import ui_file_actions
     from service.web import ui_files
-    from service.web import ui_fixity
     from service.web import ui_imports
     from service.web import ui_scans
     from service.web import ui_search
     from service.web import ui_separators
+    from service.web.documents import api as api_documents  # noqa: F401
+    from service.web.documents import fixity as ui_fixity
+    from service.web.documents import pages as ui_documents
+    from service.web.documents import types as admin_doc_types
     from service.web.followups import api as api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.intake import api as api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import api as api_loans  # noqa: F401  (adds its routes to the API blueprint)

@@ -15,9 +15,9 @@ from pathlib import Path
 from service import clock
 from service import scan_pages
 from service.documents import DocumentService
+from service.documents.ocr import OcrFailure
 from service.errors import Conflict
 from service.errors import DomainError
-from service.ocr import OcrFailure
 from service.scan_inbox import InboxService
 from service.scan_plan import UNREADABLE
 from service.scan_plan import FileResolver

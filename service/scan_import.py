@@ -12,7 +12,8 @@ from typing import Iterator
 from service import clock
 from service import separators
 from service.audit import AuditTrail
-from service.doc_types import DocTypeService
+from service.documents import CappedReader
+from service.documents import DocTypeService
 from service.documents import DocumentService
 from service.errors import Invalid
 from service.errors import NotFound
@@ -26,7 +27,6 @@ from service.scan_plan import FileResolver
 from service.scan_sources import folder_inputs
 from service.scan_sources import open_zip
 from service.scan_sources import zip_inputs
-from service.streams import CappedReader
 from service.users import User
 from service.users import UserService
 from storage import StorageUnavailable

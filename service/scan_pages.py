@@ -19,9 +19,9 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 from PIL import ImageOps
 
-from service.ocr import BrokenDocument
-from service.ocr import PixelLimit
-from service.ocr import sniff
+from service.documents.ocr import BrokenDocument
+from service.documents.ocr import PixelLimit
+from service.documents.ocr import sniff
 
 PDF, TIFF = "application/pdf", "image/tiff"
 DETECT_DPI = 120

@@ -19,7 +19,7 @@ from search import Visibility
 from service import access
 from service import clock
 from service import search_rebuild
-from service.doc_types import DocTypeService
+from service.documents import DocTypeService
 from service.errors import Invalid
 from service.errors import Unavailable
 from service.search_entries import file_entry

@@ -14,13 +14,15 @@ from service.audit import AuditTrail
 from service.audit import listed_audit
 from service.corrections import CorrectionService
 from service.dashboard import DashboardService
-from service.doc_types import DocTypeService
+from service.documents import DocTypeService
 from service.documents import DocumentService
+from service.documents import FixityService
+from service.documents import RecognitionService
 from service.documents import listed_documents
+from service.documents.ocr import Limits
 from service.duplicates import DuplicateService
 from service.file_lists import FileLists
 from service.files import FileService
-from service.fixity import FixityService
 from service.followups import ComplaintService
 from service.followups import FollowupReport
 from service.followups import FollowupService
@@ -41,8 +43,6 @@ from service.loans import LoanService
 from service.loans import ReservationService
 from service.loans import listed_loans
 from service.merging import MergeService
-from service.ocr import Limits
-from service.recognition import RecognitionService
 from service.retention import DestructionExecutor
 from service.retention import DestructionRegister
 from service.retention import DestructionService

@@ -24,7 +24,7 @@ from service.wiring import build_services
 from tests.servers import PrivateServers
 
 # the fixtures of stories told in several modules (each module uses them by name, never imports them)
-pytest_plugins = ["tests.support.backup", "tests.documents_helpers", "tests.support.followups", "tests.support.intake",
+pytest_plugins = ["tests.support.backup", "tests.support.documents", "tests.support.followups", "tests.support.intake",
                   "tests.support.loans", "tests.support.retention"]
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from service.worker import Worker
-from tests import scans
 from tests.conftest import PASSWORD
+from tests.support import scans
 from tests.test_files_api import individual
 
 pytestmark = pytest.mark.browser

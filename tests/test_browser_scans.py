@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from service.worker import Worker
-from tests import scans
 from tests.conftest import PASSWORD
+from tests.support import scans
 from tests.test_files_pages import register
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,8 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests import scans
 from tests.conftest import PASSWORD
+from tests.support import scans
 from tests.test_files_api import individual
 from tests.test_search_service import drain
 

@@ -17,8 +17,8 @@ from service import separators
 from service.cli import main as archive_main
 from service.errors import Conflict
 from service.worker import Worker
-from tests import scans
 from tests.conftest import csrf_from
+from tests.support import scans
 from tests.test_files_api import individual
 
 

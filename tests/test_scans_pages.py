@@ -7,9 +7,9 @@ import re
 
 from PIL import Image
 
-from tests import scans
 from tests.conftest import csrf_from
-from tests.test_documents_api import run_worker
+from tests.documents.test_api import run_worker
+from tests.support import scans
 from tests.test_files_pages import register
 
 JSON = {"Accept": "application/json"}

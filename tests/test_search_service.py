@@ -10,7 +10,7 @@ import pytest
 
 from service.cli import main as archive_main
 from service.worker import Worker
-from tests import scans
+from tests.support import scans
 from tests.test_files_api import individual
 
 CONTRACT = ("商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜庭位于滨江路88号。\n"

@@ -24,11 +24,11 @@ from search import Selection
 from service import access
 from service import clock
 from service.documents import DOCUMENT_LISTING
+from service.documents import MISMATCH
+from service.documents import MISSING
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.file_lists import FileLists
-from service.fixity import MISMATCH
-from service.fixity import MISSING
 from service.jobs import JOB_LISTING
 from service.listings import Listings
 from service.listings import ListView

@@ -11,7 +11,7 @@ from datetime import timezone
 from service import access
 from service import clock
 from service.audit import AuditTrail
-from service.doc_types import DocTypeService
+from service.documents import DocTypeService
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed

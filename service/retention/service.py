@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from service import access
 from service import clock
 from service.audit import AuditTrail
-from service.doc_types import DocTypeService
+from service.documents import DocTypeService
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import Malformed

@@ -6,10 +6,10 @@ from flask import request
 
 from service.errors import Malformed
 from service.web.api import bp
-from service.web.api_documents import document_json
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+from service.web.documents.api import document_json
 from service.web.forms import json_body
 from service.web.forms import paging
 from service.web.scan_json import import_json

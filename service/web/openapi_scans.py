@@ -1,11 +1,11 @@
 """The OpenAPI description of the scan import and inbox endpoints."""
 from __future__ import annotations
 
+from service.web.documents.openapi import DOCUMENT
 from service.web.openapi import PAGING
 from service.web.openapi import SECURED
 from service.web.openapi import _errors
 from service.web.openapi import _json
-from service.web.openapi_documents import DOCUMENT
 
 PAGES = {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
 ITEM = {"type": "object", "properties": {

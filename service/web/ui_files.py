@@ -21,9 +21,9 @@ from service.errors import Invalid
 from service.errors import StaleVersion
 from service.privacy import pii
 from service.web import file_forms
-from service.web import ui_documents
 from service.web.auth import page_user
 from service.web.auth import services
+from service.web.documents import pages as ui_documents
 from service.web.forms import paging
 
 bp = Blueprint("files", __name__, url_prefix="/files")

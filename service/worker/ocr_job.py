@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from service.ocr import OcrEngine
-from service.recognition import RecognitionFailed
+from service.documents import RecognitionFailed
+from service.documents.ocr import OcrEngine
 from service.worker.context import JobContext
 from service.worker.context import PermanentFailure
 

@@ -8,8 +8,8 @@ import zipfile
 import bagit
 import pytest
 
-from tests import scans
 from tests.conftest import PASSWORD
+from tests.support import scans
 from tests.test_files_api import individual
 from tests.test_search_service import drain
 

@@ -10,7 +10,7 @@ import pytest
 from minio.error import S3Error
 
 from service import clock
-from tests import scans
+from tests.support import scans
 
 
 def retention_of(office, file_id: str, who: str = "keeper") -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdfium2
 from bson import ObjectId
 
-from tests import scans
+from tests.support import scans
 from tests.support.retention import PAPER
 from tests.test_search_service import drain
 

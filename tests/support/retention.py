@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from tests import scans
+from tests.support import scans
 from tests.test_files_api import individual
 
 

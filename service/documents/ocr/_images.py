@@ -11,10 +11,10 @@ from typing import Iterator
 from PIL import Image
 from PIL import ImageOps
 
-from service.ocr._errors import BrokenDocument
-from service.ocr._errors import PixelLimit
-from service.ocr._result import Limits
-from service.ocr._result import Scan
+from service.documents.ocr._errors import BrokenDocument
+from service.documents.ocr._errors import PixelLimit
+from service.documents.ocr._result import Limits
+from service.documents.ocr._result import Scan
 
 # what Pillow can raise while decoding damaged data: truncated streams are OSError, bad headers
 # SyntaxError or ValueError, and some plugins fail on arithmetic with nonsense sizes

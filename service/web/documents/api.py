@@ -11,8 +11,8 @@ from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+from service.web.documents.upload_stream import streamed_form
 from service.web.forms import json_body
-from service.web.upload_stream import streamed_form
 
 
 def document_json(doc: dict) -> dict:

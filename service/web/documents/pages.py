@@ -29,10 +29,10 @@ from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import target_of
 from service.web import errors
-from service.web.api_documents import document_json
 from service.web.auth import page_user
 from service.web.auth import services
-from service.web.upload_stream import streamed_form
+from service.web.documents.api import document_json
+from service.web.documents.upload_stream import streamed_form
 
 bp = Blueprint("documents", __name__)
 PAGE_CACHE = "private, max-age=300"

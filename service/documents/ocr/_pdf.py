@@ -9,12 +9,12 @@ from typing import Iterator
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-from service.ocr._errors import BrokenDocument
-from service.ocr._result import TEXT_LAYER
-from service.ocr._result import Limits
-from service.ocr._result import PageResult
-from service.ocr._result import Scan
-from service.ocr._text import fix_cjk_spacing
+from service.documents.ocr._errors import BrokenDocument
+from service.documents.ocr._result import TEXT_LAYER
+from service.documents.ocr._result import Limits
+from service.documents.ocr._result import PageResult
+from service.documents.ocr._result import Scan
+from service.documents.ocr._text import fix_cjk_spacing
 
 
 def open_pdf(path: Path) -> pypdfium2.PdfDocument:

@@ -8,20 +8,20 @@ from typing import Protocol
 
 from PIL import Image
 
-from service.ocr._errors import OcrTimeout
-from service.ocr._errors import UnsupportedType
-from service.ocr._images import image_page_count
-from service.ocr._images import image_pages
-from service.ocr._pdf import pdf_page_count
-from service.ocr._pdf import pdf_pages
-from service.ocr._result import Limits
-from service.ocr._result import PageResult
-from service.ocr._result import Scan
-from service.ocr._result import ocr_result
-from service.ocr._sniff import JPEG
-from service.ocr._sniff import PDF
-from service.ocr._sniff import PNG
-from service.ocr._sniff import TIFF
+from service.documents.ocr._errors import OcrTimeout
+from service.documents.ocr._errors import UnsupportedType
+from service.documents.ocr._images import image_page_count
+from service.documents.ocr._images import image_pages
+from service.documents.ocr._pdf import pdf_page_count
+from service.documents.ocr._pdf import pdf_pages
+from service.documents.ocr._result import Limits
+from service.documents.ocr._result import PageResult
+from service.documents.ocr._result import Scan
+from service.documents.ocr._result import ocr_result
+from service.documents.ocr._sniff import JPEG
+from service.documents.ocr._sniff import PDF
+from service.documents.ocr._sniff import PNG
+from service.documents.ocr._sniff import TIFF
 
 IMAGE_TYPES = (JPEG, PNG, TIFF)
 

@@ -7,13 +7,13 @@ import time
 
 from PIL import Image
 
-from service.ocr._child import ERROR
-from service.ocr._child import READY
-from service.ocr._child import serve
-from service.ocr._errors import OcrCrashed
-from service.ocr._errors import OcrFailure
-from service.ocr._errors import OcrTimeout
-from service.ocr._layout import reading_order
+from service.documents.ocr._child import ERROR
+from service.documents.ocr._child import READY
+from service.documents.ocr._child import serve
+from service.documents.ocr._errors import OcrCrashed
+from service.documents.ocr._errors import OcrFailure
+from service.documents.ocr._errors import OcrTimeout
+from service.documents.ocr._layout import reading_order
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import io
 import threading
 
 from service.worker import Worker
-from tests import scans
+from tests.support import scans
 from tests.test_files_api import individual
 
 
@@ -180,7 +180,7 @@ def test_a_decompression_bomb_fails_with_its_reason_and_can_be_queued_again(clie
 
 
 def test_a_page_that_takes_too_long_fails_the_job_with_the_time_limit(client, services, archivist, file_id):
-    from service.ocr import Limits
+    from service.documents.ocr import Limits
     services.recognition.limits = Limits(page_timeout_seconds=0.05)
     doc = upload(client, archivist, file_id, scans.contract_page_png()).get_json()
     run_worker(services, 1)

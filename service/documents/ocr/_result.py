@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from service.ocr._text import fix_cjk_spacing
+from service.documents.ocr._text import fix_cjk_spacing
 
 TEXT_LAYER = "text-layer"
 OCR = "ocr"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from service.errors import Malformed
-from service.web.upload_stream import StreamedForm
+from service.web.documents.upload_stream import StreamedForm
 from tests.conftest import free_port
 
 BOUNDARY = "scan-boundary-7d1f"

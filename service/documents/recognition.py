@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service import clock
-from service.ocr import Limits
-from service.ocr import OcrFailure
-from service.ocr import page_count
-from service.ocr import read_pages
+from service.documents.ocr import Limits
+from service.documents.ocr import OcrFailure
+from service.documents.ocr import page_count
+from service.documents.ocr import read_pages
 from storage.documents import DocumentRepository
 from storage.documents import page_key
 from storage.objects import ObjectStore

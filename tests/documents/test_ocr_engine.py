@@ -10,20 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from service.ocr import OCR
-from service.ocr import TEXT_LAYER
-from service.ocr import BrokenDocument
-from service.ocr import Limits
-from service.ocr import OcrCrashed
-from service.ocr import OcrEngine
-from service.ocr import OcrTimeout
-from service.ocr import PixelLimit
-from service.ocr import UnsupportedType
-from service.ocr import fix_cjk_spacing
-from service.ocr import page_count
-from service.ocr import read_pages
-from service.ocr import sniff
-from tests import scans
+from service.documents.ocr import OCR
+from service.documents.ocr import TEXT_LAYER
+from service.documents.ocr import BrokenDocument
+from service.documents.ocr import Limits
+from service.documents.ocr import OcrCrashed
+from service.documents.ocr import OcrEngine
+from service.documents.ocr import OcrTimeout
+from service.documents.ocr import PixelLimit
+from service.documents.ocr import UnsupportedType
+from service.documents.ocr import fix_cjk_spacing
+from service.documents.ocr import page_count
+from service.documents.ocr import read_pages
+from service.documents.ocr import sniff
+from tests.support import scans
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF, PNG, JPEG, TIFF = "application/pdf", "image/png", "image/jpeg", "image/tiff"
@@ -225,7 +225,7 @@ def test_spaces_between_chinese_characters_are_removed_and_others_kept(spaced, f
 OFFLINE_OCR = textwrap.dedent("""
     import socket, sys
     from PIL import Image
-    from service.ocr import OcrEngine
+    from service.documents.ocr import OcrEngine
     try:
         socket.create_connection(("1.1.1.1", 443), timeout=3).close()
         print("NETWORK REACHABLE")

@@ -18,7 +18,9 @@ from search import RecordKind
 from service import access
 from service import clock
 from service.audit import AuditTrail
-from service.doc_types import DocTypeService
+from service.documents.ocr import sniff
+from service.documents.streams import CappedReader
+from service.documents.types import DocTypeService
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid
@@ -29,8 +31,6 @@ from service.files import FileService
 from service.files import target_of
 from service.listings import Listed
 from service.listings import epoch_ms
-from service.ocr import sniff
-from service.streams import CappedReader
 from service.users import User
 from storage import StorageUnavailable
 from storage import new_id
