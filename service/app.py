@@ -102,7 +102,6 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api
     from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_scans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_templates  # noqa: F401
     from service.web import audit_pages
@@ -111,9 +110,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import ui_file_actions
     from service.web import ui_files
     from service.web import ui_imports
-    from service.web import ui_scans
     from service.web import ui_search
-    from service.web import ui_separators
     from service.web.documents import api as api_documents  # noqa: F401
     from service.web.documents import fixity as ui_fixity
     from service.web.documents import pages as ui_documents
@@ -129,6 +126,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web.retention import destruction_api as api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.retention import destruction_pages as ui_retention_destructions
     from service.web.retention import pages as ui_retention
+    from service.web.scans import api as api_scans  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.scans import pages as ui_scans
+    from service.web.scans import separators as ui_separators
     from service.web.sharing import api as api_sharing  # noqa: F401  (adds its routes to the API blueprint)
     for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
                       ui_file_actions.bp, ui_fixity.bp):

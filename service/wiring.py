@@ -48,8 +48,8 @@ from service.retention import DestructionRegister
 from service.retention import DestructionService
 from service.retention import HoldService
 from service.retention import RetentionService
-from service.scan_import import ScanImportService
-from service.scan_inbox import InboxService
+from service.scans import InboxService
+from service.scans import ScanImportService
 from service.search import IndexQueue
 from service.search import SearchService
 from service.search import Sources

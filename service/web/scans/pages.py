@@ -16,11 +16,11 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
-from service.scan_inbox import require_archivist
+from service.scans import require_archivist
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
-from service.web.scan_json import import_json
+from service.web.scans.json_views import import_json
 
 bp = Blueprint("scans", __name__, url_prefix="/scans")
 

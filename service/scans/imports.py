@@ -10,7 +10,6 @@ from typing import Callable
 from typing import Iterator
 
 from service import clock
-from service import separators
 from service.audit import AuditTrail
 from service.documents import CappedReader
 from service.documents import DocTypeService
@@ -20,13 +19,14 @@ from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import FileService
-from service.scan_filing import Filing
-from service.scan_inbox import InboxService
-from service.scan_inbox import require_archivist
-from service.scan_plan import FileResolver
-from service.scan_sources import folder_inputs
-from service.scan_sources import open_zip
-from service.scan_sources import zip_inputs
+from service.scans import separators
+from service.scans.filing import Filing
+from service.scans.inbox import InboxService
+from service.scans.inbox import require_archivist
+from service.scans.plan import FileResolver
+from service.scans.sources import folder_inputs
+from service.scans.sources import open_zip
+from service.scans.sources import zip_inputs
 from service.users import User
 from service.users import UserService
 from storage import StorageUnavailable

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from service import clock
-from service import separators
 from service.cli import main as archive_main
 from service.errors import Conflict
+from service.scans import separators
 from service.worker import Worker
 from tests.conftest import csrf_from
 from tests.support import scans

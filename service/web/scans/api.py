@@ -12,8 +12,8 @@ from service.web.auth import services
 from service.web.documents.api import document_json
 from service.web.forms import json_body
 from service.web.forms import paging
-from service.web.scan_json import import_json
-from service.web.scan_json import inbox_json
+from service.web.scans.json_views import import_json
+from service.web.scans.json_views import inbox_json
 
 
 @bp.post("/scan-imports")

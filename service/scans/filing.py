@@ -13,18 +13,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from service import clock
-from service import scan_pages
 from service.documents import DocumentService
 from service.documents.ocr import OcrFailure
 from service.errors import Conflict
 from service.errors import DomainError
-from service.scan_inbox import InboxService
-from service.scan_plan import UNREADABLE
-from service.scan_plan import FileResolver
-from service.scan_plan import Segment
-from service.scan_plan import split
-from service.scan_sources import Input
-from service.separators import decode_separator
+from service.scans import pages as scan_pages
+from service.scans.inbox import InboxService
+from service.scans.plan import UNREADABLE
+from service.scans.plan import FileResolver
+from service.scans.plan import Segment
+from service.scans.plan import split
+from service.scans.separators import decode_separator
+from service.scans.sources import Input
 from service.users import User
 from storage.scan_import import ScanImportRepository
 
