@@ -72,14 +72,14 @@ from bench.common import p95
 from bench.common import rate
 from bench.common import table
 from bench.common import write_results
-from service import templates
+from service.files import templates
 
 try:  # files store their duplicate-check keys since the duplicates feature
-    from service.duplicates import duplicate_keys
+    from service.files import duplicate_keys
 except ImportError:  # pragma: no cover - older trees
     duplicate_keys = None
-from service.validators import credit_check_char
-from service.validators import id_check_char
+from service.files import credit_check_char
+from service.files import id_check_char
 from service.wiring import build_services
 
 N = int(os.environ.get("BENCH_FILES") or 15_000)  # see the docstring: 100000 does not fit ~10 minutes

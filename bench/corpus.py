@@ -31,7 +31,7 @@ import jieba
 
 from search import FileEntry
 from search import PageEntry
-from service.validators import id_check_char
+from service.files import id_check_char
 
 SEED = 20240815
 START = datetime(2021, 1, 1, 1, 0, tzinfo=timezone.utc)

@@ -31,8 +31,8 @@ from bench.pages_texts import PageTexts
 from bench.pages_world import People
 from bench.pages_world import Shapes
 from search import PageEntry
-from service.duplicates import duplicate_keys
 from service.files import EDITABLE
+from service.files import duplicate_keys
 from service.followups import file_snapshot
 from service.followups import rules as followups_rules
 from service.retention import rules as retention_rules

@@ -100,21 +100,21 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import account
     from service.web import admin
     from service.web import api
-    from service.web import api_corrections  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_files  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web import api_templates  # noqa: F401
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
-    from service.web import ui_file_actions
-    from service.web import ui_files
-    from service.web import ui_imports
     from service.web import ui_search
     from service.web.documents import api as api_documents  # noqa: F401
     from service.web.documents import fixity as ui_fixity
     from service.web.documents import pages as ui_documents
     from service.web.documents import types as admin_doc_types
+    from service.web.files import actions as ui_file_actions
+    from service.web.files import api as api_files  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.files import corrections_api as api_corrections  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.files import imports as ui_imports
+    from service.web.files import pages as ui_files
+    from service.web.files import templates_api as api_templates  # noqa: F401
     from service.web.followups import api as api_followups  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.intake import api as api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import api as api_loans  # noqa: F401  (adds its routes to the API blueprint)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from service import clock
-from service.duplicates import duplicate_keys
-from service.pinyin import name_keys
+from service.files import duplicate_keys
+from service.files import name_keys
 from storage import mongo
 from storage.migrations import DONE
 from storage.migrations import FAILED

@@ -12,7 +12,6 @@ from pymongo.database import Database
 
 from service.audit import AuditTrail
 from service.audit import listed_audit
-from service.corrections import CorrectionService
 from service.dashboard import DashboardService
 from service.documents import DocTypeService
 from service.documents import DocumentService
@@ -20,16 +19,19 @@ from service.documents import FixityService
 from service.documents import RecognitionService
 from service.documents import listed_documents
 from service.documents.ocr import Limits
-from service.duplicates import DuplicateService
-from service.file_lists import FileLists
+from service.files import CorrectionService
+from service.files import DuplicateService
+from service.files import FileLists
 from service.files import FileService
+from service.files import ImportService
+from service.files import MergeService
+from service.files import TemplateRegistry
 from service.followups import ComplaintService
 from service.followups import FollowupReport
 from service.followups import FollowupService
 from service.followups import FollowupTeam
 from service.followups import listed_complaints
 from service.followups import listed_followups
-from service.imports import ImportService
 from service.intake import IntakeReview
 from service.intake import IntakeService
 from service.intake import VerificationService
@@ -42,7 +44,6 @@ from service.loans import LoanDesk
 from service.loans import LoanService
 from service.loans import ReservationService
 from service.loans import listed_loans
-from service.merging import MergeService
 from service.retention import DestructionExecutor
 from service.retention import DestructionRegister
 from service.retention import DestructionService
@@ -55,7 +56,6 @@ from service.search import SearchService
 from service.search import Sources
 from service.settings import Settings
 from service.sweeper import Sweeper
-from service.template_registry import TemplateRegistry
 from service.tokens import TokenService
 from service.users import UserService
 from storage import StorageUnavailable

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.files.test_api import individual
 from tests.support import scans
-from tests.test_files_api import individual
 from tests.test_search_service import drain
 
 pytestmark = pytest.mark.browser

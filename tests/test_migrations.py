@@ -10,13 +10,13 @@ import pytest
 from bson import ObjectId
 
 from service import migrations_cli
-from service.duplicates import duplicate_keys
-from service.duplicates import find_duplicates
+from service.files import duplicate_keys
+from service.files import find_duplicates
 from service.migrations import MIGRATIONS
 from service.migrations import Migration
 from service.migrations import MigrationError
 from service.migrations import Migrator
-from tests.test_files_api import VALID_ID
+from tests.files.test_api import VALID_ID
 
 OLD_AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

@@ -10,8 +10,8 @@ import pytest
 
 from service.cli import main as archive_main
 from service.worker import Worker
+from tests.files.test_api import individual
 from tests.support import scans
-from tests.test_files_api import individual
 
 CONTRACT = ("商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜庭位于滨江路88号。\n"
             "出卖人逾期交房的，应向买受人支付违约金，违约金按日万分之五计算。")

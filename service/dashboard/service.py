@@ -28,7 +28,7 @@ from service.documents import MISMATCH
 from service.documents import MISSING
 from service.errors import Forbidden
 from service.errors import Malformed
-from service.file_lists import FileLists
+from service.files import FileLists
 from service.jobs import JOB_LISTING
 from service.listings import Listings
 from service.listings import ListView

@@ -7,7 +7,7 @@ from service import access
 from service import clock
 from service.audit import AuditTrail
 from service.errors import Invalid
-from service.template_registry import TemplateRegistry
+from service.files import TemplateRegistry
 from service.users import User
 from storage.documents import DocumentRepository
 

@@ -19,9 +19,9 @@ from service.errors import NotFound
 from service.files import CUSTOMER_TYPES
 from service.files import STAGES
 from service.files import FileService
+from service.files import TemplateRegistry
 from service.held_reads import once
 from service.retention import rules
-from service.template_registry import TemplateRegistry
 from service.users import User
 from storage import StorageUnavailable
 from storage import new_id

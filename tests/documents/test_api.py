@@ -6,8 +6,8 @@ import io
 import threading
 
 from service.worker import Worker
+from tests.files.test_api import individual
 from tests.support import scans
-from tests.test_files_api import individual
 
 
 def upload(client, headers, file_id, data: bytes, name="scan.png", doc_type="purchase_contract", title="合同"):

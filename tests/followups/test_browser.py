@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser_helpers import sign_in
+from tests.files.test_api import individual
 from tests.support.followups import in_days
-from tests.test_files_api import individual
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ import pytest
 
 from service.followups import reminder_days
 from service.search_entries import key_days
+from tests.files.test_api import enterprise
 from tests.support.followups import today
-from tests.test_files_api import enterprise
 from tests.test_search_service import drain
 
 
@@ -69,5 +69,5 @@ def test_reminders_from_the_index_agree_with_every_own_file_read(team, services)
 
 
 def _fields(**dates) -> dict:
-    from tests.test_files_api import individual
+    from tests.files.test_api import individual
     return {**individual()["fields"], **dates}

@@ -15,9 +15,9 @@ from bson import ObjectId
 from service import clock as product_clock
 from service.errors import Malformed
 from service.followups import rules
+from tests.files.test_api import individual
 from tests.support.followups import ZONE
 from tests.support.followups import today
-from tests.test_files_api import individual
 
 
 def _dues(services, file_id: str, status: str = "open") -> dict[str, str]:

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from service.intake import period_of
-from tests.test_files_api import individual
+from tests.files.test_api import individual
 
 
 class People:

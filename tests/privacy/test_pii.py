@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 
 from service.privacy import pii
-from tests.test_files_api import VALID_ID
-from tests.test_files_api import enterprise
+from tests.files.test_api import VALID_ID
+from tests.files.test_api import enterprise
 
 MASKED_ID = "110105********002X"
 MASKED_PHONE = "138****5678"

@@ -6,9 +6,9 @@ import io
 import json
 import zipfile
 
+from tests.files.test_api import VALID_ID
 from tests.support.sharing import ready_share
 from tests.support.sharing import share_body
-from tests.test_files_api import VALID_ID
 
 
 def test_an_erasure_request_restricts_new_loans_and_shares_and_shows_on_the_file(desk, services, client, auth):

@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser_helpers import sign_in
 from tests.browser_helpers import sign_out
-from tests.test_files_api import individual
+from tests.files.test_api import individual
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from PIL import Image
 
 from tests.conftest import csrf_from
 from tests.documents.test_api import run_worker
+from tests.files.test_pages import register
 from tests.support import scans
-from tests.test_files_pages import register
 
 JSON = {"Accept": "application/json"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_files_api import individual
+from tests.files.test_api import individual
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import io
 
 import pytest
 
+from tests.files.test_api import individual
 from tests.support import scans
-from tests.test_files_api import individual
 
 
 class Office:

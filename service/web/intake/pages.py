@@ -12,9 +12,9 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from service import access
-from service import labels as labels_module
 from service.errors import DomainError
 from service.files import LOCATION_KEYS
+from service.files import labels as labels_module
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging

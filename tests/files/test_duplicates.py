@@ -6,8 +6,8 @@ import threading
 import pytest
 from bson import ObjectId
 
-from service.validators import credit_check_char
-from service.validators import id_check_char
+from service.files import credit_check_char
+from service.files import id_check_char
 
 
 def id_number(serial: str) -> str:

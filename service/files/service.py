@@ -8,17 +8,17 @@ from datetime import datetime
 
 from service import access
 from service import clock
-from service import templates
 from service.access import FileTarget
 from service.audit import AuditTrail
-from service.duplicates import duplicate_keys
 from service.errors import Gone
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.errors import StaleVersion
-from service.pinyin import name_keys
-from service.template_registry import TemplateRegistry
+from service.files import templates
+from service.files.duplicates import duplicate_keys
+from service.files.pinyin import name_keys
+from service.files.template_registry import TemplateRegistry
 from service.users import User
 from storage import DuplicateKey
 from storage import new_id

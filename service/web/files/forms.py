@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from service import files as files_module
+from service.files import CLASSIFICATION_KEYS
+from service.files import LOCATION_KEYS
 
 BLANK_ROWS = 2  # empty rows offered under a list field (contacts, branches, ...)
 TOP_KEYS = ("name", "security", "department", "status")
@@ -59,9 +60,9 @@ def read_state(template: dict, form: MultiDict) -> dict:
     state = {key: (form.get(key) or "").strip() for key in TOP_KEYS}
     state["status"] = state["status"] or "active"
     state["fields"] = _read_group(template["fields"], form, "f.")
-    state["classification"] = {k: form.get(f"c.{k}", "").strip() for k in files_module.CLASSIFICATION_KEYS
+    state["classification"] = {k: form.get(f"c.{k}", "").strip() for k in CLASSIFICATION_KEYS
                                if form.get(f"c.{k}", "").strip()}
-    state["location"] = {k: form.get(f"l.{k}", "").strip() for k in files_module.LOCATION_KEYS
+    state["location"] = {k: form.get(f"l.{k}", "").strip() for k in LOCATION_KEYS
                          if form.get(f"l.{k}", "").strip()}
     return state
 

@@ -9,9 +9,9 @@ from flask import url_for
 from flask_login import login_required
 
 from service import access
-from service import imports
 from service.errors import Invalid
 from service.errors import Malformed
+from service.files import imports
 from service.web.auth import page_user
 from service.web.auth import services
 

@@ -1,6 +1,6 @@
 """Merging a duplicate customer file into the one that survives; the merged one stays as a redirect.
 
-Both files change through the versions mechanism of service.files: the merge claims the next
+Both files change through the versions mechanism of service.files.service: the merge claims the next
 version of each by a unique insert in file_versions before it writes either file, so a save or
 another merge that raced it finds its version taken and is refused.
 """
@@ -10,15 +10,15 @@ from datetime import datetime
 
 from service import access
 from service import clock
-from service.duplicates import RETIRED_STATUSES
-from service.duplicates import duplicate_keys
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
-from service.files import EDITABLE
-from service.files import FileService
-from service.files import _changed_paths
-from service.files import _snapshot
+from service.files.duplicates import RETIRED_STATUSES
+from service.files.duplicates import duplicate_keys
+from service.files.service import EDITABLE
+from service.files.service import FileService
+from service.files.service import _changed_paths
+from service.files.service import _snapshot
 from service.users import User
 from storage.files import version_key
 

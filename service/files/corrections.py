@@ -11,16 +11,16 @@ import copy
 
 from service import access
 from service import clock
-from service.duplicates import RETIRED_STATUSES
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.errors import StaleVersion
-from service.files import EDITABLE
-from service.files import FileService
-from service.files import _changed_paths
-from service.files import merge_patch
+from service.files.duplicates import RETIRED_STATUSES
+from service.files.service import EDITABLE
+from service.files.service import FileService
+from service.files.service import _changed_paths
+from service.files.service import merge_patch
 from service.users import User
 from storage import new_id
 from storage.corrections import CorrectionRepository

@@ -6,10 +6,10 @@ import json
 
 from service import access
 from service import clock
-from service import templates
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.errors import NotFound
+from service.files import templates
 from service.users import User
 from storage.templates import TemplateRepository
 

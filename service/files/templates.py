@@ -7,7 +7,7 @@ from datetime import date
 
 from jsonschema import Draft202012Validator
 
-from service import validators
+from service.files import validators
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FIELD_TYPES = ("string", "text", "date", "integer", "number", "choice", "multi_choice", "boolean", "object", "list")

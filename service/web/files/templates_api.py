@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from service import templates
+from service.files import templates
 from service.web.api import bp
 from service.web.auth import api_auth
 from service.web.auth import api_user

@@ -11,16 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from service import access
 from service import clock
-from service import sheets
-from service.duplicates import duplicate_keys
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
-from service.files import CLASSIFICATION_KEYS
-from service.files import LOCATION_KEYS
-from service.files import FileService
+from service.files import sheets
+from service.files.duplicates import duplicate_keys
+from service.files.service import CLASSIFICATION_KEYS
+from service.files.service import LOCATION_KEYS
+from service.files.service import FileService
+from service.files.template_registry import TemplateRegistry
 from service.held_reads import held
-from service.template_registry import TemplateRegistry
 from service.users import User
 from service.users import UserService
 from storage.imports import ImportRepository

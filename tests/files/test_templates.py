@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from jsonschema import Draft202012Validator
 
-from service import templates
-from service import validators
-from service.templates import BUILTIN_TEMPLATES
-from service.templates import check_template_definition
-from service.templates import compile_schema
-from service.templates import validate_fields
+from service.files import BUILTIN_TEMPLATES
+from service.files import check_template_definition
+from service.files import compile_schema
+from service.files import templates
+from service.files import validate_fields
+from service.files import validators
 
 INDIVIDUAL = BUILTIN_TEMPLATES["individual"]
 ENTERPRISE = BUILTIN_TEMPLATES["enterprise"]

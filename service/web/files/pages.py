@@ -15,15 +15,19 @@ from markupsafe import Markup
 
 from service import access
 from service import exports
-from service import files as files_module
-from service import labels as labels_module
 from service.errors import Invalid
 from service.errors import StaleVersion
+from service.files import CUSTOMER_TYPES
+from service.files import EDITABLE
+from service.files import LOCATION_KEYS
+from service.files import STAGES
+from service.files import labels as labels_module
+from service.files import target_of
 from service.privacy import pii
-from service.web import file_forms
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.documents import pages as ui_documents
+from service.web.files import forms as file_forms
 from service.web.forms import paging
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -59,7 +63,7 @@ def index():
     total, rows = services().files.list(page_user(), chosen, page, per_page, sort, order == "desc")
     args = {**chosen, "sort": sort, "order": order}
     return render_template("files/list.html", files=rows, total=total, page=page, per_page=per_page, args=args,
-                           stages=files_module.STAGES, customer_types=files_module.CUSTOMER_TYPES,
+                           stages=STAGES, customer_types=CUSTOMER_TYPES,
                            templates=services().templates.all())
 
 
@@ -81,7 +85,7 @@ def export():
 
 def _export_row(doc: dict, viewer) -> list:
     c, loc = doc.get("classification") or {}, doc.get("location") or {}
-    place = "-".join(loc.get(k, "") for k in files_module.LOCATION_KEYS if loc.get(k))
+    place = "-".join(loc.get(k, "") for k in LOCATION_KEYS if loc.get(k))
     fields = pii.fields_for(viewer, doc.get("fields") or {})
     return [doc["archive_no"], doc["name"], doc["template"], c.get("customer_type", ""), c.get("stage", ""),
             c.get("project", ""), doc["security"], doc.get("department", ""), doc.get("owner", ""), doc["status"],
@@ -90,7 +94,7 @@ def _export_row(doc: dict, viewer) -> list:
 
 def _form(template: dict, state: dict, errors: dict, **extra):
     return render_template("files/form.html", template=template, state=state, errors=errors,
-                           stages=files_module.STAGES, customer_types=files_module.CUSTOMER_TYPES,
+                           stages=STAGES, customer_types=CUSTOMER_TYPES,
                            levels=access.SECURITY_LEVELS, dig=file_forms.dig, rows_for=file_forms.rows_for, **extra)
 
 
@@ -131,14 +135,14 @@ def detail(file_id: str):
                            dig=file_forms.dig, qr=Markup(labels_module.qr_svg(doc["archive_no"])),
                            duplicates=services().duplicates.for_state(user, doc, exclude_id=file_id),
                            corrections=services().corrections.for_file(user, file_id),
-                           target=files_module.target_of(doc), **ui_documents.document_section(user, doc))
+                           target=target_of(doc), **ui_documents.document_section(user, doc))
 
 
 @bp.route("/<file_id>/edit", methods=["GET", "POST"])
 def edit(file_id: str):
     """Change a file; a save against an older version shows both versions and loses nothing."""
     current = services().files.get(page_user(), file_id)
-    access.require(page_user(), "file.edit", files_module.target_of(current))
+    access.require(page_user(), "file.edit", target_of(current))
     template = _template(current["template"])
     if request.method == "GET":
         return _form(template, _masked(current, template), {}, file=current, version=current["version"])
@@ -148,7 +152,7 @@ def edit(file_id: str):
         version = int(request.form.get("version", ""))
     except ValueError:
         abort(400)
-    patch = file_forms.replacement_patch({k: current.get(k) for k in files_module.EDITABLE}, wanted)
+    patch = file_forms.replacement_patch({k: current.get(k) for k in EDITABLE}, wanted)
     try:
         services().files.patch(page_user(), file_id, version, patch)
     except StaleVersion:
@@ -197,5 +201,5 @@ def labels():
 def _label(doc: dict) -> dict:
     loc = doc.get("location") or {}
     return {"archive_no": doc["archive_no"], "name": doc["name"], "qr": Markup(labels_module.qr_svg(doc["archive_no"])),
-            "place": " / ".join(loc.get(k, "") for k in files_module.LOCATION_KEYS if loc.get(k)),
+            "place": " / ".join(loc.get(k, "") for k in LOCATION_KEYS if loc.get(k)),
             "project": (doc.get("classification") or {}).get("project", "")}

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from service import access
-from service import validators
-from service.pinyin import sound_key
+from service.files import validators
+from service.files.pinyin import sound_key
 from service.users import User
 from storage.files import FileRepository
 from storage.files import oid
 
 if TYPE_CHECKING:
-    from service.files import FileService
+    from service.files.service import FileService
 
 # Files that are no longer customers of their own: a redirect left by a merge, or destroyed.
 RETIRED_STATUSES = ("merged", "destroyed")
@@ -66,7 +66,7 @@ def find_duplicates(repo: FileRepository, state: dict, exclude_id=None) -> list[
 
 
 def _may_see(actor: User, doc: dict) -> bool:
-    from service.files import target_of  # service.files imports this module (for duplicate_keys)
+    from service.files.service import target_of  # service.files.service imports this module (for duplicate_keys)
     return access.can(actor, "file.view", target_of(doc))
 
 
