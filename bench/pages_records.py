@@ -35,8 +35,8 @@ from service.files import EDITABLE
 from service.files import duplicate_keys
 from service.followups import file_snapshot
 from service.followups import rules as followups_rules
+from service.fulltext import file_entry
 from service.retention import rules as retention_rules
-from service.search_entries import file_entry
 from service.users import User
 from service.wiring import Services
 from storage.documents import original_key
@@ -326,7 +326,7 @@ class Records:
 
 
 def page_entries_of(document: dict, entry, texts: list[str]) -> list[PageEntry]:
-    """The page entries `service.search_entries.page_entries` builds from a document's stored page texts
+    """The page entries `service.fulltext.entries.page_entries` builds from a document's stored page texts
     (checked against it on the OCR'd samples by `check_page_entries`)."""
     return [PageEntry(document_id=str(document["_id"]), page=number, file_id=entry.file_id,
                       archive_no=entry.archive_no, name=entry.name, doc_type=document.get("doc_type") or "",

@@ -42,10 +42,10 @@ from bench.pages_records import ms
 from bench.pages_world import People
 from bench.pages_world import Shapes
 from search import SearchIndex
-from service import search_rebuild
 from service.audit import GENESIS
 from service.audit import _jsonable
 from service.audit import entry_hash
+from service.fulltext import rebuild as search_rebuild
 from service.wiring import Services
 
 BATCH = 1000
@@ -212,7 +212,7 @@ class Seeder:
         and current. Page entries are left out: the seeded documents have no page texts in the object
         store, so the check would call their pages extra."""
         problems = []
-        logging.getLogger("service.search_entries").setLevel(logging.ERROR)  # "no stored text" for each page
+        logging.getLogger("service.fulltext.entries").setLevel(logging.ERROR)  # "no stored text" for each page
         chain = self.services.audit.verify()
         if not chain["ok"]:
             problems.append(f"the audit chain breaks at entry {chain['first_bad']}")

@@ -19,8 +19,8 @@ from pathlib import Path
 from bench.bench_files import DEPARTMENTS
 from bench.bench_files import file_body
 from search import PageEntry
-from service.search_entries import file_entry
-from service.search_entries import page_entries
+from service.fulltext import file_entry
+from service.fulltext import page_entries
 from service.users import User
 from service.wiring import Services
 from service.wiring import build_services

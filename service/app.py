@@ -100,11 +100,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import account
     from service.web import admin
     from service.web import api
-    from service.web import api_search  # noqa: F401  (adds its routes to the API blueprint)
     from service.web import audit_pages
     from service.web import health
     from service.web import ui
-    from service.web import ui_search
     from service.web.documents import api as api_documents  # noqa: F401
     from service.web.documents import fixity as ui_fixity
     from service.web.documents import pages as ui_documents
@@ -116,6 +114,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web.files import pages as ui_files
     from service.web.files import templates_api as api_templates  # noqa: F401
     from service.web.followups import api as api_followups  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.fulltext import api as api_search  # noqa: F401  (adds its routes to the API blueprint)
+    from service.web.fulltext import pages as ui_search
     from service.web.intake import api as api_intake  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import api as api_loans  # noqa: F401  (adds its routes to the API blueprint)
     from service.web.loans import desk as ui_loans_desk

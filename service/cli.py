@@ -13,9 +13,9 @@ from service import backup_cli
 from service import cli_scans
 from service import migrations_cli
 from service import retention_cli
-from service import search_rebuild
 from service import settings as settings_module
 from service.errors import DomainError
+from service.fulltext import rebuild as search_rebuild
 from service.migrations import MigrationError
 from service.migrations import migrate_at_start
 from service.wiring import Services

@@ -32,6 +32,9 @@ from service.followups import FollowupService
 from service.followups import FollowupTeam
 from service.followups import listed_complaints
 from service.followups import listed_followups
+from service.fulltext import IndexQueue
+from service.fulltext import SearchService
+from service.fulltext import Sources
 from service.intake import IntakeReview
 from service.intake import IntakeService
 from service.intake import VerificationService
@@ -51,9 +54,6 @@ from service.retention import HoldService
 from service.retention import RetentionService
 from service.scans import InboxService
 from service.scans import ScanImportService
-from service.search import IndexQueue
-from service.search import SearchService
-from service.search import Sources
 from service.settings import Settings
 from service.sweeper import Sweeper
 from service.tokens import TokenService

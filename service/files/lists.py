@@ -25,10 +25,10 @@ from search import Visibility
 from service import access
 from service.errors import Malformed
 from service.errors import Unavailable
+from service.fulltext import SearchService
+from service.fulltext import file_entry
+from service.fulltext import retention_of
 from service.retention import DATED
-from service.search import SearchService
-from service.search_entries import file_entry
-from service.search_entries import retention_of
 from service.users import User
 from storage.files import FileRepository
 from storage.files import oid

@@ -22,9 +22,9 @@ from service import access
 from service import clock
 from service.audit import AuditTrail
 from service.errors import Conflict
+from service.fulltext import SearchService
 from service.retention.destruction import DestructionService
 from service.retention.register import DestructionRegister
-from service.search import SearchService
 from service.users import User
 from storage.documents import derivative_prefix
 from storage.errors import ObjectLocked

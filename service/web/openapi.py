@@ -215,9 +215,9 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 
 def document() -> dict:
     """The whole description."""
-    from service.web import openapi_search
     from service.web.documents import openapi as openapi_documents  # imports this module's helpers, so it is read late
     from service.web.followups import openapi as openapi_followups
+    from service.web.fulltext import openapi as openapi_search
     from service.web.intake import openapi as openapi_intake
     from service.web.loans import openapi as openapi_loans
     from service.web.retention import openapi as openapi_retention

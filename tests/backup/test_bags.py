@@ -17,10 +17,10 @@ from service import bags_cli
 from service.backup import BagService
 from service.errors import Conflict
 from service.errors import Invalid
+from tests.fulltext.test_service import drain
 from tests.support.backup import api_of
 from tests.support.backup import search_total
 from tests.support.backup import upload_pdf
-from tests.test_search_service import drain
 
 BAGIT_CLI = Path(sys.executable).with_name("bagit.py")
 

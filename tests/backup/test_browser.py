@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.files.test_api import individual
+from tests.fulltext.test_service import drain
 from tests.support import scans
-from tests.test_search_service import drain
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from search import FileQuery
 from search import Visibility
 from service import clock
-from tests.test_search_service import drain
+from tests.fulltext.test_service import drain
 
 
 def listed(desk, who: str = "keeper", **params) -> dict:

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from service.followups import reminder_days
-from service.search_entries import key_days
+from service.fulltext import key_days
 from tests.files.test_api import enterprise
+from tests.fulltext.test_service import drain
 from tests.support.followups import today
-from tests.test_search_service import drain
 
 
 def test_the_window_holds_each_month_day_and_29_february_where_it_falls_on_the_28th():

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from service import clock
-from tests.test_search_service import drain
+from tests.fulltext.test_service import drain
 
 
 def test_request_approve_hand_out_renew_and_return_ok(desk, services):

@@ -136,7 +136,7 @@ def test_show_in_full_on_the_file_page(desk, auth, client, services):
 
 
 def test_search_results_mask_numbers_in_snippets(desk, client, services):
-    from tests.test_search_service import drain
+    from tests.fulltext.test_service import drain
     file = desk.file()
     drain(services)
     result = client.get("/api/v1/search", headers=desk.h["clerk"], query_string={"q": "13812345678"}).get_json()

@@ -13,9 +13,9 @@ from pathlib import Path
 import pypdfium2
 from bson import ObjectId
 
+from tests.fulltext.test_service import drain
 from tests.support import scans
 from tests.support.retention import PAPER
-from tests.test_search_service import drain
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = "商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜庭位于滨江路88号。"

@@ -18,16 +18,16 @@ from search import SearchResult
 from search import Visibility
 from service import access
 from service import clock
-from service import search_rebuild
 from service.documents import DocTypeService
 from service.errors import Invalid
 from service.errors import Unavailable
-from service.search_entries import file_entry
-from service.search_entries import file_terms
-from service.search_entries import is_readable
-from service.search_entries import is_searched
-from service.search_entries import page_entries
-from service.search_entries import retention_of
+from service.fulltext import rebuild as search_rebuild
+from service.fulltext.entries import file_entry
+from service.fulltext.entries import file_terms
+from service.fulltext.entries import is_readable
+from service.fulltext.entries import is_searched
+from service.fulltext.entries import page_entries
+from service.fulltext.entries import retention_of
 from service.users import User
 from storage.documents import DocumentRepository
 from storage.files import FileRepository

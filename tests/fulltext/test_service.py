@@ -166,7 +166,7 @@ def test_a_change_during_a_rebuild_is_in_the_index_it_swaps_in(client, services,
 
 
 def test_a_second_rebuild_at_the_same_time_is_refused(services, settings, archive):
-    from service import search_rebuild
+    from service.fulltext import rebuild as search_rebuild
     with search_rebuild._only_one(settings.search_dir):
         with pytest.raises(search_rebuild.RebuildRunning):
             services.search.reindex()

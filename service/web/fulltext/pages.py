@@ -9,11 +9,11 @@ from flask_login import login_required
 
 from service import access
 from service.errors import Invalid
-from service.web.api_search import FACETS
-from service.web.api_search import search_params
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.fulltext.api import FACETS
+from service.web.fulltext.api import search_params
 
 bp = Blueprint("search", __name__)
 KEPT = (*FACETS, "q", "date_from", "date_to", "sort")  # what a facet link or pager keeps of the request

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.files.test_api import individual
+from tests.fulltext.test_service import drain
 from tests.support import scans
-from tests.test_search_service import drain
 
 pytestmark = pytest.mark.browser
 

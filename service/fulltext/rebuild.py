@@ -18,12 +18,12 @@ from typing import Iterator
 
 from search import SearchIndex
 from search import entry_hash
-from service.search_entries import file_entry
-from service.search_entries import file_terms
-from service.search_entries import is_readable
-from service.search_entries import is_searched
-from service.search_entries import page_entries
-from service.search_entries import retention_of
+from service.fulltext.entries import file_entry
+from service.fulltext.entries import file_terms
+from service.fulltext.entries import is_readable
+from service.fulltext.entries import is_searched
+from service.fulltext.entries import page_entries
+from service.fulltext.entries import retention_of
 from storage.files import oid
 
 log = logging.getLogger(__name__)
