@@ -20,7 +20,7 @@ from bench.bench_files import PROJECTS
 from bench.bench_files import mobile
 from bench.bench_files import person_name
 from bench.bench_files import resident_id
-from service.users import User
+from service.accounts import User
 from service.wiring import Services
 from service.worker import Worker
 

@@ -31,13 +31,13 @@ from bench.pages_texts import PageTexts
 from bench.pages_world import People
 from bench.pages_world import Shapes
 from search import PageEntry
+from service.accounts import User
 from service.files import EDITABLE
 from service.files import duplicate_keys
 from service.followups import file_snapshot
 from service.followups import rules as followups_rules
 from service.fulltext import file_entry
 from service.retention import rules as retention_rules
-from service.users import User
 from service.wiring import Services
 from storage.documents import original_key
 from storage.files import version_key

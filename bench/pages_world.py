@@ -19,9 +19,9 @@ from pathlib import Path
 from bench.bench_files import DEPARTMENTS
 from bench.bench_files import file_body
 from search import PageEntry
+from service.accounts import User
 from service.fulltext import file_entry
 from service.fulltext import page_entries
-from service.users import User
 from service.wiring import Services
 from service.wiring import build_services
 from service.worker import Worker

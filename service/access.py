@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from service.accounts import User
 from service.errors import Forbidden
-from service.users import User
 
 NORMAL, CONFIDENTIAL, SEALED = "normal", "confidential", "sealed"
 SECURITY_LEVELS = (NORMAL, CONFIDENTIAL, SEALED)

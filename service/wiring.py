@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from service.accounts import TokenService
+from service.accounts import UserService
 from service.audit import AuditTrail
 from service.audit import listed_audit
 from service.dashboard import DashboardService
@@ -56,8 +58,6 @@ from service.scans import InboxService
 from service.scans import ScanImportService
 from service.settings import Settings
 from service.sweeper import Sweeper
-from service.tokens import TokenService
-from service.users import UserService
 from storage import StorageUnavailable
 from storage import mongo
 from storage.audit import AuditRepository

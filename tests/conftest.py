@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from service import clock as product_clock
 from service import settings as settings_module
-from service import users as users_module
+from service.accounts import users as users_module
 from service.app import create_app
 from service.wiring import build_services
 from tests.servers import PrivateServers

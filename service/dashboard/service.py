@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from search import Selection
 from service import access
 from service import clock
+from service.accounts import User
 from service.documents import DOCUMENT_LISTING
 from service.documents import MISMATCH
 from service.documents import MISSING
@@ -38,7 +39,6 @@ from service.loans import DUE_SOON_DAYS
 from service.loans import LOAN_LISTING
 from service.loans import LoanService
 from service.retention import READERS as RETENTION_READERS
-from service.users import User
 from storage.dashboard import DashboardRepository
 from storage.jobs import JobQueue
 

@@ -9,8 +9,8 @@ from typing import Callable
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
-from service.users import User
 from storage.documents import DocumentRepository
 from storage.errors import ObjectMissing
 from storage.fixity import FixityRepository

@@ -17,6 +17,7 @@ from typing import Iterator
 from search import RecordKind
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.documents.ocr import sniff
 from service.documents.streams import CappedReader
@@ -31,7 +32,6 @@ from service.files import FileService
 from service.files import target_of
 from service.listings import Listed
 from service.listings import epoch_ms
-from service.users import User
 from storage import StorageUnavailable
 from storage import new_id
 from storage.documents import DocumentRepository

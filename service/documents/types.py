@@ -5,10 +5,10 @@ import re
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.files import TemplateRegistry
-from service.users import User
 from storage.documents import DocumentRepository
 
 # code, Chinese label, English label

@@ -11,6 +11,7 @@ import copy
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
@@ -21,7 +22,6 @@ from service.files.service import EDITABLE
 from service.files.service import FileService
 from service.files.service import _changed_paths
 from service.files.service import merge_patch
-from service.users import User
 from storage import new_id
 from storage.corrections import CorrectionRepository
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from service import access
+from service.accounts import User
 from service.files import validators
 from service.files.pinyin import sound_key
-from service.users import User
 from storage.files import FileRepository
 from storage.files import oid
 

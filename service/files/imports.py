@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from service import access
 from service import clock
+from service.accounts import User
+from service.accounts import UserService
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
@@ -21,8 +23,6 @@ from service.files.service import LOCATION_KEYS
 from service.files.service import FileService
 from service.files.template_registry import TemplateRegistry
 from service.held_reads import held
-from service.users import User
-from service.users import UserService
 from storage.imports import ImportRepository
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore

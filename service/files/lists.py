@@ -23,13 +23,13 @@ from search import FileEntry
 from search import FileQuery
 from search import Visibility
 from service import access
+from service.accounts import User
 from service.errors import Malformed
 from service.errors import Unavailable
 from service.fulltext import SearchService
 from service.fulltext import file_entry
 from service.fulltext import retention_of
 from service.retention import DATED
-from service.users import User
 from storage.files import FileRepository
 from storage.files import oid
 from storage.index_pending import FILE

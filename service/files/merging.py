@@ -10,6 +10,7 @@ from datetime import datetime
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
@@ -19,7 +20,6 @@ from service.files.service import EDITABLE
 from service.files.service import FileService
 from service.files.service import _changed_paths
 from service.files.service import _snapshot
-from service.users import User
 from storage.files import version_key
 
 # records that belong to a file by file_id

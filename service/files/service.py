@@ -9,6 +9,7 @@ from datetime import datetime
 from service import access
 from service import clock
 from service.access import FileTarget
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Gone
 from service.errors import Invalid
@@ -19,7 +20,6 @@ from service.files import templates
 from service.files.duplicates import duplicate_keys
 from service.files.pinyin import name_keys
 from service.files.template_registry import TemplateRegistry
-from service.users import User
 from storage import DuplicateKey
 from storage import new_id
 from storage.files import FileRepository

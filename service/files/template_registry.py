@@ -6,11 +6,11 @@ import json
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.errors import NotFound
 from service.files import templates
-from service.users import User
 from storage.templates import TemplateRepository
 
 MAX_VERSIONS = 10_000

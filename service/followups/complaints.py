@@ -5,6 +5,7 @@ from search import RecordKind
 from search import Selection
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -14,7 +15,6 @@ from service.followups.contacts import CATEGORIES
 from service.followups.service import FollowupService
 from service.listings import Listed
 from service.listings import day_number
-from service.users import User
 from storage.followups import FollowupRepository
 
 STATES = ("open", "closed", "late")

@@ -9,12 +9,12 @@ from markupsafe import escape
 
 from service import access
 from service import exports
+from service.accounts import User
 from service.errors import Malformed
 from service.followups.contacts import CATEGORIES
 from service.followups.service import FollowupService
 from service.followups.service import combine
 from service.followups.service import visible
-from service.users import User
 from storage.followups import FollowupRepository
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

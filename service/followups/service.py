@@ -15,6 +15,8 @@ from search import RecordKind
 from search import Selection
 from service import access
 from service import clock
+from service.accounts import User
+from service.accounts import UserService
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -30,8 +32,6 @@ from service.listings import Listings
 from service.listings import both
 from service.listings import day_number
 from service.listings import epoch_ms
-from service.users import User
-from service.users import UserService
 from storage import mongo
 from storage import new_id
 from storage.followups import FollowupRepository

@@ -10,6 +10,7 @@ from datetime import timedelta
 from search import Selection
 from service import access
 from service import clock
+from service.accounts import User
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.followups import rules as rules_mod
@@ -20,7 +21,6 @@ from service.followups.service import FollowupService
 from service.followups.service import combine
 from service.followups.service import file_snapshot
 from service.listings import day_number
-from service.users import User
 from storage import new_id
 from storage.files import oid
 

@@ -18,6 +18,7 @@ from search import SearchResult
 from search import Visibility
 from service import access
 from service import clock
+from service.accounts import User
 from service.documents import DocTypeService
 from service.errors import Invalid
 from service.errors import Unavailable
@@ -28,7 +29,6 @@ from service.fulltext.entries import is_readable
 from service.fulltext.entries import is_searched
 from service.fulltext.entries import page_entries
 from service.fulltext.entries import retention_of
-from service.users import User
 from storage.documents import DocumentRepository
 from storage.files import FileRepository
 from storage.index_pending import FILE

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import StaleVersion
 from service.files import LOCATION_KEYS
 from service.intake.service import IntakeService
-from service.users import User
 from storage.intake import version_key
 
 REQUIRED_PLACE = ("room", "cabinet", "shelf", "box")

@@ -10,6 +10,7 @@ from datetime import timezone
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.documents import DocTypeService
 from service.errors import Conflict
@@ -17,7 +18,6 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
-from service.users import User
 from storage import mongo
 from storage import new_id
 from storage.documents import DocumentRepository

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Malformed
 from service.errors import NotFound
 from service.files import STAGES
 from service.files import FileService
-from service.users import User
 from storage import mongo
 from storage.verification import VerificationRepository
 

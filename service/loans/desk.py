@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from service import access
 from service import clock
+from service.accounts import User
+from service.accounts import UserService
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -15,8 +17,6 @@ from service.loans.incidents import check_compensation
 from service.loans.reservations import ReservationService
 from service.loans.service import LoanService
 from service.loans.service import whole_days
-from service.users import User
-from service.users import UserService
 
 CONDITIONS = ("ok", "damaged", "lost")
 NOTE_MAX = 500

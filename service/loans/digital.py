@@ -9,11 +9,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.documents import DocumentService
 from service.errors import Conflict
 from service.loans.service import LoanService
-from service.users import User
 
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
              "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",

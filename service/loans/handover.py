@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from service import access
+from service.accounts import User
+from service.accounts import UserService
 from service.audit import AuditTrail
 from service.errors import Forbidden
 from service.errors import Invalid
@@ -10,8 +12,6 @@ from service.files import FileService
 from service.loans.reservations import ReservationService
 from service.loans.service import OPEN
 from service.loans.service import LoanService
-from service.users import User
-from service.users import UserService
 
 MAX_FILES = 500
 

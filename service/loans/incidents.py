@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
-from service.users import User
 from storage import new_id
 from storage.loan_records import IncidentRepository
 

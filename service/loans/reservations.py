@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import NotFound
 from service.loans.service import LoanService
-from service.users import User
 from storage import new_id
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository

@@ -13,6 +13,7 @@ from search import RecordKind
 from search import Selection
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -24,7 +25,6 @@ from service.files import target_of
 from service.listings import Listed
 from service.listings import Listings
 from service.listings import epoch_ms
-from service.users import User
 from storage import new_id
 from storage.loans import LoanRepository
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Invalid
@@ -12,7 +13,6 @@ from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
 from service.privacy import pii
-from service.users import User
 from storage.privacy import PrivacyRepository
 
 PURPOSE_MAX = 200

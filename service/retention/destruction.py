@@ -8,6 +8,7 @@ import re
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -17,7 +18,6 @@ from service.errors import NotFound
 from service.retention import rules
 from service.retention.service import RetentionService
 from service.retention.service import require_reader
-from service.users import User
 from storage import new_id
 from storage.loans import LoanRepository
 from storage.retention_destructions import DestructionRepository

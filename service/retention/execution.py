@@ -20,12 +20,12 @@ from datetime import timedelta
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.fulltext import SearchService
 from service.retention.destruction import DestructionService
 from service.retention.register import DestructionRegister
-from service.users import User
 from storage.documents import derivative_prefix
 from storage.errors import ObjectLocked
 from storage.objects import ObjectStore

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Gone
@@ -11,7 +12,6 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.retention.service import RetentionService
 from service.retention.service import require_reader
-from service.users import User
 from storage import new_id
 
 KINDS = ("dispute", "audit", "litigation")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.documents import DocTypeService
 from service.errors import Forbidden
@@ -22,7 +23,6 @@ from service.files import FileService
 from service.files import TemplateRegistry
 from service.held_reads import once
 from service.retention import rules
-from service.users import User
 from storage import StorageUnavailable
 from storage import new_id
 from storage.documents import DocumentRepository

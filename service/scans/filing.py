@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from service import clock
+from service.accounts import User
 from service.documents import DocumentService
 from service.documents.ocr import OcrFailure
 from service.errors import Conflict
@@ -25,7 +26,6 @@ from service.scans.plan import Segment
 from service.scans.plan import split
 from service.scans.separators import decode_separator
 from service.scans.sources import Input
-from service.users import User
 from storage.scan_import import ScanImportRepository
 
 log = logging.getLogger(__name__)

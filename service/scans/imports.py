@@ -10,6 +10,8 @@ from typing import Callable
 from typing import Iterator
 
 from service import clock
+from service.accounts import User
+from service.accounts import UserService
 from service.audit import AuditTrail
 from service.documents import CappedReader
 from service.documents import DocTypeService
@@ -27,8 +29,6 @@ from service.scans.plan import FileResolver
 from service.scans.sources import folder_inputs
 from service.scans.sources import open_zip
 from service.scans.sources import zip_inputs
-from service.users import User
-from service.users import UserService
 from storage import StorageUnavailable
 from storage import new_id
 from storage.jobs import JobQueue

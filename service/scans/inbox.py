@@ -12,13 +12,13 @@ from typing import Iterator
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.documents import DocumentService
 from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
-from service.users import User
 from storage import StorageUnavailable
 from storage.errors import ObjectMissing
 from storage.objects import ObjectStore

@@ -6,11 +6,11 @@ from datetime import date
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
-from service.users import User
 from storage import new_id
 from storage.objects import ObjectStore
 from storage.partners import PartnerRepository

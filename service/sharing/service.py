@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from service import access
 from service import clock
+from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import Forbidden
@@ -23,7 +24,6 @@ from service.files import target_of
 from service.sharing.partners import check_period
 from service.sharing.partners import current_nda
 from service.sharing.partners import parse_date
-from service.users import User
 from storage import new_id
 from storage.partners import PartnerRepository
 from storage.sharing import ShareRepository

@@ -6,7 +6,7 @@ from flask import jsonify
 from flask import request
 
 from service import access
-from service.users import User
+from service.accounts import User
 from service.web import openapi
 from service.web.auth import api_auth
 from service.web.auth import api_user

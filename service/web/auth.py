@@ -11,9 +11,9 @@ from flask_login import LoginManager
 from flask_login import UserMixin
 from flask_login import current_user
 
+from service.accounts import User
 from service.errors import NotFound
 from service.errors import Unauthenticated
-from service.users import User
 
 
 class SessionUser(UserMixin):

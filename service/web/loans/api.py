@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask import request
 
-from service.users import User
+from service.accounts import User
 from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from service import access
+from service.accounts import ROLES
 from service.errors import Conflict
 from service.errors import Invalid
-from service.users import ROLES
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging

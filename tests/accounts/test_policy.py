@@ -5,8 +5,8 @@ import pytest
 
 from service import access
 from service.access import FileTarget
-from service.users import ROLES
-from service.users import User
+from service.accounts import ROLES
+from service.accounts import User
 
 
 def person(role: str, department: str = "销售部", uid: str = "u1", active: bool = True) -> User:

@@ -138,7 +138,7 @@ def test_the_sixth_attempt_on_a_locked_account_is_refused_even_with_the_right_pa
 
 
 def test_the_lock_delay_grows_with_each_failure():
-    from service.users import lock_delay
+    from service.accounts import lock_delay
     delays = [lock_delay(n).total_seconds() for n in range(4, 9)]
     assert delays[0] == 0 and delays[1] > 0 and delays == sorted(delays) and delays[-1] > delays[1]
 

@@ -6,10 +6,10 @@ import secrets
 from datetime import timedelta
 
 from service import clock
+from service.accounts.users import User
+from service.accounts.users import UserService
 from service.errors import NotFound
 from service.errors import Unauthenticated
-from service.users import User
-from service.users import UserService
 from storage.tokens import TokenRepository
 
 PREFIX = "ka_"
