@@ -7,7 +7,7 @@ inserts them with `insert_many` in batches of BATCH files, collection by collect
 
 - the audit events of all those files are sorted by time and appended to the hash chain after its
   current end (found by `_id` lookups from the last entry known, as AuditTrail walks forward), each
-  with `service.audit.entry_hash`, so the chain still verifies. A later size's history is appended
+  with `service.audit.trail.entry_hash`, so the chain still verifies. A later size's history is appended
   after the earlier size's requests and import, so across sizes the trail's times are not in order;
 - the search index is written by a child process while the inserts run, the way `archive reindex`
   writes it (service/search_rebuild.py): the dictionary first (document-type labels, every name
@@ -43,8 +43,8 @@ from bench.pages_world import People
 from bench.pages_world import Shapes
 from search import SearchIndex
 from service.audit import GENESIS
-from service.audit import _jsonable
 from service.audit import entry_hash
+from service.audit import jsonable
 from service.fulltext import rebuild as search_rebuild
 from service.wiring import Services
 
@@ -162,7 +162,7 @@ class Seeder:
                 raise RuntimeError(f"audit details of {action} changed: {sorted(known)} != {sorted(details)}")
             seq += 1
             entry = {"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
-                     "details": _jsonable(details), "prev_hash": previous}
+                     "details": jsonable(details), "prev_hash": previous}
             entry["hash"] = previous = entry_hash(entry)
             pending.append({"_id": repo.key(seq), **entry})
             if len(pending) == AUDIT_BATCH:

@@ -98,11 +98,11 @@ def _security_headers(response):
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from service.web import api
-    from service.web import audit_pages
     from service.web import health
     from service.web import ui
     from service.web.accounts import admin
     from service.web.accounts import pages as account
+    from service.web.audit import pages as audit_pages
     from service.web.documents import api as api_documents  # noqa: F401
     from service.web.documents import fixity as ui_fixity
     from service.web.documents import pages as ui_documents

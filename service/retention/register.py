@@ -5,7 +5,7 @@ import hashlib
 import json
 
 from service.audit import GENESIS
-from service.audit import _jsonable
+from service.audit import jsonable
 from service.audit import verify_chain
 from service.audit import verify_run
 from storage.retention_register import RegisterRepository
@@ -15,7 +15,7 @@ MAX_TRIES = 1000
 
 def entry_hash(entry: dict) -> str:
     """SHA-256 over a canonical serialisation of everything in the entry but its _id and hash."""
-    body = _jsonable({k: v for k, v in entry.items() if k not in ("_id", "hash")})
+    body = jsonable({k: v for k, v in entry.items() if k not in ("_id", "hash")})
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -31,7 +31,7 @@ class DestructionRegister:
         tip = self.repo.newest()
         for _ in range(MAX_TRIES):
             seq = (tip["seq"] if tip else 0) + 1
-            entry = {**_jsonable(record), "seq": seq, "prev_hash": tip["hash"] if tip else GENESIS}
+            entry = {**jsonable(record), "seq": seq, "prev_hash": tip["hash"] if tip else GENESIS}
             entry["hash"] = entry_hash(entry)
             if self.repo.insert(entry):
                 return entry

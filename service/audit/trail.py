@@ -40,11 +40,12 @@ def listed_audit(repo: AuditRepository) -> Listed:
     return Listed(AUDIT_LISTING, repo.by_key, repo.every, audit_values, after=repo.after, sequence="seq")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A value with every key a string and every collection a list or dict, as the chain hashes it."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, datetime):
@@ -112,7 +113,7 @@ class AuditTrail:
         The entry's _id is its sequence number, so of two writers that read the same last entry
         only one can insert the next; the other walks forward and tries again.
         """
-        details = _jsonable(details or {})
+        details = jsonable(details or {})
         with self._lock:
             tip = self._tip if self._tip is not None else self.repo.newest(self.known_number())
             for attempt in range(MAX_TRIES):
