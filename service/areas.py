@@ -4,7 +4,8 @@ Each area's `__init__` names what other code may use and the module that holds i
 
     __all__, __getattr__ = public(__name__, {"service": ["LoanService"], "desk": ["LoanDesk"]})
 
-(`"HEADERS as INCIDENT_HEADERS"` exports a name under another; a module's own name exports the module.)
+(`"HEADERS as INCIDENT_HEADERS"` exports a name under another; a module's own name exports the module,
+as importing a submodule makes it the package's attribute of that name: so no other name may have it.)
 
 `from service.loans import LoanService` then imports `service.loans.service` at that moment, not
 every module of the area: an area whose modules use another area (a destruction removes files from
@@ -30,8 +31,8 @@ def public(package: str, names: dict[str, list[str]]) -> tuple[list[str], Callab
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         module_name, inner = where[name]
         module = importlib.import_module(module_name)
-        if module_name.endswith(f".{inner}") and not hasattr(module, inner):
-            return module  # the module itself (`from service.followups import rules`)
+        if module_name.endswith(f".{inner}"):
+            return module  # the module itself (`from service.followups import rules`), as Python's import has it
         return getattr(module, inner)
 
     return sorted(where), attribute

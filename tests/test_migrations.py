@@ -9,7 +9,7 @@ from datetime import timezone
 import pytest
 from bson import ObjectId
 
-from service import migrations_cli
+from service.cli import migrations as migrations_cli
 from service.files import duplicate_keys
 from service.files import find_duplicates
 from service.migrations import MIGRATIONS

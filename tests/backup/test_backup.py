@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from service import backup_cli
+from service.cli import backup as backup_cli
 from service.errors import Conflict
 from service.errors import Invalid
 from storage.backup import BackupDir
@@ -209,7 +209,7 @@ def test_a_backup_while_objects_vanish_reports_them_and_still_succeeds(office, s
 
 def test_the_archive_command_backs_up_restores_exports_and_imports(office, services, installations, tmp_path,
                                                                   monkeypatch, capsys):
-    from service.cli import main
+    from service.cli.commands import main
     ids = populate(office, services)
 
     def point_at(target) -> None:

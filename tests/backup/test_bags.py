@@ -13,8 +13,8 @@ from pathlib import Path
 import bagit
 import pytest
 
-from service import bags_cli
 from service.backup import BagService
+from service.cli import bags as bags_cli
 from service.errors import Conflict
 from service.errors import Invalid
 from tests.fulltext.test_service import drain

@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from service import clock
 from service.app import create_app
-from service.cli import main as archive_main
+from service.cli.commands import main as archive_main
 from service.wiring import build_services
 from service.worker import Worker
 from storage import StorageUnavailable

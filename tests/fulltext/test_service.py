@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from service.cli import main as archive_main
+from service.cli.commands import main as archive_main
 from service.worker import Worker
 from tests.files.test_api import individual
 from tests.support import scans

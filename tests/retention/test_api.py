@@ -231,7 +231,7 @@ def test_the_recompute_command_computes_every_file_again_and_last_activity_count
                                                                                           monkeypatch, capsys):
     import json
 
-    from service.cli import main as archive_main
+    from service.cli.commands import main as archive_main
     office.policy(years=3, trigger="last_activity", name="最后活动后三年")
     f = office.file()
     today = services.retention.today()

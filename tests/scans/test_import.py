@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from service import clock
-from service.cli import main as archive_main
+from service.cli.commands import main as archive_main
 from service.errors import Conflict
 from service.scans import separators
 from service.worker import Worker

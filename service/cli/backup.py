@@ -49,7 +49,7 @@ def add_command(sub, services: Callable[[], Services]) -> None:
     p = sub.add_parser("destruction-register-export", help="write the destruction register as JSON Lines")
     p.add_argument("file", type=Path)
     p.set_defaults(func=lambda args: export_register(services(), args.file))
-    from service import bags_cli
+    from service.cli import bags as bags_cli
     bags_cli.add_command(sub, services)
 
 

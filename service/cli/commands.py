@@ -9,11 +9,11 @@ import signal
 import sys
 import time
 
-from service import backup_cli
-from service import cli_scans
-from service import migrations_cli
-from service import retention_cli
 from service import settings as settings_module
+from service.cli import backup as backup_cli
+from service.cli import migrations as migrations_cli
+from service.cli import retention as retention_cli
+from service.cli import scans as cli_scans
 from service.errors import DomainError
 from service.fulltext import rebuild as search_rebuild
 from service.migrations import MigrationError
