@@ -21,7 +21,7 @@ from service import settings as settings_module
 from service.accounts import users as users_module
 from service.app import create_app
 from service.wiring import build_services
-from tests.servers import PrivateServers
+from tests.support.servers import PrivateServers
 
 # the fixtures of stories told in several modules (each module uses them by name, never imports them)
 pytest_plugins = ["tests.support.backup", "tests.support.documents", "tests.support.followups", "tests.support.intake",

@@ -11,7 +11,7 @@ import pytest
 from service import settings as settings_module
 from service.app import create_app
 from service.wiring import build_services
-from tests.servers import settings_for
+from tests.support.servers import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

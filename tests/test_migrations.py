@@ -16,7 +16,7 @@ from service.migrations import MIGRATIONS
 from service.migrations import Migration
 from service.migrations import MigrationError
 from service.migrations import Migrator
-from tests.files.test_api import VALID_ID
+from tests.support.files import VALID_ID
 
 OLD_AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

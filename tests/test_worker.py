@@ -15,7 +15,7 @@ from storage.jobs import DONE
 from storage.jobs import FAILED
 from storage.jobs import QUEUED
 from storage.jobs import RUNNING
-from tests.servers import settings_for
+from tests.support.servers import settings_for
 
 
 def worker_process(settings, lease_seconds: int = 300) -> subprocess.Popen:

@@ -17,10 +17,10 @@ from service.backup import BagService
 from service.cli import bags as bags_cli
 from service.errors import Conflict
 from service.errors import Invalid
-from tests.fulltext.test_service import drain
 from tests.support.backup import api_of
 from tests.support.backup import search_total
 from tests.support.backup import upload_pdf
+from tests.support.jobs import drain
 
 BAGIT_CLI = Path(sys.executable).with_name("bagit.py")
 
@@ -75,7 +75,7 @@ def test_an_exported_bag_validates_and_imports_into_a_second_installation_with_i
     assert search_total(client, keeper, "翠湖天地") == 1
     assert second.audit.search(action="file.bag_imported")[0] == 1 and second.audit.verify()["ok"]
 
-    from tests.files.test_api import individual
+    from tests.support.files import individual
     created = client.post("/api/v1/files", headers=keeper, json=individual(department="销售部"))
     assert created.status_code == 201, created.get_json()  # the rule does not draw the imported number again
     assert created.get_json()["archive_no"] != file_doc["archive_no"]

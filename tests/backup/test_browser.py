@@ -9,9 +9,9 @@ import bagit
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.files.test_api import individual
-from tests.fulltext.test_service import drain
 from tests.support import scans
+from tests.support.files import individual
+from tests.support.jobs import drain
 
 pytestmark = pytest.mark.browser
 

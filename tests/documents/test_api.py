@@ -5,23 +5,15 @@ import hashlib
 import io
 import threading
 
-from service.worker import Worker
-from tests.files.test_api import individual
 from tests.support import scans
+from tests.support.files import individual
+from tests.support.jobs import run_worker
 
 
 def upload(client, headers, file_id, data: bytes, name="scan.png", doc_type="purchase_contract", title="合同"):
     return client.post(f"/api/v1/files/{file_id}/documents", headers=headers,
                        data={"file": (io.BytesIO(data), name), "doc_type": doc_type, "title": title},
                        content_type="multipart/form-data")
-
-
-def run_worker(services, jobs: int) -> None:
-    worker = Worker(services)
-    try:
-        worker.run(max_jobs=jobs)
-    finally:
-        worker.close()
 
 
 def test_a_scan_is_stored_with_the_checksum_of_the_bytes_downloaded_back(client, services, archivist, file_id):

@@ -15,9 +15,9 @@ from service.wiring import build_services
 from service.worker import Worker
 from storage import StorageUnavailable
 from storage.documents import original_key
-from tests.files.test_api import individual
-from tests.servers import settings_for
 from tests.support import scans
+from tests.support.files import individual
+from tests.support.servers import settings_for
 
 
 @pytest.fixture

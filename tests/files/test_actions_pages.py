@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.conftest import csrf_from
-from tests.files.test_pages import register
+from tests.support.files import register
 
 
 def detail(client, file_id):

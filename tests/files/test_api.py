@@ -5,29 +5,8 @@ import threading
 
 import pytest
 
-VALID_ID = "11010519491231002X"
-VALID_CREDIT = "91350100M000100Y43"
-
-
-def individual(**overrides) -> dict:
-    body = {"template": "individual", "name": "张伟",
-            "fields": {"gender": "男", "id_type": "身份证", "id_number": VALID_ID, "phone": "13812345678",
-                       "address": "北京市朝阳区建国路88号", "budget": 320},
-            "classification": {"customer_type": "刚需", "stage": "意向", "project": "JXLT"},
-            "security": "normal", "location": {"room": "A101", "cabinet": "3", "shelf": "2", "box": "17"}}
-    body.update(overrides)
-    return body
-
-
-def enterprise(**overrides) -> dict:
-    body = {"template": "enterprise", "name": "华夏置业有限公司",
-            "fields": {"ownership_type": "私营", "credit_code": VALID_CREDIT,
-                       "legal_rep": {"name": "李娜", "title": "董事长"},
-                       "contacts": [{"name": "王强", "title": "采购经理", "phone": "010-88886666"}],
-                       "sales_by_year": [{"year": 2025, "amount": 1200}]},
-            "classification": {"customer_type": "私营", "stage": "成交", "project": "JXLT"}}
-    body.update(overrides)
-    return body
+from tests.support.files import enterprise
+from tests.support.files import individual
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from search import FileQuery
 from search import Visibility
 from service import clock
-from tests.fulltext.test_service import drain
+from tests.support.jobs import drain
 
 
 def listed(desk, who: str = "keeper", **params) -> dict:

@@ -7,22 +7,9 @@ import re
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
-
-VALID_ID = "11010519491231002X"
-
-
-def form_for(client, template="individual") -> dict:
-    page = client.get(f"/files/new?template={template}").get_data(as_text=True)
-    return {"csrf_token": csrf_from(page), "template": template}
-
-
-def register(client, **values) -> str:
-    data = {**form_for(client), "name": "张伟", "c.stage": "意向", "c.project": "JXLT", "security": "normal",
-            "f.id_type": "身份证", "f.id_number": VALID_ID, "f.phone": "138 1234 5678", "l.room": "A101",
-            "l.cabinet": "3", **values}
-    response = client.post("/files/new", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return response.headers["Location"].rsplit("/", 1)[1]
+from tests.support.files import VALID_ID
+from tests.support.files import form_for
+from tests.support.files import register
 
 
 def test_a_clerk_registers_an_individual_file_from_its_template_form(client, auth, services):
@@ -116,8 +103,6 @@ def test_labels_print_the_archive_number_as_a_qr_code(client, auth):
     assert single.count("<svg") == 1 and "JXLT-" in single
     sheet = client.get("/files/labels?" + "&".join(f"id={i}" for i in ids)).get_data(as_text=True)
     assert sheet.count('class="label"') == 3
-
-
 
 
 def test_lists_filter_and_exports_hide_what_the_user_may_not_see(client, auth, services):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_helpers import sign_in
-from tests.files.test_api import individual
+from tests.support.browser import sign_in
+from tests.support.files import individual
 from tests.support.followups import in_days
 
 pytestmark = pytest.mark.browser

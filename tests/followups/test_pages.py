@@ -173,7 +173,7 @@ def test_birthdays_of_my_customers_are_reminded(team, auth):
 
 def contact_free_fields() -> dict:
     """An individual's fields without a birth date."""
-    from tests.files.test_api import individual
+    from tests.support.files import individual
     return individual()["fields"]
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from service.followups import reminder_days
 from service.fulltext import key_days
-from tests.files.test_api import enterprise
-from tests.fulltext.test_service import drain
+from tests.support.files import enterprise
 from tests.support.followups import today
+from tests.support.jobs import drain
 
 
 def test_the_window_holds_each_month_day_and_29_february_where_it_falls_on_the_28th():
@@ -69,5 +69,5 @@ def test_reminders_from_the_index_agree_with_every_own_file_read(team, services)
 
 
 def _fields(**dates) -> dict:
-    from tests.files.test_api import individual
+    from tests.support.files import individual
     return {**individual()["fields"], **dates}

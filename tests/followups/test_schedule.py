@@ -15,7 +15,7 @@ from bson import ObjectId
 from service import clock as product_clock
 from service.errors import Malformed
 from service.followups import rules
-from tests.files.test_api import individual
+from tests.support.files import individual
 from tests.support.followups import ZONE
 from tests.support.followups import today
 

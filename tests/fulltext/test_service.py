@@ -9,22 +9,12 @@ import shutil
 import pytest
 
 from service.cli.commands import main as archive_main
-from service.worker import Worker
-from tests.files.test_api import individual
 from tests.support import scans
+from tests.support.files import individual
+from tests.support.jobs import drain
 
 CONTRACT = ("商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜庭位于滨江路88号。\n"
             "出卖人逾期交房的，应向买受人支付违约金，违约金按日万分之五计算。")
-
-
-def drain(services) -> None:
-    """Run the worker until no job waits (the OCR job, then the index jobs it and the writes queued)."""
-    worker = Worker(services)
-    try:
-        while services.jobs.counts().get("queued"):
-            worker.run(max_jobs=1)
-    finally:
-        worker.close()
 
 
 @pytest.fixture

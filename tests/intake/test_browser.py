@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_helpers import sign_in
-from tests.browser_helpers import sign_out
+from tests.support.browser import sign_in
+from tests.support.browser import sign_out
 
 pytestmark = pytest.mark.browser
 

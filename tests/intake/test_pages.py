@@ -117,5 +117,5 @@ def test_verification_pages(intake, auth, client, services):
 
 
 def _individual() -> dict:
-    from tests.files.test_api import individual
+    from tests.support.files import individual
     return individual(department="销售部")

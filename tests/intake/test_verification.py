@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from service.intake import period_of
-from tests.files.test_api import individual
+from tests.support.files import individual
 
 
 class People:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from service import clock
-from tests.fulltext.test_service import drain
+from tests.support.jobs import drain
 
 
 def test_request_approve_hand_out_renew_and_return_ok(desk, services):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_helpers import sign_in
-from tests.browser_helpers import sign_out
-from tests.files.test_api import individual
+from tests.support.browser import sign_in
+from tests.support.browser import sign_out
+from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
 

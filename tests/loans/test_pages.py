@@ -200,8 +200,8 @@ def test_handover_lists_what_a_leaving_employee_holds_and_reassigns_their_files(
 def test_a_digital_loan_shows_watermarked_scans_until_it_ends(desk, auth, client, services):
     import pypdfium2
 
-    from tests.documents.test_api import run_worker
     from tests.support import scans
+    from tests.support.jobs import run_worker
     sealed = desk.file(security="sealed", name="封存客户")
     original = scans.text_layer_pdf("授权委托书\n委托人：赵敏，特授权办理签约手续。")
     uploaded = client.post(f"/api/v1/files/{sealed['id']}/documents", headers=desk.h["keeper"],

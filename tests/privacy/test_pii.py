@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 
 from service.privacy import pii
-from tests.files.test_api import VALID_ID
-from tests.files.test_api import enterprise
+from tests.support.files import VALID_ID
+from tests.support.files import enterprise
 
 MASKED_ID = "110105********002X"
 MASKED_PHONE = "138****5678"
@@ -136,7 +136,7 @@ def test_show_in_full_on_the_file_page(desk, auth, client, services):
 
 
 def test_search_results_mask_numbers_in_snippets(desk, client, services):
-    from tests.fulltext.test_service import drain
+    from tests.support.jobs import drain
     file = desk.file()
     drain(services)
     result = client.get("/api/v1/search", headers=desk.h["clerk"], query_string={"q": "13812345678"}).get_json()

@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from tests.files.test_api import VALID_ID
+from tests.support.files import VALID_ID
 from tests.support.sharing import ready_share
 from tests.support.sharing import share_body
 

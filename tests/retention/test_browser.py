@@ -5,9 +5,9 @@ from __future__ import annotations
 import pypdfium2
 import pytest
 
-from tests.browser_helpers import sign_in
-from tests.browser_helpers import sign_out
-from tests.files.test_api import individual
+from tests.support.browser import sign_in
+from tests.support.browser import sign_out
+from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
 

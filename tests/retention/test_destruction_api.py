@@ -10,12 +10,13 @@ import sys
 import threading
 from pathlib import Path
 
-import pypdfium2
 from bson import ObjectId
 
-from tests.fulltext.test_service import drain
 from tests.support import scans
+from tests.support.jobs import drain
 from tests.support.retention import PAPER
+from tests.support.retention import pdf_text
+from tests.support.retention import stored_versions
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = "商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜庭位于滨江路88号。"
@@ -30,23 +31,10 @@ def upload_contract(office, file_id: str) -> dict:
     return response.get_json()
 
 
-def stored_versions(services, document_id: str) -> list[str]:
-    """Every version, delete markers included, of a document's original and derivatives."""
-    found = []
-    for role, prefix in (("originals", f"documents/{document_id}"), ("derivatives", f"{document_id}/")):
-        found += [f"{role}/{v.key}" for v in services.objects.versions(role, prefix)]
-    return found
-
-
 def search(office, q: str) -> int:
     response = office.client.get("/api/v1/search", headers=office.h["keeper"], query_string={"q": q})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["total"]
-
-
-def pdf_text(data: bytes) -> str:
-    document = pypdfium2.PdfDocument(data)
-    return "".join(page.get_textpage().get_text_range() for page in document)
 
 
 def test_proposer_gets_403_another_approver_succeeds_and_execution_leaves_only_a_tombstone(office, services):

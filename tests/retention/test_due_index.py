@@ -3,7 +3,7 @@ lifted hold, a changed contract date and a new policy show at once, before any i
 list is the same once the worker has indexed them; the dashboard counts what the list shows."""
 from __future__ import annotations
 
-from tests.fulltext.test_service import drain
+from tests.support.jobs import drain
 
 
 def due_page(office, **params) -> dict:

@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_from
-from tests.retention.test_destruction_api import pdf_text
-from tests.retention.test_destruction_api import stored_versions
+from tests.support.retention import pdf_text
+from tests.support.retention import stored_versions
 
 
 def _post(client, path: str, data: dict, token_from: str):

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from service.worker import Worker
 from tests.conftest import PASSWORD
-from tests.files.test_pages import register
 from tests.support import scans
+from tests.support.files import register
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ import pytest
 
 from service.worker import Worker
 from tests.conftest import PASSWORD
-from tests.files.test_api import individual
 from tests.support import scans
+from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
 

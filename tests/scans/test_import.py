@@ -18,8 +18,8 @@ from service.errors import Conflict
 from service.scans import separators
 from service.worker import Worker
 from tests.conftest import csrf_from
-from tests.files.test_api import individual
 from tests.support import scans
+from tests.support.files import individual
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import re
 from PIL import Image
 
 from tests.conftest import csrf_from
-from tests.documents.test_api import run_worker
-from tests.files.test_pages import register
 from tests.support import scans
+from tests.support.files import register
+from tests.support.jobs import run_worker
 
 JSON = {"Accept": "application/json"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_helpers import sign_in
+from tests.support.browser import sign_in
 from tests.support.sharing import NDA_PDF
 from tests.support.sharing import authorization_document
 from tests.support.sharing import day

@@ -66,7 +66,7 @@ def search_total(client, headers, q: str) -> int:
 
 def populate(office, services) -> dict:
     """Files (one due for destruction), scans read, a folder out on loan; the ids."""
-    from tests.fulltext.test_service import drain
+    from tests.support.jobs import drain
     office.policy(years=10)
     doomed = office.file(ended="2000-06-30", name="张伟")
     kept = office.file(ended=None, name="李娜")

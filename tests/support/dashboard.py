@@ -7,7 +7,7 @@ from bson import ObjectId
 
 from service import clock
 from service.intake import period_of
-from tests.files.test_api import individual
+from tests.support.files import individual
 
 
 def _file(desk, **overrides) -> dict:

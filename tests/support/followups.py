@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service import clock
-from tests.files.test_api import individual
+from tests.support.files import individual
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PEOPLE = {

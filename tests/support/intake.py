@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.files.test_api import individual
+from tests.support.files import individual
 
 
 def tiny_png(shade: int) -> bytes:

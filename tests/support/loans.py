@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.files.test_api import individual
+from tests.support.files import individual
 
 
 class Desk:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import io
 
+import pypdfium2
 import pytest
 
-from tests.files.test_api import individual
 from tests.support import scans
+from tests.support.files import individual
 
 
 class Office:
@@ -89,3 +90,16 @@ PAPER = {"method": "碎纸机粉碎", "place": "档案室 A101", "witnesses": ["
 def office(clock, client, auth, services):
     """The people of the retention stories, on the `clock` fixture's day."""
     return Office(client, auth, services)
+
+
+def stored_versions(services, document_id: str) -> list[str]:
+    """Every version, delete markers included, of a document's original and derivatives."""
+    found = []
+    for role, prefix in (("originals", f"documents/{document_id}"), ("derivatives", f"{document_id}/")):
+        found += [f"{role}/{v.key}" for v in services.objects.versions(role, prefix)]
+    return found
+
+
+def pdf_text(data: bytes) -> str:
+    document = pypdfium2.PdfDocument(data)
+    return "".join(page.get_textpage().get_text_range() for page in document)

@@ -6,8 +6,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from service import clock
-from tests.documents.test_api import run_worker
 from tests.support import scans
+from tests.support.jobs import run_worker
 
 NDA_PDF = b"%PDF-1.4\n% signed NDA\n"
 

@@ -1,0 +1,23 @@
+"""Running the worker in a test: a number of jobs, or until none waits."""
+from __future__ import annotations
+
+from service.worker import Worker
+
+
+def drain(services) -> None:
+    """Run the worker until no job waits (the OCR job, then the index jobs it and the writes queued)."""
+    worker = Worker(services)
+    try:
+        while services.jobs.counts().get("queued"):
+            worker.run(max_jobs=1)
+    finally:
+        worker.close()
+
+
+def run_worker(services, jobs: int) -> None:
+    """Run the worker for `jobs` jobs."""
+    worker = Worker(services)
+    try:
+        worker.run(max_jobs=jobs)
+    finally:
+        worker.close()
