@@ -97,81 +97,42 @@ def _security_headers(response):
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
+    """Each area's pages in the order of AREAS (a fixed path registered first wins over a pattern), then
+    the API with every area's routes nested in it."""
     from service.web import api
     from service.web import health
     from service.web import ui
-    from service.web.accounts import admin
-    from service.web.accounts import pages as account
-    from service.web.audit import pages as audit_pages
-    from service.web.documents import api as api_documents  # noqa: F401
-    from service.web.documents import fixity as ui_fixity
-    from service.web.documents import pages as ui_documents
-    from service.web.documents import types as admin_doc_types
-    from service.web.files import actions as ui_file_actions
-    from service.web.files import api as api_files  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.files import corrections_api as api_corrections  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.files import imports as ui_imports
-    from service.web.files import pages as ui_files
-    from service.web.files import templates_api as api_templates  # noqa: F401
-    from service.web.followups import api as api_followups  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.fulltext import api as api_search  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.fulltext import pages as ui_search
-    from service.web.intake import api as api_intake  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.loans import api as api_loans  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.loans import desk as ui_loans_desk
-    from service.web.loans import handover as ui_loans_handover
-    from service.web.loans import pages as ui_loans
-    from service.web.privacy import api as api_privacy  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.retention import api as api_retention  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.retention import destruction_api as api_retention_destructions  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.retention import destruction_pages as ui_retention_destructions
-    from service.web.retention import pages as ui_retention
-    from service.web.scans import api as api_scans  # noqa: F401  (adds its routes to the API blueprint)
-    from service.web.scans import pages as ui_scans
-    from service.web.scans import separators as ui_separators
-    from service.web.sharing import api as api_sharing  # noqa: F401  (adds its routes to the API blueprint)
-    for blueprint in (health.bp, ui.bp, account.bp, admin.bp, audit_pages.bp, ui_files.bp, ui_imports.bp,
-                      ui_file_actions.bp, ui_fixity.bp):
+    from service.web.documents import pages as document_pages
+    for blueprint in (health.bp, ui.bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(ui_documents.bp)
-    app.register_blueprint(admin_doc_types.bp)
-    app.register_blueprint(ui_scans.bp)
-    app.register_blueprint(ui_separators.bp)
-    app.register_blueprint(ui_search.bp)
-    app.register_blueprint(ui_loans_desk.bp)  # before ui_loans: its fixed paths win over /loans/<id>/<step>
-    app.register_blueprint(ui_loans.bp)
-    app.register_blueprint(ui_loans_handover.bp)
-    app.register_blueprint(ui_retention.bp)
-    app.register_blueprint(ui_retention_destructions.bp)
-    from service.web.backup import bags as ui_bags
-    app.register_blueprint(ui_bags.bp)
-    from service.web.intake import pages as ui_intake
-    from service.web.intake import register as ui_intake_register
-    from service.web.intake import verification as ui_verification
-    app.register_blueprint(ui_intake_register.bp)  # before ui_intake: /intake/register over /intake/<id>
-    app.register_blueprint(ui_intake.bp)
-    app.register_blueprint(ui_verification.bp)
-    from service.web.dashboard import api as api_dashboard  # noqa: F401  (adds its route to the API blueprint)
-    from service.web.dashboard import pages as ui_dashboard
-    app.register_blueprint(ui_dashboard.bp)
-    from service.web.followups import admin as ui_followups_admin
-    from service.web.followups import pages as ui_followups
-    app.register_blueprint(ui_followups.bp)
-    app.register_blueprint(ui_followups_admin.bp)
-    _register_sharing(app)
-    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
-    csrf.exempt(ui_documents.upload)  # checks its token itself, so that the scan can be streamed
+    for area in _areas():
+        for blueprint in area.PAGES:
+            app.register_blueprint(blueprint)
+        for blueprint in area.API:
+            api.bp.register_blueprint(blueprint)
+            csrf.exempt(blueprint)  # the API takes bearer tokens only, never the session cookie
+    csrf.exempt(api.bp)
+    csrf.exempt(document_pages.upload)  # checks its token itself, so that the scan can be streamed
     app.register_blueprint(api.bp)
 
 
-def _register_sharing(app: Flask) -> None:
-    """External sharing, the partner register and personal information."""
-    from service.web.privacy import pages as ui_privacy
-    from service.web.sharing import pages as ui_sharing
-    from service.web.sharing import partners as ui_sharing_partners
-    from service.web.sharing import public as ui_sharing_public
-    for blueprint in (ui_sharing_public.bp, ui_sharing.bp, ui_sharing_partners.bp, ui_privacy.bp):
-        app.register_blueprint(blueprint)
+def _areas() -> tuple:
+    from service.web import accounts
+    from service.web import audit
+    from service.web import backup
+    from service.web import dashboard
+    from service.web import documents
+    from service.web import files
+    from service.web import followups
+    from service.web import fulltext
+    from service.web import intake
+    from service.web import loans
+    from service.web import privacy
+    from service.web import retention
+    from service.web import scans
+    from service.web import sharing
+    return (accounts, audit, files, documents, scans, fulltext, loans, retention, backup, intake, dashboard,
+            followups, sharing, privacy)
 
 
 def _register_template_helpers(app: Flask, settings: Settings) -> None:

@@ -1,13 +1,15 @@
 """GET /api/v1/dashboard: the start page's numbers as JSON, for the same person."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+
+bp = Blueprint("dashboard_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def dashboard_json(overview: dict) -> dict:

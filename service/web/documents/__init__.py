@@ -1,0 +1,10 @@
+"""Documents: fixity, the viewer and uploads, document types, and their API.
+
+PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+from service.web.documents import api
+from service.web.documents import fixity
+from service.web.documents import pages
+from service.web.documents import types
+
+PAGES = (fixity.bp, pages.bp, types.bp)
+API = (api.bp,)

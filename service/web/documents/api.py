@@ -1,18 +1,20 @@
 """Scans (documents) and document types in the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import Response
 from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.documents.upload_stream import streamed_form
 from service.web.forms import json_body
+
+bp = Blueprint("documents_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def document_json(doc: dict) -> dict:

@@ -1,18 +1,20 @@
 """The customer-files part of the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
 from service.privacy import pii
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("files_api", __name__)  # nested in the API blueprint (service.web.api)
 
 FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "status", "owner", "template")
 

@@ -1,15 +1,17 @@
 """Correction requests (信息更正) in the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 
 from service.privacy import pii
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
+
+bp = Blueprint("files_corrections_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def correction_json(record: dict) -> dict:

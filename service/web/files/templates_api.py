@@ -1,14 +1,16 @@
 """Templates in the JSON API: list, read with JSON Schema, define (admin)."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 
 from service.files import templates
-from service.web.api import bp
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
+
+bp = Blueprint("files_templates_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def template_json(definition: dict) -> dict:

@@ -1,0 +1,9 @@
+"""Follow-ups: my follow-ups, the managers' pages, and the API.
+
+PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+from service.web.followups import admin
+from service.web.followups import api
+from service.web.followups import pages
+
+PAGES = (pages.bp, admin.bp)
+API = (api.bp,)

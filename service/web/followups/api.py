@@ -1,17 +1,19 @@
 """The follow-ups (回访) part of the JSON API: contact records, complaints, due follow-ups, the report."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from service import access
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("followups_api", __name__)  # nested in the API blueprint (service.web.api)
 
 CONTACT_KEYS = ("file_id", "archive_no", "date", "person", "channel", "purpose", "content", "feedback",
                 "satisfaction", "next_step", "followup_id", "complaint_id", "recorded_by", "project")

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from search import SearchResult
 from service.errors import Invalid
 from service.privacy import pii
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import paging
+
+bp = Blueprint("fulltext_api", __name__)  # nested in the API blueprint (service.web.api)
 
 FACETS = ("doc_type", "customer_type", "stage", "project")
 SORTS = ("relevance", "date")

@@ -1,17 +1,19 @@
 """The intake review (归档审核) and periodic verification (定期核对) parts of the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from service import access
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("intake_api", __name__)  # nested in the API blueprint (service.web.api)
 
 FILTERS = ("status", "submitter", "file_id", "archive_no", "since", "until")
 

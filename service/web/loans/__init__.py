@@ -1,0 +1,10 @@
+"""Loans: the desk (first: its fixed paths win over /loans/<id>/<step>), the loan pages, handovers, and the API.
+
+PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+from service.web.loans import api
+from service.web.loans import desk
+from service.web.loans import handover
+from service.web.loans import pages
+
+PAGES = (desk.bp, pages.bp, handover.bp)
+API = (api.bp,)

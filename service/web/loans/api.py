@@ -1,17 +1,19 @@
 """The loans (借阅) part of the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from service.accounts import User
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("loans_api", __name__)  # nested in the API blueprint (service.web.api)
 
 FILTERS = ("status", "file_id", "borrower", "kind", "archive_no", "as_of", "department")
 

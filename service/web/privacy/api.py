@@ -1,15 +1,17 @@
 """The personal-information part of the JSON API: show in full, erasure requests, subject access packages."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import Response
 from flask import jsonify
 
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
+
+bp = Blueprint("privacy_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def erasure_json(doc: dict) -> dict:

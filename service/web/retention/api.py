@@ -1,16 +1,18 @@
 """Retention policies, holds and the due list in the JSON API (destructions: api_retention_destructions)."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("retention_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def policy_json(doc: dict) -> dict:

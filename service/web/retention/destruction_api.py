@@ -1,19 +1,21 @@
 """Destruction batches, the destruction register and the certificate in the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import Response
 from flask import jsonify
 from flask import request
 
 from service.errors import Conflict
 from service.retention import require_reader
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("retention_destruction_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def batch_json(doc: dict) -> dict:

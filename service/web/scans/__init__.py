@@ -1,0 +1,9 @@
+"""Scans: the inbox and imports, separator sheets, and their API.
+
+PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+from service.web.scans import api
+from service.web.scans import pages
+from service.web.scans import separators
+
+PAGES = (pages.bp, separators.bp)
+API = (api.bp,)

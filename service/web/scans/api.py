@@ -1,11 +1,11 @@
 """Scan imports and the inbox in the JSON API."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
-from service.web.api import bp
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
@@ -14,6 +14,8 @@ from service.web.forms import json_body
 from service.web.forms import paging
 from service.web.scans.json_views import import_json
 from service.web.scans.json_views import inbox_json
+
+bp = Blueprint("scans_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 @bp.post("/scan-imports")

@@ -1,17 +1,19 @@
 """The external-sharing part of the JSON API: partners and their NDAs, authorizations, share requests."""
 from __future__ import annotations
 
+from flask import Blueprint
 from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
-from service.web.api import bp
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+
+bp = Blueprint("sharing_api", __name__)  # nested in the API blueprint (service.web.api)
 
 
 def partner_json(doc: dict) -> dict:
