@@ -97,8 +97,8 @@ def _security_headers(response):
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    """Each area's pages in the order of AREAS (a fixed path registered first wins over a pattern), then
-    the API with every area's routes nested in it."""
+    """Each area's pages in the order of _areas() (a fixed path registered first wins over a pattern), and
+    its API blueprints under the API's prefix."""
     from service.web import api
     from service.web import health
     from service.web import ui
@@ -109,7 +109,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         for blueprint in area.PAGES:
             app.register_blueprint(blueprint)
         for blueprint in area.API:
-            api.bp.register_blueprint(blueprint)
+            app.register_blueprint(blueprint, url_prefix=api.bp.url_prefix)
             csrf.exempt(blueprint)  # the API takes bearer tokens only, never the session cookie
     csrf.exempt(api.bp)
     csrf.exempt(document_pages.upload)  # checks its token itself, so that the scan can be streamed

@@ -9,7 +9,7 @@ from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 
-bp = Blueprint("dashboard_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("dashboard_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 def dashboard_json(overview: dict) -> dict:

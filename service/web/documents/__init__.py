@@ -1,6 +1,6 @@
 """Documents: fixity, the viewer and uploads, document types, and their API.
 
-PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+PAGES are registered on the app in this order; API blueprints are registered under the API prefix, /api/v1."""
 from service.web.documents import api
 from service.web.documents import fixity
 from service.web.documents import pages

@@ -14,7 +14,7 @@ from service.web.auth import services
 from service.web.documents.upload_stream import streamed_form
 from service.web.forms import json_body
 
-bp = Blueprint("documents_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("documents_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 def document_json(doc: dict) -> dict:

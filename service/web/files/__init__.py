@@ -1,6 +1,6 @@
 """Customer files: pages, the file's actions, spreadsheet imports, and their API.
 
-PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+PAGES are registered on the app in this order; API blueprints are registered under the API prefix, /api/v1."""
 from service.web.files import actions
 from service.web.files import api
 from service.web.files import corrections_api

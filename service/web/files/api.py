@@ -14,7 +14,7 @@ from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
 
-bp = Blueprint("files_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("files_api", __name__)  # registered under the API prefix (service.web.api)
 
 FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "status", "owner", "template")
 

@@ -10,7 +10,7 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 
-bp = Blueprint("files_templates_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("files_templates_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 def template_json(definition: dict) -> dict:

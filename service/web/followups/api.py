@@ -13,7 +13,7 @@ from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
 
-bp = Blueprint("followups_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("followups_api", __name__)  # registered under the API prefix (service.web.api)
 
 CONTACT_KEYS = ("file_id", "archive_no", "date", "person", "channel", "purpose", "content", "feedback",
                 "satisfaction", "next_step", "followup_id", "complaint_id", "recorded_by", "project")

@@ -16,7 +16,7 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import paging
 
-bp = Blueprint("fulltext_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("fulltext_api", __name__)  # registered under the API prefix (service.web.api)
 
 FACETS = ("doc_type", "customer_type", "stage", "project")
 SORTS = ("relevance", "date")

@@ -13,7 +13,7 @@ from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
 
-bp = Blueprint("intake_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("intake_api", __name__)  # registered under the API prefix (service.web.api)
 
 FILTERS = ("status", "submitter", "file_id", "archive_no", "since", "until")
 

@@ -1,6 +1,6 @@
 """Personal information: pages and API.
 
-PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+PAGES are registered on the app in this order; API blueprints are registered under the API prefix, /api/v1."""
 from service.web.privacy import api
 from service.web.privacy import pages
 

@@ -11,7 +11,7 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 
-bp = Blueprint("privacy_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("privacy_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 def erasure_json(doc: dict) -> dict:

@@ -1,6 +1,6 @@
 """Retention and destruction: pages and API.
 
-PAGES are registered on the app in this order; API blueprints are nested in the API blueprint."""
+PAGES are registered on the app in this order; API blueprints are registered under the API prefix, /api/v1."""
 from service.web.retention import api
 from service.web.retention import destruction_api
 from service.web.retention import destruction_pages

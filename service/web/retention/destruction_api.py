@@ -15,7 +15,7 @@ from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
 
-bp = Blueprint("retention_destruction_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("retention_destruction_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 def batch_json(doc: dict) -> dict:

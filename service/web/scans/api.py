@@ -15,7 +15,7 @@ from service.web.forms import paging
 from service.web.scans.json_views import import_json
 from service.web.scans.json_views import inbox_json
 
-bp = Blueprint("scans_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("scans_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 @bp.post("/scan-imports")

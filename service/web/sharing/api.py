@@ -13,7 +13,7 @@ from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
 
-bp = Blueprint("sharing_api", __name__)  # nested in the API blueprint (service.web.api)
+bp = Blueprint("sharing_api", __name__)  # registered under the API prefix (service.web.api)
 
 
 def partner_json(doc: dict) -> dict:
