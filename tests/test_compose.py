@@ -82,7 +82,7 @@ def test_the_image_and_the_web_service_both_serve_the_app_factory(compose):
 
 def test_every_archive_variable_in_compose_is_one_the_application_reads():
     settings_source = (ROOT / "service" / "settings.py").read_text(encoding="utf-8")
-    cli_source = (ROOT / "service" / "cli.py").read_text(encoding="utf-8")
+    cli_source = (ROOT / "service" / "cli" / "commands.py").read_text(encoding="utf-8")
     used = set(re.findall(r"\bARCHIVE_[A-Z0-9_]+\b", COMPOSE.read_text(encoding="utf-8")))
     assert used, "docker-compose.yml sets no ARCHIVE_* variable"
     unknown = []

@@ -25,7 +25,7 @@ from service.documents.ocr import read_pages
 from service.documents.ocr import sniff
 from tests.support import scans
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PDF, PNG, JPEG, TIFF = "application/pdf", "image/png", "image/jpeg", "image/tiff"
 
 

@@ -18,7 +18,7 @@ from tests.support.retention import PAPER
 from tests.support.retention import pdf_text
 from tests.support.retention import stored_versions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜庭位于滨江路88号。"
 
 
