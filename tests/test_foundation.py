@@ -11,6 +11,7 @@ import pytest
 from service import settings as settings_module
 from service.app import create_app
 from service.wiring import build_services
+from tests.conftest import csrf_from
 from tests.support.servers import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,13 +93,17 @@ def test_a_dead_database_gives_503_naming_it_in_the_api_and_on_pages(private_ser
     services = build_services(settings)
     services.ensure_schema()
     services.users.create("clerk", "Desk-Pass-20261", ["staff"])
-    private_servers.kill("ferretdb")
     client = create_app(settings, services).test_client()
+    signed_in = client.post("/login", data={"username": "clerk", "password": "Desk-Pass-20261",
+                                            "csrf_token": csrf_from(client.get("/login").get_data(as_text=True))})
+    assert signed_in.status_code == 302  # signed in while the database was up
+    private_servers.kill("ferretdb")
     response = client.post("/api/v1/auth/token", json={"username": "clerk", "password": "Desk-Pass-20261"})
     assert response.status_code == 503
     assert response.get_json()["error"]["fields"] == {"service": "database"}
-    page = client.post("/login", data={"username": "clerk", "password": "x"})
-    assert page.status_code in (400, 503)  # 400 only if the CSRF check comes first; never a 500
+    page = client.get("/files")  # a page that reads the database, for a signed-in person
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "database" in page.get_data(as_text=True)
     services.close()
 
 

@@ -45,6 +45,8 @@ def init(app: Flask) -> None:
 
     @manager.user_loader
     def load(session_id: str):
+        if g.get("database_down"):  # the error page that says so (service/web/errors)
+            return None
         user_id, _, epoch = session_id.partition(":")
         try:
             user = services().users.get(user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask import g
 from flask import jsonify
 from flask import render_template
 from flask import request
@@ -46,6 +47,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(DatabaseDown)
     def database_down(exc: DatabaseDown):
         log.warning("database unavailable: %s", type(exc).__name__)
+        g.database_down = True  # the page is drawn for nobody: loading the signed-in person needs the database
         return error_response(503, "unavailable", "database is unavailable, try again shortly",
                               {"service": "database"})
 
