@@ -3,9 +3,6 @@ the write lock between processes, and rebuild equivalence. No database, no objec
 from __future__ import annotations
 
 import multiprocessing
-import random
-import statistics
-import time
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -394,49 +391,3 @@ def test_entry_hash_matches_what_the_index_holds(index):
     assert signature[("page", "doc-deposit:1")] == entry_hash(a_page(WANG, "doc-deposit", DEPOSIT,
                                                                        doc_type="survey_form", title="认购协议",
                                                                        day=6))
-
-
-CLAUSES = ["买受人逾期交房的，应支付违约金。", "出卖人应当按期交付房屋。", "本合同项目{project}位于滨江路{n}号。",
-           "委托人{name}特授权受托人办理相关手续。", "首付款人民币{n}万元，余款按揭。",
-           "房屋面积{n}平方米，单价{n}元。",
-           "双方协商一致，签订本补充协议。", "产权证办理期限为交房后{n}日内。", "认购人已交定金人民币{n}元。",
-           "联系电话1380013{n:04d}，身份证号码1101011990{n:08d}。"]
-SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
-PROJECTS = ["锦绣澜庭", "滨江一号", "翡翠湾", "云顶华府", "金色家园"]
-
-
-def test_throughput_and_latency_are_measured(tmp_path, capsys):
-    """Not asserted: indexing speed on 2,000 generated pages and search latency, printed."""
-    rng = random.Random(7)
-    index = SearchIndex(tmp_path / "index")
-    names = sorted({rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]) for _ in range(300)})[:200]
-    started = time.perf_counter()
-    index.add_terms(names + PROJECTS)
-    pages = 0
-    for first in range(0, 200, 20):
-        with index.writer() as batch:
-            for n in range(first, first + 20):
-                file = a_file(f"f-{n:04d}", names[n], day=n % 30, project=PROJECTS[n % 5],
-                              customer_type=["刚需", "改善", "投资"][n % 3], department=["销售部", "客服部"][n % 2],
-                              security=["normal", "normal", "confidential", "sealed"][n % 4])
-                batch.upsert_file(file)
-                for p in range(10):
-                    text = "".join(rng.choice(CLAUSES).format(name=names[n], project=file.project,
-                                                              n=rng.randint(1, 9999)) for _ in range(40))
-                    batch.upsert_page(a_page(file, f"doc-{n}-{p // 5}", text, page=p % 5 + 1, day=n % 30))
-                    pages += 1
-    seconds = time.perf_counter() - started
-    viewer = Visibility(departments={"销售部"}, file_ids={"f-0003"})
-    latencies = {}
-    for q in ["违约金", '"逾期交房"', "锦绣澜庭 定金", "zw OR wf", "交房 -按揭", "翡翠*", names[5], ""]:
-        runs = []
-        for _ in range(5):
-            t = time.perf_counter()
-            index.search(q, visibility=viewer, filters={"customer_type": "刚需"} if q == "" else None)
-            runs.append(time.perf_counter() - t)
-        latencies[q or "(all, filtered)"] = statistics.median(runs) * 1000
-    with capsys.disabled():
-        print(f"\nindexed {pages} pages (200 files, ~{len(text)} chars a page) in {seconds:.1f} s: "
-              f"{pages / seconds:.0f} pages/s; {index.stats()}")
-        print("median search latency, ms: " + ", ".join(f"{q} {ms:.0f}" for q, ms in latencies.items()))
