@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from PIL import ImageChops
 from PIL import ImageDraw
@@ -268,3 +269,11 @@ def cer(expected: str, got: str) -> float:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
         previous = current
     return previous[-1] / len(a)
+
+
+def stamped_share(data: bytes) -> float:
+    """The share of an image's pixels tinted by the watermark's red (red well above green and blue): the
+    scans are black on white, so a copy that is only re-encoded, or stamped elsewhere, has next to none."""
+    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return float(((red - green > 25) & (red - blue > 25)).mean())
