@@ -11,7 +11,10 @@ imported files stay, so each size must exceed the one before plus these), BENCH_
 the audit chain's verification and `archive search-check`'s comparison of the files' index entries
 after each seeding; both read everything, the second per batch of 200 files: small sizes only),
 BENCH_PAGES_ROWS (comma-separated parts of row names: only the rows that contain one are timed, e.g.
-`search,loans`; `-` times none, leaving the import).
+`search,loans`; `-` times none, leaving the import), BENCH_PAGES_PROFILE (a folder: each timed row also
+runs under cProfile, its statistics written there as `<size>-<row>.prof` and its 15 costliest
+functions printed; the times then include the profiler's overhead, so use it to find where time
+goes, not to measure).
 
 What runs, in one fresh database on the servers `scripts/bench` started:
 
@@ -72,11 +75,13 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from bench.bench_files import DEPARTMENTS
+from bench.common import RoundTrips
 from bench.common import Stopwatch
 from bench.common import fresh_settings
 from bench.common import ms
 from bench.common import p50
 from bench.common import p95
+from bench.common import profiled
 from bench.common import table
 from bench.common import write_results
 from bench.pages_import import run_import
@@ -101,6 +106,8 @@ TIMING = Timing(samples=int(os.environ.get("BENCH_PAGES_SAMPLES") or 20),
 REINDEX = os.environ.get("BENCH_PAGES_REINDEX", "1") != "0"
 IMPORT_ROWS = int(os.environ.get("BENCH_PAGES_IMPORT_ROWS") or 5000)
 VERIFY = os.environ.get("BENCH_PAGES_VERIFY", "0") == "1"
+TRIPS = RoundTrips().register()  # before any client: the import's commands are counted
+PROFILE = os.environ.get("BENCH_PAGES_PROFILE", "")
 ONLY = [part.strip() for part in os.environ.get("BENCH_PAGES_ROWS", "").split(",") if part.strip()]
 RATIO_TARGET = 1.5
 IMPORT_TARGET_SECONDS = 60.0
@@ -184,17 +191,24 @@ def _measure(settings, people, seeder: Seeder, size: int, report: dict) -> int:
         print(f"  signed in 5 roles in {watch.seconds:.1f} s", flush=True)
         rng = random.Random(size)
         for row in rows(seeder.known, people, STAFF_DEPARTMENT):
-            if ONLY and not any(part in row.name for part in ONLY):
+            if ONLY and (ONLY == ["-"] or not any(part in row.name for part in ONLY)):
                 continue
             services.listings.catch_up()  # as the worker's thread does every second: what earlier rows wrote
-            _record(report, size, f"{row.name} ({'API' if row.api else 'page'})", time_row(clients, row, rng, TIMING))
+            label = f"{row.name} ({'API' if row.api else 'page'})"
+            with profiled(PROFILE, f"{size}-{label}"):
+                measured = time_row(clients, row, rng, TIMING)
+            _record(report, size, label, measured)
         staff = people.staff[STAFF_DEPARTMENT][0]
         data = sheet(random.Random(size), f"S{size}", _existing_ids(services, seeder), IMPORT_ROWS)
-        result = run_import(services, staff, data)
+        result = run_import(services, staff, data, TRIPS)
         report["imports"][size] = result
         print(f"  import of {IMPORT_ROWS} rows: dry run {result['dry_run_seconds']:.1f} s {result['dry_run']}, "
               f"import job {result['import_seconds']:.1f} s {result['imported']}; then {result['index_jobs']} "
               f"index jobs in {result['index_jobs_seconds']:.1f} s", flush=True)
+        print("  the import job's database commands:", flush=True)
+        table(
+            [(t["command"], t["collection"], t["count"], t["per_unit"], f"{t['seconds']:.1f}")
+             for t in result["import_round_trips"]], ["command", "collection", "count", "per row", "seconds"])
         report["phases"][size]["load_average_after"] = os.getloadavg()
         print(f"  load average now {_load()}", flush=True)
         return result["imported"]["created"]

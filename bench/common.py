@@ -1,17 +1,24 @@
 """Helpers shared by the benchmarks: fresh settings, percentiles, a table printer, results."""
 from __future__ import annotations
 
+import cProfile
+import io
 import json
 import math
 import os
 import platform
+import pstats
+import threading
 import time
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 from typing import Sequence
+
+from pymongo import monitoring
 
 from service import settings as settings_module
 from service.settings import Settings
@@ -133,3 +140,78 @@ def _clean(value):
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     return value
+
+
+@contextmanager
+def profiled(folder: str, label: str, top: int = 15):
+    """Run the block under cProfile when `folder` is set: statistics to `<folder>/<label>.prof`, the
+    `top` functions by their own time and by cumulative time printed. Without a folder, nothing."""
+    if not folder:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+        profiler.dump_stats(str(Path(folder) / f"{safe}.prof"))
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
+        print(f"  profile of {label}:\n{out.getvalue()}", flush=True)
+
+
+class RoundTrips(monitoring.CommandListener):
+    """Counts the database commands of every client made after `register()`, by command and
+    collection, with their time, while `counting` is on (a step of a benchmark)."""
+
+    def __init__(self):
+        self.counting = False
+        self.lock = threading.Lock()
+        self.counts: dict[tuple[str, str], list] = {}
+        self.collections: dict[int, str] = {}  # request id -> the collection its command named
+
+    def register(self) -> "RoundTrips":
+        monitoring.register(self)
+        return self
+
+    @contextmanager
+    def counted(self):
+        """Count the block's commands (the counts before are dropped)."""
+        with self.lock:
+            self.counts = {}
+        self.counting = True
+        try:
+            yield self
+        finally:
+            self.counting = False
+
+    def started(self, event) -> None:
+        if self.counting:
+            named = event.command.get(event.command_name)
+            self.collections[event.request_id] = named if isinstance(named, str) else ""
+
+    def succeeded(self, event) -> None:
+        self._add(event)
+
+    def failed(self, event) -> None:
+        self._add(event)
+
+    def _add(self, event) -> None:
+        if not self.counting:
+            return
+        key = (event.command_name, self.collections.pop(event.request_id, ""))
+        with self.lock:
+            entry = self.counts.setdefault(key, [0, 0.0])
+            entry[0] += 1
+            entry[1] += event.duration_micros / 1e6
+
+    def summary(self, per: int = 1, top: int = 12) -> list[dict]:
+        """The most frequent commands: count (and count per `per` units), seconds in all."""
+        ranked = sorted(self.counts.items(), key=lambda item: -item[1][0])[:top]
+        return [{"command": c, "collection": coll, "count": n, "per_unit": round(n / max(per, 1), 2),
+                 "seconds": round(s, 2)} for (c, coll), (n, s) in ranked]

@@ -20,6 +20,7 @@ from bench.bench_files import PROJECTS
 from bench.bench_files import mobile
 from bench.bench_files import person_name
 from bench.bench_files import resident_id
+from bench.common import RoundTrips
 from service.accounts import User
 from service.wiring import Services
 from service.worker import Worker
@@ -50,8 +51,11 @@ def sheet(rng: random.Random, tag: str, existing_ids: list[str], rows: int = ROW
     return data.getvalue()
 
 
-def run_import(services: Services, actor: User, data: bytes) -> dict:
-    """Upload, map, dry-run and import (the `import` job, run by a worker); seconds of each step and counts."""
+def run_import(services: Services, actor: User, data: bytes, trips: RoundTrips | None = None) -> dict:
+    """Upload, map, dry-run and import (the `import` job, run by a worker); seconds of each step and counts.
+    With `trips` (registered before the services' client was made), the import job's database commands
+    by kind and collection, per row."""
+    trips = trips or RoundTrips()
     result: dict = {}
     started = time.perf_counter()
     run = services.imports.upload(actor, "individual", data, "客户登记表.xlsx")
@@ -66,8 +70,10 @@ def run_import(services: Services, actor: User, data: bytes) -> dict:
     worker = Worker(services, worker_id="bench-pages")
     started = time.perf_counter()
     job = services.jobs.claim("bench-pages", 3600, kinds=["import"])
-    worker.run_one(job)
+    with trips.counted():
+        worker.run_one(job)
     result["import_seconds"] = time.perf_counter() - started
+    result["import_round_trips"] = trips.summary(per=result["dry_run"]["rows"], top=16)
     done = services.imports.get(actor, run["_id"])
     result["imported"] = {key: done[key] for key in ("state", "created", "skipped", "failed")}
     started = time.perf_counter()

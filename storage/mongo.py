@@ -157,9 +157,15 @@ def find_each(collection: Collection, field: str, values: Iterable, query: dict 
 
     FerretDB never sends `{field: {"$in": values}}` to PostgreSQL, so that decodes the whole collection,
     while each `{field: value}` is a GIN-indexed lookup. Results come in the order of `values`, each
-    document once; `limit` (0: none) stops early.
+    document once. Without a `limit` the lookups run in parallel (`lookup_each`); with one (0: none),
+    one after another until it is reached.
     """
     found: dict = {}
+    if not limit:
+        for docs in lookup_each(collection, field, values, query, projection).values():
+            for doc in docs:
+                found.setdefault(doc["_id"], doc)
+        return list(found.values())
     for value in dict.fromkeys(values):
         for doc in collection.find({**(query or {}), field: value}, projection):
             found.setdefault(doc["_id"], doc)
@@ -180,6 +186,8 @@ def lookup_each(collection: Collection, field: str, values: Iterable, query: dic
     def one(value):
         return value, list(collection.find({**(query or {}), field: value}, projection))
 
+    if len(wanted) <= 1:  # no thread for a single lookup
+        return dict(map(one, wanted))
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return dict(pool.map(one, wanted))
 

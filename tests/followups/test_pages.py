@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -182,3 +183,32 @@ def test_the_file_detail_needs_nothing_else_for_an_unrelated_reader(team, auth):
     auth.login("auditor")
     html = team.client.get(f"/files/{f['id']}").get_data(as_text=True)
     assert 'id="followups"' in html and 'id="record-contact"' not in html
+
+
+@pytest.mark.calendar
+def test_my_follow_ups_show_twenty_of_each_bucket_with_its_total_and_page_through_the_rest(team, auth):
+    later = in_days(400)  # every open follow-up of the files below is overdue by then
+    while len(team.followups("clerk", bucket="overdue", as_of=later)) <= 20:
+        team.file("clerk")
+    overdue = team.followups("clerk", bucket="overdue", as_of=later)
+    auth.login("clerk")
+    html = team.client.get("/followups/", query_string={"as_of": later}).get_data(as_text=True)
+    first = html.split('id="due-overdue"')[1].split("</table>")[0]
+    assert first.count("data-followup=") == 20
+    assert f"（{len(overdue)} 条）" in html and f"查看全部 {len(overdue)} 条" in html
+    more = re.search(r'href="([^"]+)" id="more-overdue"', html).group(1).replace("&amp;", "&")
+    path, _, query = more.partition("?")
+    args = dict(parse_qsl(query))
+    assert path == "/followups/" and args["bucket"] == "overdue" and args["as_of"] == later
+    shown = []
+    assert 20 < len(overdue) <= 30
+    for number in (1, 2, 3):
+        page = team.client.get(path, query_string={**args, "page": number, "per_page": 10}).get_data(as_text=True)
+        assert 'id="due-today"' not in page and 'id="reminders"' not in page
+        assert f"第 {number} / {-(-len(overdue) // 10)} 页，共 {len(overdue)} 条" in page
+        shown += re.findall(r'data-followup="([^"]+)"', page.split('id="due-overdue"')[1].split("</table>")[0])
+    due = {f["id"]: f["due"] for f in overdue}
+    assert len(shown) == len(set(shown)) == len(due) and set(shown) == set(due)  # each once, over 3 pages
+    assert [due[i] for i in shown] == sorted(due[i] for i in shown)  # oldest first across the pages
+    unknown = team.client.get("/followups/", query_string={"as_of": later, "bucket": "nonsense"})
+    assert unknown.status_code == 200 and 'id="due-today"' in unknown.get_data(as_text=True)

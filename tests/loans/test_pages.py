@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from service.web.loans import pages as loans_pages
 from tests.conftest import csrf_from
 
 
@@ -252,3 +253,19 @@ def test_a_digital_borrower_opens_the_sealed_file_page_and_sees_until_when(desk,
     assert "封存客户" in page and 'id="digital-loan"' in page
     mine = client.get("/loans/mine").get_data(as_text=True)
     assert "查看扫描件" in mine and "封存客户" in mine
+
+
+@pytest.mark.calendar
+def test_the_overdue_box_shows_the_first_few_and_links_to_all_of_them(desk, auth, client, services, monkeypatch):
+    monkeypatch.setattr(loans_pages, "OVERDUE_ROWS", 2)
+    files = [desk.file() for _ in range(3)]
+    for f in files:
+        loan = desk.out("clerk", f["id"], days=2)
+        services.loans.repo.set(loan, {"due_at": services.loans.repo.by_id(loan)["due_at"] - timedelta(days=5)})
+    auth.login("clerk")
+    html = client.get("/loans/mine").get_data(as_text=True)
+    box = html.split('id="my-overdue"')[1].split("</section>")[0]
+    assert sum(f["archive_no"] in box for f in files) == 2
+    assert 'href="/loans/mine?status=overdue" id="more-overdue"' in box and "查看全部 3 条" in box
+    listed = client.get("/loans/mine?status=overdue").get_data(as_text=True).split('id="my-overdue"')[1]
+    assert all(f["archive_no"] in listed for f in files)

@@ -24,6 +24,8 @@ from service.web.forms import problems
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")
 UPCOMING_DAYS = 30
+MY_BUCKETS = ("today", "overdue", "upcoming", "done")
+BUCKET_ROWS = 20  # rows of each bucket on the first view; the rest a click away, paged
 
 
 @bp.before_request
@@ -42,16 +44,23 @@ def followup_helpers():
 
 @bp.get("/")
 def mine():
-    """My follow-ups: due today, overdue, upcoming; birthday and anniversary reminders; recently done."""
+    """My follow-ups: due today, overdue, upcoming and recently done, the first BUCKET_ROWS of each with its
+    total and a link to the whole bucket; `bucket` shows one bucket page by page. Birthday and
+    anniversary reminders above."""
     user, followups = page_user(), services().followups
     as_of = followups.parse_as_of(request.args.get("as_of", ""))
     horizon = (as_of + timedelta(days=UPCOMING_DAYS)).isoformat()
-    lists = {}
-    for bucket in ("today", "overdue", "upcoming", "done"):
-        _total, lists[bucket] = followups.due(user, {"bucket": bucket, "as_of": as_of.isoformat(), "until": horizon},
-                                              1, 100)
-    return render_template("followups/mine.html", lists=lists, as_of=as_of.isoformat(), horizon=horizon,
-                           reminders=services().followup_team.reminders(user, as_of))
+    only = request.args.get("bucket", "")
+    if only and only not in MY_BUCKETS:
+        only = ""
+    page, per_page = paging(50) if only else (1, BUCKET_ROWS)
+    lists, totals = {}, {}
+    for bucket in (only,) if only else MY_BUCKETS:
+        totals[bucket], lists[bucket] = followups.due(
+            user, {"bucket": bucket, "as_of": as_of.isoformat(), "until": horizon}, page, per_page)
+    return render_template("followups/mine.html", lists=lists, totals=totals, only=only, page=page,
+                           per_page=per_page, as_of=as_of.isoformat(), horizon=horizon,
+                           reminders=[] if only else services().followup_team.reminders(user, as_of))
 
 
 def _satisfaction(raw: str):

@@ -19,6 +19,7 @@ from service.web.forms import paging
 from service.web.forms import problems
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
+OVERDUE_ROWS = 10  # overdue loans in the box above my loans; the rest under the overdue filter
 
 
 @bp.before_request
@@ -64,9 +65,10 @@ def mine():
     status = request.args.get("status", "")
     user = page_user()
     total, rows = services().loans.list(user, {"borrower": user.username, "status": status}, page, per_page)
-    _, overdue = services().loans.list(user, {"borrower": user.username, "status": "overdue"}, 1, 50)
+    overdue_total, overdue = services().loans.list(user, {"borrower": user.username, "status": "overdue"}, 1,
+                                                   OVERDUE_ROWS)
     return render_template("loans/mine.html", loans=rows, total=total, page=page, per_page=per_page,
-                           args={"status": status}, overdue=overdue,
+                           args={"status": status}, overdue=overdue, overdue_total=overdue_total,
                            notices=services().reservations.notices_for(user.username),
                            reservations=services().reservations.of_user(user.username),
                            shown=services().loans.shown_files(user, rows))
