@@ -1,4 +1,5 @@
-"""Fill English translations into the catalog from a JSON object {msgid: translation} on stdin."""
+"""Fill English translations into the catalog from a JSON object {msgid: translation} on stdin; a message
+with a context (pgettext) is keyed "context::msgid"."""
 import json
 import sys
 
@@ -9,9 +10,11 @@ PATH = "service/translations/en/LC_MESSAGES/messages.po"
 
 with open(PATH, "rb") as f:
     catalog = read_po(f)
-for msgid, text in json.load(sys.stdin).items():
-    if msgid in catalog:
-        catalog[msgid].string = text
-        catalog[msgid].flags.discard("fuzzy")
+for key, text in json.load(sys.stdin).items():
+    context, _, msgid = key.rpartition("::")
+    message = catalog.get(msgid, context=context or None)
+    if message is not None:
+        message.string = text
+        message.flags.discard("fuzzy")
 with open(PATH, "wb") as f:
     write_po(f, catalog, width=0, omit_header=False)

@@ -20,6 +20,7 @@ from service import settings as settings_module
 from service.settings import Settings
 from service.web import auth
 from service.web import errors
+from service.web import labels
 from service.wiring import Services
 from service.wiring import build_services
 
@@ -148,6 +149,9 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
         return value.astimezone(zone).strftime(fmt)
 
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["template_label"] = labels.template_label
+    app.jinja_env.globals["field_label"] = labels.field_label
+    app.jinja_env.filters["person"] = labels.person
     app.jinja_env.globals["can"] = access.can
     app.jinja_env.globals["page_user"] = auth.page_user
 

@@ -15,7 +15,7 @@ __all__, __getattr__ = public(__name__, {
     "corrections": ["CorrectionService"],
     "imports": ["ImportService", "imports"],
     "labels": ["labels"],
-    "templates": ["BUILTIN_TEMPLATES", "check_template_definition", "compile_schema", "templates",
+    "templates": ["BUILTIN_TEMPLATES", "check_template_definition", "compile_schema", "path_label", "templates",
                   "validate_fields"],
     "template_registry": ["TemplateRegistry"],
     "validators": ["credit_check_char", "id_check_char", "validators"],

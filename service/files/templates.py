@@ -387,3 +387,19 @@ def check_template_definition(definition) -> dict:
     problems.update({a: p for a, p in found.items() if p})
     problems.update(_check_fields(definition.get("fields"), "fields"))
     return problems
+
+
+def path_label(template: dict | None, path: str, english: bool = False) -> str:
+    """A field path (`phone`, `contacts.0.phone`) named by the template's labels in one language:
+    联系人 1 · 电话. A part the template does not know is shown as it is."""
+    definitions = (template or {}).get("fields") or []
+    names = []
+    for part in str(path or "").split("."):
+        if part.isdigit():
+            names[-1:] = [f"{names[-1]} {int(part) + 1}"] if names else [part]
+            continue
+        found = next((d for d in definitions if isinstance(d, dict) and d.get("key") == part), None)
+        label = (found or {}).get("label") or {}
+        names.append((label.get("en") if english else None) or label.get("zh") or part)
+        definitions = (found or {}).get("fields") or []
+    return " · ".join(names)

@@ -136,7 +136,9 @@ class LoanService:
                              "status": {"$in": list(OPEN)}}):
             raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")
         at = clock.now()
-        doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+        loan_id = new_id()
+        doc = {"_id": loan_id, "number": self.number(at, str(loan_id)), "file_id": str(file_doc["_id"]),
+               "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "file_department": file_doc.get("department", ""),
                "file_security": file_doc.get("security", access.NORMAL), "kind": kind,
                "purpose": purpose.strip(), "days": days, "borrower": actor.username, "borrower_id": actor.id,
@@ -146,6 +148,12 @@ class LoanService:
         self.audit.record(actor.username, "loan.requested", f"loan:{doc['_id']}",
                           {"file_id": doc["file_id"], "kind": kind, "days": days, "purpose": doc["purpose"]})
         return doc
+
+    def number(self, at, owner: str) -> str:
+        """The next loan number of the year, as printed on the 借阅单: JY2026-00042 (gap-free per year,
+        drawn by a unique insert like archive numbers)."""
+        year = at.astimezone(self.zone).year
+        return f"JY{year}-{self.files.sequences.next(f'loan-{year}-#', owner):05d}"
 
     # -- reading -----------------------------------------------------------------------------
     def sees_all(self, actor: User) -> bool:

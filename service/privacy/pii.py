@@ -147,6 +147,16 @@ def text_for(viewer, text):
     return type(text)(masked) if type(text) is not str and masked is not text else masked
 
 
+def page_for(viewer, page: dict) -> dict:
+    """A page's recognised text (its text and each line's) as this person may see it: ID and mobile
+    numbers masked unless their role sees them in full. The line boxes stay: they say where, not what."""
+    if access.sees_pii_in_full(viewer) or not isinstance(page, dict):
+        return page
+    lines = [{**line, "text": mask_text(line.get("text"))} if isinstance(line, dict) else line
+             for line in page.get("lines") or []]
+    return {**page, "text": mask_text(page.get("text")), "lines": lines}
+
+
 def keep_unchanged(wanted, stored, definitions: list | None = None) -> None:
     """Put stored numbers back where an edit form returned them still masked (the person did not change them)."""
     if not isinstance(wanted, dict) or not isinstance(stored, dict):

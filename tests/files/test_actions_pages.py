@@ -20,6 +20,8 @@ def test_a_duplicate_is_flagged_on_registration_and_merged_by_an_archivist(clien
                            follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "可能与已有档案重复" in page and 'id="merge-form"' in page
+    reasons = page.split('id="merge-form"')[0].rsplit("<table", 1)[1]
+    assert "手机号码相同" in reasons and "phone" not in reasons  # why, in words: never the field's code
     second = services.db["files"].find_one({"version": 1, "_id": {"$ne": __import__("bson").ObjectId(first)}})
     merged = client.post(f"/files/{second['_id']}/merge", data={
         "csrf_token": csrf_from(page), "into": first, "reason": "同一客户重复登记", "version": "1"})

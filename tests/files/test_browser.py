@@ -8,6 +8,8 @@ import zxingcpp
 from PIL import Image
 
 from tests.conftest import PASSWORD
+from tests.support.browser import sign_in
+from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +48,7 @@ def test_a_clerk_registers_edits_reads_history_and_prints_a_label(page, live_ser
 
     page.click("#file-history")
     history = page.locator("#history").inner_text()
-    assert "fields.occupation" in history and "成交" in history and "clerk" in history
+    assert "fields.occupation" in history and "成交" in history and "王芳" in history
 
     page.go_back()
     page.click("#print-label")
@@ -55,3 +57,23 @@ def test_a_clerk_registers_edits_reads_history_and_prints_a_label(page, live_ser
     shot = Image.open(io.BytesIO(label.screenshot()))
     decoded = [result.text for result in zxingcpp.read_barcodes(shot)]
     assert decoded == [archive_no]
+
+
+def test_merging_a_duplicate_asks_first_and_cancelling_changes_nothing(page, live_server, auth, services):
+    keeper = auth.user("keeper", ["archivist"], display_name="档案员")
+    first = services.files.create(keeper, individual(name="张伟"))
+    second = services.files.create(keeper, individual(name="张伟"))
+    sign_in(page, live_server, "keeper")
+    page.goto(f"{live_server}/files/{second['_id']}")
+    page.select_option("#merge-form select[name=into]", str(first["_id"]))
+    page.fill("#merge-form input[name=reason]", "同一客户重复登记")
+    page.click("#merge-form button[type=submit]")
+    dialog = page.locator("#confirm-dialog")
+    assert dialog.is_visible() and second["archive_no"] in dialog.inner_text()
+    page.keyboard.press("Escape")  # closing the dialog is cancelling
+    assert not dialog.is_visible()
+    assert services.files.repo.by_id(str(second["_id"]))["status"] == "active"
+    page.click("#merge-form button[type=submit]")
+    page.click("#confirm-ok")
+    page.wait_for_url(f"**/files/{first['_id']}")
+    assert services.files.repo.by_id(str(second["_id"]))["status"] == "merged"

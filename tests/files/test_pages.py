@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
@@ -106,12 +108,13 @@ def test_labels_print_the_archive_number_as_a_qr_code(client, auth):
 
 
 def test_lists_filter_and_exports_hide_what_the_user_may_not_see(client, auth, services):
-    auth.user("clerk", ["staff"], department="销售部")
+    auth.user("clerk", ["staff"], department="销售部", display_name="王芳")
     auth.user("engineer", ["staff"], department="工程部")
     auth.login("clerk")
     register(client, name="公开客户")
     register(client, name="机密客户", security="confidential")
-    assert "机密客户" in client.get("/files").get_data(as_text=True)
+    listing = client.get("/files").get_data(as_text=True)
+    assert "机密客户" in listing and "<td>王芳</td>" in listing and "<td>clerk</td>" not in listing  # owners by name
     assert "公开客户" not in client.get("/files?name=jimi").get_data(as_text=True)
     auth.logout()
     auth.login("engineer")
@@ -120,6 +123,13 @@ def test_lists_filter_and_exports_hide_what_the_user_may_not_see(client, auth, s
     sheet = load_workbook(io.BytesIO(client.get("/files/export.xlsx").data)).active
     names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["公开客户"]
+    row = next(sheet.iter_rows(min_row=2, values_only=True))
+    assert row[2] == "个人客户" and row[6] == "普通" and row[9] == "在档"  # words, never codes
+    stored = services.db["files"].find_one({"name": "公开客户"})["created_at"]
+    shanghai = stored.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs((row[12] - shanghai).total_seconds()) < 0.01  # the time as the pages show it, not UTC
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:O2"
+    assert sheet.cell(1, 1).font.bold and sheet.column_dimensions["B"].width >= 10
     confidential = services.db["files"].find_one({"name": "机密客户"})
     assert client.get(f"/files/{confidential['_id']}").status_code == 404
     assert client.get(f"/files/{confidential['_id']}/label").status_code == 404

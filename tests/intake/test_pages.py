@@ -44,6 +44,7 @@ def test_submit_return_resubmit_accept_through_the_pages(intake, auth, client, s
     auth.login("clerk")
     mine = client.get("/intake/mine").get_data(as_text=True)
     assert "请补身份证复印件" in mine and "已退回" in mine
+    assert "身份证复印件：请补身份证复印件" in mine and "document:" not in mine  # named, never by its code
     id_copy = intake.scan(fid, "id_copy", 30)
     _post(client, f"/intake/{sub['_id']}/resubmit", {"version": "1", "documents": [contract, form, id_copy],
                                                      "salesperson": "王芳", "customer_name": "张伟",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,6 +52,8 @@ def test_the_whole_path_through_the_pages(desk, auth, client, services):
     assert services.loans.repo.by_id(loan_id)["status"] == "out"
     slip = client.get(f"/loans/{loan_id}/slip").get_data(as_text=True)
     assert 'id="signature-line"' in slip and "借阅人签字" in slip and f["archive_no"] in slip
+    assert "赵总监（boss）" in slip and "档案员（keeper）" in slip  # who approved and handed out, by name
+    assert f'<td id="loan-number">{services.loans.repo.by_id(loan_id)["number"]}</td>' in slip
     auth.logout()
 
     auth.login("clerk")
@@ -121,7 +124,11 @@ def test_a_damaged_return_appears_in_the_register_and_its_export(desk, auth, cli
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1] == "档案号" and rows[1][1] == f["archive_no"] and rows[1][5] == 80
     loans_sheet = load_workbook(io.BytesIO(client.get("/loans/register.xlsx").data)).active
-    assert [r[0] for r in loans_sheet.iter_rows(values_only=True)][1:] == [f["archive_no"]]
+    registered = list(loans_sheet.iter_rows(values_only=True))
+    assert [r[1] for r in registered][1:] == [f["archive_no"]]
+    number = services.db["loans"].find_one({"file_id": f["id"]})["number"]
+    assert re.fullmatch(r"JY\d{4}-\d{5}", number) and registered[1][0] == number
+    assert registered[1][3] == "纸质档案" and registered[1][8] == "已归还" and registered[1][15] == "损坏"  # words
     assert "借阅登记簿" in client.get("/loans/register?status=returned").get_data(as_text=True)
 
 

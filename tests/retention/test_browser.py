@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pypdfium2
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import sign_in
 from tests.support.browser import sign_out
@@ -48,8 +49,16 @@ def test_propose_approve_as_another_user_execute_and_download_the_certificate(pa
     page.fill("#paper-form input[name=witness2]", "陈主任")
     page.click("#record-paper")
     assert "李审计、陈主任" in page.locator("#paper-record").inner_text()
+    page.click("#execute-batch")  # asks first; cancelling leaves everything as it was
+    dialog = page.locator("#confirm-dialog")
+    assert dialog.is_visible() and "1 份档案" in dialog.inner_text() and "不可撤销" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.id") == "confirm-cancel"
+    page.click("#confirm-cancel")
+    assert not dialog.is_visible() and page.locator("#batch-status").inner_text() == "已批准"
+    assert services.files.repo.by_id(str(f["_id"]))["status"] == "active"
     page.click("#execute-batch")
-    assert page.locator("#batch-status").inner_text() == "已销毁"
+    page.click("#confirm-ok")  # the form is sent once the dialog has closed
+    expect(page.locator("#batch-status")).to_have_text("已销毁")
     with page.expect_download() as download:
         page.click("#certificate")
     saved = tmp_path / "certificate.pdf"

@@ -86,6 +86,7 @@ def test_propose_approve_record_and_execute_through_the_pages_then_only_the_tomb
     url = f"/destructions/{batch['_id']}"
     page = client.get(url).get_data(as_text=True)
     assert batch["number"] in page and f["archive_no"] in page and 'id="approve-batch"' not in page
+    assert "<td>个人客户</td>" in page.split('id="batch-items"')[1] and "individual" not in page  # named, not coded
     auth.logout()
 
     auth.login("boss")
@@ -107,6 +108,7 @@ def test_propose_approve_record_and_execute_through_the_pages_then_only_the_tomb
     certificate = client.get(f"{url}/certificate.pdf")
     assert certificate.mimetype == "application/pdf" and f["archive_no"] in pdf_text(certificate.data)
     tomb = client.get(f"/files/{f['id']}").get_data(as_text=True)
+    assert "<td>个人客户</td>" in tomb
     assert 'id="tombstone"' in tomb and "张伟" not in tomb and scan["sha256"] in tomb and batch["number"] in tomb
     assert 'id="documents"' not in tomb and 'id="loan-form"' not in tomb
     assert client.get(f"/documents/{scan['id']}").status_code == 410

@@ -65,7 +65,7 @@ def export():
     chosen = filters()
     rows = ((e["seq"], e["at"], e["actor"], e["action"], e["target"], e.get("details"), e["hash"])
             for e in services().audit.iter_matching(**chosen))
-    data = exports.workbook("audit", HEADERS, rows)
+    data = exports.workbook("audit", HEADERS, rows, zone=services().settings.timezone)
     services().audit.record(page_user().username, "audit.exported", "audit", {"filters": chosen})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=audit.xlsx"})

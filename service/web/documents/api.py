@@ -7,6 +7,7 @@ from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
+from service.privacy import pii
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
@@ -78,8 +79,9 @@ def document_content(document_id: str):
 @bp.get("/documents/<document_id>/text")
 @api_auth
 def document_text(document_id: str):
-    """The recognised or embedded text, pages separated by a form feed."""
-    text = services().documents.text(api_user(), document_id)
+    """The recognised or embedded text, pages separated by a form feed (ID and mobile numbers masked for
+    those who may not see them in full)."""
+    text = pii.text_for(api_user(), services().documents.text(api_user(), document_id))
     return Response(text, mimetype="text/plain", content_type="text/plain; charset=utf-8")
 
 
@@ -87,7 +89,7 @@ def document_text(document_id: str):
 @api_auth
 def document_page(document_id: str, number: int):
     """One page's text and the boxes of its recognised lines."""
-    return jsonify(services().documents.page(api_user(), document_id, number))
+    return jsonify(pii.page_for(api_user(), services().documents.page(api_user(), document_id, number)))
 
 
 @bp.get("/documents/<document_id>/pages/<int:number>/<any(image, thumb):kind>")

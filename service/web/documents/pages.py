@@ -28,6 +28,7 @@ from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import target_of
+from service.privacy import pii
 from service.web import errors
 from service.web.auth import page_user
 from service.web.auth import services
@@ -169,7 +170,7 @@ def viewer(document_id: str):
     page = None
     if doc.get("ocr_status") == "done" and doc.get("pages"):
         try:
-            page = services().documents.page(page_user(), document_id, number)
+            page = pii.page_for(page_user(), services().documents.page(page_user(), document_id, number))
         except NotFound:
             page = None  # the page's text was never written; the viewer shows the image alone
     return render_template("documents/viewer.html", doc=doc, file=file_doc, target=target_of(file_doc),
@@ -187,7 +188,7 @@ def state(document_id: str):
 @bp.get("/documents/<document_id>/pages/<int:number>")
 def page_text(document_id: str, number: int):
     """One page's recognised text and line boxes (JSON)."""
-    response = jsonify(services().documents.page(page_user(), document_id, number))
+    response = jsonify(pii.page_for(page_user(), services().documents.page(page_user(), document_id, number)))
     response.headers["Cache-Control"] = PAGE_CACHE
     return response
 

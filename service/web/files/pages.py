@@ -29,6 +29,7 @@ from service.web.auth import services
 from service.web.documents import pages as ui_documents
 from service.web.files import forms as file_forms
 from service.web.forms import paging
+from service.web.labels import template_label
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "owner", "status")
@@ -77,7 +78,8 @@ def export():
         if page * 200 >= total:
             break
         page += 1
-    data = exports.workbook("客户档案", EXPORT_HEADERS, (_export_row(doc, page_user()) for doc in rows))
+    data = exports.workbook("客户档案", EXPORT_HEADERS, (_export_row(doc, page_user()) for doc in rows),
+                            zone=services().settings.timezone)
     services().audit.record(page_user().username, "file.exported", "files", {"filters": chosen, "count": len(rows)})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=files.xlsx"})
@@ -87,8 +89,11 @@ def _export_row(doc: dict, viewer) -> list:
     c, loc = doc.get("classification") or {}, doc.get("location") or {}
     place = "-".join(loc.get(k, "") for k in LOCATION_KEYS if loc.get(k))
     fields = pii.fields_for(viewer, doc.get("fields") or {})
-    return [doc["archive_no"], doc["name"], doc["template"], c.get("customer_type", ""), c.get("stage", ""),
-            c.get("project", ""), doc["security"], doc.get("department", ""), doc.get("owner", ""), doc["status"],
+    security = {"normal": _("普通"), "confidential": _("机密"), "sealed": _("封存")}
+    status = {"active": _("在档"), "closed": _("已结案"), "destroyed": _("已销毁"), "merged": _("已合并")}
+    return [doc["archive_no"], doc["name"], template_label(doc["template"]), c.get("customer_type", ""),
+            c.get("stage", ""), c.get("project", ""), security.get(doc["security"], doc["security"]),
+            doc.get("department", ""), doc.get("owner", ""), status.get(doc["status"], doc["status"]),
             place, doc["version"], doc.get("created_at"), fields.get("id_number") or "", fields.get("phone") or ""]
 
 

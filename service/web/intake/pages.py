@@ -19,7 +19,11 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.labels import english
+from service.web.labels import field_label
 
+# the submission form's lines a review can name as missing (gettext'd where shown)
+SUBMISSION_LABELS = {"salesperson": "业务员姓名", "customer_name": "客户名称", "customer_no": "客户编号"}
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 NAME_FIELDS = ("salesperson", "customer_name", "customer_no", "note")
 
@@ -32,8 +36,23 @@ def signed_in():
 
 @bp.app_context_processor
 def intake_helpers():
-    """`intake_section(file)` for the file page."""
-    return {"intake_section": file_section}
+    """`intake_section(file)` for the file page; `item_label(item, template)` for a returned or missing item."""
+    return {"intake_section": file_section, "item_label": item_label}
+
+
+def item_label(item, template_key: str = "") -> str:
+    """What a returned or missing item is called in the reader's language: a document type's label, a
+    template field's label, a line of the submission form; an item someone typed stays as it was."""
+    kind, _sep, code = str(item or "").partition(":")
+    if kind == "document":
+        label = services().doc_types.labels().get(code)
+        if label:
+            return (label.get("label_en") if english() else None) or label["label_zh"]
+    elif kind == "field" and template_key:
+        return field_label(code, template_key)
+    elif kind == "submission" and code in SUBMISSION_LABELS:
+        return _(SUBMISSION_LABELS[code])
+    return str(item or "")
 
 
 def file_section(file_doc: dict) -> dict:

@@ -53,7 +53,7 @@ def register_export():
     _reader()
     args = _args()
     total, rows = services().intake.list(page_user(), args, 1, 0)
-    data = exports.workbook("归档登记簿", HEADERS, (_row(d) for d in rows))
+    data = exports.workbook("归档登记簿", HEADERS, (_row(d) for d in rows), zone=services().settings.timezone)
     services().audit.record(page_user().username, "intake.register_exported", "intake",
                             {"filters": args, "count": total})
     return Response(data, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=intake.xlsx"})

@@ -112,7 +112,7 @@ def overdue_export():
     total, rows = services().verification.overdue(page_user(), args["as_of"], 1, 0)
     data = exports.workbook("核对超期", OVERDUE_HEADERS, ([d.get("archive_no"), d.get("file_name"), d.get("owner"),
                                                          d.get("stage"), d["cycle"], d["period"], d["due_date"]]
-                                                        for d in rows))
+                                                        for d in rows), zone=services().settings.timezone)
     services().audit.record(page_user().username, "verification.overdue_exported", "verification",
                             {"as_of": args["as_of"], "count": total})
     return Response(data, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=overdue.xlsx"})

@@ -20,7 +20,8 @@ FILTERS = ("status", "file_id", "borrower", "kind", "archive_no", "as_of", "depa
 
 def loan_json(doc: dict, viewer: User, shown: set[str] | None = None) -> dict:
     """A loan as the API shows it; the file's name only to those who may see the file."""
-    body = {"id": str(doc["_id"]), "file_id": doc["file_id"], "archive_no": doc["archive_no"],
+    body = {"id": str(doc["_id"]), "number": doc.get("number") or str(doc["_id"]), "file_id": doc["file_id"],
+            "archive_no": doc["archive_no"],
             "kind": doc["kind"], "purpose": doc["purpose"], "days": doc["days"], "borrower": doc["borrower"],
             "borrower_name": doc.get("borrower_name", ""), "borrower_department": doc.get("borrower_department", ""),
             "status": doc["status"], "requested_at": iso(doc.get("requested_at")),

@@ -23,12 +23,13 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.labels import person
 
 bp = Blueprint("loan_desk", __name__, url_prefix="/loans")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTER_FILTERS = ("status", "kind", "borrower", "archive_no", "department", "as_of")
-REGISTER_HEADERS = ("档案号", "名称", "方式", "借阅人", "部门", "目的", "天数", "状态", "申请时间", "审批人",
-                    "出库时间", "应还时间", "续借次数", "归还时间", "归还情况", "说明")
+REGISTER_HEADERS = ("借阅编号", "档案号", "名称", "方式", "借阅人", "部门", "目的", "天数", "状态", "申请时间",
+                    "审批人", "出库时间", "应还时间", "续借次数", "归还时间", "归还情况", "说明")
 REMINDER_HEADERS = ("部门", "借阅人", "档案号", "名称", "出库时间", "应还时间", "超期天数")
 
 
@@ -125,16 +126,22 @@ def register_export():
     args = {key: request.args.get(key, "").strip() for key in REGISTER_FILTERS}
     total, rows = services().loans.list(page_user(), args, 1, 1)
     _, rows = services().loans.list(page_user(), args, 1, max(total, 1))
-    data = exports.workbook("借阅登记簿", REGISTER_HEADERS, (_register_row(d) for d in rows))
+    data = exports.workbook("借阅登记簿", REGISTER_HEADERS, (_register_row(d) for d in rows),
+                            zone=services().settings.timezone)
     services().audit.record(page_user().username, "loan.register_exported", "loans", {"filters": args, "count": total})
     return _xlsx(data, "loans.xlsx")
 
 
 def _register_row(d: dict) -> list:
-    return [d["archive_no"], d.get("file_name", ""), d["kind"], d["borrower"], d.get("borrower_department", ""),
-            d["purpose"], d["days"], d["status"], d.get("requested_at"), d.get("decided_by", ""),
+    kinds = {"physical": _("纸质档案"), "digital": _("电子查阅")}
+    states = {"requested": _("待审批"), "approved": _("已批准待出库"), "out": _("借出中"), "returned": _("已归还"),
+              "rejected": _("已驳回"), "cancelled": _("已撤回"), "lost": _("已遗失")}
+    conditions = {"ok": _("完好"), "damaged": _("损坏"), "lost": _("遗失")}
+    return [d.get("number") or str(d["_id"]), d["archive_no"], d.get("file_name", ""), kinds.get(d["kind"], d["kind"]),
+            d.get("borrower_name") or person(d["borrower"]), d.get("borrower_department", ""), d["purpose"],
+            d["days"], states.get(d["status"], d["status"]), d.get("requested_at"), person(d.get("decided_by")),
             d.get("handed_out_at"), d.get("due_at"), d.get("renewals", 0), d.get("returned_at"),
-            d.get("condition", ""), d.get("note") or d.get("reason") or ""]
+            conditions.get(d.get("condition"), d.get("condition") or ""), d.get("note") or d.get("reason") or ""]
 
 
 @bp.get("/incidents")
@@ -150,7 +157,8 @@ def incidents():
 @bp.get("/incidents.xlsx")
 def incidents_export():
     """The loss/damage register as Excel."""
-    data = exports.workbook("损坏遗失登记", INCIDENT_HEADERS, services().incidents.rows(page_user()))
+    data = exports.workbook("损坏遗失登记", INCIDENT_HEADERS, services().incidents.rows(page_user()),
+                            zone=services().settings.timezone)
     services().audit.record(page_user().username, "loan.incidents_exported", "loan_incidents")
     return _xlsx(data, "loan-incidents.xlsx")
 
@@ -187,4 +195,5 @@ def reminders_export():
     rows = [[dept, d["borrower_name"], d["archive_no"], d.get("file_name", ""), d.get("handed_out_at"),
              d.get("due_at"), d["days_late"]] for dept, items in groups.items() for d in items]
     services().audit.record(page_user().username, "loan.reminders_exported", "loans", {"as_of": day.isoformat()})
-    return _xlsx(exports.workbook("超期催还", REMINDER_HEADERS, rows), f"overdue-{day.isoformat()}.xlsx")
+    return _xlsx(exports.workbook("超期催还", REMINDER_HEADERS, rows,
+                                  zone=services().settings.timezone), f"overdue-{day.isoformat()}.xlsx")

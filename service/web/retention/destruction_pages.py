@@ -139,7 +139,7 @@ def register_export():
                          " ".join(d["sha256"] or "" for d in f["documents"]), e["reason"], e["proposed_by"],
                          e["proposed_at"], e["approved_by"], e["approved_at"], paper["method"], paper["place"],
                          "、".join(paper["witnesses"]), e["executed_by"], e["executed_at"], e["hash"]])
-    data = exports.workbook("销毁登记簿", REGISTER_HEADERS, rows)
+    data = exports.workbook("销毁登记簿", REGISTER_HEADERS, rows, zone=services().settings.timezone)
     services().audit.record(page_user().username, "destruction.register_exported", "destruction_register",
                             {"entries": len(entries)})
     return Response(data, mimetype=XLSX,
