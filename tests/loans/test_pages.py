@@ -44,12 +44,16 @@ def test_the_whole_path_through_the_pages(desk, auth, client, services):
     auth.logout()
 
     auth.login("keeper")
+    waiting = client.get("/loans/desk").get_data(as_text=True).split('id="desk-waiting"')[1].split("</section>")[0]
+    assert f["archive_no"] in waiting and "王芳" in waiting and "赵总监" in waiting and "（1 条）" in waiting
     found = client.get(f"/loans/desk?ref={f['archive_no']}").get_data(as_text=True)
     assert "A101 / 3 / 2 / 17" in found and "签约核对" not in found and "核对合同" in found
     unconfirmed = _post(client, f"/loans/desk/{loan_id}/checkout", {"ref": f["archive_no"]}, "/loans/desk")
     assert unconfirmed.status_code == 302 and services.loans.repo.by_id(loan_id)["status"] == "approved"
     _post(client, f"/loans/desk/{loan_id}/checkout", {"ref": f["archive_no"], "confirm": "1"}, "/loans/desk")
     assert services.loans.repo.by_id(loan_id)["status"] == "out"
+    waiting = client.get("/loans/desk").get_data(as_text=True).split('id="desk-waiting"')[1].split("</section>")[0]
+    assert f["archive_no"] not in waiting and "没有等待出库的借阅" in waiting  # handed out: no longer waiting
     slip = client.get(f"/loans/{loan_id}/slip").get_data(as_text=True)
     assert 'id="signature-line"' in slip and "借阅人签字" in slip and f["archive_no"] in slip
     assert "赵总监（boss）" in slip and "档案员（keeper）" in slip  # who approved and handed out, by name

@@ -30,6 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTER_FILTERS = ("status", "kind", "borrower", "archive_no", "department", "as_of")
 REGISTER_HEADERS = ("借阅编号", "档案号", "名称", "方式", "借阅人", "部门", "目的", "天数", "状态", "申请时间",
                     "审批人", "出库时间", "应还时间", "续借次数", "归还时间", "归还情况", "说明")
+WAITING_ROWS = 20  # approved folders waiting to go out (newest request first) on the desk page
 REMINDER_HEADERS = ("部门", "借阅人", "档案号", "名称", "出库时间", "应还时间", "超期天数")
 
 
@@ -60,7 +61,10 @@ def desk():
         except NotFound:
             missing = True
     _, overdue = services().loans.list(page_user(), {"status": "overdue"}, 1, 50)
+    waiting_total, waiting = services().loans.list(page_user(), {"status": "approved", "kind": "physical"}, 1,
+                                                   WAITING_ROWS)
     return render_template("loans/desk.html", ref=ref, found=found, missing=missing, overdue=overdue,
+                           waiting=waiting, waiting_total=waiting_total,
                            place=_place(found["file"]) if found else "", now=services().loans.day_start(None))
 
 
