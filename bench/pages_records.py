@@ -247,7 +247,8 @@ class Records:
         borrower = self.rng.choice([u for u in pool if u.username != file_doc["owner"]] or pool)
         requested = self._requested_at(file_doc, state)
         loan_id = object_id(requested)
-        doc = {"_id": loan_id, "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
+        doc = {"_id": loan_id, "number": self._loan_number(requested, str(loan_id), bundle),
+               "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "file_department": file_doc["department"],
                "file_security": file_doc["security"], "kind": "physical",
                "purpose": self.rng.choice(self.texts.LOAN_PURPOSES), "days": self.loan_days,
@@ -264,6 +265,19 @@ class Records:
             self._take_back(doc, bundle)
         self.shapes.check(f"loan:{'out' if state == 'overdue' else state}", doc)
         bundle.add("loans", doc)
+
+    def _loan_number(self, requested: datetime, loan_id: str, bundle: Bundle) -> str:
+        """The loan's number of its year (JY2026-00042), claimed in sequence_numbers as LoanService.number does."""
+        loans = self.services.loans
+        year = requested.astimezone(loans.zone).year
+        scope = f"loan-{year}-#"
+        if scope not in self.counters:
+            self.counters[scope] = self.services.files.sequences.highest(scope)
+        self.counters[scope] += 1
+        number = self.counters[scope]
+        bundle.add("sequence_numbers", {"_id": self.services.files.sequences._key(scope, number), "scope": scope,
+                                        "n": number, "owner": loan_id, "at": requested})
+        return f"JY{year}-{number:05d}"
 
     def _requested_at(self, file_doc: dict, state: str) -> datetime:
         if state in ("requested", "approved"):

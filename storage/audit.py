@@ -12,9 +12,12 @@ from __future__ import annotations
 from typing import Iterator
 
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError
 
 from storage.mongo import by_ids
+
+DUPLICATE_KEY = 11000  # the server's code for a taken _id
 
 
 def key(seq: int, width: int = 12) -> str:
@@ -65,6 +68,20 @@ class ChainedEntries:
             return True
         except DuplicateKeyError:
             return False
+
+    def insert_run(self, entries: list[dict]) -> int:
+        """Insert consecutive entries in one round trip, in order; how many went in before the first
+        whose number another writer had taken (the rest are not inserted)."""
+        if not entries:
+            return 0
+        try:
+            self._entries.insert_many([{**entry, "_id": self.key(entry["seq"])} for entry in entries], ordered=True)
+            return len(entries)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors") or []
+            if not errors or any(error.get("code") != DUPLICATE_KEY for error in errors):
+                raise
+            return min(error["index"] for error in errors)
 
     def by_keys(self, entry_ids: list[str]) -> list[dict]:
         """The entries with these _ids, in that order (a list's page, read in parallel)."""

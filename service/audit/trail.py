@@ -7,6 +7,7 @@ import logging
 import random
 import threading
 import time
+from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
@@ -98,6 +99,19 @@ def verify_run(repo, entries: list[dict], hashing) -> dict:
     return {"ok": True, "entries": len(run), "first_bad": None}
 
 
+@dataclass
+class _Waiting:
+    """An entry one caller recorded, until it is stored (its number) or failed (the error)."""
+
+    actor: str
+    action: str
+    target: str
+    details: Any
+    seq: int = 0
+    error: BaseException | None = None
+    settled: bool = False
+
+
 class AuditTrail:
     """Append and verify; nothing here (or anywhere) deletes an entry."""
 
@@ -105,16 +119,33 @@ class AuditTrail:
         self.repo = repo
         self.listings = listings
         self._tip: dict | None = None  # the last entry this process saw: a hint, never trusted alone
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held by the thread appending
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Waiting] = []  # entries recorded but not yet taken by an appending thread
 
     def record(self, actor: str, action: str, target: str = "", details: dict | None = None) -> int:
-        """Append one entry after the current last one; its sequence number.
+        """Append one entry after the current last one; its sequence number, once it is stored.
 
         The entry's _id is its sequence number, so of two writers that read the same last entry
-        only one can insert the next; the other walks forward and tries again.
-        """
-        details = jsonable(details or {})
+        only one can insert the next; the other walks forward and tries again. Threads of one process
+        that record at once are written together (group commit): the thread that holds the lock
+        appends every entry waiting, in the order they came, in one round trip, and each caller
+        returns only after its own entry is stored (or raises what stopped it)."""
+        waiting = _Waiting(actor or "-", action, target or "", jsonable(details or {}))
+        with self._queue_lock:
+            self._queue.append(waiting)
         with self._lock:
+            if not waiting.settled:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._append(batch)
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.seq
+
+    def _append(self, batch: list["_Waiting"]) -> None:
+        """Chain and store the batch after the newest entry (with the lock held)."""
+        try:
             tip = self._tip if self._tip is not None else self.repo.newest(self.known_number())
             for attempt in range(MAX_TRIES):
                 if attempt:
@@ -122,16 +153,28 @@ class AuditTrail:
                     # Not done before the first try: a lookup that misses costs FerretDB far more
                     # than an insert that collides.
                     tip = self._walk_forward(tip)
-                seq = (tip["seq"] if tip else 0) + 1
-                entry = {"seq": seq, "at": clock.now(), "actor": actor or "-", "action": action,
-                         "target": target or "", "details": details,
-                         "prev_hash": tip["hash"] if tip else GENESIS}
-                entry["hash"] = entry_hash(entry)
-                if self.repo.insert(entry):
-                    self._tip = entry
-                    return seq
+                entries = []
+                for waiting in batch:
+                    before = entries[-1] if entries else tip
+                    entry = {"seq": (before["seq"] if before else 0) + 1, "at": clock.now(), "actor": waiting.actor,
+                             "action": waiting.action, "target": waiting.target, "details": waiting.details,
+                             "prev_hash": before["hash"] if before else GENESIS}
+                    entry["hash"] = entry_hash(entry)
+                    entries.append(entry)
+                stored = self.repo.insert_run(entries)
+                for waiting, entry in zip(batch[:stored], entries[:stored]):
+                    waiting.seq, waiting.settled = entry["seq"], True
+                if stored:
+                    tip = self._tip = entries[stored - 1]
+                batch = batch[stored:]
+                if not batch:
+                    return
                 time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))  # spread colliding writers
-        raise RuntimeError("audit trail: could not append after many concurrent attempts")
+            raise RuntimeError("audit trail: could not append after many concurrent attempts")
+        except Exception as exc:  # every caller still waiting learns why its entry was not stored
+            for waiting in batch:
+                waiting.error, waiting.settled = exc, True
+            raise
 
     def _walk_forward(self, tip: dict | None) -> dict | None:
         """From a known entry, follow sequence numbers to the newest one."""

@@ -37,6 +37,38 @@ def test_eight_processes_appending_at_once_leave_one_verifiable_chain(settings, 
     assert set(per_process.values()) == {500}
 
 
+THREADED_APPENDER = """
+import json, sys, threading
+from service import settings
+from service.wiring import build_services
+services = build_services(settings.from_env())
+worker, threads, each = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+numbers = {}
+def append(t):
+    for i in range(each):
+        target = f"item:{worker}:{t}:{i}"
+        numbers[target] = services.audit.record(f"proc{worker}", "test.append", target, {"i": i})
+running = [threading.Thread(target=append, args=(t,)) for t in range(threads)]
+[r.start() for r in running]
+[r.join() for r in running]
+print(json.dumps(numbers))
+"""
+
+
+def test_threads_of_several_processes_appending_at_once_get_each_entry_stored_once_at_its_number(settings,
+                                                                                                  services):
+    processes = [subprocess.Popen([sys.executable, "-c", THREADED_APPENDER, str(n), "6", "60"],
+                                  env=env_for(settings), stdout=subprocess.PIPE, text=True) for n in range(4)]
+    returned = {}
+    for process in processes:
+        out, _ = process.communicate(timeout=600)
+        assert process.returncode == 0
+        returned.update(json.loads(out))
+    assert services.audit.verify() == {"ok": True, "entries": 1440, "first_bad": None}
+    stored = {e["target"]: e["seq"] for e in services.audit.repo.in_order()}
+    assert len(returned) == 1440 and stored == returned  # each once, at the number its caller was given
+
+
 def test_changing_one_entry_in_the_database_is_reported_at_its_sequence_number(settings, services):
     for i in range(10):
         services.audit.record("clerk", "file.viewed", f"file:{i}")

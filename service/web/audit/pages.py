@@ -17,11 +17,13 @@ from flask_login import login_required
 from service import access
 from service import exports
 from service.errors import Malformed
+from service.web.audit.actions import action_label
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+bp.add_app_template_global(action_label)
 HEADERS = ("seq", "time (UTC)", "actor", "action", "target", "details", "hash")
 
 
