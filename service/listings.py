@@ -226,16 +226,22 @@ class ListView:
         self.leave_out = leave_out  # records the index holds in an older state (or not at all any more)
         self.rows = rows  # (id, values) of the records read from the database
 
+    def _left_out(self, selection: Selection) -> frozenset[str]:
+        """What the index must leave out: its stale records and those the selection excludes itself."""
+        return self.leave_out | selection.exclude_ids if selection.exclude_ids else self.leave_out
+
     def select(self, selection: Selection) -> RecordPage:
         """A slice of the records selected, the fresh ones merged into the index's."""
-        fresh = sorted(((selection.key(v), i) for i, v in self.rows if selection.accepts(v)),
+        fresh = sorted(((selection.key(v), i) for i, v in self.rows
+                        if selection.accepts(v) and i not in selection.exclude_ids),
                        reverse=selection.descending)
         if not fresh:
-            return self.index.select(replace(selection, exclude_ids=self.leave_out))
+            return self.index.select(replace(selection, exclude_ids=self._left_out(selection)))
         # the index's rows from where the slice may start (at most len(fresh) of them come before it)
         start = max(0, selection.offset - len(fresh))
         end = selection.offset + max(selection.limit, 0)
-        head = self.index.select(replace(selection, exclude_ids=self.leave_out, offset=start, limit=end - start))
+        head = self.index.select(replace(selection, exclude_ids=self._left_out(selection), offset=start,
+                                         limit=end - start))
         before = 0
         if start and head.ids:  # fresh rows that come before the index's first row of the window
             first = _rank(selection, head.keys[0], 0, 0)
@@ -253,9 +259,9 @@ class ListView:
     def counts(self, column: str, selection: Selection, weight: str | None = None) -> dict[str, int]:
         """How many selected records hold each value of a coded column, the empty value included (with
         `weight`: the sum of that number column over them)."""
-        totals = self.index.counts(column, replace(selection, exclude_ids=self.leave_out), weight)
-        for _, values in self.rows:
-            if selection.accepts(values):
+        totals = self.index.counts(column, replace(selection, exclude_ids=self._left_out(selection)), weight)
+        for record, values in self.rows:
+            if selection.accepts(values) and record not in selection.exclude_ids:
                 value = str(values.get(column) or "")
                 totals[value] = totals.get(value, 0) + (_number(values, weight) if weight else 1)
         return totals
@@ -263,10 +269,10 @@ class ListView:
     def histogram(self, column: str, edges: list[int], selection: Selection, weight: str | None = None) -> list[int]:
         """How many selected records have a number column in each interval [edges[i], edges[i+1]) (with
         `weight`: the sum of that number column over them)."""
-        totals = self.index.histogram(column, edges, replace(selection, exclude_ids=self.leave_out), weight)
-        for _, values in self.rows:
+        totals = self.index.histogram(column, edges, replace(selection, exclude_ids=self._left_out(selection)), weight)
+        for record, values in self.rows:
             number = values.get(column)
-            if number is None or not selection.accepts(values):
+            if number is None or not selection.accepts(values) or record in selection.exclude_ids:
                 continue
             for n in range(len(totals)):
                 if edges[n] <= number < edges[n + 1]:

@@ -40,6 +40,7 @@ NOT_SEALED = {"", access.NORMAL, access.CONFIDENTIAL}
 # Larger pages (the register's Excel export) read the matching loans in one pass of the database,
 # which costs what the export needs anyway, instead of one lookup per row.
 BULK_ROWS = 500
+OWN_REQUESTS_MAX = 1000  # an approver's own open requests, left out of their approvals list
 LOAN_LISTING = RecordKind("loan", coded=("status", "kind", "borrower", "borrower_department", "file_id",
                                          "archive_no", "file_department", "file_security"),
                           numbers=("requested_at", "due_at"))
@@ -299,11 +300,18 @@ class LoanService:
         """Requests waiting for this person's decision."""
         if not actor.has("approver", "executive"):
             return 0, []
-        query: dict = {"status": "requested", "borrower": {"$ne": actor.username}}
+        # from the listing index (a department's requests grow with the archive): its requests, oldest
+        # first, less the person's own; each row shown is checked against its file as it is now
+        where: dict[str, set[str]] = {"status": {"requested"}}
         if not actor.has("executive"):
-            query.update({"file_department": actor.department, "file_security": {"$ne": access.SEALED}})
-        rows = [d for d in self.repo.find(query) if self.may_decide(actor, d)]
-        return len(rows), rows[(page - 1) * per_page: page * per_page]
+            where.update(file_department={actor.department}, file_security={access.NORMAL, access.CONFIDENTIAL})
+        own = self.listings.select(LOAN_LISTING.name, Selection(
+            where={**where, "borrower": {actor.username}}, limit=OWN_REQUESTS_MAX)).ids
+        found = self.listings.select(LOAN_LISTING.name, Selection(
+            where=where, exclude_ids=frozenset(own), sort="requested_at", offset=(page - 1) * per_page,
+            limit=per_page))
+        rows = [d for d in self.repo.by_ids(found.ids) if d.get("status") == "requested" and self.may_decide(actor, d)]
+        return found.total, rows
 
     def _decidable(self, actor: User, loan_id) -> dict:
         access.require(actor, "loan.approve")

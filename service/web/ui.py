@@ -22,6 +22,12 @@ def index():
     return render_template("index.html", report=report, overview=overview)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers that ask for /favicon.ico get the icon the pages name."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
     """Switch the interface language and return to where the user was."""

@@ -77,3 +77,27 @@ def test_merging_a_duplicate_asks_first_and_cancelling_changes_nothing(page, liv
     page.click("#confirm-ok")
     page.wait_for_url(f"**/files/{first['_id']}")
     assert services.files.repo.by_id(str(second["_id"]))["status"] == "merged"
+
+
+def test_the_label_page_prints_with_one_click_and_keeps_each_archive_number_on_one_line(page, live_server, auth,
+                                                                                        services):
+    keeper = auth.user("keeper", ["archivist"], display_name="档案员")
+    made = services.files.create(keeper, individual(name="欧阳娜娜"))
+    sign_in(page, live_server, "keeper")
+    page.goto(f"{live_server}/files/{made['_id']}/label")
+    page.evaluate("window.print = () => { window.printed = true; }")  # the dialog itself is the browser's
+    page.click("#print-labels")
+    assert page.evaluate("window.printed === true")
+    number = page.locator(".label .no")
+    assert number.inner_text() == made["archive_no"]
+    assert number.bounding_box()["height"] < 20  # one line of 10 pt, never wrapped
+
+
+def test_every_page_names_its_icon_and_the_browser_s_own_request_finds_it(client, auth):
+    auth.user("clerk", ["staff"])
+    auth.login("clerk")
+    assert 'rel="icon"' in client.get("/files").get_data(as_text=True)
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

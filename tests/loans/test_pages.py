@@ -280,3 +280,23 @@ def test_the_overdue_box_shows_the_first_few_and_links_to_all_of_them(desk, auth
     assert 'href="/loans/mine?status=overdue" id="more-overdue"' in box and "查看全部 3 条" in box
     listed = client.get("/loans/mine?status=overdue").get_data(as_text=True).split('id="my-overdue"')[1]
     assert all(f["archive_no"] in listed for f in files)
+
+
+def test_approvals_list_the_department_s_requests_oldest_first_never_one_s_own_and_page(desk, auth, client,
+                                                                                       services, clock):
+    files = [desk.file() for _ in range(4)]
+    asked = []
+    for n, who in enumerate(("clerk", "clerk2", "boss", "clerk")):
+        asked.append((who, desk.ask(who, files[n]["id"], purpose=f"核对{n}")))
+        clock.advance(timedelta(minutes=5))
+    sealed = desk.file(security="sealed")
+    desk.ask("clerk", sealed["id"], purpose="核对封存")  # the executive decides on a sealed file
+    others = [loan for who, loan in asked if who != "boss"]
+    auth.login("boss")
+    first = client.get("/loans/approvals?per_page=2").get_data(as_text=True)
+    second = client.get("/loans/approvals?per_page=2&page=2").get_data(as_text=True)
+    assert "共 3 条" in first and "核对2" not in first + second and "核对封存" not in first + second
+    assert first.index("核对0") < first.index("核对1") and "核对3" in second  # oldest first, page by page
+    assert all(f"/loans/{loan}/approve" in first + second for loan in others)  # each decidable from the list
+    services.listings.catch_up()  # taken into the index: the same list
+    assert client.get("/loans/approvals?per_page=2").get_data(as_text=True).count("核对") == first.count("核对")
