@@ -105,7 +105,7 @@ class ChainedEntries:
         """The entries numbered top, top-1, ... (count numbers, none below 1), newest first; a number
         with no entry (one deleted behind the trail's back) is left out."""
         numbers = range(top, max(top - count, 0), -1)
-        return [entry for entry in map(self.at, numbers) if entry is not None]
+        return self.by_keys([self.key(n) for n in numbers])  # point lookups in parallel, in this order
 
     def every(self) -> Iterator[dict]:
         """Every entry, in no particular order (streamed; building the listing index)."""
