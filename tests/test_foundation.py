@@ -188,3 +188,13 @@ def test_openapi_describes_every_api_route_and_method(app):
             path = __import__("re").sub(r"\{[^:}]+:([^}]+)\}", r"{\1}", path)
             served |= {(path, m) for m in rule.methods if m not in ("HEAD", "OPTIONS")}
     assert served == described
+
+
+def test_every_page_names_its_icon_and_the_browser_s_own_request_finds_it(client, auth):
+    auth.user("clerk", ["staff"])
+    auth.login("clerk")
+    assert 'rel="icon"' in client.get("/files").get_data(as_text=True)
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

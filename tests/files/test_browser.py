@@ -92,12 +92,3 @@ def test_the_label_page_prints_with_one_click_and_keeps_each_archive_number_on_o
     assert number.inner_text() == made["archive_no"]
     assert number.bounding_box()["height"] < 20  # one line of 10 pt, never wrapped
 
-
-def test_every_page_names_its_icon_and_the_browser_s_own_request_finds_it(client, auth):
-    auth.user("clerk", ["staff"])
-    auth.login("clerk")
-    assert 'rel="icon"' in client.get("/files").get_data(as_text=True)
-    answer = client.get("/favicon.ico")
-    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
-    icon = client.get("/static/favicon.svg")
-    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
