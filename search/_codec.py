@@ -5,14 +5,21 @@ weights, values). Reading a common word in 300,000 pages then means thousands of
 and unpicklings, most of a search's time. This codec keeps Whoosh's block framing (length, info
 tuple, last-block flag: its matchers and merges work unchanged) and writes a block's data as
 
-    ids      n x uint32, little-endian, absolute entry numbers
-    weights  n x float32
-    values   only for formats with values (positions): uint32 length of the zlib stream, then
-             zlib(offsets (n + 1) x uint32 + the values' bytes one after another)
+    ids        n x uint32, little-endian, absolute entry numbers
+    weights    n x float32
+    positions  for Whoosh's Positions format (fields searched by phrase): a header of the byte
+               widths of the counts and of the deltas (1, 2 or 4: the smallest that holds the
+               block's largest) and the number of positions (uint32), then every posting's count
+               of positions, then every position as the step from the one before it in its entry
+               (the first from 0); no compression, so numpy reads them as they lie
+    values     other formats with values: uint32 length of the zlib stream, then
+               zlib(offsets (n + 1) x uint32 + the values' bytes one after another)
 
-so `read_arrays` takes a term's ids and weights with `np.frombuffer`, and values are decompressed
-only when a phrase asks for positions. Blocks hold up to 512 postings. Term vectors (byte ids)
-stay in Whoosh's own format. A segment remembers its codec (Whoosh pickles it in the table of
+so `read_arrays` takes a term's ids and weights with `np.frombuffer`, and a phrase reads the
+positions of the blocks that hold its candidates only (`PositionBlocks`), without a Python step per
+posting. Whoosh's own matchers and merges get each posting's value in Whoosh's encoding, rebuilt
+from the arrays. Blocks hold up to 512 postings. Term vectors (byte ids) stay in Whoosh's own
+format. A segment remembers its codec (Whoosh pickles it in the table of
 contents), so segments written by this codec are always read with it.
 """
 from __future__ import annotations
@@ -20,19 +27,25 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from dataclasses import dataclass
 from pickle import dumps
+from pickle import loads
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
 from whoosh.system import emptybytes
+from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 
 BLOCK_POSTINGS = 512
 _LENGTH = struct.Struct("<I")
+_POSITIONS_HEADER = struct.Struct("<BBHI")  # width of counts, width of deltas, unused, positions
+_WIDTHS = {1: "<u1", 2: "<u2", 4: "<u4"}
 
 
 class ArrayCodec(W3Codec):
@@ -58,6 +71,11 @@ class ArrayCodec(W3Codec):
         return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
+def _has_positions(format_) -> bool:
+    # exactly Whoosh's Positions: its subclasses (Characters) code more than positions in a value
+    return type(format_) is Positions
+
+
 class ArrayPostingsWriter(W3PostingsWriter):
     """Writes posting blocks as arrays."""
 
@@ -67,7 +85,9 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         count = len(self._ids)
         data = np.asarray(self._ids, dtype="<u4").tobytes() + np.asarray(self._weights, dtype="<f4").tobytes()
-        if self._format.fixed_value_size() != 0:
+        if _has_positions(self._format):
+            data += _pack_positions(self._values, count)
+        elif self._format.fixed_value_size() != 0:
             data += _pack_values(self._values, count)
         info = dumps((count, self._ids[-1], self._maxweight, 0, length_to_byte(self._minlength),
                       length_to_byte(self._maxlength)), 2)
@@ -77,6 +97,39 @@ class ArrayPostingsWriter(W3PostingsWriter):
         self._postfile.write(data)
         self._blockcount += 1
         self._new_block()
+
+
+def whoosh_deltas(value: bytes) -> list[int]:
+    """The steps between positions that Whoosh's `Positions.encode` wrote in one value."""
+    return loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+
+
+def _width(largest: int) -> int:
+    return 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+
+
+def _pack_positions(values: list[bytes], count: int) -> bytes:
+    if len(values) != count:
+        raise ValueError("a format with values needs one value for every posting")
+    steps = [whoosh_deltas(value) for value in values]
+    counts = np.fromiter(map(len, steps), dtype=np.int64, count=count)
+    deltas = np.fromiter((d for one in steps for d in one), dtype=np.int64, count=int(counts.sum()))
+    if len(deltas) and deltas.min() < 0:
+        raise ValueError("positions must ascend within an entry")
+    count_width = _width(int(counts.max(initial=0)))
+    delta_width = _width(int(deltas.max(initial=0)))
+    return (_POSITIONS_HEADER.pack(count_width, delta_width, 0, len(deltas))
+            + counts.astype(_WIDTHS[count_width]).tobytes() + deltas.astype(_WIDTHS[delta_width]).tobytes())
+
+
+def _unpack_positions(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+    # every posting's count of positions, and the steps between positions one entry after another
+    start = 8 * count
+    count_width, delta_width, _, total = _POSITIONS_HEADER.unpack_from(data, start)
+    start += _POSITIONS_HEADER.size
+    counts = np.frombuffer(data, dtype=_WIDTHS[count_width], count=count, offset=start)
+    deltas = np.frombuffer(data, dtype=_WIDTHS[delta_width], count=total, offset=start + count_width * count)
+    return counts, deltas
 
 
 def _pack_values(values: list[bytes], count: int) -> bytes:
@@ -92,13 +145,13 @@ class ArrayLeafMatcher(W3LeafMatcher):
     """Whoosh's leaf matcher over array blocks (for Whoosh's own queries and merges), and the
     block arrays for `read_arrays`."""
 
-    def block_arrays(self, values: bool = False) -> tuple[np.ndarray, np.ndarray, tuple | None]:
-        """The current block's ids (int64), weights (float64) and, if asked, values."""
+    def block_arrays(self) -> tuple[np.ndarray, np.ndarray, bytes]:
+        """The current block's ids (int64), weights (float64) and its data (for its positions)."""
         count = self._blocklength
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         ids = np.frombuffer(data, dtype="<u4", count=count).astype(np.int64)
         weights = np.frombuffer(data, dtype="<f4", count=count, offset=4 * count).astype(np.float64)
-        return ids, weights, (_unpack_values(data, count) if values else None)
+        return ids, weights, data
 
     def _read_data(self):
         ids, weights, _ = self.block_arrays()
@@ -119,7 +172,13 @@ class ArrayLeafMatcher(W3LeafMatcher):
             self._values = (None,) * self._blocklength
             return
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        self._values = _unpack_values(data, self._blocklength)
+        if _has_positions(self.format):
+            counts, deltas = _unpack_positions(data, self._blocklength)
+            ends = np.cumsum(counts).tolist()
+            steps = deltas.tolist()
+            self._values = tuple(pack_uint(b - a) + dumps(steps[a:b], 2) for a, b in zip([0] + ends, ends))
+        else:
+            self._values = _unpack_values(data, self._blocklength)
 
 
 def _unpack_values(data: bytes, count: int) -> tuple[bytes, ...]:
@@ -131,16 +190,67 @@ def _unpack_values(data: bytes, count: int) -> tuple[bytes, ...]:
     return tuple(blob[base + a:base + b] for a, b in zip(offsets, offsets[1:]))
 
 
-def read_arrays(matcher: ArrayLeafMatcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
-    """Every posting of the matcher's term from its first block: ids, weights, values if asked."""
-    ids, weights, encoded = [], [], []
+@dataclass(frozen=True)
+class PositionBlocks:
+    """Where a term's positions lie: the blocks' data and the index of each block's first posting
+    (and, past the last, the number of postings). Blocks are decoded only when asked."""
+
+    starts: np.ndarray
+    blocks: tuple[bytes, ...]
+
+    @classmethod
+    def of_values(cls, values: list[bytes]) -> "PositionBlocks":
+        """From postings in Whoosh's own encoding (a term stored inline in the term's info)."""
+        data = b"\0" * 8 * len(values) + _pack_positions(values, len(values))
+        return cls(np.array([0, len(values)], dtype=np.int64), (data,))
+
+    def positions(self, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For the postings numbered `selected` (ascending, unique): for each of their positions,
+        which of them it belongs to (an index into `selected`) and the position itself, in that
+        order (by owner, then position). Only the blocks holding them are read, and only their
+        own steps are summed."""
+        empty = np.zeros(0, dtype=np.int64)
+        if not len(selected):
+            return empty, empty
+        block_of = np.searchsorted(self.starts, selected, side="right") - 1
+        counts, steps, numbers = [], [], []
+        for b in np.unique(block_of).tolist():
+            first, end = int(self.starts[b]), int(self.starts[b + 1])
+            block_counts, block_steps = _unpack_positions(self.blocks[b], end - first)
+            counts.append(block_counts)
+            steps.append(block_steps)
+            numbers.append(np.arange(first, end))
+        per_posting = np.concatenate(counts).astype(np.int64)
+        step = np.concatenate(steps)
+        flag = np.zeros(int(self.starts[-1]), dtype=bool)
+        flag[selected] = True
+        chosen = flag[np.concatenate(numbers)]
+        first_step = (np.cumsum(per_posting) - per_posting)[chosen]  # each chosen posting's first step
+        sizes = per_posting[chosen]
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        before = np.cumsum(sizes) - sizes
+        mine = step[np.arange(int(sizes.sum())) - np.repeat(before - first_step, sizes)].astype(np.int64)
+        running = np.cumsum(mine)
+        return owner, running - np.repeat(running[before] - mine[before], sizes)
+
+
+def read_arrays(matcher: ArrayLeafMatcher,
+                positions: bool = False) -> tuple[np.ndarray, np.ndarray, PositionBlocks | None]:
+    """Every posting of the matcher's term from its first block: ids, weights, and where its
+    positions lie if asked."""
+    ids, weights, blocks = [], [], []
     while True:
-        block_ids, block_weights, block_values = matcher.block_arrays(values)
+        block_ids, block_weights, data = matcher.block_arrays()
         ids.append(block_ids)
         weights.append(block_weights)
-        if values:
-            encoded.extend(block_values)
+        if positions:
+            blocks.append(data)
         if matcher._lastblock:
             break
         matcher._next_block()
-    return np.concatenate(ids), np.concatenate(weights), encoded
+    where = None
+    if positions:
+        starts = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum([len(block) for block in ids], out=starts[1:])
+        where = PositionBlocks(starts, tuple(blocks))
+    return np.concatenate(ids), np.concatenate(weights), where

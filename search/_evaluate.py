@@ -10,9 +10,10 @@ arrays, and the query tree is evaluated with set operations on sorted entry numb
 - Or: entries in any part, score the sum of the parts that match (as Whoosh's union);
 - Not alone: every entry but those; Every: every entry (score 1); Prefix: the words of the field
   that start with it, each entry scored by its best word;
-- Phrase: entries holding all its words (as And), then each one's positions decoded and checked
-  for the words at consecutive positions (Whoosh's span matchers cost ten times as much); scored
-  as the sum of its words;
+- Phrase: entries holding all its words (as And, the rarest word first), then the positions of
+  those candidates decoded as arrays, only from the blocks that hold them (`_codec.PositionBlocks`),
+  and the words' (entry, position - k) keys intersected: the words at consecutive positions
+  (Whoosh's span matchers cost ten times as much); scored as the sum of its words;
 - anything else goes to Whoosh's own matcher for that segment.
 
 Deleted entries are in the postings until segments merge; the caller removes them with the
@@ -23,14 +24,13 @@ this module's answers with Whoosh's for many queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
-from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 
 from search._codec import ArrayLeafMatcher
+from search._codec import PositionBlocks
 from search._codec import read_arrays
 from search._columns import SegmentColumns
 from search._schema import WEIGHTS
@@ -107,24 +107,38 @@ class _Segment:
         fieldname, words = q.fieldname, list(q.words)
         if fieldname not in self.leaf.schema or any((fieldname, word) not in self.leaf for word in words):
             return NONE
-        read = [_postings(self.leaf.postings(fieldname, word), values=True) for word in words]
-        docs = read[0][0]
-        where = [np.arange(len(docs))]
-        for other, _weights, _values in read[1:]:
-            docs, mine, theirs = np.intersect1d(docs, other, assume_unique=True, return_indices=True)
-            where = [w[mine] for w in where] + [theirs]
-        # (candidate, position - k) of word k, as one int64 key: the phrase stands where every
-        # word's keys meet. Whoosh codes positions as a pickled list of deltas per entry.
-        meet = None
-        for k, (_, _, values) in enumerate(read):
-            keys = _position_keys([values[i] for i in where[k].tolist()]) - k
-            meet = keys if meet is None else np.intersect1d(meet, keys, assume_unique=True)
+        read = [_postings(self.leaf.postings(fieldname, word), positions=True) for word in words]
+        # the rarest word first: the candidates shrink fastest
+        order = sorted(range(len(words)), key=lambda k: len(read[k][0]))
+        docs = read[order[0]][0]
+        where = {order[0]: np.arange(len(docs))}
+        for k in order[1:]:
+            mine, theirs = _common(docs, read[k][0])
+            docs = docs[mine]
+            where = {j: w[mine] for j, w in where.items()}
+            where[k] = theirs
+            if not len(docs):
+                return NONE
+        # (candidate << 32) + position - k of word k: the phrase starts where every word's key is
+        # the same. Words are taken from the one with the fewest positions in the candidates (its
+        # weights tell, without decoding); each next word is decoded only for the candidates still
+        # alive, in the blocks that hold them, and keeps the starts its keys hold.
+        frequency = [read[k][1][where[k]].sum() for k in range(len(words))]
+        alive = np.arange(len(docs))
+        starts = None
+        for k in sorted(range(len(words)), key=frequency.__getitem__):
+            owner, positions = read[k][2].positions(where[k][alive])
+            keys = (alive[owner] << _POSITION_BITS) + positions - k
+            starts = keys if starts is None else starts[_common(starts, keys)[0]]
+            if not len(starts):
+                return NONE
+            alive = np.unique(starts >> _POSITION_BITS)
         keep = np.zeros(len(docs), dtype=bool)
-        keep[np.unique(meet >> _POSITION_BITS)] = True
+        keep[starts >> _POSITION_BITS] = True
         docs = docs[keep]
         total = np.zeros(len(docs))
-        for (_, weights, _), w in zip(read, where):
-            total += self.scores(fieldname, docs, weights[w[keep]], q.boost)
+        for k, (_, weights, _) in enumerate(read):
+            total += self.scores(fieldname, docs, weights[where[k][keep]], q.boost)
         return Matches(docs, total)
 
     def prefix(self, fieldname: str, text: str, boost: float) -> Matches:
@@ -161,37 +175,41 @@ class _Segment:
         return Matches(np.asarray(docs, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 
-def _postings(matcher, values: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
-    # a term's entry numbers, weights and (if asked) encoded values (positions); deleted entries
-    # stay (see the module docstring)
+def _postings(matcher, positions: bool = False) -> tuple[np.ndarray, np.ndarray, PositionBlocks | None]:
+    # a term's entry numbers, weights and (if asked) where its positions lie; deleted entries stay
+    # (see the module docstring)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if isinstance(matcher, ArrayLeafMatcher):  # every posting list the index's codec wrote in blocks
-        return read_arrays(matcher, values)
+        return read_arrays(matcher, positions)
     ids, weights, encoded = [], [], []
     while matcher.is_active():  # postings short enough to be stored inline
         ids.append(matcher.id())
         weights.append(matcher.weight())
-        if values:
+        if positions:
             encoded.append(matcher.value())
         matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), encoded
+    where = PositionBlocks.of_values(encoded) if positions else None
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), where
 
 
-def _position_keys(encoded: list[bytes]) -> np.ndarray:
-    # candidate number << 32 | position, for every position of every candidate in order
-    deltas = [loads(value[4:] if value.endswith(b".") else value[4:] + b".") for value in encoded]
-    counts = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
-    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=int(counts.sum()))
-    starts = np.cumsum(counts) - counts
-    running = np.cumsum(flat)
-    positions = running - np.repeat(running[starts] - flat[starts], counts)  # cumsum within each candidate
-    return (np.repeat(np.arange(len(encoded), dtype=np.int64), counts) << _POSITION_BITS) + positions
+def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where two sorted arrays of unique numbers hold the same number: its index in each (by binary
+    search of the shorter one's numbers in the longer: no sort, as np.intersect1d makes)."""
+    if len(a) > len(b):
+        theirs, mine = _common(b, a)
+        return mine, theirs
+    if not len(a):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    hit = b[at] == a
+    return np.nonzero(hit)[0], at[hit]
 
 
 def _intersect(a: Matches, b: Matches) -> Matches:
-    docs, left, right = np.intersect1d(a.docs, b.docs, assume_unique=True, return_indices=True)
-    return Matches(docs, a.scores[left] + b.scores[right])
+    left, right = _common(a.docs, b.docs)
+    return Matches(a.docs[left], a.scores[left] + b.scores[right])
 
 
 def _minus(a: Matches, b: Matches) -> Matches:

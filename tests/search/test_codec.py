@@ -2,6 +2,7 @@
 through its own matchers, across many blocks per term, after merges and with positions."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bench.corpus import customer_files
@@ -57,7 +58,8 @@ def test_terms_span_many_blocks_and_numpy_reads_what_whoosh_reads(merged):
         for fieldname, text in TERMS:
             matcher = reader.postings(fieldname, text)
             assert isinstance(matcher, ArrayLeafMatcher)
-            ids, weights, values = read_arrays(matcher, values=reader.schema[fieldname].format.supports("positions"))
+            has_positions = reader.schema[fieldname].format.supports("positions")
+            ids, weights, where = read_arrays(matcher, positions=has_positions)
             expected = reader.postings(fieldname, text)
             whoosh_ids, whoosh_weights, whoosh_values = [], [], []
             while expected.is_active():
@@ -68,8 +70,16 @@ def test_terms_span_many_blocks_and_numpy_reads_what_whoosh_reads(merged):
             assert len(whoosh_ids) > 2 * 16, (fieldname, text)  # three blocks or more
             assert ids.tolist() == whoosh_ids
             assert weights.tolist() == pytest.approx(whoosh_weights)
-            if values:
-                assert values == whoosh_values
+            if has_positions:
+                owner, positions = where.positions(np.arange(len(ids)))
+                decoded = [[] for _ in ids]
+                for i, position in zip(owner.tolist(), positions.tolist()):
+                    decoded[i].append(position)
+                assert decoded == [matcher.format.decode_positions(value) for value in whoosh_values]
+                every_third = np.arange(0, len(ids), 3)
+                owner, positions = where.positions(every_third)
+                assert sorted(set(owner.tolist())) == list(range(len(every_third)))
+                assert positions.tolist() == [p for i in every_third.tolist() for p in decoded[i]]
 
 
 def test_a_merged_index_answers_as_before_and_as_whoosh(merged):
