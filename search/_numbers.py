@@ -5,7 +5,8 @@ OCR and people write one number many ways: 158 2093 6471, 158-2093-6471, 1,200,0
 already ASCII) this module finds such numbers and gives each a canonical key of its digits, so that
 the page and the query meet whatever the separators:
 
-- groups of letters and digits joined by one hyphen (any dash) or, between digits only, one space
+- groups of letters and digits joined by one hyphen (any dash) or, between digits only (the last
+  may end in the X of an ID number), one space
   are one number when they hold at least six digits: 158 2093 6471 -> 15820936471,
   HT-2024-0815 -> ht20240815, 2024-03-07 -> 20240307. Shorter ones stay apart: "89 120" is a list
   and 1-3 a range. A comma never joins such groups (nor do two spaces or 、).
@@ -34,6 +35,7 @@ _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _RUN = re.compile(rf"(?<![0-9a-z])(?<![0-9]\.)[0-9a-z]+(?:[ ,{_DASHES}][0-9a-z]+)*(?:\.[0-9]+(?![.0-9]))?")
 _UNIT = re.compile(rf"(?P<thousands>[0-9]{{1,3}}(?:,[0-9]{{3}})+(?![0-9a-z]|,[0-9a-z]))|(?P<group>[0-9a-z]+)"
                    rf"|(?P<sep>[ ,{_DASHES}])|(?P<fraction>\.[0-9]+)")
+_SPACED = re.compile(r"[0-9]+x?")  # what a space joins: digits (an ID number ends in X)
 _NUMERAL = "壹贰叁肆伍陆柒捌玖"
 _CAPITAL = re.compile(rf"(?P<whole>[{_NUMERAL}拾][零{_NUMERAL}拾佰仟万萬亿億]*)(?P<yuan>[元圆]"
                       rf"(?:零?(?P<jiao>[{_NUMERAL}])角)?(?:零?(?P<fen>[{_NUMERAL}])分)?[整正]?)?")
@@ -66,7 +68,7 @@ def _grouped(run: str, offset: int) -> list[Number]:
     chains, chain = [], [units[0]]
     for (_, sep, _, _), unit in zip(units[1::2], units[2::2]):
         joined = sep != "," and chain[-1][0] == unit[0] == "group" and len(chain) < MAX_GROUPS \
-            and (sep != " " or chain[-1][1].isdigit() and unit[1].isdigit())
+            and (sep != " " or bool(_SPACED.fullmatch(chain[-1][1]) and _SPACED.fullmatch(unit[1])))
         if joined:
             chain.append(unit)
         else:
