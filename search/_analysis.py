@@ -7,6 +7,9 @@ Words come from jieba in search mode (授权委托书 also yields 授权, 委托
 Whoosh analyzer a token's position counts words, not characters, and the parts of a word share the
 word's position: two words that follow each other are at positions n and n+1, so phrases match.
 Punctuation and spaces take no position, as in Lucene (the phrase 逾期交房 matches 逾期，交房).
+A number however written (`_numbers`: 158 2093 6471, 1,200,000.00, 壹佰贰拾万元整) is one word at one
+position, its canonical digits, with its groups as parts at the same position; the query is cut the
+same way, so phrases that hold numbers match whatever separators either side used.
 
 Each index has its own `Vocabulary`: jieba's dictionary extended with the product's terms (names,
 projects, document types); those terms get a fixed weight and jieba's total is kept as it was, so a
@@ -29,6 +32,9 @@ from pypinyin import lazy_pinyin
 from pypinyin import pinyin
 from whoosh.analysis import Token
 from whoosh.analysis import Tokenizer
+
+from search._numbers import Number
+from search._numbers import numbers
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +80,32 @@ def is_word(token: str) -> bool:
 
 def gram_units(folded: str) -> list[str]:
     """Bigrams of every run of Chinese characters (a lone character stays whole) and every run of
-    letters and digits whole, in text order; nothing spans punctuation."""
+    letters and digits whole, in text order; nothing spans punctuation. A number (`_numbers`) is one
+    unit, its key: 1,368,000 gives 1368000, not 1, 368 and 000."""
     units: list[str] = []
-    for match in _UNITS.finditer(folded):
-        run = match.group()
-        if match.group("han") and len(run) > 1:
-            units.extend(run[i:i + 2] for i in range(len(run) - 1))
-        else:
-            units.append(run)
+    for piece in pieces(folded):
+        if isinstance(piece, Number):
+            units.append(piece.key)
+            continue
+        for match in _UNITS.finditer(piece):
+            run = match.group()
+            if match.group("han") and len(run) > 1:
+                units.extend(run[i:i + 2] for i in range(len(run) - 1))
+            else:
+                units.append(run)
     return units
+
+
+def pieces(folded: str) -> Iterator[str | Number]:
+    """Folded text as the texts between its numbers and the numbers, in order (empty texts left out)."""
+    cursor = 0
+    for number in numbers(folded):
+        if number.start > cursor:
+            yield folded[cursor:number.start]
+        yield number
+        cursor = number.end
+    if cursor < len(folded):
+        yield folded[cursor:]
 
 
 def code_key(value: str) -> str:
@@ -186,20 +209,28 @@ class Vocabulary:
         """The terms added so far."""
         return frozenset(self._terms)
 
-    def words(self, folded: str, search: bool) -> Iterator[tuple[int, int, str, tuple[str, ...]]]:
-        """(position, offset, word, parts) for each word of folded text; parts only in search mode."""
+    def words(self, folded: str, search: bool) -> Iterator[tuple[int, int, int, str, tuple[str, ...]]]:
+        """(position, start, end, word, parts) for each word of folded text; parts only in search mode.
+        A number (`_numbers`) is one word, its key, however many groups it was written in; its parts
+        share its position, so a phrase over a number matches however the number was written."""
         tokenizer = self._tokenizer()
         position = offset = 0
-        for word in tokenizer.cut(folded, HMM=True):
-            start, offset = offset, offset + len(word)
-            if not is_word(word):
+        for piece in pieces(folded):
+            if isinstance(piece, Number):
+                parts = tuple(dict.fromkeys(word for word, _, _ in piece.parts)) if search else ()
+                yield position, piece.start, piece.end, piece.key, parts
+                position, offset = position + 1, piece.end
                 continue
-            yield position, start, word, (self._parts(tokenizer, word) if search else ())
-            position += 1
+            for word in tokenizer.cut(piece, HMM=True):
+                start, offset = offset, offset + len(word)
+                if not is_word(word):
+                    continue
+                yield position, start, offset, word, (self._parts(tokenizer, word) if search else ())
+                position += 1
 
     def query_words(self, text: str) -> list[str]:
         """The words of a query string as the index holds them (jieba's accurate cut, no parts)."""
-        return [word for _, _, word, _ in self.words(fold(text), search=False)]
+        return [word for _, _, _, word, _ in self.words(fold(text), search=False)]
 
     @staticmethod
     def _parts(tokenizer: jieba.Tokenizer, word: str) -> tuple[str, ...]:
@@ -245,10 +276,9 @@ class WordTokenizer(Tokenizer):
             return
         if self.vocabulary is None:
             raise RuntimeError("this schema came from the index's own record: open it with SearchIndex")
-        for pos, offset, word, parts in self.vocabulary.words(folded, search=mode != "query"):
-            start = start_char + offset
+        for pos, start, end, word, parts in self.vocabulary.words(folded, search=mode != "query"):
             for text in (*parts, word):
-                yield _fill(token, text, start_pos + pos, start, start + len(word), positions, chars)
+                yield _fill(token, text, start_pos + pos, start_char + start, start_char + end, positions, chars)
 
 
 class GramTokenizer(Tokenizer):

@@ -150,8 +150,8 @@ class SearchIndex:
                 found = evaluate(parsed.query, leaf, leaf.reader(), columns)
                 keep = allowed[found.docs]
                 parts.append(SegmentHits(offset, columns, found.docs[keep], found.scores[keep]))
-            return gather(searcher, parts, needle_pattern(parsed.needles), sort, page, per_page, pages_per_file,
-                          from_column)
+            marked = needle_pattern(parsed.needles, parsed.numbers)
+            return gather(searcher, parts, marked, sort, page, per_page, pages_per_file, from_column)
 
     def list_files(self, query: FileQuery, *, visibility: Visibility, page: int = 1, per_page: int | None = 20,
                    replaced: Mapping[str, FileEntry | None] | None = None, counted=()) -> FileList:

@@ -14,6 +14,12 @@ every searchable field (`_schema`):
   consecutive bigrams in `grams`, which catches phrases jieba cuts differently in the page than in
   the query; punctuation inside a phrase is skipped as in Lucene.
 - prefix* matches words, numbers and pinyin that start with it, and Chinese text that contains it.
+- a number is one word however it is written (`_numbers`): 158 2093 6471, 158-2093-6471 and
+  15820936471 are the same word, 1,200,000.00 and 壹佰贰拾万元整 are 1200000. Digit groups that
+  single spaces separate are read as one number when the index would read them so (six digits or
+  more): "158 2093 6471" is one word, not three; "89 120" stays two. A number never finds another
+  that merely shares a group (2,368,000 does not find 1,368,000); a group alone (368) finds the
+  numbers written with it.
 
 Whoosh forgives everything (an unclosed quote becomes a word); this module refuses what a person
 would not mean — unclosed quotes or brackets, AND/OR/NOT without a term — with `QueryError`.
@@ -34,6 +40,8 @@ from search._analysis import code_key
 from search._analysis import fold
 from search._analysis import gram_units
 from search._analysis import is_word
+from search._analysis import pieces
+from search._numbers import Number
 from search._schema import CODE_FIELDS
 from search._schema import WORD_FIELDS
 
@@ -58,6 +66,7 @@ class ParsedQuery:
 
     query: wq.Query
     needles: tuple[str, ...]
+    numbers: tuple[str, ...] = ()
 
 
 def prepare(text: str) -> str:
@@ -77,7 +86,8 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
     found = parser.build(tree).normalize()
     if found is wq.NullQuery:
         return ParsedQuery(found, ())
-    return ParsedQuery(found, tuple(dict.fromkeys(_needles(tree, vocabulary))))
+    needles = tuple(dict.fromkeys(_needles(tree, vocabulary)))
+    return ParsedQuery(found, needles, tuple(dict.fromkeys(_numbers(tree, vocabulary))))
 
 
 def validate(text: str) -> None:
@@ -152,6 +162,27 @@ class _PhrasePlugin(plugins.TaggingPlugin):
     nodetype = PhraseNode
 
 
+class _NumberNode(syntax.TextNode):
+    def r(self):
+        return f"Number {self.text!r}"
+
+    def query(self, parser):
+        return word_clause(self.text, parser.vocabulary, self.boost)
+
+
+class _NumberPlugin(plugins.TaggingPlugin):
+    """Digit groups separated by single spaces that make one number (`_numbers`): one word, before
+    the whitespace between them splits them into several."""
+
+    expr = r"(?<![^\s(-])[0-9A-Za-z]+(?: [0-9A-Za-z]+)+(?=[\s)]|$)"
+
+    def create(self, parser, match):
+        found = list(pieces(fold(match.group())))
+        if len(found) == 1 and isinstance(found[0], Number):
+            return _NumberNode(match.group())
+        return None
+
+
 class _MinusPlugin(plugins.Plugin):
     """-word and -(group) at any depth: the next node is negated (Whoosh's own plugin only looks at
     the top level and turns a lone -word into nothing)."""
@@ -188,6 +219,7 @@ class _Parser(QueryParser):
             plugins.WhitespacePlugin(),
             plugins.GroupPlugin(),
             _PhrasePlugin(),
+            _NumberPlugin(),
             _MinusPlugin(),
             plugins.OperatorsPlugin(And=_operator("AND"), Or=_operator("OR"), Not=_operator("NOT"),
                                     AndNot=None, AndMaybe=None, Require=None),
@@ -264,6 +296,20 @@ def prefix_clause(text: str, boost: float = 1.0) -> wq.Query | None:
     elif units:
         parts.append(wq.Phrase("grams", units))
     return _clause(parts + _exact(folded, wq.Prefix), boost)
+
+
+def _numbers(node, vocabulary: Vocabulary):
+    """The words with digits that the tree's positive terms look for: numbers, to mark in snippets
+    however the page wrote them."""
+    if isinstance(node, syntax.NotGroup):
+        return
+    if isinstance(node, syntax.GroupNode):
+        for child in node.nodes:
+            yield from _numbers(child, vocabulary)
+        return
+    text = getattr(node, "text", None)
+    if text and not isinstance(node, plugins.PrefixPlugin.PrefixNode):
+        yield from (word for word in vocabulary.query_words(text) if any(char.isdigit() for char in word))
 
 
 def _needles(node, vocabulary: Vocabulary):

@@ -13,7 +13,6 @@ file id, "date" by date, then score, then file id.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone
@@ -23,6 +22,7 @@ from markupsafe import Markup
 
 from search._columns import SegmentColumns
 from search._schema import FACETS
+from search._snippets import Needles
 from search._snippets import snippet
 
 SORTS = ("relevance", "date")
@@ -124,7 +124,7 @@ def _code(values: list[str], wanted: str) -> int:
     return values.index(wanted) if wanted in values else -1
 
 
-def gather(searcher, parts: list[SegmentHits], pattern: re.Pattern | None, sort: str, page: int, per_page: int,
+def gather(searcher, parts: list[SegmentHits], pattern: Needles | None, sort: str, page: int, per_page: int,
            pages_per_file: int, from_column) -> SearchResult:
     """Group the matches by file, count facets, sort, cut one page, add snippets; `from_column`
     turns the date column's number into a datetime."""
