@@ -11,6 +11,7 @@ import pytest
 from whoosh import query as wq
 
 from bench.corpus import customer_files
+from bench.corpus import ground_truth
 from search import SearchIndex
 from search import Visibility
 from search._columns import SegmentColumns
@@ -79,7 +80,16 @@ def test_columns_equal_whooshs_own_reading_of_every_entry(built):
                     assert columns.lengths(field)[n] == (reader.doc_field_length(n, field) or 0), field
 
 
-@pytest.mark.parametrize("q", QUERIES)
+def _sampled_phrases() -> list[str]:
+    # phrases of two to four words cut from the corpus's pages, quoted, and the same words
+    # quoted in the wrong order (found by neither, unless the page has them so too)
+    items = list(customer_files(120))
+    truth = ground_truth(items, phrases=24, names=0, seed=5)
+    cut = [phrase for phrase, _ in truth.phrases]
+    return [f'"{p}"' for p in cut] + [f'"{p[len(p) // 2:]}{p[:len(p) // 2]}"' for p in cut[:8]]
+
+
+@pytest.mark.parametrize("q", QUERIES + _sampled_phrases())
 def test_array_matching_finds_what_whoosh_finds(built, q):
     index, _ = built
     parsed = parse(q, index.vocabulary).query

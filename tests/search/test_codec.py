@@ -16,7 +16,8 @@ from search._query import parse
 from search._schema import EntryScoring
 
 TERMS = [("body", "违约金"), ("body", "买受人"), ("grams", "违约"), ("kind", "page"), ("title", "合同")]
-QUERIES = ['"买受人 逾期"', '"逾期交房"', "违约金 钥匙", "违约金 -钥匙", "钥匙 OR 水表", "违约*"]
+QUERIES = ['"买受人 逾期"', '"逾期交房"', '"合同编号"', '"身份证号码"', '"应当 交付"', "违约金 钥匙", "违约金 -钥匙",
+           "钥匙 OR 水表", "违约*"]
 
 
 @pytest.fixture(scope="module")
