@@ -139,7 +139,8 @@ class SearchIndex:
         from_column = self.whoosh.schema["date"].from_column_value
         with self._search_lock:
             searcher = self._searcher()
-            leaves = searcher.leaf_searchers()
+            # an index nobody has written to yet has no segment (Whoosh gives an empty reader instead)
+            leaves = searcher.leaf_searchers() if searcher.doc_count_all() else []
             segments = self._columns.of([(leaf.reader(), offset) for leaf, offset in leaves])
             parts = []
             for (leaf, offset), columns in zip(leaves, segments):

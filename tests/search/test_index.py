@@ -391,3 +391,9 @@ def test_entry_hash_matches_what_the_index_holds(index):
     assert signature[("page", "doc-deposit:1")] == entry_hash(a_page(WANG, "doc-deposit", DEPOSIT,
                                                                        doc_type="survey_form", title="认购协议",
                                                                        day=6))
+
+
+def test_a_search_before_anything_was_written_finds_nothing(tmp_path):
+    """A web process may search a new installation's index before any worker wrote to it."""
+    result = SearchIndex(tmp_path / "index").search("锦绣澜庭", visibility=EVERYONE)
+    assert (result.total, result.groups, result.facets["doc_type"]) == (0, (), {})
