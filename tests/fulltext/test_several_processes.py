@@ -1,20 +1,26 @@
 """One installation served by several processes, as on several machines: two web processes (gunicorn,
 as `make run` serves the app) and two `archive worker` processes over one database, one object store
 and one index directory. A scan uploaded through one web process is found through the other; two
-workers writing at once take turns on the index's write lock and lose nothing."""
+workers writing at once take turns on the index's write lock and lose nothing, also when both write
+the same file."""
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import requests
 
+from search import SearchIndex
+from search import Visibility
+from service.fulltext import SearchService
 from storage.jobs import FAILED
 from storage.jobs import QUEUED
 from storage.jobs import RUNNING
@@ -23,6 +29,7 @@ from tests.conftest import free_port
 from tests.support import scans
 from tests.support import writer_probe
 from tests.support.files import individual
+from tests.support.jobs import drain
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0   # a process imports the app (jieba, numpy, the OCR engine's wrapper) on 2 shared cores
@@ -162,7 +169,6 @@ def test_a_scan_uploaded_through_one_web_process_is_found_through_the_other(inst
 
 
 def test_two_workers_write_the_index_one_at_a_time_and_lose_nothing(installation, services, settings):
-    from search import SearchIndex
     web, token = (installation.a, installation.b), installation.token
     held = SearchIndex(settings.index_dir).whoosh.writer()  # another writer: both workers must wait for it
     try:
@@ -184,3 +190,46 @@ def test_two_workers_write_the_index_one_at_a_time_and_lose_nothing(installation
     assert set(sessions.writers) == installation.worker_pids  # both workers wrote; the web processes never did
     drift = services.search.check()
     assert drift.ok, drift.counts()
+
+
+class PausedReads:
+    """A worker's reads of files, each held after it answered until `go` is set (`read` says one answered)."""
+
+    def __init__(self, files):
+        self._files = files
+        self.read, self.go = threading.Event(), threading.Event()
+
+    def by_id(self, file_id):
+        found = self._files.by_id(file_id)
+        self.read.set()
+        assert self.go.wait(60), "the test never let the paused read go on"
+        return found
+
+    def __getattr__(self, name):
+        return getattr(self._files, name)
+
+
+def test_a_worker_that_read_a_file_before_it_changed_never_commits_the_old_entry_last(
+        services, settings, client, archivist, file_id):
+    """Two workers, two index jobs of one file: the first read it before a rename, the second after.
+    Whichever commits last, the index ends with the new name."""
+    drain(services)
+    paused = PausedReads(services.search.sources.files)
+    first = SearchService(replace(services.search.sources, files=paused), settings.index_dir)
+    slow = threading.Thread(target=first.index_file, args=(file_id,))
+    slow.start()
+    assert paused.read.wait(30)  # the first worker holds the file as it was
+    renamed = client.patch(f"/api/v1/files/{file_id}", headers={**archivist, "If-Match": "1"}, json={"name": "李娜"})
+    assert renamed.status_code == 200, renamed.get_data(as_text=True)
+    second = threading.Thread(target=services.search.index_file, args=(file_id,))
+    second.start()
+    second.join(timeout=5)  # done by now unless it waits for the first one's write
+    paused.go.set()
+    slow.join(timeout=60)
+    second.join(timeout=60)
+    assert not slow.is_alive() and not second.is_alive()
+    everyone = Visibility(all=True)
+    assert [g.file_id for g in services.search.index.search("李娜", visibility=everyone).groups] == [file_id]
+    assert services.search.index.search("张伟", visibility=everyone).total == 0
+    drift = services.search.check()
+    assert drift.ok, drift
