@@ -5,6 +5,7 @@ workers writing at once take turns on the index's write lock and lose nothing, a
 the same file."""
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ import requests
 
 from search import SearchIndex
 from search import Visibility
+from service.errors import Unavailable
 from service.fulltext import SearchService
 from storage.jobs import FAILED
 from storage.jobs import QUEUED
@@ -70,9 +72,9 @@ class Installation:
         self.processes[name] = process
         return process
 
-    def worker(self, name: str) -> int:
-        """`archive worker`; its pid."""
-        return self._spawn(name, [writer_probe.WORKER_BOOT, "worker"]).pid
+    def worker(self, name: str) -> subprocess.Popen:
+        """`archive worker`."""
+        return self._spawn(name, [writer_probe.WORKER_BOOT, "worker"])
 
     def web(self, name: str) -> str:
         """The app under gunicorn (one process, four threads); its base URL once it answers."""
@@ -110,24 +112,30 @@ class Installation:
 
 
 @pytest.fixture
-def installation(settings, services, tmp_path):
-    """Two web processes (`a`, `b`) and two workers over the test's database, buckets and index directory."""
+def processes(settings, services, tmp_path):
+    """An installation over the test's database, buckets and index directory, with no process yet."""
     logs = tmp_path / "logs"
     logs.mkdir()
     found = Installation(settings, logs)
     try:
-        found.worker_pids = {found.worker("worker-1"), found.worker("worker-2")}
-        found.a, found.b = found.web("web-a"), found.web("web-b")
-        services.users.create("keeper", PASSWORD, ["archivist"], "档案室", "档案管理员")
-        answer = requests.post(f"{found.a}/api/v1/auth/token", json={"username": "keeper", "password": PASSWORD},
-                               timeout=30)
-        assert answer.status_code == 200, answer.text
-        found.token = {"Authorization": f"Bearer {answer.json()['token']}"}
         yield found
     finally:
         found.stop()
     for name in found.processes:
         print(f"--- {name}\n{found.tail(name)}")  # shown by pytest when the test failed
+
+
+@pytest.fixture
+def installation(processes, services):
+    """Two web processes (`a`, `b`) and two workers, and an archivist's bearer token."""
+    processes.worker_pids = {processes.worker("worker-1").pid, processes.worker("worker-2").pid}
+    processes.a, processes.b = processes.web("web-a"), processes.web("web-b")
+    services.users.create("keeper", PASSWORD, ["archivist"], "档案室", "档案管理员")
+    answer = requests.post(f"{processes.a}/api/v1/auth/token", json={"username": "keeper", "password": PASSWORD},
+                           timeout=30)
+    assert answer.status_code == 200, answer.text
+    processes.token = {"Authorization": f"Bearer {answer.json()['token']}"}
+    return processes
 
 
 def file_with_contract(web: str, token: dict, name: str, words: str) -> dict:
@@ -233,3 +241,23 @@ def test_a_worker_that_read_a_file_before_it_changed_never_commits_the_old_entry
     assert services.search.index.search("张伟", visibility=everyone).total == 0
     drift = services.search.check()
     assert drift.ok, drift
+
+
+def test_a_worker_starting_while_another_process_rebuilds_the_index_waits_for_it_then_works(
+        processes, services, settings, file_id):
+    SearchIndex(settings.index_dir)
+    (settings.index_dir / "schema_version.txt").write_text("0\n")  # written by an older version
+    with open(settings.index_dir.with_name(f"{settings.index_dir.name}.rebuild.lock"), "a") as rebuilding:
+        fcntl.flock(rebuilding, fcntl.LOCK_EX)  # as another worker's or `archive reindex`'s rebuild holds it
+        worker = processes.worker("worker")
+        wait_for(lambda: worker.poll() is not None or "waiting for it" in processes.tail("worker"), START_TIMEOUT,
+                 "the worker waiting")
+        assert worker.poll() is None, processes.tail("worker")
+
+    def indexed() -> bool:  # the worker rebuilt the index itself once the other rebuild let go, then took its jobs
+        try:
+            return queue_settled(services) is not None and services.search.check().ok
+        except Unavailable:  # still the old version's index
+            return False
+    wait_for(indexed, INDEX_TIMEOUT, "the index rebuilt and kept")
+    assert worker.poll() is None
