@@ -106,12 +106,13 @@ class SearchIndex:
         logger.info("created a search index in %s", self.directory)
         return made
 
-    def writer(self, timeout: float = 60.0) -> IndexWriter:
+    def writer(self, timeout: float = 60.0, *, lock_first: bool = False) -> IndexWriter:
         """A batch of changes: `with index.writer(timeout=60) as w: w.upsert_page(...)`. On leaving
         the block without an error it waits up to `timeout` s for the write lock (IndexBusy after
         that), writes the batch and commits; on an error nothing is written. The lock is always
-        released."""
-        return IndexWriter(self, timeout)
+        released. `lock_first` waits for the lock on entering the block instead: a block that reads
+        the entries' sources inside it is then never overtaken by a writer that read them later."""
+        return IndexWriter(self, timeout, lock_first)
 
     def add_terms(self, words, timeout: float = 60.0) -> None:
         """Add names, projects, document types to the dictionary (a write: it re-indexes the entries
@@ -139,7 +140,8 @@ class SearchIndex:
         from_column = self.whoosh.schema["date"].from_column_value
         with self._search_lock:
             searcher = self._searcher()
-            leaves = searcher.leaf_searchers()
+            # an index nobody has written to yet has no segment (Whoosh gives an empty reader instead)
+            leaves = searcher.leaf_searchers() if searcher.doc_count_all() else []
             segments = self._columns.of([(leaf.reader(), offset) for leaf, offset in leaves])
             parts = []
             for (leaf, offset), columns in zip(leaves, segments):

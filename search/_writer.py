@@ -1,8 +1,11 @@
 """A batch of index changes, applied whole under Whoosh's single write lock, or not at all.
 
 The batch is collected in memory and written when the `with` block ends without an error, so the lock
-is held only while writing. Whoosh lets one writer in at a time and fails the next one at once;
-`open_writer` waits for it instead, retrying with growing pauses up to a timeout (`IndexBusy`).
+is held only while writing; with `lock_first` it is taken when the block begins instead, for a block
+that reads what it writes from elsewhere (the database): no other writer commits between its read and
+its write, so an entry read earlier never lands after one read later. Whoosh lets one writer in at a
+time and fails the next one at once; `open_writer` waits for it instead, retrying with growing pauses
+up to a timeout (`IndexBusy`).
 
 While writing, the batch keeps two promises that make the index a function of its entries (the
 same entries give the same index, whatever order and batches they came in):
@@ -88,9 +91,11 @@ def open_writer(ix, timeout: float):
 class IndexWriter:
     """Changes to apply together; use as `with index.writer() as w:` (see SearchIndex.writer)."""
 
-    def __init__(self, index, timeout: float):
+    def __init__(self, index, timeout: float, lock_first: bool = False):
         self._index = index
         self._timeout = timeout
+        self._lock_first = lock_first
+        self._writer = None  # Whoosh's writer, once the lock is held
         self._files: dict[str, FileEntry | None] = {}  # None: deleted
         self._pages: dict[str, PageEntry] = {}
         self._dropped_files: set[str] = set()
@@ -99,12 +104,21 @@ class IndexWriter:
         self.waited = 0.0  # seconds spent waiting for the write lock
 
     def __enter__(self) -> IndexWriter:
+        if self._lock_first:
+            self._lock()
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
         if exc_type is None:
             self._apply()
+        elif self._writer is not None and not self._writer.is_closed:
+            self._writer.cancel()
         return False
+
+    def _lock(self) -> None:
+        asked = time.monotonic()
+        self._writer = open_writer(self._index.whoosh, self._timeout)
+        self.waited = time.monotonic() - asked
 
     def upsert_file(self, entry: FileEntry) -> None:
         """Add or replace a customer file's entry."""
@@ -136,10 +150,12 @@ class IndexWriter:
     def _apply(self) -> None:
         if not (self._files or self._pages or self._dropped_documents) and \
                 set(dictionary_terms(self._terms)) <= self._index.known_terms():
+            if self._writer is not None:
+                self._writer.cancel()
             return  # nothing to write: no need for the lock (add_terms of known names is common)
-        asked = time.monotonic()
-        writer = open_writer(self._index.whoosh, self._timeout)
-        self.waited = time.monotonic() - asked
+        if self._writer is None:
+            self._lock()
+        writer = self._writer
         try:
             fresh = [t for t in dictionary_terms(self._terms) if t not in self._index.known_terms()]
             self._index.vocabulary.add_terms(fresh)

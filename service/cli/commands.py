@@ -22,6 +22,7 @@ from service.wiring import Services
 from service.wiring import build_services
 
 log = logging.getLogger(__name__)
+REBUILD_WAIT_SECONDS = 2.0  # between looks at another process's rebuild of the search index
 
 
 def _services() -> Services:
@@ -66,7 +67,7 @@ def cmd_worker(args) -> int:
     from service.worker import Worker
     services = _services()
     migrate_at_start(services)  # before any job: handlers expect the current schema
-    services.search.rebuild_if_outdated()  # an upgrade that changed the index's schema
+    _rebuild_if_outdated(services)  # an upgrade that changed the index's schema
     built = services.listings.build_incomplete()  # a listing index new in this version
     if built:
         log.info("listing indexes built: %s", built)
@@ -80,6 +81,21 @@ def cmd_worker(args) -> int:
         worker.close()
     log.info("worker %s stopped", worker.worker_id)
     return 0
+
+
+def _rebuild_if_outdated(services: Services) -> None:
+    """Rebuild an outdated search index; when another process (a worker started at the same time on
+    another machine, `archive reindex`) is rebuilding it, wait for that one and look again."""
+    waited = False
+    while True:
+        try:
+            services.search.rebuild_if_outdated()
+            return
+        except search_rebuild.RebuildRunning:
+            if not waited:
+                log.info("another process is rebuilding the search index; waiting for it")
+            waited = True
+            time.sleep(REBUILD_WAIT_SECONDS)
 
 
 def cmd_enqueue(args) -> int:

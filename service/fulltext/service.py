@@ -203,38 +203,42 @@ class SearchService:
 
     def index_file(self, file_id: str, documents: bool = False, timeout: float = WRITE_TIMEOUT) -> None:
         """Write a file's entry (removing its pages once merged or destroyed; the entry too if the file is
-        gone); with `documents`, its pages too. Its pending marks go once the commit holds it."""
-        marks = self.sources.pending.of_file(file_id)  # before the file: see storage.index_pending
-        doc = self.sources.files.by_id(file_id)
-        if doc is None:
-            self.remove_file(file_id, timeout)
-            self.sources.pending.clear(marks)
-            return
-        entry = file_entry(doc, retention_of(self.sources.retention, file_id))
-        pages = []
-        if documents and entry.searched:
-            for document in self.sources.documents.of_file(entry.file_id):
-                if is_readable(document):
-                    pages.append((str(document["_id"]), page_entries(self.sources.objects, document, entry)))
-        with self.index.writer(timeout=timeout) as batch:
-            _write_file(batch, doc, entry)
-            for document_id, entries in pages:
-                batch.delete_document(document_id)
-                for page in entries:
-                    batch.upsert_page(page)
+        gone); with `documents`, its pages too. Its pending marks go once the commit holds it.
+
+        Here and in the other index_ methods the database is read under the index's write lock
+        (`lock_first`): two workers indexing one file can then not commit what the first read after
+        what the second read later."""
+        with self.index.writer(timeout=timeout, lock_first=True) as batch:
+            marks = self.sources.pending.of_file(file_id)  # before the file: see storage.index_pending
+            doc = self.sources.files.by_id(file_id)
+            if doc is None:
+                batch.delete_file(str(file_id))
+            else:
+                self._write_file_with_pages(batch, doc, documents)
         search_rebuild.note_changed(self.directory, [file_id])
         self.sources.pending.clear(marks)
+
+    def _write_file_with_pages(self, batch, doc: dict, documents: bool) -> None:
+        entry = file_entry(doc, retention_of(self.sources.retention, str(doc["_id"])))
+        _write_file(batch, doc, entry)
+        if not (documents and entry.searched):
+            return
+        for document in self.sources.documents.of_file(entry.file_id):
+            if is_readable(document):
+                batch.delete_document(str(document["_id"]))
+                for page in page_entries(self.sources.objects, document, entry):
+                    batch.upsert_page(page)
 
     def index_files(self, file_ids: list[str], timeout: float = WRITE_TIMEOUT) -> None:
         """Write many files' entries in one commit (removing those gone), then clear their marks."""
         # each a point lookup (or two) per file, run in parallel: a job of 500 files waits on the database
-        with ThreadPoolExecutor(max_workers=READERS) as pool:
+        with self.index.writer(timeout=timeout, lock_first=True) as batch, \
+                ThreadPoolExecutor(max_workers=READERS) as pool:
             marks = [mark for found in pool.map(self.sources.pending.of_file, file_ids) for mark in found]
             docs = list(zip(file_ids, pool.map(self.sources.files.by_id, file_ids)))
             present = [file_id for file_id, doc in docs if doc is not None]
             states = dict(zip(present, pool.map(lambda file_id: retention_of(self.sources.retention, file_id),
                                                 present)))
-        with self.index.writer(timeout=timeout) as batch:
             for file_id, doc in docs:
                 if doc is None:
                     batch.delete_file(file_id)
@@ -245,12 +249,12 @@ class SearchService:
 
     def index_document(self, document_id: str, timeout: float = WRITE_TIMEOUT) -> None:
         """Replace a document's pages with what is stored now (none if it is removed or its file is)."""
-        document = self.sources.documents.by_id(document_id)
-        file_doc = self.sources.files.by_id(document["file_id"]) if document else None
-        entries = []
-        if document is not None and is_readable(document) and is_searched(file_doc):
-            entries = page_entries(self.sources.objects, document, file_entry(file_doc))
-        with self.index.writer(timeout=timeout) as batch:
+        with self.index.writer(timeout=timeout, lock_first=True) as batch:
+            document = self.sources.documents.by_id(document_id)
+            file_doc = self.sources.files.by_id(document["file_id"]) if document else None
+            entries = []
+            if document is not None and is_readable(document) and is_searched(file_doc):
+                entries = page_entries(self.sources.objects, document, file_entry(file_doc))
             batch.add_terms(self.doc_type_terms())
             batch.delete_document(str(document_id))
             for page in entries:

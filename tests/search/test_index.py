@@ -391,3 +391,23 @@ def test_entry_hash_matches_what_the_index_holds(index):
     assert signature[("page", "doc-deposit:1")] == entry_hash(a_page(WANG, "doc-deposit", DEPOSIT,
                                                                        doc_type="survey_form", title="认购协议",
                                                                        day=6))
+
+
+def test_a_search_before_anything_was_written_finds_nothing(tmp_path):
+    """A web process may search a new installation's index before any worker wrote to it."""
+    result = SearchIndex(tmp_path / "index").search("锦绣澜庭", visibility=EVERYONE)
+    assert (result.total, result.groups, result.facets["doc_type"]) == (0, (), {})
+
+
+def test_a_writer_that_locks_first_holds_the_lock_for_its_whole_block_and_always_lets_go(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    with index.writer(lock_first=True):  # writes nothing: lets go all the same
+        with pytest.raises(IndexBusy), index.writer(timeout=0.2) as other:
+            other.upsert_file(a_file("f-0001", "张伟"))
+    with pytest.raises(ZeroDivisionError), index.writer(lock_first=True) as failed:
+        failed.upsert_file(a_file("f-0001", "张伟"))
+        raise ZeroDivisionError
+    assert index.search("张伟", visibility=EVERYONE).total == 0
+    with index.writer(timeout=0.2, lock_first=True) as batch:
+        batch.upsert_file(a_file("f-0001", "张伟"))
+    assert index.search("张伟", visibility=EVERYONE).total == 1
