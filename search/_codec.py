@@ -8,16 +8,17 @@ tuple, last-block flag: its matchers and merges work unchanged) and writes a blo
     ids        n x uint32, little-endian, absolute entry numbers
     weights    n x float32
     positions  for Whoosh's Positions format (fields searched by phrase): a header of the byte
-               widths of the counts and of the deltas (1, 2 or 4: the smallest that holds the
+               widths of the counts and of the positions (1, 2 or 4: the smallest that holds the
                block's largest) and the number of positions (uint32), then every posting's count
-               of positions, then every position as the step from the one before it in its entry
-               (the first from 0); no compression, so numpy reads them as they lie
+               of positions, then the positions, each posting's ascending; no compression, so
+               numpy reads them as they lie and a phrase can binary-search one posting's positions
     values     other formats with values: uint32 length of the zlib stream, then
                zlib(offsets (n + 1) x uint32 + the values' bytes one after another)
 
 so `read_arrays` takes a term's ids and weights with `np.frombuffer`, and a phrase reads the
 positions of the blocks that hold its candidates only (`PositionBlocks`), without a Python step per
-posting. Whoosh's own matchers and merges get each posting's value in Whoosh's encoding, rebuilt
+posting: all positions of its rarest word, and for each other word a binary search of the positions
+where it would have to stand. Whoosh's own matchers and merges get each posting's value in Whoosh's encoding, rebuilt
 from the arrays. Blocks hold up to 512 postings. Term vectors (byte ids) stay in Whoosh's own
 format. A segment remembers its codec (Whoosh pickles it in the table of
 contents), so segments written by this codec are always read with it.
@@ -108,6 +109,16 @@ def _width(largest: int) -> int:
     return 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
 
 
+def _segment_sums(steps: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    # the running sum of `steps` restarting at every posting (postings of `counts` steps each)
+    running = np.cumsum(steps)
+    before = np.cumsum(counts) - counts
+    has = counts > 0
+    base = np.zeros(len(counts), dtype=np.int64)
+    base[has] = running[before[has]] - steps[before[has]]
+    return running - np.repeat(base, counts)
+
+
 def _pack_positions(values: list[bytes], count: int) -> bytes:
     if len(values) != count:
         raise ValueError("a format with values needs one value for every posting")
@@ -116,20 +127,22 @@ def _pack_positions(values: list[bytes], count: int) -> bytes:
     deltas = np.fromiter((d for one in steps for d in one), dtype=np.int64, count=int(counts.sum()))
     if len(deltas) and deltas.min() < 0:
         raise ValueError("positions must ascend within an entry")
+    positions = _segment_sums(deltas, counts)
     count_width = _width(int(counts.max(initial=0)))
-    delta_width = _width(int(deltas.max(initial=0)))
-    return (_POSITIONS_HEADER.pack(count_width, delta_width, 0, len(deltas))
-            + counts.astype(_WIDTHS[count_width]).tobytes() + deltas.astype(_WIDTHS[delta_width]).tobytes())
+    position_width = _width(int(positions.max(initial=0)))
+    return (_POSITIONS_HEADER.pack(count_width, position_width, 0, len(positions))
+            + counts.astype(_WIDTHS[count_width]).tobytes() + positions.astype(_WIDTHS[position_width]).tobytes())
 
 
 def _unpack_positions(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
-    # every posting's count of positions, and the steps between positions one entry after another
+    # every posting's count of positions, and the positions, one posting after another, each
+    # posting's ascending
     start = 8 * count
-    count_width, delta_width, _, total = _POSITIONS_HEADER.unpack_from(data, start)
+    count_width, position_width, _, total = _POSITIONS_HEADER.unpack_from(data, start)
     start += _POSITIONS_HEADER.size
     counts = np.frombuffer(data, dtype=_WIDTHS[count_width], count=count, offset=start)
-    deltas = np.frombuffer(data, dtype=_WIDTHS[delta_width], count=total, offset=start + count_width * count)
-    return counts, deltas
+    positions = np.frombuffer(data, dtype=_WIDTHS[position_width], count=total, offset=start + count_width * count)
+    return counts, positions
 
 
 def _pack_values(values: list[bytes], count: int) -> bytes:
@@ -173,9 +186,14 @@ class ArrayLeafMatcher(W3LeafMatcher):
             return
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         if _has_positions(self.format):
-            counts, deltas = _unpack_positions(data, self._blocklength)
+            counts, positions = _unpack_positions(data, self._blocklength)
+            counts = counts.astype(np.int64)
+            steps = positions.astype(np.int64)
+            steps[1:] -= steps[:-1].copy()
+            firsts = (np.cumsum(counts) - counts)[counts > 0]
+            steps[firsts] = positions[firsts]  # each posting's first position is its first step
             ends = np.cumsum(counts).tolist()
-            steps = deltas.tolist()
+            steps = steps.tolist()
             self._values = tuple(pack_uint(b - a) + dumps(steps[a:b], 2) for a, b in zip([0] + ends, ends))
         else:
             self._values = _unpack_values(data, self._blocklength)
@@ -204,34 +222,55 @@ class PositionBlocks:
         data = b"\0" * 8 * len(values) + _pack_positions(values, len(values))
         return cls(np.array([0, len(values)], dtype=np.int64), (data,))
 
+    def _decode(self, postings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # the blocks holding `postings` (ascending): every position in them, one posting after
+        # another, and each of `postings`' first position's index there and its count
+        block_of = np.searchsorted(self.starts, postings, side="right") - 1
+        counts, positions = [], []
+        decoded = 0  # postings of the blocks decoded before this one
+        rebase = np.zeros(len(self.starts), dtype=np.int64)  # a block's first posting among them
+        for b in sorted(set(block_of.tolist())):
+            first, end = int(self.starts[b]), int(self.starts[b + 1])
+            block_counts, block_positions = _unpack_positions(self.blocks[b], end - first)
+            counts.append(block_counts)
+            positions.append(block_positions)
+            rebase[b] = decoded - first
+            decoded += end - first
+        per_posting = np.concatenate(counts).astype(np.int64)
+        at = postings + rebase[block_of]
+        return np.concatenate(positions), (np.cumsum(per_posting) - per_posting)[at], per_posting[at]
+
     def positions(self, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For the postings numbered `selected` (ascending, unique): for each of their positions,
         which of them it belongs to (an index into `selected`) and the position itself, in that
-        order (by owner, then position). Only the blocks holding them are read, and only their
-        own steps are summed."""
+        order (by owner, then position). Only the blocks holding them are read."""
         empty = np.zeros(0, dtype=np.int64)
         if not len(selected):
             return empty, empty
-        block_of = np.searchsorted(self.starts, selected, side="right") - 1
-        counts, steps, numbers = [], [], []
-        for b in np.unique(block_of).tolist():
-            first, end = int(self.starts[b]), int(self.starts[b + 1])
-            block_counts, block_steps = _unpack_positions(self.blocks[b], end - first)
-            counts.append(block_counts)
-            steps.append(block_steps)
-            numbers.append(np.arange(first, end))
-        per_posting = np.concatenate(counts).astype(np.int64)
-        step = np.concatenate(steps)
-        flag = np.zeros(int(self.starts[-1]), dtype=bool)
-        flag[selected] = True
-        chosen = flag[np.concatenate(numbers)]
-        first_step = (np.cumsum(per_posting) - per_posting)[chosen]  # each chosen posting's first step
-        sizes = per_posting[chosen]
+        positions, firsts, sizes = self._decode(selected)
         owner = np.repeat(np.arange(len(sizes)), sizes)
         before = np.cumsum(sizes) - sizes
-        mine = step[np.arange(int(sizes.sum())) - np.repeat(before - first_step, sizes)].astype(np.int64)
-        running = np.cumsum(mine)
-        return owner, running - np.repeat(running[before] - mine[before], sizes)
+        return owner, positions[np.arange(int(sizes.sum())) - np.repeat(before - firsts, sizes)].astype(np.int64)
+
+    def holds(self, postings: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Whether posting `postings[i]` (ascending, repeats allowed) has position `targets[i]`: a
+        binary search in each posting's own positions, all at once, so only the positions probed
+        are touched (about log2 of a posting's count each), not every position of the term."""
+        if not len(postings):
+            return np.zeros(0, dtype=bool)
+        positions, lo, sizes = self._decode(np.asarray(postings))
+        end = lo + sizes
+        hi = end.copy()
+        last = len(positions) - 1
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) >> 1
+            below = positions[np.minimum(mid, last)] < targets
+            lo = np.where(active & below, mid + 1, lo)
+            hi = np.where(active & ~below, mid, hi)
+        return (lo < end) & (positions[np.minimum(lo, last)] == targets)
 
 
 def read_arrays(matcher: ArrayLeafMatcher,

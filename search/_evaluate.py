@@ -10,10 +10,11 @@ arrays, and the query tree is evaluated with set operations on sorted entry numb
 - Or: entries in any part, score the sum of the parts that match (as Whoosh's union);
 - Not alone: every entry but those; Every: every entry (score 1); Prefix: the words of the field
   that start with it, each entry scored by its best word;
-- Phrase: entries holding all its words (as And, the rarest word first), then the positions of
-  those candidates decoded as arrays, only from the blocks that hold them (`_codec.PositionBlocks`),
-  and the words' (entry, position - k) keys intersected: the words at consecutive positions
-  (Whoosh's span matchers cost ten times as much); scored as the sum of its words;
+- Phrase: entries holding all its words (as And, the rarest word first); then every position of
+  the word with the fewest positions in them gives where the phrase would start, and each other
+  word is looked for at start + k by a binary search in that entry's positions of it
+  (`_codec.PositionBlocks`), so a common word's positions are probed, not all decoded (Whoosh's
+  span matchers cost ten times as much); scored as the sum of its words;
 - anything else goes to Whoosh's own matcher for that segment.
 
 Deleted entries are in the postings until segments merge; the caller removes them with the
@@ -36,7 +37,6 @@ from search._columns import SegmentColumns
 from search._schema import WEIGHTS
 
 _K1, _B, _REFERENCE = 1.2, 0.75, 300.0
-_POSITION_BITS = 32
 
 
 @dataclass(frozen=True)
@@ -119,22 +119,21 @@ class _Segment:
             where[k] = theirs
             if not len(docs):
                 return NONE
-        # (candidate << 32) + position - k of word k: the phrase starts where every word's key is
-        # the same. Words are taken from the one with the fewest positions in the candidates (its
-        # weights tell, without decoding); each next word is decoded only for the candidates still
-        # alive, in the blocks that hold them, and keeps the starts its keys hold.
+        # Where the phrase would start: every position of the word with the fewest positions in
+        # the candidates (its weights tell, without decoding), less its place k in the phrase.
+        # Each other word keeps the starts where it stands at start + k (a binary search in that
+        # candidate's positions of the word, in the blocks that hold the candidates still alive).
         frequency = [read[k][1][where[k]].sum() for k in range(len(words))]
-        alive = np.arange(len(docs))
-        starts = None
-        for k in sorted(range(len(words)), key=frequency.__getitem__):
-            owner, positions = read[k][2].positions(where[k][alive])
-            keys = (alive[owner] << _POSITION_BITS) + positions - k
-            starts = keys if starts is None else starts[_common(starts, keys)[0]]
-            if not len(starts):
+        order = sorted(range(len(words)), key=frequency.__getitem__)
+        owner, positions = read[order[0]][2].positions(where[order[0]])
+        starts = positions - order[0]
+        for k in order[1:]:
+            found = read[k][2].holds(where[k][owner], starts + k)
+            owner, starts = owner[found], starts[found]
+            if not len(owner):
                 return NONE
-            alive = np.unique(starts >> _POSITION_BITS)
         keep = np.zeros(len(docs), dtype=bool)
-        keep[starts >> _POSITION_BITS] = True
+        keep[owner] = True
         docs = docs[keep]
         total = np.zeros(len(docs))
         for k, (_, weights, _) in enumerate(read):
@@ -145,7 +144,7 @@ class _Segment:
         if fieldname not in self.leaf.schema:
             return NONE
         found = [self.term(fieldname, word, boost) for word in self.leaf.expand_prefix(fieldname, text)]
-        return _union(found, np.maximum)
+        return _union(found, np.maximum, self.columns.size)
 
     def all_of(self, parts: list[wq.Query]) -> Matches:
         positive = [p for p in parts if not isinstance(p, wq.Not)]
@@ -163,7 +162,7 @@ class _Segment:
         return result
 
     def any_of(self, found: list[Matches]) -> Matches:
-        return _union(found, np.add)
+        return _union(found, np.add, self.columns.size)
 
     def whoosh(self, q: wq.Query) -> Matches:
         matcher = q.matcher(self.searcher, self.searcher.context())
@@ -219,7 +218,8 @@ def _minus(a: Matches, b: Matches) -> Matches:
     return Matches(a.docs[keep], a.scores[keep])
 
 
-def _union(found: list[Matches], combine) -> Matches:
+def _union(found: list[Matches], combine, size: int) -> Matches:
+    # a large union is counted over the segment's entries (no sort); a small one sorted
     found = [m for m in found if len(m)]
     if not found:
         return NONE
@@ -227,6 +227,9 @@ def _union(found: list[Matches], combine) -> Matches:
         return found[0]
     docs = np.concatenate([m.docs for m in found])
     scores = np.concatenate([m.scores for m in found])
+    if combine is np.add and len(docs) * 16 > size:
+        unique = np.flatnonzero(np.bincount(docs, minlength=size))
+        return Matches(unique, np.bincount(docs, weights=scores, minlength=size)[unique])
     unique, inverse = np.unique(docs, return_inverse=True)
     if combine is np.add:
         return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))

@@ -47,9 +47,9 @@ from search._entries import FileEntry
 from search._entries import entry_hash
 from search._entries import to_dict
 
-SCHEMA_VERSION = "7"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed;
+SCHEMA_VERSION = "8"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed;
 # 5: the files' key days; 6: positions as arrays in the posting blocks; 7: numbers as one word however
-# written (_numbers)
+# written (_numbers); 8: absolute positions (a phrase binary-searches them)
 WORD_FIELDS = ("name", "title", "body")
 CODE_FIELDS = ("archive_no", "id_no", "phone", "contract_no")
 FACETS = ("doc_type", "customer_type", "stage", "project")
