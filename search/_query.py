@@ -6,10 +6,11 @@ every searchable field (`_schema`):
 - a word is jieba-cut like the index: all its words must be in one of name, title or body, or all
   its character bigrams in `grams` (anywhere: a Whoosh phrase over bigrams costs twice the time of
   the whole search on common words, and bigrams that belong together rarely occur apart), or it
-  equals a number (ID, phone, contract, archive) or a pinyin key of the name. Single characters
-  that jieba leaves over are dropped from the word test (张伟 cut as 张/伟 would otherwise match any
-  page with both characters) and left to the bigrams; a word of one character also finds names
-  that start with it and text that holds it before another character.
+  equals a number (ID, phone, contract, archive) or a key of the name (the name whole, its pinyin
+  or initials: a word equal to the whole name scores that file above those whose name merely holds
+  it). Single characters that jieba leaves over are dropped from the word test (张伟 cut as 张/伟
+  would otherwise match any page with both characters) and left to the bigrams; a word of one
+  character also finds names that start with it and text that holds it before another character.
 - a "phrase" must appear as consecutive words (positions count words) in name, title or body, or as
   consecutive bigrams in `grams`, which catches phrases jieba cuts differently in the page than in
   the query; punctuation inside a phrase is skipped as in Lucene.
@@ -250,7 +251,7 @@ def _one_or_all(fieldname: str, words: list[str], cls=wq.And) -> wq.Query:
 
 
 def _exact(folded: str, cls=wq.Term) -> list[wq.Query]:
-    # the numbers and pinyin keys, compared as letters and digits only
+    # the numbers and the name's keys (whole, pinyin, initials), compared as letters and digits only
     key = code_key(folded)
     return [cls(fieldname, key) for fieldname in (*CODE_FIELDS, "name_py")] if key else []
 

@@ -8,7 +8,7 @@
 | file_key     | 63 bits of the file id's hash (`_columns.file_key`), to group matches by file  |
 | document_id, page |                             | the document, page number  | exact               |
 | name         | customer name                    |                            | jieba words         |
-| name_py      | name in full pinyin and initials |                            | one key per line    |
+| name_py      | name whole, in full pinyin and initials |                     | one key per line    |
 | title        |                                  | document title             | jieba words         |
 | body         | fields text, project             | page text                  | jieba words         |
 | grams        | name, fields text, project       | title, page text           | character bigrams   |
@@ -47,9 +47,10 @@ from search._entries import FileEntry
 from search._entries import entry_hash
 from search._entries import to_dict
 
-SCHEMA_VERSION = "8"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed;
+SCHEMA_VERSION = "9"  # 3: array-coded posting blocks (_codec); 4: the file list's columns, every file listed;
 # 5: the files' key days; 6: positions as arrays in the posting blocks; 7: numbers as one word however
-# written (_numbers); 8: absolute positions (a phrase binary-searches them)
+# written (_numbers); 8: absolute positions (a phrase binary-searches them); 9: the whole name among the
+# name's keys
 WORD_FIELDS = ("name", "title", "body")
 CODE_FIELDS = ("archive_no", "id_no", "phone", "contract_no")
 FACETS = ("doc_type", "customer_type", "stage", "project")
@@ -95,7 +96,7 @@ def document(entry: Entry) -> dict:
               "project": entry.project, "entry": to_dict(entry), "digest": entry_hash(entry)}
     if isinstance(entry, FileEntry):
         text = SEPARATOR.join(part for part in (entry.fields_text, entry.project) if part)
-        return {**common, "name": entry.name, "name_py": "\n".join(_analysis.pinyin_keys(entry.name)),
+        return {**common, "name": entry.name, "name_py": "\n".join(_name_keys(entry.name)),
                 "body": text, "grams": SEPARATOR.join((entry.name, text)), "archive_no": entry.archive_no,
                 "id_no": "\n".join(entry.id_numbers), "phone": "\n".join(entry.phones),
                 "contract_no": "\n".join(entry.contract_nos), "date": _naive(entry.created),
@@ -103,6 +104,13 @@ def document(entry: Entry) -> dict:
     return {**common, "document_id": entry.document_id, "page": entry.page, "doc_type": entry.doc_type,
             "title": entry.title, "body": entry.text, "grams": SEPARATOR.join((entry.title, entry.text)),
             "date": _naive(entry.uploaded)}
+
+
+def _name_keys(name: str) -> list[str]:
+    """What a query must equal, whole, to name the customer: the name itself (so 余丽 ranks the file of
+    余丽 before those of 余丽海 and 余丽平, whose name fields hold the word 余丽 too), its full
+    pinyin and its initials."""
+    return list(dict.fromkeys([_analysis.code_key(name), *_analysis.pinyin_keys(name)]))
 
 
 def _listed(entry: FileEntry) -> dict:
