@@ -49,6 +49,7 @@ from service.loans import LoanDesk
 from service.loans import LoanService
 from service.loans import ReservationService
 from service.loans import listed_loans
+from service.notices import NoticeService
 from service.retention import DestructionExecutor
 from service.retention import DestructionRegister
 from service.retention import DestructionService
@@ -76,6 +77,7 @@ from storage.loan_records import IncidentRepository
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
 from storage.loans import LoanRepository
+from storage.notices import UserNoticeRepository
 from storage.objects import ObjectStore
 from storage.objects import make_minio
 from storage.references import References
@@ -149,6 +151,7 @@ class Services:
     shares: ShareService | None = None
     share_links: ShareLinks | None = None
     privacy: PrivacyService | None = None
+    notices: NoticeService | None = None
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -232,6 +235,8 @@ def build_services(settings: Settings) -> Services:
     merging = MergeService(files)
     merging.guards.append(lambda file_id: "纸质档案已借出，归还后才能合并 (the folder is out on loan; merge after "
                           "its return)" if loans.repo.folder(file_id) else None)
+    notices = NoticeService(UserNoticeRepository(db))
+    loans.after_decision.append(notices.loan_decided)  # the borrower hears of the decision
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
@@ -248,7 +253,7 @@ def build_services(settings: Settings) -> Services:
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
     followups = FollowupService(followup_repo, files, users, audit, listings, settings.timezone)
     files.after_write.append(followups.file_changed)
-    services = Services(intake=intake, intake_review=IntakeReview(intake),
+    services = Services(intake=intake, notices=notices, intake_review=IntakeReview(intake),
                     verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
                     followups=followups, complaints=ComplaintService(followups.repo, followups, audit),
                     followup_report=FollowupReport(followups.repo, followups), followup_team=FollowupTeam(followups),

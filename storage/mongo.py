@@ -54,6 +54,10 @@ INDEXES += [  # external sharing and personal information
     ("shares", [("file_id", ASCENDING)], {}),
     ("share_authorizations", [("file_id", ASCENDING)], {}),
 ]
+INDEXES += [  # notices: one per event, a person's newest first
+    ("notices", [("key", ASCENDING)], {"unique": True}),
+    ("notices", [("user", ASCENDING), ("at", ASCENDING)], {}),
+]
 
 
 # Every top-level field the code looks up by equality, per collection (`_id` included). On FerretDB
@@ -105,6 +109,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "login_failures": ("user_id",),
     "migrations": ("state",),
     "noop_runs": (),
+    "notices": ("key", "read", "user"),
     "partners": (),
     "privacy_requests": (),
     "required_doc_types": (),

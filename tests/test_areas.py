@@ -9,7 +9,7 @@ import pytest
 from service.areas import public
 
 AREAS = ("accounts", "audit", "backup", "cli", "dashboard", "documents", "files", "followups", "fulltext", "intake",
-         "loans", "privacy", "retention", "scans", "sharing")
+         "loans", "notices", "privacy", "retention", "scans", "sharing")
 
 
 @pytest.mark.parametrize("area", AREAS)

@@ -89,6 +89,7 @@ class LoanService:
         self.loan_days = loan_days
         self.zone = ZoneInfo(zone)
         self.guards: list = []  # callables file_id -> reason or None that stop new requests (e.g. erasure)
+        self.after_decision: list = []  # callables (loan) -> None once a decision is recorded (wiring: notices)
 
     # -- the file asked for ------------------------------------------------------------------
     def find_file(self, ref) -> dict:
@@ -302,9 +303,7 @@ class LoanService:
             return 0, []
         # from the listing index (a department's requests grow with the archive): its requests, oldest
         # first, less the person's own; each row shown is checked against its file as it is now
-        where: dict[str, set[str]] = {"status": {"requested"}}
-        if not actor.has("executive"):
-            where.update(file_department={actor.department}, file_security={access.NORMAL, access.CONFIDENTIAL})
+        where = self.pending_where(actor)
         own = self.listings.select(LOAN_LISTING.name, Selection(
             where={**where, "borrower": {actor.username}}, limit=OWN_REQUESTS_MAX)).ids
         found = self.listings.select(LOAN_LISTING.name, Selection(
@@ -312,6 +311,13 @@ class LoanService:
             limit=per_page))
         rows = [d for d in self.repo.by_ids(found.ids) if d.get("status") == "requested" and self.may_decide(actor, d)]
         return found.total, rows
+
+    def pending_where(self, actor: User) -> dict[str, set[str]]:
+        """The listing index's values of the requests an approver (or the executive) decides on."""
+        where: dict[str, set[str]] = {"status": {"requested"}}
+        if not actor.has("executive"):
+            where.update(file_department={actor.department}, file_security={access.NORMAL, access.CONFIDENTIAL})
+        return where
 
     def _decidable(self, actor: User, loan_id) -> dict:
         access.require(actor, "loan.approve")
@@ -342,7 +348,7 @@ class LoanService:
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "loan.approved", f"loan:{doc['_id']}",
                           {"file_id": doc["file_id"], "kind": doc["kind"], "due_at": changes.get("due_at")})
-        return {**doc, **changes}
+        return self._decided({**doc, **changes})
 
     def reject(self, actor: User, loan_id, reason) -> dict:
         """Reject a request with a reason."""
@@ -356,7 +362,13 @@ class LoanService:
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "loan.rejected", f"loan:{doc['_id']}",
                           {"file_id": doc["file_id"], "reason": changes["reason"]})
-        return {**doc, **changes}
+        return self._decided({**doc, **changes})
+
+    def _decided(self, doc: dict) -> dict:
+        """Tell whoever listens (the borrower's notices) that a decision was recorded."""
+        for hook in self.after_decision:
+            hook(doc)
+        return doc
 
     def cancel(self, actor: User, loan_id) -> dict:
         """The borrower withdraws a request that is not out yet."""

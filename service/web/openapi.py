@@ -220,6 +220,7 @@ def document() -> dict:
     from service.web.fulltext import openapi as openapi_search
     from service.web.intake import openapi as openapi_intake
     from service.web.loans import openapi as openapi_loans
+    from service.web.notices import openapi as openapi_notices
     from service.web.retention import openapi as openapi_retention
     from service.web.scans import openapi as openapi_scans
     from service.web.sharing import openapi as openapi_sharing
@@ -229,7 +230,7 @@ def document() -> dict:
         "servers": [{"url": "/"}],
         "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
                   **openapi_loans.PATHS, **openapi_retention.PATHS, **openapi_intake.PATHS,
-                  **openapi_followups.PATHS, **openapi_sharing.PATHS},
+                  **openapi_followups.PATHS, **openapi_sharing.PATHS, **openapi_notices.PATHS},
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -1,0 +1,53 @@
+"""A person's notices: posted by other areas' reactions (wiring), listed and read by their owner only."""
+from __future__ import annotations
+
+from service import clock
+from service.accounts import User
+from service.errors import NotFound
+from storage import new_id
+from storage.notices import UserNoticeRepository
+
+LOAN_APPROVED, LOAN_REJECTED = "loan.approved", "loan.rejected"
+KINDS = (LOAN_APPROVED, LOAN_REJECTED)
+UNREAD_CAP = 100  # the bell counts this many at most ("99+"): a count is never a scan
+
+
+class NoticeService:
+    """Post a notice for a person; list, count and mark read one's own."""
+
+    def __init__(self, repo: UserNoticeRepository):
+        self.repo = repo
+
+    def loan_decided(self, loan: dict) -> bool:
+        """The reaction to a loan decision: one notice to the borrower (a repeat posts nothing)."""
+        approved = loan["status"] in ("approved", "out")
+        doc = {"_id": new_id(), "key": f"loan-decided:{loan['_id']}", "user": loan["borrower"],
+               "kind": LOAN_APPROVED if approved else LOAN_REJECTED, "at": loan.get("decided_at") or clock.now(),
+               "read": False, "loan_id": str(loan["_id"]), "loan_number": loan.get("number") or "",
+               "loan_kind": loan.get("kind", ""), "decided_by": loan.get("decided_by", ""),
+               "reason": "" if approved else loan.get("reason", ""), "due_at": loan.get("due_at")}
+        return self.repo.add(doc)
+
+    def list(self, actor: User, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:
+        """The person's notices, newest first, one page, and how many they have."""
+        return self.repo.page_of(actor.username, (page - 1) * per_page, per_page)
+
+    def unread_count(self, actor: User, cap: int = UNREAD_CAP) -> int:
+        """How many of the person's notices are unread, at most `cap`."""
+        return self.repo.unread(actor.username, cap)
+
+    def get(self, actor: User, notice_id) -> dict:
+        """One of the person's own notices; NotFound for anyone else's, a malformed id or none."""
+        doc = self.repo.by_id(notice_id) if isinstance(notice_id, str) else None
+        if doc is None or doc.get("user") != actor.username:
+            raise NotFound("没有这条通知 (no such notice)")
+        return doc
+
+    def read(self, actor: User, notice_id) -> dict:
+        """Mark one of the person's own notices as read; the notice as it is now."""
+        doc = self.get(actor, notice_id)
+        if not doc.get("read"):
+            at = clock.now()
+            self.repo.mark_read(doc["_id"], at)
+            doc = {**doc, "read": True, "read_at": at}
+        return doc
