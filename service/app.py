@@ -21,6 +21,7 @@ from service.settings import Settings
 from service.web import auth
 from service.web import errors
 from service.web import labels
+from service.web import queues
 from service.wiring import Services
 from service.wiring import build_services
 
@@ -128,12 +129,13 @@ def _areas() -> tuple:
     from service.web import fulltext
     from service.web import intake
     from service.web import loans
+    from service.web import notices
     from service.web import privacy
     from service.web import retention
     from service.web import scans
     from service.web import sharing
     return (accounts, audit, files, documents, scans, fulltext, loans, retention, backup, intake, dashboard,
-            followups, sharing, privacy)
+            followups, sharing, privacy, notices)
 
 
 def _register_template_helpers(app: Flask, settings: Settings) -> None:
@@ -154,6 +156,7 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters["person"] = labels.person
     app.jinja_env.globals["can"] = access.can
     app.jinja_env.globals["page_user"] = auth.page_user
+    queues.init(app)  # the menu's work-queue counts and the header's unread notices
 
 
 def N_(text: str) -> str:

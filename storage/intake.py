@@ -101,3 +101,7 @@ class IntakeRepository:
         """Submissions matching a query, newest first."""
         cursor = self._subs.find(query).sort([("submitted_at", -1), ("_id", -1)])
         return list(cursor.limit(limit) if limit else cursor)
+
+    def count_at_most(self, query: dict, limit: int) -> int:
+        """How many submissions match, counting at most `limit` (ids only, no sort: a bounded read)."""
+        return len(list(self._subs.find(query, {"_id": 1}).limit(limit)))

@@ -306,6 +306,15 @@ class FollowupService:
         found = self.listings.select(FOLLOWUP_LISTING.name, selection)
         return found.total, self.repo.followups_by_ids(found.ids)
 
+    def due_count(self, actor: User) -> int:
+        """The person's open follow-ups due today or overdue (my follow-ups' first two buckets together),
+        counted in the listing index."""
+        if not access.can(actor, "contact.record"):
+            return 0
+        selection = Selection(where={"status": {OPEN}}, ranges={"due": (None, day_number(self.today().isoformat()))},
+                              any_of=both(mine(actor), access.visibility_alternatives(actor, "file_department")))
+        return self.listings.total(FOLLOWUP_LISTING.name, selection)
+
     def _scope(self, actor: User, filters: dict) -> tuple[dict, ...] | None:
         assignee, team = filters.get("assignee") or "", filters.get("team") or ""
         if not assignee and not team:

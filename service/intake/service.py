@@ -206,6 +206,14 @@ class IntakeService:
             query = mongo.all_of(query, visible)
         return self.repo.page(query, (page - 1) * per_page, per_page)
 
+    def pending_count(self, actor: User, cap: int) -> int:
+        """Submissions waiting for review (the register's `pending` list, as archivists see it), at most
+        `cap`; 0 for anyone who does not review."""
+        if not access.can(actor, "intake.review"):
+            return 0
+        query = mongo.all_of({"status": "pending"}, access.visibility_query(actor, id_field="file_id"))
+        return self.repo.count_at_most(query, cap)
+
     def _query(self, filters: dict) -> dict:
         query: dict = {}
         status = filters.get("status") or ""

@@ -10,6 +10,7 @@ __all__, __getattr__ = public(__name__, {
     "desk": ["LoanDesk"],
     "digital": ["DigitalViews", "stamp_jpeg", "watermarked_pdf"],
     "handover": ["HandoverService"],
+    "queues": ["loan_queues"],
     "incidents": ["HEADERS as INCIDENT_HEADERS", "IncidentService", "check_compensation"],
     "reservations": ["ReservationService"],
 })

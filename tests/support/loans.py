@@ -21,7 +21,7 @@ class Desk:
 
     def file(self, **overrides) -> dict:
         """A file registered by the archivist (department 销售部 unless told)."""
-        body = individual(department="销售部", **overrides)
+        body = individual(**{"department": "销售部", **overrides})
         response = self.client.post("/api/v1/files", headers=self.h["keeper"], json=body)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
