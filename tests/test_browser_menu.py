@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import sign_in
+from tests.support.browser import sign_out
+from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +52,8 @@ def test_each_role_sees_only_its_own_entries_under_task_headings(page, live_serv
     for username in ROLES:
         sign_in(page, live_server, username)
         page.goto(f"{live_server}/lang/zh?next=/")
-        seen[username] = {group.locator("h3").inner_text(): [a.inner_text() for a in group.locator("a").all()]
+        seen[username] = {group.locator("h3").inner_text():
+                          [a.inner_text() for a in group.locator("a:not(.badge)").all()]
                           for group in page.locator("#side-menu .menu-group").all()}
         page.click("#logout")
     assert "用户管理" in seen["admin"]["系统"] and "系统" not in seen["clerk"] and "系统" not in seen["keeper"]
@@ -58,3 +61,56 @@ def test_each_role_sees_only_its_own_entries_under_task_headings(page, live_serv
     assert seen["clerk"]["借阅"] == ["我的借阅"] and seen["clerk"]["回访"] == ["我的回访"]
     assert "借阅审批" in seen["boss"]["借阅"]
     assert all(entries for groups in seen.values() for entries in groups.values())  # no empty heading
+
+
+def _fits(page, width: int) -> None:
+    header = page.locator("header.top").bounding_box()
+    assert header["height"] < 64, header
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for entry in page.locator("#side-menu a").all():
+        box = entry.bounding_box()
+        assert box["height"] < 40 and box["x"] + box["width"] <= width / 4, entry.inner_text()
+    bell = page.locator("#nav-notices").bounding_box()
+    assert bell["x"] >= 0 and bell["x"] + bell["width"] <= width
+
+
+def test_an_approver_sees_the_queues_counted_and_the_borrower_the_notice_of_the_decision(
+        page, live_server, auth, services, tmp_path):
+    clerk = auth.user("clerk", ["staff"], department="销售部", display_name="王芳")
+    boss = auth.user("boss", ["approver"], department="销售部", display_name="赵总监")
+    gm = auth.user("gm", ["executive"], department="总经办", display_name="总经理")
+    keeper = auth.user("keeper", ["archivist"], department="档案室", display_name="档案员")
+    files = [services.files.create(keeper, individual(department="销售部", name=name)) for name in ("张伟", "李强")]
+    for f in files:
+        services.loans.request(clerk, {"file_id": str(f["_id"]), "kind": "physical", "purpose": "核对合同", "days": 5})
+    own = services.loans.request(boss, {"file_id": str(files[0]["_id"]), "kind": "digital", "purpose": "复核",
+                                        "days": 3})
+    services.loans.approve(gm, own["_id"])  # the approver's own loan: due within a week, and a notice
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "boss")
+    for language, label in (("en", "2 awaiting approval"), ("zh", "2 项待审批")):
+        page.goto(f"{live_server}/lang/{language}?next=/files")
+        badge = page.locator("#nav-approvals-count")
+        assert badge.inner_text() == "2" and badge.get_attribute("aria-label") == label
+        assert page.locator("#nav-my-loans-count").inner_text() == "1"
+        assert page.locator("#notice-count").inner_text() == "1"
+        _fits(page, 1366)
+        page.screenshot(path=f"{SHOTS or tmp_path}/queues-boss-{language}-1366.png")
+    badge.click()
+    assert page.url.endswith("/loans/approvals")
+    page.locator("#approval-list tr", has_text="张伟").locator("button.approve").click()
+    assert page.locator("#nav-approvals-count").inner_text() == "1"
+    sign_out(page)
+
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server}/lang/zh?next=/files")
+    assert page.locator("#notice-count").inner_text() == "1"
+    assert page.locator("#nav-notices").get_attribute("aria-label") == "1 条未读通知"
+    page.click("#nav-notices")
+    notice = page.locator("#notice-list li.unread")
+    assert notice.count() == 1 and "已批准" in notice.inner_text() and "赵总监" in notice.inner_text()
+    notice.locator("button.open-notice").click()
+    assert page.url.endswith("/loans/mine")
+    assert page.locator("#notice-count").count() == 0  # read: the bell has nothing to count
+    assert page.locator("#nav-notices").get_attribute("aria-label") == "通知"
