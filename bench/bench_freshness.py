@@ -104,6 +104,7 @@ def upload_all(services, actor, count: int) -> list[Track]:
     """`count` scans over FILES files, each queueing its OCR job."""
     rng = random.Random(7)
     files = [str(services.files.create(actor, file_body(rng))["_id"]) for _ in range(FILES)]
+    services.search.index_files(files)  # the files were in the index before their scans came
     tracks = []
     for n in range(count):
         doc = services.documents.upload(actor, files[n % FILES], io.BytesIO(scan_png(n)), f"scan-{n}.png",
