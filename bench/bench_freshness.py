@@ -24,11 +24,14 @@ from __future__ import annotations
 import io
 import os
 import random
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 
 from PIL import Image
 from PIL import ImageChops
@@ -145,6 +148,7 @@ def found(services, actor, track: Track) -> bool:
 def run_mode(label: str, count: int, index_now: bool) -> Run:
     """Upload `count` scans, read them with one worker, observe them from other services."""
     settings = fresh_settings("fresh")
+    settings = settings.with_overrides(index_dir=Path(tempfile.mkdtemp(prefix="bench-fresh-")) / "index")
     services, observer = build_services(settings), build_services(settings)
     services.ensure_schema()
     actor = services.users.create("keeper", "Bench-Pass-2026", ["archivist"], "档案室")
@@ -172,6 +176,7 @@ def run_mode(label: str, count: int, index_now: bool) -> Run:
         services.objects.drop_all()
         observer.close()
         services.close()
+        shutil.rmtree(settings.index_dir.parent, ignore_errors=True)
     return run
 
 
@@ -204,7 +209,9 @@ def main() -> int:
     for label, count, index_now in modes:
         run = run_mode(label, count, index_now)
         row, result, found_problems = figures(run)
-        print(f"  {label}: {len(run.tracks)} scans in {run.seconds:.0f} s", flush=True)
+        print(f"  {label}: {len(run.tracks)} scans in {run.seconds:.0f} s; found p50 {result['found_p50']:.1f} s, "
+              f"p95 {result['found_p95']:.1f} s; indexed p50 {result['indexed_p50']:.1f} s, "
+              f"p95 {result['indexed_p95']:.1f} s", flush=True)
         rows.append(row)
         results.append(result)
         problems += found_problems
