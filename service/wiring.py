@@ -69,6 +69,7 @@ from storage.files import FileRepository
 from storage.fixity import FixityRepository
 from storage.followups import FollowupRepository
 from storage.imports import ImportRepository
+from storage.index_pending import DocumentMarks
 from storage.index_pending import PendingMarks
 from storage.intake import IntakeRepository
 from storage.jobs import JobQueue
@@ -213,17 +214,18 @@ def build_services(settings: Settings) -> Services:
     audit = AuditTrail(audit_repo, listings)
     registry = TemplateRegistry(TemplateRepository(db), audit)
     objects = ObjectStore(minio, settings.bucket_prefix)
-    index_queue = IndexQueue(jobs, PendingMarks(db))
+    index_queue = IndexQueue(jobs, PendingMarks(db), DocumentMarks(db))
     doc_types = DocTypeService(document_repo, registry, audit)
     retention_repo = RetentionRepository(db)
     search = SearchService(Sources(FileRepository(db), document_repo, objects, doc_types, retention_repo,
-                                   index_queue.pending), settings.search_dir)
+                                   index_queue.pending, index_queue.document_marks), settings.search_dir)
     lists = FileLists(search.sources.files, search, index_queue.pending, retention_repo)
     files = FileService(search.sources.files, Sequences(db), audit, settings.archive_number_rule, registry,
                         notify=index_queue, lists=lists)
     limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
                     page_timeout_seconds=settings.ocr_page_timeout_seconds)
-    documents = DocumentService(document_repo, files, objects, jobs, audit, doc_types, settings.max_upload_bytes)
+    documents = DocumentService(document_repo, files, objects, jobs, audit, doc_types, settings.max_upload_bytes,
+                                index_queue.document_marks)
     scan_repo = ScanImportRepository(db)
     scan_inbox = InboxService(scan_repo, documents, objects, audit)
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,

@@ -6,6 +6,11 @@ reads the file, and deletes exactly those after its commit. A mark therefore sta
 commit holds a state at least as new as the write it records, and lists read the marks before the
 index (see service/file_lists.py). Marks are only inserted and deleted, never updated: FerretDB's
 updates are a read then a write, and two writes of one file must not lose a mark.
+
+Documents have marks of their own (`index_pending_documents`), by the same rule: the OCR job inserts
+one before it records the document's text as read, the document's index job reads them before it
+reads the document and deletes them after its commit. A document without a mark whose text is read
+is therefore searchable (its `search_status`).
 """
 from __future__ import annotations
 
@@ -49,3 +54,27 @@ class PendingMarks:
     def file_ids(self, reason: str | None = None) -> list[str]:
         """The files with a mark, each once, in the order first marked."""
         return list(dict.fromkeys(doc["file_id"] for doc in self.marks(reason)))
+
+
+class DocumentMarks:
+    """The `index_pending_documents` collection: {_id, document_id, at}."""
+
+    def __init__(self, db: Database):
+        self._marks = db["index_pending_documents"]
+
+    def mark(self, document_id, at: datetime) -> None:
+        """Record that a document's pages were (re)written at a time."""
+        self._marks.insert_one({"_id": ObjectId(), "document_id": str(document_id), "at": at})
+
+    def of_document(self, document_id) -> list[ObjectId]:
+        """The ids of a document's marks (an indexed lookup by document_id)."""
+        return [doc["_id"] for doc in self._marks.find({"document_id": str(document_id)}, {"_id": 1})]
+
+    def has(self, document_id) -> bool:
+        """True while a document has a mark: an index commit does not hold its pages yet."""
+        return self._marks.find_one({"document_id": str(document_id)}, {"_id": 1}) is not None
+
+    def clear(self, mark_ids) -> None:
+        """Delete these marks (one point lookup each; a document has one or two)."""
+        for mark_id in mark_ids:
+            self._marks.delete_one({"_id": mark_id})

@@ -156,6 +156,18 @@ class JobQueue:
             self._changed(job.id)
         return update["state"]
 
+    def postpone(self, job: Job, reason: str, seconds: float) -> bool:
+        """Queue a held job again after `seconds` without counting this attempt against its limit
+        (the attempt number itself still grows: each claim inserts a new one); False if this claim
+        no longer holds it."""
+        if self._held(job) is None:
+            return False
+        self._jobs.update_one({"_id": ObjectId(job.id)}, {"$set": {
+            "state": QUEUED, "run_after": clock.now() + timedelta(seconds=seconds), "lease_until": None,
+            "last_error": reason[:2000], "attempt_limit": job.attempt_limit + 1}})
+        self._changed(job.id)
+        return True
+
     def retry(self, job_id: str) -> bool:
         """Put a failed job back in the queue with a fresh allowance of attempts ('run again')."""
         doc = self._jobs.find_one({"_id": ObjectId(job_id)})

@@ -93,6 +93,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "import_mappings": (),
     "imports": (),
     "index_pending": ("file_id", "reason"),
+    "index_pending_documents": ("document_id",),
     "intake_open": ("submission_id",),
     "intake_reviews": ("submission_id",),
     "intake_submissions": ("file_id", "status", "submitter"),

@@ -42,7 +42,8 @@ class Outcome:
 
 
 class RecognitionService:
-    """Turns an original into per-page text, images and thumbnails."""
+    """Turns an original into per-page text, images and thumbnails; the caller then has the pages
+    indexed (the OCR job: at once, or by an index job when the index is busy)."""
 
     def __init__(self, repo: DocumentRepository, objects: ObjectStore, limits: Limits, work_dir: Path,
                  notify=None):
@@ -50,7 +51,7 @@ class RecognitionService:
         self.objects = objects
         self.limits = limits
         self.work_dir = work_dir
-        self.notify = notify  # told when a document's text is stored (the search index's queue)
+        self.notify = notify  # told before a document's text is recorded as read (the search index's queue)
 
     def run(self, document_id: str, engine) -> Outcome | None:
         """Read one document with the given OCR engine; None if it is gone or not active."""
@@ -68,11 +69,11 @@ class RecognitionService:
                 reason = str(exc)
                 self.repo.update(doc["_id"], {"ocr_status": "failed", "ocr_error": reason, "ocr_done_at": clock.now()})
                 raise RecognitionFailed(reason) from exc
+        if self.notify is not None:  # before "done": a read document is searchable only once indexed
+            self.notify.document_reading(doc["_id"])
         self.repo.update(doc["_id"], {"ocr_status": "done", "ocr_error": None, "pages": outcome.pages,
                                       "text_chars": outcome.chars, "ocr_sources": outcome.sources,
                                       "ocr_done_at": clock.now()})
-        if self.notify is not None:
-            self.notify.document_changed(doc["_id"])
         return outcome
 
     def _download(self, doc: dict, tmp) -> None:

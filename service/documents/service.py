@@ -38,6 +38,7 @@ from storage.documents import DocumentRepository
 from storage.documents import original_key
 from storage.documents import page_key
 from storage.errors import ObjectMissing
+from storage.index_pending import DocumentMarks
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
 
@@ -47,6 +48,7 @@ SNIFF_BYTES = 1024
 CLAIM_GRACE = timedelta(minutes=10)
 TITLE_MAX = 200
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+INDEXED = "indexed"  # search_status: PENDING until an index commit holds the read pages
 DOCUMENT_LISTING = RecordKind("document", coded=("status", "ocr_status", "doc_type", "file_id", "fixity_status"),
                               numbers=("uploaded_at", "pages"))
 
@@ -69,8 +71,9 @@ class DocumentService:
     """The business rules of scans: who may add, read and re-read them, and what is kept."""
 
     def __init__(self, repo: DocumentRepository, files: FileService, objects: ObjectStore, jobs: JobQueue,
-                 audit: AuditTrail, types: DocTypeService, max_bytes: int):
+                 audit: AuditTrail, types: DocTypeService, max_bytes: int, index_marks: DocumentMarks):
         self.repo = repo
+        self.index_marks = index_marks
         self.files = files
         self.objects = objects
         self.jobs = jobs
@@ -215,6 +218,18 @@ class DocumentService:
         """The documents of a file the actor may see."""
         file_doc = self.files.load(actor, file_id, "file.view")
         return self.repo.of_file(str(file_doc["_id"]))
+
+    def search_status(self, doc: dict) -> str:
+        """INDEXED once a search finds the document's read pages (an index commit holds them and no
+        later read waits for one), else PENDING (queued, being read, failed, or read and not yet
+        committed); a point lookup for a read document."""
+        if doc.get("status", "active") != "active" or doc.get("ocr_status") != DONE:
+            return PENDING
+        return PENDING if self.index_marks.has(doc["_id"]) else INDEXED
+
+    def with_search_status(self, docs: list[dict]) -> list[dict]:
+        """The documents, each with its `search_status`."""
+        return [{**doc, "search_status": self.search_status(doc)} for doc in docs]
 
     def missing_types(self, file_doc: dict, documents: list[dict]) -> list[str]:
         """Required document types the file does not hold yet (资料不全)."""

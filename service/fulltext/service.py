@@ -33,6 +33,7 @@ from storage.documents import DocumentRepository
 from storage.files import FileRepository
 from storage.index_pending import FILE
 from storage.index_pending import RETENTION
+from storage.index_pending import DocumentMarks
 from storage.index_pending import PendingMarks
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
@@ -57,14 +58,16 @@ class IndexQueue:
     """Tells the worker what changed, as `index` jobs; the services that write call it after a write.
 
     Each file written is marked pending first (`storage.index_pending`), so that lists show it as
-    written until the index job has committed it (service/file_lists.py).
+    written until the index job has committed it (service/file_lists.py); so is each document whose
+    pages are read, so that it shows as searchable only once they are.
     """
 
     BATCH = 500  # files per index job when changes are collected (a bulk import)
 
-    def __init__(self, jobs: JobQueue, pending: PendingMarks):
+    def __init__(self, jobs: JobQueue, pending: PendingMarks, document_marks: DocumentMarks):
         self.jobs = jobs
         self.pending = pending
+        self.document_marks = document_marks
 
     def file_changed(self, file_id) -> None:
         """A file's own values changed (created, edited, reassigned, merged, destroyed)."""
@@ -115,6 +118,11 @@ class IndexQueue:
         self.jobs.enqueue("index", {"file_id": str(merged_id)})
         self.jobs.enqueue("index", {"file_id": str(survivor_id), "documents": True})
 
+    def document_reading(self, document_id) -> None:
+        """A document's pages are about to be recorded as read: it is not searchable until an index
+        commit holds them (call this before that record; index_document clears the mark)."""
+        self.document_marks.mark(document_id, clock.now())
+
     def document_changed(self, document_id) -> None:
         """A document's pages were (re)read."""
         self.jobs.enqueue("index", {"document_id": str(document_id)})
@@ -130,6 +138,7 @@ class Sources:
     doc_types: DocTypeService
     retention: RetentionRepository
     pending: PendingMarks
+    document_marks: DocumentMarks
 
 
 def _write_file(batch, doc: dict, entry) -> None:
@@ -248,7 +257,9 @@ class SearchService:
         self.sources.pending.clear(marks)
 
     def index_document(self, document_id: str, timeout: float = WRITE_TIMEOUT) -> None:
-        """Replace a document's pages with what is stored now (none if it is removed or its file is)."""
+        """Replace a document's pages with what is stored now (none if it is removed or its file is),
+        read under the index's lock; its pending marks go once the commit holds them."""
+        marks = self.sources.document_marks.of_document(document_id)  # before the document, as index_file
         with self.index.writer(timeout=timeout, lock_first=True) as batch:
             document = self.sources.documents.by_id(document_id)
             file_doc = self.sources.files.by_id(document["file_id"]) if document else None
@@ -260,6 +271,7 @@ class SearchService:
             for page in entries:
                 batch.upsert_page(page)
         search_rebuild.note_changed(self.directory, [document["file_id"]] if document else [])
+        self.sources.document_marks.clear(marks)
 
     def remove_file(self, file_id: str, timeout: float = WRITE_TIMEOUT) -> None:
         """Remove a file and all its pages from the index."""

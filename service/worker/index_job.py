@@ -1,19 +1,18 @@
 """The job that keeps the search index true: one file or one document written into it."""
 from __future__ import annotations
 
-import logging
-
 from search import IndexBusy
 from service.worker.context import JobContext
 from service.worker.context import PermanentFailure
+from service.worker.context import TryLater
 
-log = logging.getLogger(__name__)
-
-WRITE_TIMEOUT = 30.0  # then the job fails and is retried later, rather than holding a worker
+WRITE_TIMEOUT = 30.0  # then the job is queued again, rather than holding a worker
+BUSY_PAUSE = 2.0  # seconds before a job that found the index busy runs again
 
 
 def run(ctx: JobContext, payload: dict) -> None:
-    """Index the file or document named in the payload; a busy index makes the job retry."""
+    """Index the file or document named in the payload; a busy index queues the job again, as often as
+    it takes (the change it carries is never dropped for that)."""
     search = ctx.services.search
     try:
         if payload.get("file_ids"):
@@ -24,6 +23,5 @@ def run(ctx: JobContext, payload: dict) -> None:
             search.index_document(payload["document_id"], timeout=WRITE_TIMEOUT)
         else:
             raise PermanentFailure("an index job needs a file_id or a document_id")
-    except IndexBusy:
-        log.info("search index busy; index job %s will run again", ctx.job.id)
-        raise
+    except IndexBusy as exc:
+        raise TryLater(f"{exc}", BUSY_PAUSE) from exc

@@ -17,6 +17,7 @@ from service.worker import scan_import_job
 from service.worker import upkeep
 from service.worker.context import JobContext
 from service.worker.context import PermanentFailure
+from service.worker.context import TryLater
 from service.worker.ocr_job import OcrHandler
 from storage import DatabaseError
 from storage.jobs import Job
@@ -110,8 +111,9 @@ class Worker:
     def _claim(self) -> Job | None:
         """The oldest job of the ordinary kinds, else the oldest deferred one (index updates).
 
-        Index jobs come after the work that produces them, so a worker reading a batch of scans
-        finishes the scans before it indexes them.
+        Index jobs come after the work that produces them, so that a bulk import's files are
+        written in a few large commits. (An OCR job indexes its own document's pages as it ends,
+        and queues an index job only when the index is busy: see ocr_job.)
         """
         first = [kind for kind in self.handlers if kind not in DEFERRED]
         later = [kind for kind in self.handlers if kind in DEFERRED]
@@ -141,6 +143,8 @@ class Worker:
             handler(JobContext(self.services, job), job.payload)
         except PermanentFailure as exc:
             self._record_failure(job, f"{exc}", retry=False)
+        except TryLater as exc:
+            self._postpone(job, exc)
         except Exception as exc:  # the job boundary: every failure is recorded with its reason
             log.exception("job %s (%s) failed", job.id, job.kind)
             self._record_failure(job, f"{type(exc).__name__}: {exc}", retry=True)
@@ -153,6 +157,14 @@ class Worker:
         finally:
             heartbeat_stop.set()
             heartbeat.join()
+
+    def _postpone(self, job: Job, exc: TryLater) -> None:
+        try:
+            if self.services.jobs.postpone(job, f"{exc}", exc.seconds):
+                log.info("job %s (%s) runs again in %.0f s: %s", job.id, job.kind, exc.seconds, exc)
+        except DatabaseError as dberr:
+            log.warning("could not postpone job %s (%s); its lease will expire and it runs again", job.id,
+                        type(dberr).__name__)
 
     def _record_failure(self, job: Job, reason: str, retry: bool) -> None:
         try:

@@ -1,6 +1,9 @@
 """Running the worker in a test: a number of jobs, or until none waits."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 from service.worker import Worker
 
 
@@ -20,4 +23,18 @@ def run_worker(services, jobs: int) -> None:
     try:
         worker.run(max_jobs=jobs)
     finally:
+        worker.close()
+
+
+@contextmanager
+def running_worker(services):
+    """A worker taking jobs in a thread for the length of the block."""
+    worker = Worker(services, worker_id="test")
+    runner = threading.Thread(target=worker.run, daemon=True, name="worker")
+    runner.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        runner.join(timeout=120)
         worker.close()

@@ -19,13 +19,14 @@ bp = Blueprint("documents_api", __name__)  # registered under the API prefix (se
 
 
 def document_json(doc: dict) -> dict:
-    """A document as the API shows it."""
+    """A document as the API shows it (`search_status`: whether a search finds its read pages yet)."""
+    search_status = doc.get("search_status") or services().documents.search_status(doc)
     return {"id": str(doc["_id"]), "file_id": doc["file_id"], "doc_type": doc["doc_type"], "title": doc["title"],
             "original_name": doc.get("original_name", ""), "sha256": doc["sha256"], "size": doc["size"],
             "media_type": doc["media_type"], "pages": doc.get("pages"), "ocr_status": doc["ocr_status"],
             "ocr_error": doc.get("ocr_error"), "ocr_progress": doc.get("ocr_progress"),
-            "status": doc.get("status", "active"), "uploaded_by": doc.get("uploaded_by"),
-            "uploaded_at": iso(doc.get("uploaded_at"))}
+            "search_status": search_status, "status": doc.get("status", "active"),
+            "uploaded_by": doc.get("uploaded_by"), "uploaded_at": iso(doc.get("uploaded_at"))}
 
 
 @bp.post("/files/<file_id>/documents")

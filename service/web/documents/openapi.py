@@ -13,6 +13,8 @@ DOCUMENT = {"type": "object", "properties": {
     "size": {"type": "integer"}, "media_type": {"enum": ["application/pdf", "image/jpeg", "image/png", "image/tiff"]},
     "pages": {"type": ["integer", "null"]}, "ocr_status": {"enum": ["pending", "running", "done", "failed"]},
     "ocr_error": {"type": ["string", "null"]}, "ocr_progress": {"type": ["integer", "null"]},
+    "search_status": {"enum": ["pending", "indexed"],
+                      "description": "indexed once a search finds the document's read pages"},
     "status": {"type": "string"}, "uploaded_by": {"type": "string"},
     "uploaded_at": {"type": "string", "format": "date-time"}}}
 DOC_TYPE = {"type": "object", "properties": {

@@ -87,7 +87,7 @@ def http_error(exc: HTTPException):
 
 def document_section(user, file_doc: dict) -> dict:
     """What the documents section of a file page shows."""
-    docs = services().documents.of_file(user, str(file_doc["_id"]))
+    docs = services().documents.with_search_status(services().documents.of_file(user, str(file_doc["_id"])))
     return {"documents": docs, "missing_types": services().documents.missing_types(file_doc, docs),
             "doc_type_labels": services().doc_types.labels()}
 
@@ -180,9 +180,10 @@ def viewer(document_id: str):
 
 @bp.get("/documents/<document_id>/state")
 def state(document_id: str):
-    """A document's OCR state, polled by the viewer while it is read."""
+    """A document's OCR and search state, polled by the viewer and the file page while it is read."""
     doc, _file = services().documents.load(page_user(), document_id, "file.content")
-    return jsonify({key: doc.get(key) for key in ("ocr_status", "ocr_progress", "ocr_error", "pages")})
+    return jsonify({**{key: doc.get(key) for key in ("ocr_status", "ocr_progress", "ocr_error", "pages")},
+                    "search_status": services().documents.search_status(doc)})
 
 
 @bp.get("/documents/<document_id>/pages/<int:number>")

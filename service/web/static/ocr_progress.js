@@ -1,6 +1,7 @@
-// The file page's scans: while a document is queued or being read, its state cell follows the worker
-// (正在识别 3 / 5, then 已识别), asking the server one question at a time, two seconds after the last
-// answer. Nothing else on the page changes, so a half-filled form is never lost.
+// The file page's scans: while a document is queued, being read, or read but not yet in the search
+// index, its state cells follow the worker (正在识别 3 / 5, then 已识别 正在加入检索, then 已识别 可检索),
+// asking the server one question at a time, two seconds after the last answer. Nothing else on the
+// page changes, so a half-filled form is never lost.
 (function () {
   "use strict";
   var table = document.getElementById("document-table");
@@ -8,8 +9,17 @@
   var labels = table.dataset;
   function waiting() {
     return Array.prototype.filter.call(table.querySelectorAll("tr.document[data-state-url]"), function (row) {
-      return row.dataset.ocr === "pending" || row.dataset.ocr === "running";
+      return row.dataset.ocr === "pending" || row.dataset.ocr === "running" ||
+        (row.dataset.ocr === "done" && row.dataset.search !== "indexed");
     });
+  }
+  function showSearch(row, state) {
+    var cell = row.querySelector(".doc-search");
+    if (!cell) return;
+    var indexed = state.search_status === "indexed";
+    cell.textContent = state.ocr_status !== "done" ? "" : (indexed ? labels.indexed : labels.indexing);
+    cell.className = "doc-search search-" + state.search_status;
+    row.dataset.search = state.search_status;
   }
   function show(row, state) {
     var cell = row.querySelector(".doc-ocr");
@@ -19,6 +29,7 @@
     cell.textContent = text;
     cell.className = "doc-ocr ocr-" + state.ocr_status;
     row.dataset.ocr = state.ocr_status;
+    showSearch(row, state);
   }
   function next() {
     var rows = waiting();
