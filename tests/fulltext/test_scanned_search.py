@@ -1,6 +1,7 @@
 """Scans are searchable as soon as they are read: a scanned image and a scanned two-page PDF (no text
 layer) uploaded through the API, read by real RapidOCR in a running worker, say `search_status:
-indexed` only once a search finds their words, names and phrases; a read scan is indexed before the
+indexed` only once a search finds their words, names, phrases, a phone printed with spaces and
+amounts written in capitals (by their digits); a read scan is indexed before the
 next one in the queue is read; a busy index delays the update without losing it."""
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def scanned(client, services, archivist):
     """赵磊's file holding a scanned parking-space contract (PNG) and a scanned two-page PDF (a sale
     contract, then a lease), read by a running worker; the ids, once the API says they are indexed."""
     file_id = client.post("/api/v1/files", headers=archivist, json=individual(name="赵磊")).get_json()["id"]
-    image = upload(client, archivist, file_id, scans.contract_page_png(title="车位买卖合同", buyer="陈静"),
+    image = upload(client, archivist, file_id,
+                   scans.contract_page_png(title="车位买卖合同", buyer="陈静", phone="158 2093 6471"),
                    "车位.png", "车位合同")
     pdf = upload(client, archivist, file_id, scans.scanned_pdf([
         scans.contract_page_png(title="商品房买卖合同", buyer="王芳", seed=5),
@@ -81,6 +83,13 @@ def test_scanned_pages_are_indexed_with_the_files_documents_saying_so(client, ar
     ("陈静", {("image", 1)}),
     ('"北京华远房地产开发有限公司"', {("image", 1), ("pdf", 1), ("pdf", 2)}),  # a quoted phrase
     ('"车位买卖合同"', {("image", 1)}),
+    ("15820936471", {("image", 1)}),                          # a phone printed as 158 2093 6471
+    ("158-2093-6471", {("image", 1)}),
+    ("15820936472", set()),                                   # another number is not it
+    ("3200000", {("image", 1), ("pdf", 1), ("pdf", 2)}),      # 人民币叁佰贰拾万元整, by its digits
+    ("3,200,000", {("image", 1), ("pdf", 1), ("pdf", 2)}),
+    ("2,200,000", set()),                                     # shares 200,000 with it, and is not it
+    ("960000", {("image", 1), ("pdf", 1), ("pdf", 2)}),       # 玖拾陆万元整
 ])
 def test_words_names_and_phrases_of_scans_are_found_once_indexed(client, archivist, scanned, q, pages):
     assert page_hits(client, archivist, q) == {(scanned[kind], number) for kind, number in pages}

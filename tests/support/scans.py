@@ -21,14 +21,16 @@ A4_INCHES = (8.27, 11.69)
 A4_POINTS = (595.27, 841.89)
 
 
-def contract_lines(title: str = "商品房买卖合同", buyer: str = "张伟") -> list[list[str]]:
-    """The page's text rows; a row with two cells is printed as two columns (a signature line)."""
+def contract_lines(title: str = "商品房买卖合同", buyer: str = "张伟", phone: str | None = None) -> list[list[str]]:
+    """The page's text rows; a row with two cells is printed as two columns (a signature line). A
+    phone, if given, is printed under the buyer's ID number as written (158 2093 6471)."""
     return [
         [title],
         ["合同编号：HT-2026-0815"],
         ["出卖人：北京华远房地产开发有限公司"],
         [f"买受人：{buyer}"],
         ["身份证号码：110105198803152417"],
+        *([[f"联系电话：{phone}"]] if phone else []),
         ["第一条 项目建设依据"],
         ["出卖人以出让方式取得位于朝阳区望京街道的地块建设用地使用权。"],
         ["第二条 商品房基本情况"],
@@ -44,9 +46,9 @@ def contract_lines(title: str = "商品房买卖合同", buyer: str = "张伟") 
     ]
 
 
-def contract_text(title: str = "商品房买卖合同", buyer: str = "张伟") -> str:
+def contract_text(title: str = "商品房买卖合同", buyer: str = "张伟", phone: str | None = None) -> str:
     """The ground truth of contract_page_png: one line per printed cell."""
-    return "\n".join(cell for row in contract_lines(title, buyer) for cell in row)
+    return "\n".join(cell for row in contract_lines(title, buyer, phone) for cell in row)
 
 
 def cjk_font_path() -> Path:
@@ -62,7 +64,7 @@ def _font(points: float, dpi: int) -> ImageFont.FreeTypeFont:
 
 
 def contract_page(title: str = "商品房买卖合同", buyer: str = "张伟", dpi: int = 200,
-                  tilt: float = 1.5, seed: int = 7) -> Image.Image:
+                  tilt: float = 1.5, seed: int = 7, phone: str | None = None) -> Image.Image:
     """An A4 contract page as a slightly tilted, noisy greyscale scan (a PIL image)."""
     rng = random.Random(seed)
     size = (round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi))
@@ -70,7 +72,7 @@ def contract_page(title: str = "商品房买卖合同", buyer: str = "张伟", d
     draw = ImageDraw.Draw(page)
     margin, y = round(0.9 * dpi), round(1.0 * dpi)
     title_font, body_font = _font(20, dpi), _font(12, dpi)
-    rows = contract_lines(title, buyer)
+    rows = contract_lines(title, buyer, phone)
     width = draw.textlength(rows[0][0], font=title_font)
     draw.text(((size[0] - width) / 2, y), rows[0][0], font=title_font, fill=28)
     y += round(0.55 * dpi)
@@ -103,9 +105,9 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 def contract_page_png(title: str = "商品房买卖合同", buyer: str = "张伟", dpi: int = 200,
-                      tilt: float = 1.5, seed: int = 7) -> bytes:
+                      tilt: float = 1.5, seed: int = 7, phone: str | None = None) -> bytes:
     """contract_page as PNG bytes."""
-    return png_bytes(contract_page(title, buyer, dpi, tilt, seed))
+    return png_bytes(contract_page(title, buyer, dpi, tilt, seed, phone))
 
 
 def scanned_pdf(pages: list[bytes], dpi: int = 200) -> bytes:
