@@ -36,9 +36,23 @@
     if (!rows.length) return;
     var row = rows[0];
     fetch(row.dataset.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.json(); })
-      .then(function (state) { show(row, state); window.setTimeout(next, rows.length > 1 ? 300 : 2000); })
-      .catch(function () { window.setTimeout(next, 5000); });
+      .then(function (answer) {
+        // gone or no longer ours (deleted, destroyed, access withdrawn): stop asking about it;
+        // signed out: stop asking at all (the next page load signs in again)
+        if (answer.status === 404 || answer.status === 403 || answer.status === 410) {
+          row.removeAttribute("data-state-url");
+          return null;
+        }
+        var json = (answer.headers.get("Content-Type") || "").indexOf("json") >= 0;
+        if (answer.status === 401 || answer.redirected || (answer.ok && !json)) throw new Error("signed out");
+        if (!answer.ok) throw new Error(answer.status);
+        return answer.json();
+      })
+      .then(function (state) {
+        if (state) show(row, state);
+        window.setTimeout(next, rows.length > 1 || !state ? 300 : 2000);
+      })
+      .catch(function (error) { if (error.message !== "signed out") window.setTimeout(next, 5000); });
   }
   window.setTimeout(next, 2000);
 })();
