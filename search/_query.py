@@ -299,31 +299,35 @@ def prefix_clause(text: str, boost: float = 1.0) -> wq.Query | None:
     return _clause(parts + _exact(folded, wq.Prefix), boost)
 
 
-def _numbers(node, vocabulary: Vocabulary):
+def _positive_leaves(node):
+    """The tree's terms, phrases and prefixes outside NOT groups."""
+    if isinstance(node, syntax.NotGroup):
+        return
+    if isinstance(node, syntax.GroupNode):
+        for child in node.nodes:
+            yield from _positive_leaves(child)
+        return
+    yield node
+
+
+def _numbers(tree, vocabulary: Vocabulary):
     """The words with digits that the tree's positive terms look for: numbers, to mark in snippets
     however the page wrote them."""
-    if isinstance(node, syntax.NotGroup):
-        return
-    if isinstance(node, syntax.GroupNode):
-        for child in node.nodes:
-            yield from _numbers(child, vocabulary)
-        return
-    text = getattr(node, "text", None)
-    if text and not isinstance(node, plugins.PrefixPlugin.PrefixNode):
-        yield from (word for word in vocabulary.query_words(text) if any(char.isdigit() for char in word))
+    for node in _positive_leaves(tree):
+        text = getattr(node, "text", None)
+        if text and not isinstance(node, plugins.PrefixPlugin.PrefixNode):
+            yield from (word for word in vocabulary.query_words(text) if any(char.isdigit() for char in word))
 
 
-def _needles(node, vocabulary: Vocabulary):
+def _needles(tree, vocabulary: Vocabulary):
     """Regular expressions, over folded text, of what the tree's positive terms look for."""
-    if isinstance(node, syntax.NotGroup):
-        return
-    if isinstance(node, syntax.GroupNode):
-        for child in node.nodes:
-            yield from _needles(child, vocabulary)
-        return
-    text = getattr(node, "text", None)
-    if not text:
-        return
+    for node in _positive_leaves(tree):
+        text = getattr(node, "text", None)
+        if text:
+            yield from _needles_of(node, text, vocabulary)
+
+
+def _needles_of(node, text: str, vocabulary: Vocabulary):
     folded = fold(text)
     if not is_word(folded):
         return
