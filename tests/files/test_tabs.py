@@ -1,10 +1,11 @@
 """The file page in tabs, as the server sends it: without a script every section is there under links to its
-tab; the header offers what the sections offer."""
+tab; the header offers what the sections offer; a form sent from a tab comes back to it."""
 from __future__ import annotations
 
 import re
 
 from service.web.file_tabs import TABS
+from tests.conftest import csrf_from
 from tests.support.files import register
 
 SECTIONS = {"basic": ("fields", "classification", "location", "owner", "duplicates"), "documents": ("documents",),
@@ -52,3 +53,23 @@ def test_the_header_offers_exactly_the_actions_its_sections_offer(client, auth):
         assert ('id="edit-file"' in head) is may_act
         assert 'id="print-label"' in head
 
+
+def test_a_form_sent_from_a_tab_comes_back_to_that_tab(client, auth, desk):
+    f = desk.file()
+    auth.login("clerk")
+    page = client.get(f"/files/{f['id']}").get_data(as_text=True)
+    assert f'name="next" value="/files/{f["id"]}#tab-loans"' in page
+    refused = client.post("/loans/request", data={"csrf_token": csrf_from(page), "next": f"/files/{f['id']}#tab-loans",
+                                                  "file_id": f["id"], "kind": "physical", "purpose": "", "days": "3"})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/files/{f['id']}#tab-loans")
+    asked = client.post(f"/files/{f['id']}/corrections", data={
+        "csrf_token": csrf_from(page), "field": "fields.address", "value": "上海市世纪大道100号", "evidence": "来电"})
+    assert asked.headers["Location"].endswith(f"/files/{f['id']}#tab-privacy")
+    auth.logout()
+    auth.login("keeper")
+    page = client.get(f"/files/{f['id']}?tab=loans").get_data(as_text=True)
+    assert f'name="next" value="/files/{f["id"]}#tab-retention"' in page  # the tab, never an older ?tab=
+    held = client.post("/retention/holds", data={"csrf_token": csrf_from(page), "file_id": f["id"], "reason": "dispute",
+                                                 "note": "合同纠纷", "next": f"/files/{f['id']}#tab-retention"})
+    assert held.headers["Location"].endswith(f"/files/{f['id']}#tab-retention")
+    assert 'id="file-held"' in client.get(held.headers["Location"]).get_data(as_text=True)
