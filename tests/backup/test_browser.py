@@ -27,7 +27,7 @@ def test_download_the_bag_of_a_file_from_its_page(page, live_server, auth, servi
     page.fill("input[name=username]", "keeper")
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
-    page.goto(f"{live_server}/files/{f['_id']}")
+    page.goto(f"{live_server}/files/{f['_id']}#tab-history")
     with page.expect_download() as waiting:
         page.click("#export-bag")
     download = waiting.value

@@ -22,7 +22,7 @@ def test_the_file_page_shows_a_scan_read_while_it_stays_open(page, live_server, 
                            content_type="multipart/form-data")
     assert uploaded.status_code == 201, uploaded.get_json()
     sign_in(page, live_server, "keeper")
-    page.goto(f"{live_server}/files/{file_id}")
+    page.goto(f"{live_server}/files/{file_id}#tab-documents")
     cell = page.locator("tr.document .doc-ocr")
     expect(cell).to_have_text("排队等待识别")
     page.evaluate("window.stillTheSamePage = true")

@@ -46,6 +46,7 @@ def test_a_clerk_registers_edits_reads_history_and_prints_a_label(page, live_ser
     page.click("#file-form button[type=submit]")
     assert page.locator("td[data-field=occupation]").inner_text() == "教师"
 
+    page.click("#tab-history-tab")  # the versions are under the history tab
     page.click("#file-history")
     history = page.locator("#history").inner_text()
     assert "fields.occupation" in history and "成交" in history and "王芳" in history

@@ -31,7 +31,7 @@ def test_the_file_page_turns_a_read_scan_into_searchable_while_it_stays_open(pag
     monkeypatch.setattr(index_job, "WRITE_TIMEOUT", 0.3)
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server, "keeper")
-    page.goto(f"{live_server}/files/{file_id}")
+    page.goto(f"{live_server}/files/{file_id}#tab-documents")
     row = page.locator("tr.document")
     expect(row.locator(".doc-ocr")).to_have_text("排队等待识别")
     expect(row.locator(".doc-search")).to_have_text("")

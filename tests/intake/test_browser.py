@@ -18,7 +18,7 @@ def test_submit_return_resubmit_accept(page, live_server, intake, services):
     intake.scan(fid, "registration_form", 20)
 
     sign_in(page, live_server, "clerk")
-    page.goto(f"{live_server}/files/{fid}")
+    page.goto(f"{live_server}/files/{fid}#tab-history")
     page.click("#new-submission")
     for box in page.locator("#submit-form input[name=documents]").all():
         box.check()

@@ -20,6 +20,7 @@ def test_request_approve_hand_out_and_take_back_damaged(page, live_server, auth,
 
     sign_in(page, live_server, "clerk")
     page.goto(f"{live_server}/files/{f['_id']}")
+    page.click("#action-request-loan")  # the header's action opens the loans tab at its form
     assert page.locator("#folder-in").is_visible()
     page.select_option("#loan-form select[name=kind]", "physical")
     page.fill("#loan-form input[name=purpose]", "核对购房合同")

@@ -45,7 +45,7 @@ def test_an_archivist_drops_three_scans_and_finds_the_buyer_in_the_viewer(page, 
     page.fill("input[name=username]", "keeper")
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
-    page.goto(f"{live_server}/files/{file_id}")
+    page.goto(f"{live_server}/files/{file_id}?tab=documents")
     expect(page.locator("#missing-types")).to_contain_text("购房合同")
     expect(page.locator("#plain-fields")).to_be_hidden()  # the script took over the form
 

@@ -94,7 +94,7 @@ def test_the_plain_form_uploads_one_file_and_comes_back_with_a_message(client, a
     auth.login("keeper")
     file_id = register(client)
     response = send(client, file_id, small_png(40), name="登记表.png", doc_type="registration_form", headers={})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/files/{file_id}#documents")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/files/{file_id}#tab-documents")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已上传 登记表.png" in page
     refused = send(client, file_id, scans.windows_exe(), name="contract.pdf", headers={})

@@ -31,7 +31,7 @@ def test_request_approve_and_open_the_link_as_the_partner(page, live_server, des
     page.fill("#nda-to", day(365))
     page.click("#nda-upload")
     assert "保密协议有效至" in page.locator("#partner-nda-state").inner_text()
-    page.goto(f"{live_server}/files/{file['id']}")
+    page.goto(f"{live_server}/files/{file['id']}#tab-sharing")
     page.click(".authorization-edit")
     page.check("#authorization-form input[name=partners]")
     page.fill("#authorization-purposes", "按揭贷款审核")
@@ -42,7 +42,7 @@ def test_request_approve_and_open_the_link_as_the_partner(page, live_server, des
     page.click("#logout")
 
     sign_in(page, live_server, "clerk")
-    page.goto(f"{live_server}/files/{file['id']}")
+    page.goto(f"{live_server}/files/{file['id']}#tab-sharing")
     page.click("#new-share")
     page.select_option("#share-partner", label="平安银行国贸支行（银行）")
     page.fill("#share-purpose", "装修贷款")  # not what the customer authorized

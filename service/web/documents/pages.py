@@ -34,6 +34,7 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.documents.api import document_json
 from service.web.documents.upload_stream import streamed_form
+from service.web.file_tabs import file_tab
 
 bp = Blueprint("documents", __name__)
 PAGE_CACHE = "private, max-age=300"
@@ -135,7 +136,7 @@ def _upload_plain(file_id: str):
             flash(_("已上传 %(name)s，正在排队识别", name=one.filename))
         except (UnsupportedMedia, TooLarge, Conflict, Invalid) as exc:
             flash(_("%(name)s：%(why)s", name=one.filename, why=problem(exc)), "error")
-    return redirect(url_for("files.detail", file_id=file_id, _anchor="documents"))
+    return redirect(file_tab(file_id, "documents"))
 
 
 def _check_csrf(token) -> None:
@@ -154,7 +155,7 @@ def rerun_ocr(document_id: str):
     except Conflict:
         doc, _file = services().documents.load(page_user(), document_id)
         flash(_("识别已在排队或进行中"), "error")
-    return redirect(url_for("files.detail", file_id=doc["file_id"], _anchor="documents"))
+    return redirect(file_tab(doc["file_id"], "documents"))
 
 
 @bp.get("/documents/<document_id>")

@@ -14,6 +14,7 @@ from service.errors import Invalid
 from service.errors import StaleVersion
 from service.web.auth import page_user
 from service.web.auth import services
+from service.web.file_tabs import file_tab
 
 bp = Blueprint("file_actions", __name__)
 
@@ -24,8 +25,8 @@ def signed_in():
     """Every action here needs a signed-in person."""
 
 
-def _back(file_id: str, anchor: str):
-    return redirect(url_for("files.detail", file_id=file_id, _anchor=anchor))
+def _back(file_id: str, tab: str):
+    return redirect(file_tab(file_id, tab))
 
 
 def _problems(exc) -> str:
@@ -46,7 +47,7 @@ def merge(file_id: str):
                                  version=_version(), into_version=None)
     except (Invalid, Conflict, StaleVersion) as exc:
         flash(_("未能合并：%(why)s", why=_problems(exc)), "error")
-        return _back(file_id, "duplicates")
+        return _back(file_id, "basic")
     flash(_("已合并，本档案现指向保留的档案"))
     return redirect(url_for("files.detail", file_id=into))
 
@@ -61,9 +62,9 @@ def request_correction(file_id: str):
                                                               "evidence": request.form.get("evidence", "")})
     except (Invalid, Conflict) as exc:
         flash(_("更正申请未登记：%(why)s", why=_problems(exc)), "error")
-        return _back(file_id, "corrections")
+        return _back(file_id, "privacy")
     flash(_("更正申请已登记，等待档案管理员处理"))
-    return _back(file_id, "corrections")
+    return _back(file_id, "privacy")
 
 
 @bp.post("/corrections/<correction_id>/<decision>")
@@ -78,10 +79,10 @@ def decide(correction_id: str, decision: str):
             services().corrections.reject(page_user(), correction_id, request.form.get("reason", ""))
             flash(_("已驳回更正申请"))
         else:
-            return redirect(url_for("files.detail", file_id=file_id))
+            return _back(file_id, "privacy")
     except (Invalid, Conflict, StaleVersion) as exc:
         flash(_("未能处理：%(why)s", why=_problems(exc)), "error")
-    return _back(file_id, "corrections")
+    return _back(file_id, "privacy")
 
 
 @bp.post("/files/<file_id>/owner")
@@ -92,6 +93,6 @@ def reassign(file_id: str):
                                   request.form.get("reason", ""), services().users)
     except (Invalid, StaleVersion) as exc:
         flash(_("未能移交：%(why)s", why=_problems(exc)), "error")
-        return _back(file_id, "owner")
+        return _back(file_id, "basic")
     flash(_("已移交"))
-    return _back(file_id, "owner")
+    return _back(file_id, "basic")

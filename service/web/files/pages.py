@@ -127,7 +127,7 @@ def create():
 
 @bp.get("/<file_id>")
 def detail(file_id: str):
-    """One file: fields, classification, location, documents, loans and history."""
+    """One file, in tabs: its contents, scans, loans, follow-ups, retention, history, privacy and sharing."""
     doc, redirected_from = services().merging.follow(page_user(), file_id)
     if redirected_from:
         flash(_("该档案已合并到 %(no)s", no=doc["archive_no"]))

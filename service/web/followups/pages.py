@@ -19,6 +19,7 @@ from service.followups import CHANNELS
 from service.followups import COMPLAINT_STATES as STATES
 from service.web.auth import page_user
 from service.web.auth import services
+from service.web.file_tabs import file_tab
 from service.web.forms import paging
 from service.web.forms import problems
 
@@ -103,7 +104,7 @@ def record(file_id: str):
                                    errors=errors), exc.status
         flash(_("回访记录已保存"))
         return redirect(url_for("followups.mine") if followup else
-                        url_for("files.detail", file_id=file_id, _anchor="followups"))
+                        file_tab(file_id, "followups"))
     return render_template("followups/record.html", file=file_doc, followup=followup, values=values, errors=errors)
 
 

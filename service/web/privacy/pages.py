@@ -8,7 +8,6 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -19,6 +18,7 @@ from service.errors import Malformed
 from service.privacy import pii
 from service.web.auth import page_user
 from service.web.auth import services
+from service.web.file_tabs import file_tab
 
 bp = Blueprint("privacy", __name__)
 
@@ -72,7 +72,7 @@ def reveal(file_id: str):
                                           request.form.get("purpose"))
     except (Malformed, Invalid):
         flash(_("请填写查看目的"), "error")
-        return redirect(url_for("files.detail", file_id=file_id, _anchor="privacy"), code=303)
+        return redirect(file_tab(file_id, "privacy"), code=303)
     file_doc = services().files.repo.by_id(file_id)
     response = render_template("privacy/revealed.html", file=file_doc, shown=shown,
                                purpose=request.form.get("purpose", ""))
@@ -88,7 +88,7 @@ def erasure(file_id: str):
         flash(_("已登记删除请求；档案在执行前暂停借阅和外部共享"))
     except (Malformed, Invalid, Conflict) as exc:
         flash(_("未登记：%(why)s", why=exc.message), "error")
-    return redirect(url_for("files.detail", file_id=file_id, _anchor="privacy"))
+    return redirect(file_tab(file_id, "privacy"))
 
 
 @bp.get("/files/<file_id>/subject-access.zip")

@@ -19,6 +19,7 @@ from service.errors import Malformed
 from service.sharing import MAX_DAYS
 from service.web.auth import page_user
 from service.web.auth import services
+from service.web.file_tabs import file_tab
 from service.web.forms import paging
 
 bp = Blueprint("sharing", __name__)
@@ -130,7 +131,7 @@ def authorization(document_id: str):
         try:
             services().shares.record_authorization(page_user(), document_id, data)
             flash(_("已登记授权范围"))
-            return redirect(url_for("files.detail", file_id=doc["file_id"], _anchor="sharing"))
+            return redirect(file_tab(doc["file_id"], "sharing"))
         except Invalid as exc:
             errors, record = exc.fields, data
         except Conflict as exc:
