@@ -136,12 +136,13 @@ class SearchIndex:
         narrow = narrowing(filters, self._zone)
         self._read_terms()
         parsed = parse(q, self.vocabulary)
-        # the schema and the searcher read the newest table of contents, which a writer in another
-        # process may replace (and delete) in between: read again, as the index is opened
-        date_field = settled(lambda: self.whoosh.schema)["date"]
-        to_column, from_column = date_field.to_column_value, date_field.from_column_value
         with self._search_lock:
+            # the searcher reads the newest table of contents, which a writer in another process may
+            # replace (and delete) meanwhile: read again, as the index is opened. Its schema is the
+            # one it read (not self.whoosh.schema, which reads the table of contents again)
             searcher = settled(self._searcher)
+            date_field = searcher.schema["date"]
+            to_column, from_column = date_field.to_column_value, date_field.from_column_value
             # an index nobody has written to yet has no segment (Whoosh gives an empty reader instead)
             leaves = searcher.leaf_searchers() if searcher.doc_count_all() else []
             segments = self._columns.of([(leaf.reader(), offset) for leaf, offset in leaves])
