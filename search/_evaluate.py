@@ -95,12 +95,19 @@ class _Segment:
         docs, weights, _ = _postings(self.leaf.postings(fieldname, text))
         return Matches(docs, self.scores(fieldname, docs, weights, boost))
 
-    def scores(self, fieldname: str, docs: np.ndarray, weights: np.ndarray, boost: float) -> np.ndarray:
+    def scores(self, fieldname: str, docs: np.ndarray, weights: np.ndarray, boost: float,
+               norm: np.ndarray | None = None) -> np.ndarray:
+        """BM25 of each entry's weight; `norm` is `self.norm(fieldname, docs)` when a caller scores
+        several words of the same entries."""
         if not self.leaf.schema[fieldname].scorable:
             return weights * boost
-        length = self.columns.lengths(fieldname)[docs]
-        factor = WEIGHTS.get(fieldname, 1.0) * boost
-        return factor * weights * (_K1 + 1) / (weights + _K1 * ((1 - _B) + _B * length / _REFERENCE))
+        if norm is None:
+            norm = self.norm(fieldname, docs)
+        return (WEIGHTS.get(fieldname, 1.0) * boost * (_K1 + 1)) * weights / (weights + norm)
+
+    def norm(self, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """BM25's length part for the entries `docs` of the field."""
+        return _K1 * ((1 - _B) + (_B / _REFERENCE) * self.columns.lengths(fieldname)[docs])
 
     def phrase(self, q: wq.Phrase) -> Matches:
         """Entries where the words stand at consecutive positions; scored as the sum of its words."""
@@ -136,8 +143,9 @@ class _Segment:
         keep[owner] = True
         docs = docs[keep]
         total = np.zeros(len(docs))
+        norm = self.norm(fieldname, docs) if self.leaf.schema[fieldname].scorable else None
         for k, (_, weights, _) in enumerate(read):
-            total += self.scores(fieldname, docs, weights[where[k][keep]], q.boost)
+            total += self.scores(fieldname, docs, weights[where[k][keep]], q.boost, norm)
         return Matches(docs, total)
 
     def prefix(self, fieldname: str, text: str, boost: float) -> Matches:
