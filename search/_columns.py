@@ -28,6 +28,7 @@ CODED = ("kind", "security", "department", "doc_type", "customer_type", "stage",
          "template", "destroy_after", "held", "key_days")
 NUMBERS = ("file_key", "date", "page", "created", "updated")
 _DTYPES = {"B": "u1", "H": "u2", "i": "i4", "I": "u4", "q": "i8", "Q": "u8", "f": "f4", "d": "f8"}
+REMEMBERED = 32  # masks kept per segment (`SegmentColumns.remembered`)
 _BYTE_TO_LENGTH = np.asarray(_length_byte_cache, dtype=np.float64)
 
 
@@ -89,7 +90,23 @@ class SegmentColumns:
         self._texts = {name: _reader(leaf, name) for name in ("file_id", "document_id")}
         self._listing_reader = _reader(leaf, "listing")
         self._listing: ListingColumns | None = None
+        self._remembered: dict = {}
         self._lock = threading.Lock()
+
+    def remembered(self, key, make) -> np.ndarray:
+        """`make()`, a mask of this segment's entries, kept (read-only) for the next search that asks
+        with the same key: who may see what changes far less often than what is searched. A few
+        dozen keys are kept."""
+        with self._lock:
+            found = self._remembered.get(key)
+        if found is None:
+            found = make()
+            found.flags.writeable = False
+            with self._lock:
+                if len(self._remembered) >= REMEMBERED:
+                    self._remembered.clear()
+                self._remembered[key] = found
+        return found
 
     def listing(self) -> ListingColumns:
         """The file entries' ids, numbers and names (`_listing_columns`), read on first use."""

@@ -37,6 +37,7 @@ from search._columns import SegmentColumns
 from search._schema import WEIGHTS
 
 _K1, _B, _REFERENCE = 1.2, 0.75, 300.0
+DENSE = 32  # `_common` uses a table over the segment when a list holds more than 1/32 of it
 
 
 @dataclass(frozen=True)
@@ -120,32 +121,38 @@ class _Segment:
         docs = read[order[0]][0]
         where = {order[0]: np.arange(len(docs))}
         for k in order[1:]:
-            mine, theirs = _common(docs, read[k][0])
+            mine, theirs = _common(docs, read[k][0], self.columns.size)
             docs = docs[mine]
             where = {j: w[mine] for j, w in where.items()}
             where[k] = theirs
             if not len(docs):
                 return NONE
         # Where the phrase would start: every position of the word with the fewest positions in
-        # the candidates (its weights tell, without decoding), less its place k in the phrase.
+        # the segment (its term info tells, without reading), less its place k in the phrase.
         # Each other word keeps the starts where it stands at start + k (a binary search in that
         # candidate's positions of the word, in the blocks that hold the candidates still alive).
-        frequency = [read[k][1][where[k]].sum() for k in range(len(words))]
+        frequency = [self.leaf.term_info(fieldname, word).weight() for word in words]  # in the segment
         order = sorted(range(len(words)), key=frequency.__getitem__)
+        # A candidate needs one start where every word stands: its first start is tried, and its
+        # later ones only if that failed (a clause in most pages mostly stands where it first could).
         owner, positions = read[order[0]][2].positions(where[order[0]])
         starts = positions - order[0]
-        for k in order[1:]:
-            found = read[k][2].holds(where[k][owner], starts + k)
-            owner, starts = owner[found], starts[found]
-            if not len(owner):
-                return NONE
+        first = np.ones(len(owner), dtype=bool)
+        first[1:] = owner[1:] != owner[:-1]
         keep = np.zeros(len(docs), dtype=bool)
-        keep[owner] = True
-        docs = docs[keep]
+        keep[_standing(read, where, order, owner[first], starts[first])] = True
+        later = ~first & ~keep[owner]
+        if later.any():
+            keep[_standing(read, where, order, owner[later], starts[later])] = True
+        if not keep.any():
+            return NONE
+        if not keep.all():
+            docs = docs[keep]
+            where = {k: w[keep] for k, w in where.items()}
         total = np.zeros(len(docs))
         norm = self.norm(fieldname, docs) if self.leaf.schema[fieldname].scorable else None
         for k, (_, weights, _) in enumerate(read):
-            total += self.scores(fieldname, docs, weights[where[k][keep]], q.boost, norm)
+            total += self.scores(fieldname, docs, weights[where[k]], q.boost, norm)
         return Matches(docs, total)
 
     def prefix(self, fieldname: str, text: str, boost: float) -> Matches:
@@ -182,6 +189,17 @@ class _Segment:
         return Matches(np.asarray(docs, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 
+def _standing(read, where, order: list[int], owner: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    # the candidates (owner: ascending indices into the phrase's candidates) of the starts where
+    # every word k of `order` but the first stands at start + k
+    for k in order[1:]:
+        if not len(owner):
+            break
+        found = read[k][2].holds(where[k][owner], starts + k)
+        owner, starts = owner[found], starts[found]
+    return owner
+
+
 def _postings(matcher, positions: bool = False) -> tuple[np.ndarray, np.ndarray, PositionBlocks | None]:
     # a term's entry numbers, weights and (if asked) where its positions lie; deleted entries stay
     # (see the module docstring)
@@ -200,14 +218,22 @@ def _postings(matcher, positions: bool = False) -> tuple[np.ndarray, np.ndarray,
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), where
 
 
-def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where two sorted arrays of unique numbers hold the same number: its index in each (by binary
-    search of the shorter one's numbers in the longer: no sort, as np.intersect1d makes)."""
+def _common(a: np.ndarray, b: np.ndarray, size: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Where two sorted arrays of unique entry numbers hold the same number: its index in each. When
+    the longer holds more than one entry in DENSE of the segment's `size`, through a table over the
+    segment (the longer's index of every entry); else by binary search of the shorter one's numbers
+    in the longer. No sort, as np.intersect1d makes."""
     if len(a) > len(b):
-        theirs, mine = _common(b, a)
+        theirs, mine = _common(b, a, size)
         return mine, theirs
     if not len(a):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if size and len(b) * DENSE > size:
+        table = np.full(size, -1, dtype=np.int32)
+        table[b] = np.arange(len(b), dtype=np.int32)
+        at = table[a]
+        hit = at >= 0
+        return np.flatnonzero(hit), at[hit].astype(np.int64)
     at = np.searchsorted(b, a)
     at[at == len(b)] = 0
     hit = b[at] == a
@@ -215,8 +241,13 @@ def _common(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _intersect(a: Matches, b: Matches) -> Matches:
-    left, right = _common(a.docs, b.docs)
+    left, right = _common(a.docs, b.docs, _size(a, b))
     return Matches(a.docs[left], a.scores[left] + b.scores[right])
+
+
+def _size(a: Matches, b: Matches) -> int:
+    # the segment's entries, at least: the largest entry number in either, plus one
+    return int(max(a.docs[-1] if len(a) else -1, b.docs[-1] if len(b) else -1)) + 1
 
 
 def _minus(a: Matches, b: Matches) -> Matches:

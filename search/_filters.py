@@ -122,14 +122,14 @@ def filter_query(filters: Mapping | None, visibility: Visibility, zone: tzinfo) 
 def allowed_mask(columns, visibility: Visibility, narrow: Narrowing, to_column) -> np.ndarray:
     """The same rule as `filter_query`, as a mask over one segment's entries (`_columns`);
     `to_column` turns a datetime into the date column's number."""
-    mask = visibility.mask(columns)
+    mask = columns.remembered(("visible", visibility), lambda: visibility.mask(columns))
     for name, values in narrow.facets.items():
-        mask &= columns.coded(name, values)
+        mask = mask & columns.coded(name, values)
     dates = columns.numbers["date"]
     if narrow.start:
-        mask &= dates >= to_column(narrow.start)
+        mask = mask & (dates >= to_column(narrow.start))
     if narrow.end:
-        mask &= dates < to_column(narrow.end)
+        mask = mask & (dates < to_column(narrow.end))
     return mask
 
 

@@ -150,8 +150,9 @@ class SearchIndex:
             for (leaf, offset), columns in zip(leaves, segments):
                 if parsed.query is wq.NullQuery:
                     break
-                allowed = allowed_mask(columns, visibility, narrow, to_column) & searched_mask(columns) \
-                    & self._live(leaf.reader(), columns)
+                reader = leaf.reader()  # its deletions only grow, so its count of entries names them
+                allowed = allowed_mask(columns, visibility, narrow, to_column) & columns.remembered(
+                    ("searched", reader.doc_count()), lambda: searched_mask(columns) & self._live(reader, columns))
                 found = evaluate(parsed.query, leaf, leaf.reader(), columns)
                 keep = allowed[found.docs]
                 parts.append(SegmentHits(offset, columns, found.docs[keep], found.scores[keep]))

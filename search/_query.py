@@ -11,9 +11,14 @@ every searchable field (`_schema`):
   it). Single characters that jieba leaves over are dropped from the word test (张伟 cut as 张/伟
   would otherwise match any page with both characters) and left to the bigrams; a word of one
   character also finds names that start with it and text that holds it before another character.
-- a "phrase" must appear as consecutive words (positions count words) in name, title or body, or as
-  consecutive bigrams in `grams`, which catches phrases jieba cuts differently in the page than in
-  the query; punctuation inside a phrase is skipped as in Lucene.
+- a "phrase" of Chinese characters alone must stand together in the text: consecutive bigrams in
+  `grams` (which holds the name and the title too), or consecutive words in name or title (which
+  ranks a file named so first). Not the body's words: jieba gives a compound and its parts one
+  position, so 身份证 and 号码 stand at consecutive positions in 居民身份证 证件号码.
+- any other "phrase" (letters, digits, punctuation) must appear as consecutive words (positions
+  count words) in name, title or body, or as consecutive bigrams in `grams`, which catches phrases
+  jieba cuts differently in the page than in the query; punctuation inside it is skipped as in
+  Lucene.
 - prefix* matches words, numbers and pinyin that start with it, and Chinese text that contains it.
 - a number is one word however it is written (`_numbers`): 158 2093 6471, 158-2093-6471 and
   15820936471 are the same word, 1,200,000.00 and 壹佰贰拾万元整 are 1200000. Digit groups that
@@ -36,6 +41,7 @@ from whoosh.qparser import QueryParser
 from whoosh.qparser import plugins
 from whoosh.qparser import syntax
 
+from search._analysis import HAN
 from search._analysis import Vocabulary
 from search._analysis import code_key
 from search._analysis import fold
@@ -49,6 +55,7 @@ from search._schema import WORD_FIELDS
 _QUOTES = str.maketrans({c: '"' for c in "“”„‟「」『』＂"})
 _OPERATORS = {"AND", "OR", "NOT"}
 _SINGLE_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN = re.compile(rf"[{HAN}]+")
 _LATIN_END = re.compile(r"[^\W_]$", re.ASCII)
 
 
@@ -278,7 +285,10 @@ def phrase_clause(text: str, vocabulary: Vocabulary, boost: float = 1.0) -> wq.Q
     """One "quoted phrase" (see the module docstring)."""
     folded = fold(text)
     words = vocabulary.query_words(folded)
-    parts = [_one_or_all(fieldname, words, wq.Phrase) for fieldname in WORD_FIELDS] if words else []
+    # Chinese characters alone, two or more: the bigrams find them standing together; the body's
+    # words would also find them apart (see the module docstring), at the cost of a second phrase
+    fields = ("name", "title") if len(folded) > 1 and _HAN_RUN.fullmatch(folded) else WORD_FIELDS
+    parts = [_one_or_all(fieldname, words, wq.Phrase) for fieldname in fields] if words else []
     units = gram_units(folded)
     if units:
         parts.append(_one_or_all("grams", units, wq.Phrase))

@@ -136,8 +136,9 @@ def gather(searcher, parts: list[SegmentHits], pattern: Needles | None, sort: st
     np.maximum.at(newest, hits.group, hits.date)
     facets = {name: _facet(codes, values, hits.group, count) for name, (codes, values) in facet_values.items()}
     window = _window(hits, parts, best, newest, sort, (page - 1) * per_page, page * per_page)
-    groups = tuple(_file_hit(searcher, hits, parts, g, best[g], from_column(int(newest[g])), pattern, pages_per_file)
-                   for g in window)
+    shown = np.flatnonzero(np.isin(hits.group, window))  # the entries of the page's files, in one pass
+    groups = tuple(_file_hit(searcher, hits, parts, shown[hits.group[shown] == g], best[g],
+                             from_column(int(newest[g])), pattern, pages_per_file) for g in window)
     return SearchResult(total=count, hits_total=len(hits.docs), facets=facets, page=page, per_page=per_page,
                         groups=groups)
 
@@ -204,9 +205,9 @@ def _file_ids(hits: _Hits, parts, groups: list[int]) -> dict[int, str]:
     return names
 
 
-def _file_hit(searcher, hits: _Hits, parts, g: int, score: float, date: datetime, pattern,
+def _file_hit(searcher, hits: _Hits, parts, members: np.ndarray, score: float, date: datetime, pattern,
               pages_per_file: int) -> FileHit:
-    members = np.flatnonzero(hits.group == g)
+    # `members`: the indices of the file's matching entries in `hits`
     own = None
     ranked = []
     for i in members:

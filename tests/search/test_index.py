@@ -100,6 +100,26 @@ def test_a_contract_page_is_found_by_its_words_and_phrases(index):
     assert found(index, "交房 逾期") == {"f-0001": ["doc-contract:1"]}
 
 
+def test_a_phrase_of_chinese_characters_must_stand_together_in_the_text(tmp_path):
+    # jieba gives a compound and its parts one position (居民身份证 / 身份证, 证件号码 / 号码), so
+    # "身份证" and "号码" stand at consecutive word positions in 居民身份证 证件号码: as words they
+    # would make a phrase the page does not hold
+    made = SearchIndex(tmp_path / "index")
+    register = a_page(ZHANG, "doc-register", "证件类型：居民身份证  证件号码：110101199003071234", title="业主登记表")
+    late = a_page(ZHANG, "doc-late", "买受人逾期，交房日期顺延。", title="补充协议")
+    contract = a_page(WANG, "doc-contract", CONTRACT, title="购房合同")
+    with made.writer() as batch:
+        for page in (register, late, contract):
+            batch.upsert_page(page)
+    assert found(made, '"身份证号码"') == {"f-0002": ["doc-contract:1"]}
+    assert found(made, '"逾期交房"') == {"f-0002": ["doc-contract:1"]}
+    # unquoted, the words may stand anywhere on the page
+    assert set(found(made, "身份证 号码")) == {"f-0001", "f-0002"}
+    assert set(found(made, "逾期 交房")) == {"f-0001", "f-0002"}
+    # a title that holds the phrase finds its pages, and ranks its file first
+    assert list(found(made, '"业主登记"')) == ["f-0001"]
+
+
 def test_the_parts_of_a_compound_word_find_it(index):
     for word in ("授权", "委托", "委托书", "授权委托书"):
         assert "doc-auth:1" in found(index, word).get("f-0001", []), word
