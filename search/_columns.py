@@ -145,7 +145,24 @@ class ColumnCache:
 
     def __init__(self):
         self._segments: dict[str, SegmentColumns] = {}
+        self._numbered: tuple | None = None
         self._lock = threading.Lock()
+
+    def file_numbers(self, segments: list[SegmentColumns]) -> tuple[list[np.ndarray], int]:
+        """Each segment's entries' file as a number shared by the segments (0 to the count of
+        files, in file_key order), and that count: found once for a set of segments (a sort of
+        every entry's file_key), so a search groups its matches by file without sorting them."""
+        key = tuple(id(columns) for columns in segments)
+        with self._lock:
+            if self._numbered is not None and self._numbered[0] == key:
+                return self._numbered[1], self._numbered[2]
+        keys = [columns.numbers["file_key"] for columns in segments]
+        unique, inverse = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.uint64), return_inverse=True)
+        numbers = np.split(inverse.reshape(-1), np.cumsum([len(k) for k in keys])[:-1]) if keys else []
+        with self._lock:
+            # the segments are kept with their numbers, so no other columns take their ids meanwhile
+            self._numbered = (key, numbers, len(unique), list(segments))
+        return numbers, len(unique)
 
     def of(self, leaves) -> list[SegmentColumns]:
         """The columns of each (leaf reader, offset), reading segments not seen before; segments no

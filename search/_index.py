@@ -146,8 +146,9 @@ class SearchIndex:
             # an index nobody has written to yet has no segment (Whoosh gives an empty reader instead)
             leaves = searcher.leaf_searchers() if searcher.doc_count_all() else []
             segments = self._columns.of([(leaf.reader(), offset) for leaf, offset in leaves])
+            numbers, files = self._columns.file_numbers(segments)
             parts = []
-            for (leaf, offset), columns in zip(leaves, segments):
+            for (leaf, offset), columns, file_numbers in zip(leaves, segments, numbers):
                 if parsed.query is wq.NullQuery:
                     break
                 reader = leaf.reader()  # its deletions only grow, so its count of entries names them
@@ -155,9 +156,9 @@ class SearchIndex:
                     ("searched", reader.doc_count()), lambda: searched_mask(columns) & self._live(reader, columns))
                 found = evaluate(parsed.query, leaf, leaf.reader(), columns)
                 keep = allowed[found.docs]
-                parts.append(SegmentHits(offset, columns, found.docs[keep], found.scores[keep]))
+                parts.append(SegmentHits(offset, columns, found.docs[keep], found.scores[keep], file_numbers))
             marked = needle_pattern(parsed.needles, parsed.numbers)
-            return gather(searcher, parts, marked, sort, page, per_page, pages_per_file, from_column)
+            return gather(searcher, parts, files, marked, sort, page, per_page, pages_per_file, from_column)
 
     def list_files(self, query: FileQuery, *, visibility: Visibility, page: int = 1, per_page: int | None = 20,
                    replaced: Mapping[str, FileEntry | None] | None = None, counted=()) -> FileList:

@@ -82,6 +82,7 @@ class SegmentHits:
     columns: SegmentColumns
     docs: np.ndarray
     scores: np.ndarray
+    files: np.ndarray  # every entry's file, numbered across the segments (`ColumnCache.file_numbers`)
 
 
 @dataclass
@@ -97,12 +98,12 @@ class _Hits:
     groups: int
 
 
-def _side_by_side(parts: list[SegmentHits]) -> tuple[_Hits, dict[str, tuple[np.ndarray, list[str]]]]:
+def _side_by_side(parts: list[SegmentHits], files: int) -> tuple[_Hits, dict[str, tuple[np.ndarray, list[str]]]]:
     keys, dates, kinds, facets = [], [], [], {name: [] for name in FACETS}
     names: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for part in parts:
         columns, docs = part.columns, part.docs
-        keys.append(columns.numbers["file_key"][docs])
+        keys.append(part.files[docs])
         dates.append(columns.numbers["date"][docs])
         kinds.append(columns.codes["kind"][docs] == _code(columns.values["kind"], "file"))
         for name in FACETS:
@@ -111,11 +112,15 @@ def _side_by_side(parts: list[SegmentHits]) -> tuple[_Hits, dict[str, tuple[np.n
                                  for v in columns.values[name]], dtype=np.int64)
             facets[name].append(shared[columns.codes[name][docs]])
     joined = lambda arrays, dtype: np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)  # noqa: E731
-    unique, group = np.unique(joined(keys, np.uint64), return_inverse=True)
+    # the matched files numbered 0, 1, ... in the order of their numbers (file_key order)
+    numbers = joined(keys, np.int64)
+    matched = np.zeros(files, dtype=bool)
+    matched[numbers] = True
+    group = (np.cumsum(matched) - 1)[numbers]
     hits = _Hits(segment=np.concatenate([np.full(len(p.docs), i) for i, p in enumerate(parts)] or [np.zeros(0, int)]),
                  docs=joined([p.docs for p in parts], np.int64), scores=joined([p.scores for p in parts], np.float64),
-                 group=group.reshape(-1), date=joined(dates, np.uint64), is_file=joined(kinds, bool),
-                 groups=len(unique))
+                 group=group, date=joined(dates, np.uint64), is_file=joined(kinds, bool),
+                 groups=int(matched.sum()))
     values = {name: (joined(facets[name], np.int64), list(names[name])) for name in FACETS}
     return hits, values
 
@@ -124,11 +129,11 @@ def _code(values: list[str], wanted: str) -> int:
     return values.index(wanted) if wanted in values else -1
 
 
-def gather(searcher, parts: list[SegmentHits], pattern: Needles | None, sort: str, page: int, per_page: int,
-           pages_per_file: int, from_column) -> SearchResult:
-    """Group the matches by file, count facets, sort, cut one page, add snippets; `from_column`
-    turns the date column's number into a datetime."""
-    hits, facet_values = _side_by_side(parts)
+def gather(searcher, parts: list[SegmentHits], files: int, pattern: Needles | None, sort: str, page: int,
+           per_page: int, pages_per_file: int, from_column) -> SearchResult:
+    """Group the matches by file (`files`: how many the parts' file numbers count), count facets,
+    sort, cut one page, add snippets; `from_column` turns the date column's number into a datetime."""
+    hits, facet_values = _side_by_side(parts, files)
     count = hits.groups
     best = np.full(count, -np.inf)
     np.maximum.at(best, hits.group, hits.scores)
