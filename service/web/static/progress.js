@@ -8,8 +8,8 @@
 // A box marked data-progress-url follows its work by itself. The server answers
 // {"status", "done", "total", "failed", "error", ...}; elements inside the box marked data-progress="bar",
 // "state", "total", "error" or the name of any other number in the answer show them (the state in the
-// words of data-label-<status>; elements marked data-progress-when="failed" only while failed is above
-// zero). Once the status is one
+// words of data-label-<status>); elements marked data-progress-if-failed show only while failed is above
+// zero, those marked data-progress-when="<status> ..." only in those statuses. Once the status is one
 // of data-progress-final (default "done failed"), the page is read again in the background and the
 // elements named in data-progress-refresh (ids; default the box) are replaced by their new versions,
 // so the summary appears where it belongs.
@@ -47,8 +47,11 @@
         el.textContent = state[name];
       }
     });
-    Array.prototype.forEach.call(box.querySelectorAll('[data-progress-when="failed"]'), function (el) {
+    Array.prototype.forEach.call(box.querySelectorAll("[data-progress-if-failed]"), function (el) {
       el.hidden = !(state.failed > 0);
+    });
+    Array.prototype.forEach.call(box.querySelectorAll("[data-progress-when]"), function (el) {
+      el.hidden = el.getAttribute("data-progress-when").split(/\s+/).indexOf(state.status) < 0;
     });
     box.setAttribute("data-status", state.status);
   }
@@ -72,7 +75,8 @@
 
   function follow(box) {
     var url = box.getAttribute("data-progress-url");
-    var final = (box.getAttribute("data-progress-final") || "done failed").split(/\s+/);
+    var final = box.hasAttribute("data-progress-final") ? box.getAttribute("data-progress-final").split(/\s+/)
+      : ["done", "failed"];  // an empty list: the work never ends (the search index), so keep following it
     var every = parseInt(box.getAttribute("data-progress-every") || "1000", 10);
     function next() {
       poll(url)
