@@ -37,6 +37,7 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
                                                     "buffer": batch_zip(file_doc["archive_no"])}])
     page.click("#scan-upload")
     assert "排队中" in page.locator("#scan-state").inner_text()  # the page polls from here on
+    page.evaluate("window.notReloaded = true")
 
     worker = Worker(services)
     thread = threading.Thread(target=worker.run, kwargs={"max_jobs": 1}, daemon=True)
@@ -46,6 +47,8 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     finally:
         thread.join(timeout=60)
         worker.close()
+    assert page.evaluate("window.notReloaded === true")  # the summary came in place, without a reload
+    assert page.locator("#scan-state").inner_text().startswith("已完成 3 / 3")
     counts = page.locator("#scan-counts").inner_text()
     assert "新存入档案 1 份" in counts and "进入待归档 1 项" in counts and "跳过 1 个" in counts
     assert file_doc["archive_no"] in page.locator("#scan-summary").inner_text()
