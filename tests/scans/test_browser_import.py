@@ -6,10 +6,13 @@ import threading
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 
 from service.worker import Worker
 from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.browser import screenshot
+from tests.support.browser import sign_in
 from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
@@ -64,3 +67,29 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     assert page.locator("#inbox-empty").is_visible()
     docs = services.documents.of_file(keeper, str(file_doc["_id"]))
     assert sorted(d["doc_type"] for d in docs) == ["other", "registration_form"]
+
+
+def test_discarding_an_inbox_item_asks_first_naming_the_scan_and_its_pages(page, live_server, auth, services,
+                                                                           tmp_path):
+    keeper = auth.user("keeper", ["archivist"], display_name="档案员")
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    (folder / "loose.pdf").write_bytes(scans.scanned_pdf([scans.contract_page_png(seed=1),
+                                                          scans.contract_page_png(seed=2)]))
+    services.scan_imports.run_folder(keeper, folder)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "keeper")
+    dialog = page.locator("#confirm-dialog")
+    for language, words in (("en", ("loose.pdf", "2 pages")), ("zh", ("loose.pdf", "2 页", "不可撤销"))):
+        page.goto(f"{live_server}/lang/{language}?next=/scans/inbox")
+        page.fill(".discard-form input[name=reason]", "空白页")
+        page.click("button.discard")
+        expect(dialog).to_be_visible()
+        assert all(word in dialog.inner_text() for word in words), dialog.inner_text()
+        screenshot(page, f"discard-confirm-{language}")
+        page.click("#confirm-cancel")
+        assert services.scan_inbox.page(keeper)[0] == 1
+    page.click("button.discard")
+    page.click("#confirm-ok")
+    expect(page.locator("#inbox-empty")).to_be_visible()
+    assert services.scan_inbox.page(keeper, "discarded")[0] == 1
