@@ -40,7 +40,9 @@ def test_the_admin_defines_a_policy_on_its_page_and_others_only_read_it(office, 
     assert bad.status_code == 302
     (policy,) = services.retention.repo.policies()
     assert policy["match"] == {"customer_type": "刚需", "doc_types": ["purchase_contract"]} and policy["years"] == 10
-    assert "合同终止后十年" in client.get("/retention/policies").get_data(as_text=True)
+    listed = client.get("/retention/policies").get_data(as_text=True)
+    assert "合同终止后十年" in listed
+    assert 'data-confirm="确定停用保管策略 合同终止后十年？按它计算保管期限的档案将全部重新计算' in listed  # asks first
     auth.logout()
     auth.login("keeper")
     page = client.get("/retention/policies").get_data(as_text=True)
