@@ -38,8 +38,10 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     page.click("#nav-scans")
     page.set_input_files("input[name=zip]", files=[{"name": "批次.zip", "mimeType": "application/zip",
                                                     "buffer": batch_zip(file_doc["archive_no"])}])
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.click("#scan-upload")
     assert "排队中" in page.locator("#scan-state").inner_text()  # the page polls from here on
+    screenshot(page, "scan-import-queued-zh")
     page.evaluate("window.notReloaded = true")
 
     worker = Worker(services)
@@ -55,6 +57,12 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     counts = page.locator("#scan-counts").inner_text()
     assert "新存入档案 1 份" in counts and "进入待归档 1 项" in counts and "跳过 1 个" in counts
     assert file_doc["archive_no"] in page.locator("#scan-summary").inner_text()
+    screenshot(page, "scan-import-done-zh")
+    progress_url = page.url
+    page.goto(f"{live_server}/lang/en?next={progress_url.removeprefix(live_server)}")
+    assert page.locator("#scan-state").inner_text().startswith("Finished 3 / 3")
+    screenshot(page, "scan-import-done-en")
+    page.goto(f"{live_server}/lang/zh?next={progress_url.removeprefix(live_server)}")
 
     page.click("#scan-inbox-link")
     item = page.locator(".inbox-item")
