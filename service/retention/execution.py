@@ -91,9 +91,9 @@ class DestructionExecutor:
         """Check that an approved batch can be executed now and leave its execution to the worker, whose
         progress the batch then carries; a batch already queued or running is not queued twice."""
         batch, remaining = self._ready(actor, batch_id, None)
-        execution = batch.get("execution") or {}
-        if batch["status"] == "done" or execution.get("state") in ("queued", "running"):
-            return batch
+        state = (batch.get("execution") or {}).get("state")
+        if batch["status"] == "done" or state == "queued" or (state == "running" and self._run_alive(batch)):
+            return batch  # on its way (a run whose process died without a word may be started again)
         total = len(batch["file_ids"])
         execution = {"state": "queued", "done": total - len(remaining), "total": total, "error": None,
                      "queued_by": actor.username, "queued_at": clock.now()}
@@ -139,6 +139,13 @@ class DestructionExecutor:
         return self.batches.refusal(file_id, str(batch["_id"]))
 
     # -- runs -------------------------------------------------------------------------------
+    def _run_alive(self, batch: dict) -> bool:
+        """Whether the batch's latest run may still be working."""
+        number, latest = 1, None
+        while (found := self.repo.step(batch["_id"], f"attempt:{number}")) is not None:
+            number, latest = number + 1, found
+        return latest is not None and _alive(latest)
+
     def _start(self, actor: User, batch: dict) -> str:
         """Claim the next run of a batch; 409 while another run is alive."""
         number, previous = 1, None

@@ -214,6 +214,11 @@ def test_a_run_killed_half_way_is_finished_by_the_next_and_the_register_shows_it
     assert _crash_run(services, settings, batch, "objects", 1) == -signal.SIGKILL  # after the second file's objects
     assert services.db["destruction_steps"].count_documents({"_id": {"$regex": f"^{batch}:file:"}}) == 1
     assert office.get("keeper", f"/destructions/{batch}").get_json()["status"] == "executing"
+    stopped = office.get("keeper", f"/destructions/{batch}").get_json()["execution"]
+    assert stopped["status"] == "running" and stopped["done"] == 1  # its process died without a word
+    queued = services.destruction_executor.queue(office.user("keeper"), batch)  # so the page may start it again
+    assert queued["execution"]["state"] == "queued" and queued["execution"]["done"] == 1
+    assert services.db["jobs"].count_documents({"kind": "destruction"}) == 1
 
     finished = office.post("keeper", f"/destructions/{batch}/execute")
     assert finished.status_code == 200, finished.get_json()
