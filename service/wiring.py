@@ -248,7 +248,7 @@ def build_services(settings: Settings) -> Services:
     documents.after_upload.append(retention.document_added)
     destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
     register = DestructionRegister(RegisterRepository(db))
-    executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit)
+    executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit, jobs)
     users.deactivation_guards.append(
         lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
         if loan_desk.holds_folder(username) else None)

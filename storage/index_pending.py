@@ -47,6 +47,10 @@ class PendingMarks:
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(lambda mark_id: self._marks.delete_one({"_id": mark_id}), mark_ids))
 
+    def count(self) -> int:
+        """How many marks wait (few: each goes with the index commit that holds its write)."""
+        return self._marks.count_documents({})
+
     def marks(self, reason: str | None = None) -> list[dict]:
         """Every mark ({_id, file_id}), or those of one reason (an indexed lookup)."""
         return list(self._marks.find({"reason": reason} if reason else {}, {"file_id": 1}))
@@ -69,6 +73,10 @@ class DocumentMarks:
     def of_document(self, document_id) -> list[ObjectId]:
         """The ids of a document's marks (an indexed lookup by document_id)."""
         return [doc["_id"] for doc in self._marks.find({"document_id": str(document_id)}, {"_id": 1})]
+
+    def count(self) -> int:
+        """How many marks wait (few: each goes with the index commit that holds its document's pages)."""
+        return self._marks.count_documents({})
 
     def has(self, document_id) -> bool:
         """True while a document has a mark: an index commit does not hold its pages yet."""

@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import shutil
+import socket
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 BATCH = 200          # files per committed batch: memory stays bounded whatever the archive's size
 STATE = "rebuild.json"  # in the rebuild directory: the last file id committed
 JOURNAL = "changed.txt"  # in the rebuild directory: ids of files changed while it runs
+STALE_SECONDS = 15 * 60  # a rebuild on another machine not heard of for this long has stopped
 RENAME_EXCHANGE = 2  # linux renameat2 flag
 AT_FDCWD = -100
 
@@ -129,12 +132,13 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
     with _only_one(live):
         marks = [mark["_id"] for mark in sources.pending.marks()]  # cleared once the swapped index holds them
         retention = sources.retention.summaries()
+        runner = {"host": socket.gethostname(), "pid": os.getpid()}  # whom progress() asks whether it still runs
         state = None if restart else _read_state(fresh)
         if state is None:
             shutil.rmtree(fresh, ignore_errors=True)
             fresh.mkdir(parents=True)
             state = {"after": None, "done": 0}
-            _write_state(fresh, state)
+        _write_state(fresh, {**state, **runner})
         resumed = state["done"]
         terms = list(doc_type_terms)
         ids = []
@@ -144,6 +148,8 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
                 terms.extend(file_terms(doc))
         ids.sort()
         total = len(ids)
+        runner["total"] = total
+        _write_state(fresh, {**state, **runner})
         index = SearchIndex(fresh, mmap=False)  # see SearchIndex: resident memory stays the writer's own
         index.add_terms(sorted(set(terms)))
         if progress:
@@ -154,7 +160,7 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
                 for entry in entries_of(sources, docs, retention):
                     (batch.upsert_file if entry.kind == "file" else batch.upsert_page)(entry)
             state = {"after": str(docs[-1]["_id"]), "done": state["done"] + len(docs)}
-            _write_state(fresh, state)
+            _write_state(fresh, {**state, **runner})
             if progress:
                 progress(min(state["done"], total), total)
         caught_up, offset = catch_up(sources, index, fresh / JOURNAL, 0)
@@ -167,6 +173,33 @@ def rebuild(sources, live: Path, doc_type_terms: list[str], progress: Callable |
         (live / JOURNAL).unlink(missing_ok=True)
         sources.pending.clear(marks)
     return {"resumed_after": resumed, "caught_up": caught_up + more}
+
+
+def progress(live: Path) -> dict:
+    """How a rebuild of `live` stands: status "running" (files written of all), "stopped" (half-way,
+    resumed by the next `archive reindex`) or "ready" (none under way)."""
+    fresh = rebuild_dir(live)
+    state = _read_state(fresh)
+    if state is None:
+        return {"status": "ready", "done": 0, "total": None}
+    return {"status": "running" if _running(state, fresh / STATE) else "stopped", "done": state["done"],
+            "total": state.get("total")}
+
+
+def _running(state: dict, path: Path) -> bool:
+    """Whether the process that wrote a rebuild's state is still at work."""
+    if state.get("host") == socket.gethostname() and isinstance(state.get("pid"), int):
+        try:
+            os.kill(state["pid"], 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    try:
+        return time.time() - path.stat().st_mtime < STALE_SECONDS
+    except OSError:
+        return False
 
 
 def catch_up(sources, index: SearchIndex, journal: Path, offset: int) -> tuple[int, int]:

@@ -293,6 +293,12 @@ class SearchService:
             return {"files": 0, "pages": 0, "documents": 0, "segments": 0, "deleted": 0, **run}
         return {**self.index.stats(), **run}
 
+    def index_state(self) -> dict:
+        """Whether the index is being rebuilt (files written of all), stopped half-way or ready, and how
+        many files and documents wait for their next index commit."""
+        return {**search_rebuild.progress(self.directory), "files_waiting": self.sources.pending.count(),
+                "documents_waiting": self.sources.document_marks.count()}
+
     def check(self) -> search_rebuild.Drift:
         """Compare the index with what the database says it should hold."""
         expected = search_rebuild.expected_signature(self.sources)

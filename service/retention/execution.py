@@ -23,17 +23,20 @@ from service import clock
 from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Conflict
+from service.errors import DomainError
 from service.fulltext import SearchService
 from service.retention.destruction import DestructionService
 from service.retention.register import DestructionRegister
 from storage.documents import derivative_prefix
 from storage.errors import ObjectLocked
+from storage.jobs import JobQueue
 from storage.objects import ObjectStore
 from storage.retention_destructions import Tombstones
 
 log = logging.getLogger(__name__)
 
 STALE = timedelta(minutes=15)
+JOB_KIND = "destruction"
 KEPT = ("archive_no", "template", "template_version", "classification", "security", "department", "owner",
         "location", "created_at", "created_by", "updated_at", "updated_by", "closed_at", "version")
 
@@ -42,7 +45,7 @@ class DestructionExecutor:
     """Runs (and resumes) the execution of approved batches."""
 
     def __init__(self, batches: DestructionService, tombstones: Tombstones, objects: ObjectStore,
-                 search: SearchService, register: DestructionRegister, audit: AuditTrail):
+                 search: SearchService, register: DestructionRegister, audit: AuditTrail, jobs: JobQueue):
         self.batches = batches
         self.repo = batches.repo
         self.retention = batches.retention
@@ -51,14 +54,70 @@ class DestructionExecutor:
         self.search = search
         self.register = register
         self.audit = audit
+        self.jobs = jobs
         self.checkpoint = None  # (stage, file_id) -> None after each step of a file (tests stop runs here)
 
     def execute(self, actor: User, batch_id, paper: dict | None = None) -> dict:
         """Destroy every file of an approved batch; a done batch is answered as it is (nothing twice)."""
+        batch, remaining = self._ready(actor, batch_id, paper)
+        if batch["status"] == "done":
+            return batch
+        attempt = self._start(actor, batch)
+        total = len(batch["file_ids"])
+        progress = {"state": "running", "done": total - len(remaining), "total": total, "error": None,
+                    "started_at": clock.now()}
+        try:
+            self.repo.set(batch["_id"], {"execution": progress})
+            if batch["status"] != "executing":
+                self.repo.set(batch["_id"], {"status": "executing", "started_at": clock.now(),
+                                             "started_by": actor.username})
+                self.audit.record(actor.username, "destruction.started", f"destruction:{batch['_id']}",
+                                  {"number": batch["number"]})
+            for file_id in remaining:
+                self._destroy(actor, batch, file_id)
+                self.repo.set_step(batch["_id"], attempt, {"alive_at": clock.now()})
+                progress["done"] += 1
+                self.repo.set(batch["_id"], {"execution": progress})
+            done = self._finish(actor, batch, progress)
+        except BaseException as exc:
+            self.repo.set_step(batch["_id"], attempt, {"ended_at": clock.now(), "outcome": "failed"})
+            self.repo.set(batch["_id"], {"execution": {**progress, "state": "failed", "ended_at": clock.now(),
+                                                       "error": exc.message if isinstance(exc, DomainError) else None}})
+            raise
+        self.repo.set_step(batch["_id"], attempt, {"ended_at": clock.now(), "outcome": "done"})
+        return done
+
+    def queue(self, actor: User, batch_id) -> dict:
+        """Check that an approved batch can be executed now and leave its execution to the worker, whose
+        progress the batch then carries; a batch already queued or running is not queued twice."""
+        batch, remaining = self._ready(actor, batch_id, None)
+        state = (batch.get("execution") or {}).get("state")
+        if batch["status"] == "done" or state == "queued" or (state == "running" and self._run_alive(batch)):
+            return batch  # on its way (a run whose process died without a word may be started again)
+        total = len(batch["file_ids"])
+        execution = {"state": "queued", "done": total - len(remaining), "total": total, "error": None,
+                     "queued_by": actor.username, "queued_at": clock.now()}
+        self.repo.set(batch["_id"], {"execution": execution})
+        self.jobs.enqueue(JOB_KIND, {"batch_id": str(batch["_id"]), "actor": actor.username})
+        self.audit.record(actor.username, "destruction.queued", f"destruction:{batch['_id']}",
+                          {"number": batch["number"], "files": len(remaining)})
+        return {**batch, "execution": execution}
+
+    def not_started(self, batch_id, reason: str) -> None:
+        """A queued execution that could not start (the batch changed, a file went out on loan): say why on
+        the batch, so its page stops waiting."""
+        batch = self.batches.load(batch_id)
+        execution = batch.get("execution") or {}
+        if execution.get("state") == "queued":
+            self.repo.set(batch["_id"], {"execution": {**execution, "state": "failed", "error": reason,
+                                                       "ended_at": clock.now()}})
+
+    def _ready(self, actor: User, batch_id, paper: dict | None) -> tuple[dict, list[str]]:
+        """The batch and its files not destroyed yet, once it may be executed now; Conflict naming why not."""
         access.require(actor, "destruction.execute")
         batch = self.batches.load(batch_id)
         if batch["status"] == "done":
-            return batch
+            return batch, []
         if batch["status"] not in ("approved", "executing"):
             raise Conflict(f"只有已批准的批次可以执行 (the batch is {batch['status']})", {"status": batch["status"]})
         if paper and not batch.get("paper"):
@@ -71,22 +130,7 @@ class DestructionExecutor:
         if refused:
             raise Conflict("以下档案现在不能销毁 (these files cannot be destroyed now): " + "；".join(
                 f"{self.batches._archive_no(f)}: {why}" for f, why in refused.items()), refused)
-        attempt = self._start(actor, batch)
-        try:
-            if batch["status"] != "executing":
-                self.repo.set(batch["_id"], {"status": "executing", "started_at": clock.now(),
-                                             "started_by": actor.username})
-                self.audit.record(actor.username, "destruction.started", f"destruction:{batch['_id']}",
-                                  {"number": batch["number"]})
-            for file_id in remaining:
-                self._destroy(actor, batch, file_id)
-                self.repo.set_step(batch["_id"], attempt, {"alive_at": clock.now()})
-            done = self._finish(actor, batch)
-        except BaseException:
-            self.repo.set_step(batch["_id"], attempt, {"ended_at": clock.now(), "outcome": "failed"})
-            raise
-        self.repo.set_step(batch["_id"], attempt, {"ended_at": clock.now(), "outcome": "done"})
-        return done
+        return batch, remaining
 
     def _refusal(self, batch: dict, file_id: str) -> str | None:
         file_doc = self.batches.files.repo.by_id(file_id)
@@ -95,6 +139,13 @@ class DestructionExecutor:
         return self.batches.refusal(file_id, str(batch["_id"]))
 
     # -- runs -------------------------------------------------------------------------------
+    def _run_alive(self, batch: dict) -> bool:
+        """Whether the batch's latest run may still be working."""
+        number, latest = 1, None
+        while (found := self.repo.step(batch["_id"], f"attempt:{number}")) is not None:
+            number, latest = number + 1, found
+        return latest is not None and _alive(latest)
+
     def _start(self, actor: User, batch: dict) -> str:
         """Claim the next run of a batch; 409 while another run is alive."""
         number, previous = 1, None
@@ -177,7 +228,7 @@ class DestructionExecutor:
             self.checkpoint(stage, file_id)
 
     # -- the end ----------------------------------------------------------------------------
-    def _finish(self, actor: User, batch: dict) -> dict:
+    def _finish(self, actor: User, batch: dict, progress: dict) -> dict:
         records = self.batches.destroyed_items(batch)
         left = [key for r in records for key in self._left(
             [{"_id": m["document_id"], "key": f"documents/{m['document_id']}"} for m in r["documents"]])]
@@ -190,7 +241,7 @@ class DestructionExecutor:
         if entry is None:
             entry = self.register.append(_register_record(fresh, records, counts, actor))
         changes = {"status": "done", "executed_by": entry["executed_by"], "executed_at": clock.now(), "counts": counts,
-                   "register_seq": entry["seq"]}
+                   "register_seq": entry["seq"], "execution": {**progress, "state": "done", "ended_at": clock.now()}}
         self.repo.set(batch["_id"], changes)
         self.audit.record(actor.username, "destruction.executed", f"destruction:{batch['_id']}",
                           {"number": batch["number"], "register_seq": entry["seq"], **counts})

@@ -259,3 +259,13 @@ PATHS["/api/v1/dashboard"] = {"get": {
         "retention": {"type": "object", "properties": {"due": {"type": "integer"}, "as_of": {"type": "string"},
                                                        "holds": {"type": "integer"}}}}})},
                   **_errors(401)}}}
+PATHS["/api/v1/dashboard/search-index"] = {"get": {
+    "summary": "The search index (archivists, admins, executives, auditors): being rebuilt by `archive reindex` "
+               "(files written of all), stopped half-way (the next reindex resumes it) or ready; files and "
+               "documents waiting for their next index commit",
+    "security": SECURED,
+    "responses": {"200": {"description": "the index's state", **_json({"type": "object", "properties": {
+        "status": {"enum": ["ready", "running", "stopped"]}, "done": {"type": "integer"},
+        "total": {"type": ["integer", "null"], "description": "files to write; null until the rebuild counted them"},
+        "files_waiting": {"type": "integer"}, "documents_waiting": {"type": "integer"}}})},
+        **_errors(401, 403)}}}

@@ -10,6 +10,7 @@ from typing import Callable
 
 from service import clock
 from service.wiring import Services
+from service.worker import destruction_job
 from service.worker import imports_job
 from service.worker import index_job
 from service.worker import noop
@@ -33,7 +34,7 @@ def default_handlers() -> dict[str, Handler]:
     """Every job kind the worker knows; later areas add theirs here."""
     return {"noop": noop.run, "import": imports_job.run, "ocr": OcrHandler(),
             "fixity": upkeep.fixity, "sweep": upkeep.sweep, "scan_import": scan_import_job.run,
-            "index": index_job.run}
+            "index": index_job.run, "destruction": destruction_job.run}
 
 
 class Worker:

@@ -246,6 +246,7 @@ def test_a_token_is_revoked_from_the_account_page(client, auth):
     page = client.get("/account").get_data(as_text=True)
     import re
     public_id = re.search(r"/account/tokens/([0-9a-f]+)/revoke", page).group(1)
+    assert 'data-confirm="确定吊销这个令牌？使用它的程序将立即无法访问。"' in page  # the page asks first
     assert client.post(f"/account/tokens/{public_id}/revoke", data={"csrf_token": csrf_from(page)}).status_code == 302
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert "已吊销" in client.get("/account").get_data(as_text=True)

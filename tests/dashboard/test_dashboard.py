@@ -127,6 +127,7 @@ def test_staff_page_links_to_own_loans_and_hides_operations(auth, client, desk, 
     assert "dash-ocr" not in html and "dash-fixity" not in html and "只统计您有权查看的档案" in html
     assert client.get("/dashboard/documents?ocr=failed").status_code == 403
     assert client.get("/dashboard/jobs?state=failed").status_code == 403
+    assert "dash-search-index" not in html and client.get("/dashboard/search-index.json").status_code == 403
 
 
 def test_bad_filters_and_anonymous_access(auth, client, desk, seeded):
@@ -148,6 +149,9 @@ def test_empty_database_shows_zeros(auth, client, services):
     assert 'id="dash-loans-overdue"' in html and "暂无数据" in html
     body = services.dashboard.overview(services.users.by_username("keeper"))
     assert body["files"]["total"] == 0 and body["loans"]["out"] == 0 and body["retention"]["due"] == 0
+    assert 'id="dash-search-index"' in html and 'data-progress-url="/dashboard/search-index.json"' in html
+    assert client.get("/dashboard/search-index.json").get_json() == {
+        "status": "ready", "done": 0, "total": None, "files_waiting": 0, "documents_waiting": 0}
 
 
 def test_page_time_with_two_thousand_files(auth, client, services):

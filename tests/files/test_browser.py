@@ -8,6 +8,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.conftest import PASSWORD
+from tests.support.browser import screenshot
 from tests.support.browser import sign_in
 from tests.support.files import individual
 
@@ -64,13 +65,17 @@ def test_merging_a_duplicate_asks_first_and_cancelling_changes_nothing(page, liv
     keeper = auth.user("keeper", ["archivist"], display_name="档案员")
     first = services.files.create(keeper, individual(name="张伟"))
     second = services.files.create(keeper, individual(name="张伟"))
+    page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server, "keeper")
     page.goto(f"{live_server}/files/{second['_id']}")
     page.select_option("#merge-form select[name=into]", str(first["_id"]))
     page.fill("#merge-form input[name=reason]", "同一客户重复登记")
     page.click("#merge-form button[type=submit]")
     dialog = page.locator("#confirm-dialog")
-    assert dialog.is_visible() and second["archive_no"] in dialog.inner_text()
+    asked = dialog.inner_text()  # names both files, the one chosen as it reads in the list, and what follows
+    assert dialog.is_visible() and second["archive_no"] in asked and f"{first['archive_no']} 张伟" in asked
+    assert "两份档案将合为一份" in asked and "不可撤销" in asked
+    screenshot(page, "merge-confirm-zh")
     page.keyboard.press("Escape")  # closing the dialog is cancelling
     assert not dialog.is_visible()
     assert services.files.repo.by_id(str(second["_id"]))["status"] == "active"

@@ -179,9 +179,20 @@ def test_an_import_through_the_pages_shows_the_check_and_the_progress(client, au
     assert 'id="row-errors"' in checked and "可导入 2 行，有错误 2 行" in checked
     started = client.post(response.headers["Location"] + "/start", data={"csrf_token": csrf_from(checked)})
     assert started.status_code == 302
+    waiting = client.get(response.headers["Location"]).get_data(as_text=True)
+    progress_url = response.headers["Location"] + "/progress.json"
+    assert f'data-progress-url="{progress_url}"' in waiting and 'http-equiv="refresh"' not in waiting
+    assert client.get(progress_url).get_json() == {"status": "queued", "done": 0, "total": 4, "created": 0,
+                                                   "skipped": 0, "failed": 0}
     run_jobs(services)
+    assert client.get(progress_url).get_json() == {"status": "done", "done": 4, "total": 4, "created": 2,
+                                                   "skipped": 0, "failed": 2}
     progress = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "已完成" in progress and "新建 2" in progress
+    assert "已完成" in progress and '新建 <span data-progress="created">2</span>' in progress
+    assert "data-progress-url" not in progress  # nothing left to follow
+    auth.user("clerk3", ["staff"])
+    auth.login("clerk3")
+    assert client.get(progress_url).status_code == 404  # someone else's import
     assert "共 2 条" in client.get("/files?name=kehu").get_data(as_text=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
 
 import pytest
 
@@ -135,6 +136,42 @@ def test_a_rebuild_that_stopped_resumes_where_it_stopped(client, services, setti
     assert services.search.check().ok
     fresh = services.search.reindex(restart=True)  # or starts over when told
     assert fresh["resumed_after"] == 0 and services.search.check().ok
+
+
+def test_the_index_state_follows_a_rebuild_file_by_file_and_says_when_one_stopped(client, auth, services, settings,
+                                                                                 archivist, archive):
+    def state(headers=archivist):
+        response = client.get("/api/v1/dashboard/search-index", headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    assert state() == {"status": "ready", "done": 0, "total": None, "files_waiting": 0, "documents_waiting": 0}
+    seen = []
+    services.search.reindex(lambda done, total: seen.append(state()), batch_size=1)
+    assert [(s["status"], s["done"], s["total"]) for s in seen] == [("running", 0, 2), ("running", 1, 2),
+                                                                    ("running", 2, 2)]
+
+    def die_after_the_first_batch(done, total):
+        if done == 1:
+            raise Killed()
+
+    with pytest.raises(Killed):
+        services.search.reindex(die_after_the_first_batch, batch_size=1)
+    saved = settings.search_dir.with_name(f"{settings.search_dir.name}.rebuild") / "rebuild.json"
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a process id nobody holds any more: the rebuild's process died
+    saved.write_text(json.dumps({**json.loads(saved.read_text()), "pid": gone.pid}))
+    assert state() == {"status": "stopped", "done": 1, "total": 2, "files_waiting": 0, "documents_waiting": 0}
+    services.search.reindex(batch_size=1)
+    assert state()["status"] == "ready"
+
+    services.files.create(services.users.by_username("keeper"), individual(name="李娜"))  # its index job waits
+    assert state()["files_waiting"] == 1
+    drain(services)
+    assert state()["files_waiting"] == 0
+    auth.user("clerk", ["staff"])
+    assert client.get("/api/v1/dashboard/search-index", headers=auth.token("clerk")).status_code == 403
+    assert client.get("/api/v1/dashboard/search-index").status_code == 401
 
 
 def test_a_change_during_a_rebuild_is_in_the_index_it_swaps_in(client, services, archivist, archive):

@@ -53,9 +53,14 @@ def test_proposer_gets_403_another_approver_succeeds_and_execution_leaves_only_a
     approved = office.post("boss", f"/destructions/{batch}/approve")
     assert approved.status_code == 200 and approved.get_json()["approved_by"] == "boss"
     assert office.post("keeper", f"/destructions/{batch}/execute").status_code == 409  # no paper record yet
+    assert office.get("keeper", f"/destructions/{batch}").get_json()["execution"] == {
+        "status": None, "done": 0, "total": 1, "failed": 0, "error": None, "started_at": None, "ended_at": None}
     executed = office.post("keeper", f"/destructions/{batch}/execute", PAPER)
     assert executed.status_code == 200, executed.get_json()
     assert executed.get_json()["status"] == "done" and executed.get_json()["counts"]["files"] == 1
+    execution = office.get("auditor", f"/destructions/{batch}").get_json()["execution"]
+    assert execution["status"] == "done" and execution["done"] == execution["total"] == 1
+    assert execution["failed"] == 0 and execution["started_at"] and execution["ended_at"]
 
     assert stored_versions(services, contract["id"]) == []
     assert search(office, "锦绣澜庭") == 0 and search(office, "张伟") == 0
@@ -209,6 +214,11 @@ def test_a_run_killed_half_way_is_finished_by_the_next_and_the_register_shows_it
     assert _crash_run(services, settings, batch, "objects", 1) == -signal.SIGKILL  # after the second file's objects
     assert services.db["destruction_steps"].count_documents({"_id": {"$regex": f"^{batch}:file:"}}) == 1
     assert office.get("keeper", f"/destructions/{batch}").get_json()["status"] == "executing"
+    stopped = office.get("keeper", f"/destructions/{batch}").get_json()["execution"]
+    assert stopped["status"] == "running" and stopped["done"] == 1  # its process died without a word
+    queued = services.destruction_executor.queue(office.user("keeper"), batch)  # so the page may start it again
+    assert queued["execution"]["state"] == "queued" and queued["execution"]["done"] == 1
+    assert services.db["jobs"].count_documents({"kind": "destruction"}) == 1
 
     finished = office.post("keeper", f"/destructions/{batch}/execute")
     assert finished.status_code == 200, finished.get_json()

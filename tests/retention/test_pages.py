@@ -6,6 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
+from service.worker import Worker
 from tests.conftest import csrf_from
 from tests.support.retention import pdf_text
 from tests.support.retention import stored_versions
@@ -14,6 +15,12 @@ from tests.support.retention import stored_versions
 def _post(client, path: str, data: dict, token_from: str):
     token = csrf_from(client.get(token_from).get_data(as_text=True))
     return client.post(path, data={**data, "csrf_token": token})
+
+
+def run_destruction_jobs(services) -> None:
+    worker = Worker(services, worker_id="test")
+    while (job := services.jobs.claim("test", 600, ["destruction"])) is not None:
+        worker.run_one(job)
 
 
 def _cells(data: bytes) -> list[list]:
@@ -33,7 +40,9 @@ def test_the_admin_defines_a_policy_on_its_page_and_others_only_read_it(office, 
     assert bad.status_code == 302
     (policy,) = services.retention.repo.policies()
     assert policy["match"] == {"customer_type": "刚需", "doc_types": ["purchase_contract"]} and policy["years"] == 10
-    assert "合同终止后十年" in client.get("/retention/policies").get_data(as_text=True)
+    listed = client.get("/retention/policies").get_data(as_text=True)
+    assert "合同终止后十年" in listed
+    assert 'data-confirm="确定停用保管策略 合同终止后十年？按它计算保管期限的档案将全部重新计算' in listed  # asks first
     auth.logout()
     auth.login("keeper")
     page = client.get("/retention/policies").get_data(as_text=True)
@@ -101,8 +110,18 @@ def test_propose_approve_record_and_execute_through_the_pages_then_only_the_tomb
     assert services.destructions.repo.by_id(batch["_id"]).get("paper") is None  # the same witness twice
     _post(client, f"{url}/paper", {"method": "碎纸机粉碎", "place": "档案室", "witness1": "李审计",
                                    "witness2": "陈主任"}, url)
-    _post(client, f"{url}/execute", {}, url)
+    _post(client, f"{url}/execute", {}, url)  # the worker executes it; the page follows
+    waiting = client.get(url).get_data(as_text=True)
+    assert f'data-progress-url="{url}/progress.json"' in waiting and 'id="execute-batch"' not in waiting
+    assert client.get(f"{url}/progress.json").get_json() == {
+        "status": "queued", "done": 0, "total": 1, "failed": 0, "error": None, "started_at": None, "ended_at": None}
+    _post(client, f"{url}/execute", {}, url)  # a second click queues nothing more
+    assert services.db["jobs"].count_documents({"kind": "destruction"}) == 1
+    run_destruction_jobs(services)
+    progress = client.get(f"{url}/progress.json").get_json()
+    assert progress["status"] == "done" and progress["done"] == progress["total"] == 1 and progress["failed"] == 0
     page = client.get(url).get_data(as_text=True)
+    assert "data-progress-url" not in page
     assert 'id="certificate"' in page and scan["sha256"][:16] in page
     assert stored_versions(services, scan["id"]) == []
     certificate = client.get(f"{url}/certificate.pdf")
@@ -117,6 +136,28 @@ def test_propose_approve_record_and_execute_through_the_pages_then_only_the_tomb
     rows = _cells(client.get("/destructions/register.xlsx").data)
     assert rows[1][1] == batch["number"] and rows[1][2] == f["archive_no"] and rows[1][7] == scan["sha256"]
     assert batch["number"] in client.get("/destructions?status=done").get_data(as_text=True)
+
+
+def test_an_execution_that_cannot_start_says_why_on_the_batch_page_and_may_be_started_again(office, auth, client,
+                                                                                             services):
+    office.policy(years=10)
+    f = office.file()
+    batch = office.approved_batch([f["id"]])
+    url = f"/destructions/{batch}"
+    auth.login("keeper")
+    _post(client, f"{url}/execute", {}, url)
+    office.post("auditor", f"/files/{f['id']}/holds", {"reason": "audit", "note": "年度审计"})  # meanwhile
+    run_destruction_jobs(services)
+    progress = client.get(f"{url}/progress.json").get_json()
+    assert progress["status"] == "failed" and progress["failed"] == 1 and progress["done"] == 0
+    assert f["archive_no"] in progress["error"]
+    page = client.get(url).get_data(as_text=True)
+    assert f["archive_no"] in page.split('id="execution-error"')[1].split("</p>")[0]
+    assert 'id="execute-batch"' in page and "data-progress-url" not in page
+    assert services.files.repo.by_id(f["id"])["status"] == "active"
+    auth.logout()
+    auth.login("clerk")
+    assert client.get(f"{url}/progress.json").status_code == 403  # retention is not the clerk's
 
 
 def test_the_pages_show_in_english_too(office, auth, client):

@@ -6,10 +6,13 @@ import threading
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 
 from service.worker import Worker
 from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.browser import screenshot
+from tests.support.browser import sign_in
 from tests.support.files import individual
 
 pytestmark = pytest.mark.browser
@@ -35,8 +38,11 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     page.click("#nav-scans")
     page.set_input_files("input[name=zip]", files=[{"name": "批次.zip", "mimeType": "application/zip",
                                                     "buffer": batch_zip(file_doc["archive_no"])}])
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.click("#scan-upload")
     assert "排队中" in page.locator("#scan-state").inner_text()  # the page polls from here on
+    screenshot(page, "scan-import-queued-zh")
+    page.evaluate("window.notReloaded = true")
 
     worker = Worker(services)
     thread = threading.Thread(target=worker.run, kwargs={"max_jobs": 1}, daemon=True)
@@ -46,9 +52,17 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     finally:
         thread.join(timeout=60)
         worker.close()
+    assert page.evaluate("window.notReloaded === true")  # the summary came in place, without a reload
+    assert page.locator("#scan-state").inner_text().startswith("已完成 3 / 3")
     counts = page.locator("#scan-counts").inner_text()
     assert "新存入档案 1 份" in counts and "进入待归档 1 项" in counts and "跳过 1 个" in counts
     assert file_doc["archive_no"] in page.locator("#scan-summary").inner_text()
+    screenshot(page, "scan-import-done-zh")
+    progress_url = page.url
+    page.goto(f"{live_server}/lang/en?next={progress_url.removeprefix(live_server)}")
+    assert page.locator("#scan-state").inner_text().startswith("Finished 3 / 3")
+    screenshot(page, "scan-import-done-en")
+    page.goto(f"{live_server}/lang/zh?next={progress_url.removeprefix(live_server)}")
 
     page.click("#scan-inbox-link")
     item = page.locator(".inbox-item")
@@ -61,3 +75,29 @@ def test_an_archivist_uploads_a_zip_watches_it_finish_and_files_the_inbox_item(p
     assert page.locator("#inbox-empty").is_visible()
     docs = services.documents.of_file(keeper, str(file_doc["_id"]))
     assert sorted(d["doc_type"] for d in docs) == ["other", "registration_form"]
+
+
+def test_discarding_an_inbox_item_asks_first_naming_the_scan_and_its_pages(page, live_server, auth, services,
+                                                                           tmp_path):
+    keeper = auth.user("keeper", ["archivist"], display_name="档案员")
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    (folder / "loose.pdf").write_bytes(scans.scanned_pdf([scans.contract_page_png(seed=1),
+                                                          scans.contract_page_png(seed=2)]))
+    services.scan_imports.run_folder(keeper, folder)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "keeper")
+    dialog = page.locator("#confirm-dialog")
+    for language, words in (("en", ("loose.pdf", "2 pages")), ("zh", ("loose.pdf", "2 页", "不可撤销"))):
+        page.goto(f"{live_server}/lang/{language}?next=/scans/inbox")
+        page.fill(".discard-form input[name=reason]", "空白页")
+        page.click("button.discard")
+        expect(dialog).to_be_visible()
+        assert all(word in dialog.inner_text() for word in words), dialog.inner_text()
+        screenshot(page, f"discard-confirm-{language}")
+        page.click("#confirm-cancel")
+        assert services.scan_inbox.page(keeper)[0] == 1
+    page.click("button.discard")
+    page.click("#confirm-ok")
+    expect(page.locator("#inbox-empty")).to_be_visible()
+    assert services.scan_inbox.page(keeper, "discarded")[0] == 1

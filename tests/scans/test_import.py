@@ -161,8 +161,9 @@ def test_a_zip_uploaded_on_the_page_is_filed_by_the_worker_with_progress(client,
                            content_type="multipart/form-data")
     assert response.status_code == 302
     progress_url = response.headers["Location"] + "/progress.json"
-    assert client.get(progress_url).get_json()["status"] == "queued"
-    assert 'src="/static/scan_import.js"' in client.get(response.headers["Location"]).get_data(as_text=True)
+    queued = client.get(progress_url).get_json()
+    assert queued["status"] == "queued" and queued["done"] == 0 and queued["failed"] == 0
+    assert f'data-progress-url="{progress_url}"' in client.get(response.headers["Location"]).get_data(as_text=True)
 
     worker = Worker(services)
     try:
@@ -171,11 +172,12 @@ def test_a_zip_uploaded_on_the_page_is_filed_by_the_worker_with_progress(client,
         worker.close()
     body = client.get(progress_url).get_json()
     assert body["status"] == "done" and body["done"] == body["total"] == 6
-    assert body["counts"]["documents"] == 3 and body["counts"]["inbox"] == 1
+    assert body["counts"]["documents"] == 3 and body["counts"]["inbox"] == 1 and body["failed"] == 0
     assert {e["name"] for e in body["summary"] if e["outcome"] == "filed"} == {
         f"扫描/{a['archive_no']}_合同.pdf", "扫描/scan_0002.pdf", "扫描/scan_0003.jpg"}
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="scan-summary"' in page and a["archive_no"] in page
+    assert "data-progress-url" not in page  # nothing left to follow
     register = client.get("/scans/imports").get_data(as_text=True)
     assert "扫描.zip" in register
     inbox = client.get("/scans/inbox").get_data(as_text=True)

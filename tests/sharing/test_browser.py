@@ -4,7 +4,9 @@ revoked, the link is gone."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.support.browser import screenshot
 from tests.support.browser import sign_in
 from tests.support.sharing import NDA_PDF
 from tests.support.sharing import authorization_document
@@ -75,9 +77,17 @@ def test_request_approve_and_open_the_link_as_the_partner(page, live_server, des
     partner.wait_for_function("document.querySelector('img.share-page').naturalWidth > 0")
     assert services.db["audit"].count_documents({"action": "share.accessed"}) >= 2
 
-    page.check("#share-revoke-confirm")
+    before = page.locator("#share-status").inner_text()
+    page.click("#share-revoke")  # asks first, naming the partner, the file and its scans
+    dialog = page.locator("#confirm-dialog")
+    assert dialog.is_visible() and "平安银行国贸支行" in dialog.inner_text() and "不可恢复" in dialog.inner_text()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    screenshot(page, "share-revoke-confirm-zh")
+    page.click("#confirm-cancel")
+    assert page.locator("#share-status").inner_text() == before != "已撤销"
     page.click("#share-revoke")
-    assert page.locator("#share-status").inner_text() == "已撤销"
+    page.click("#confirm-ok")
+    expect(page.locator("#share-status")).to_have_text("已撤销")
     gone = partner.goto(link)
     assert gone.status == 410
     partner_context.close()

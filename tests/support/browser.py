@@ -1,6 +1,8 @@
 """What browser tests do as a user: sign in through the login form, sign out from the header."""
 from __future__ import annotations
 
+import os
+
 from tests.conftest import PASSWORD
 
 
@@ -15,3 +17,11 @@ def sign_in(page, live_server, username: str) -> None:
 def sign_out(page) -> None:
     """Sign out with the header's button."""
     page.click("#logout")
+
+
+def screenshot(page, name: str) -> None:
+    """The screen and the whole page, kept when ARCHIVE_SCREENSHOTS names a folder (to look at, not committed)."""
+    folder = os.environ.get("ARCHIVE_SCREENSHOTS", "")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png")
+        page.screenshot(path=f"{folder}/{name}-full.png", full_page=True)

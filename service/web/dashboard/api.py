@@ -29,3 +29,12 @@ def dashboard_json(overview: dict) -> dict:
 def dashboard():
     """The caller's dashboard: the sections their roles see, counted as the lists behind them count."""
     return jsonify(dashboard_json(services().dashboard.overview(api_user())))
+
+
+@bp.get("/dashboard/search-index")
+@api_auth
+def search_index():
+    """The search index (people who run the archive): being rebuilt (files written of all), stopped half-way
+    or ready, and the files and documents waiting for their next index commit."""
+    services().dashboard.require_operator(api_user())
+    return jsonify(services().search.index_state())

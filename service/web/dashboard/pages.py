@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import jsonify
 from flask import render_template
 from flask import request
 from flask_login import login_required
@@ -20,8 +21,12 @@ def signed_in():
 
 
 def overview_for_page() -> dict:
-    """The signed-in person's dashboard (the start page calls this)."""
-    return services().dashboard.overview(page_user())
+    """The signed-in person's dashboard (the start page calls this); with the search index's state for
+    those who see the background jobs."""
+    overview = services().dashboard.overview(page_user())
+    if "jobs" in overview:
+        overview["search_index"] = services().search.index_state()
+    return overview
 
 
 @bp.get("/documents")
@@ -42,3 +47,11 @@ def jobs():
     total, rows = services().dashboard.job_list(page_user(), state, page, per_page)
     return render_template("dashboard/jobs.html", rows=rows, total=total, page=page, per_page=per_page,
                            args={"state": state})
+
+
+@bp.get("/search-index.json")
+def search_index():
+    """What the start page polls for the people who run the archive: the search index being rebuilt
+    (files written of all), stopped or ready, and the files and documents waiting for it."""
+    services().dashboard.require_operator(page_user())
+    return jsonify(services().search.index_state())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -57,6 +58,14 @@ def mapping(import_id: str):
     if doc["state"] in ("queued", "running", "done"):
         return render_template("files/import_progress.html", run=doc)
     return _mapping_page(doc)
+
+
+@bp.get("/<import_id>/progress.json")
+def progress(import_id: str):
+    """What the progress page polls: rows done of all, files created, rows skipped and failed."""
+    doc = services().imports.get(page_user(), import_id)
+    return jsonify({"status": doc["state"], "done": doc.get("done", 0), "total": doc.get("rows"),
+                    **{key: doc.get(key, 0) for key in ("created", "skipped", "failed")}})
 
 
 @bp.post("/<import_id>/check")

@@ -38,7 +38,18 @@ def batch_json(doc: dict) -> dict:
             "paper": {**{k: paper[k] for k in ("method", "place", "witnesses", "date", "recorded_by")},
                       "recorded_at": iso(paper.get("recorded_at"))} if paper else None,
             "executed_by": doc.get("executed_by"), "executed_at": iso(doc.get("executed_at")),
-            "counts": doc.get("counts"), "register_seq": doc.get("register_seq")}
+            "counts": doc.get("counts"), "register_seq": doc.get("register_seq"), "execution": execution_json(doc)}
+
+
+def execution_json(doc: dict) -> dict:
+    """How far the execution of a batch is: status queued, running, done or failed (with the reason when
+    the batch says one; a failed run can be started again), files destroyed of all; status null before
+    anyone started it."""
+    execution = doc.get("execution") or {}
+    state = execution.get("state")
+    return {"status": state, "done": execution.get("done", 0), "total": len(doc["file_ids"]),
+            "failed": 1 if state == "failed" else 0, "error": execution.get("error"),
+            "started_at": iso(execution.get("started_at")), "ended_at": iso(execution.get("ended_at"))}
 
 
 @bp.post("/destructions")

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Blueprint
 from flask import Response
 from flask import flash
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -22,6 +23,7 @@ from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
 from service.web.retention.destruction_api import certificate_response
+from service.web.retention.destruction_api import execution_json
 
 bp = Blueprint("destructions", __name__, url_prefix="/destructions")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,11 +90,16 @@ def act(batch_id: str, step: str):
                                                   "date": form.get("date", "")})
             flash(_("已登记纸质档案销毁"))
         else:
-            services().destruction_executor.execute(user, batch_id)
-            flash(_("销毁已执行并核验：存储中已无这些档案的任何对象"))
+            services().destruction_executor.queue(user, batch_id)
     except DomainError as exc:
         flash(_("未能办理：%(why)s", why=exc.message if exc.status == 409 else problems(exc)), "error")
     return redirect(url_for("destructions.detail", batch_id=batch_id))
+
+
+@bp.get("/<batch_id>/progress.json")
+def progress(batch_id: str):
+    """What the batch page polls while the batch is executed: files destroyed of all, and why it stopped."""
+    return jsonify(execution_json(services().destructions.get(page_user(), batch_id)))
 
 
 @bp.get("/<batch_id>/certificate.pdf")

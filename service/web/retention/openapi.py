@@ -52,7 +52,15 @@ BATCH = {"type": "object", "properties": {
     "proposed_by": {"type": "string"}, "proposed_at": {"type": "string"}, "approved_by": TEXT_OR_NULL,
     "approved_at": TEXT_OR_NULL, "rejected_by": TEXT_OR_NULL, "rejected_at": TEXT_OR_NULL,
     "reject_reason": TEXT_OR_NULL, "paper": {"type": ["object", "null"]}, "executed_by": TEXT_OR_NULL,
-    "executed_at": TEXT_OR_NULL, "counts": {"type": ["object", "null"]}, "register_seq": {"type": ["integer", "null"]}}}
+    "executed_at": TEXT_OR_NULL, "counts": {"type": ["object", "null"]}, "register_seq": {"type": ["integer", "null"]},
+    "execution": {"type": "object", "description": "how far its execution is (from the page, by the worker; "
+                  "from the API, in the request)", "properties": {
+        "status": {"enum": ["queued", "running", "done", "failed", None],
+                   "description": "null before anyone started it; a failed run can be started again"},
+        "done": {"type": "integer", "description": "files destroyed"}, "total": {"type": "integer"},
+        "failed": {"type": "integer", "description": "1 while the last run stopped on a file, else 0"},
+        "error": {**TEXT_OR_NULL, "description": "why the last run stopped, when the batch says why"},
+        "started_at": TEXT_OR_NULL, "ended_at": TEXT_OR_NULL}}}}
 REGISTER_ENTRY = {"type": "object", "properties": {
     "seq": {"type": "integer"}, "batch_id": {"type": "string"}, "number": {"type": "string"},
     "files": {"type": "array", "items": {"type": "object"}}, "counts": {"type": "object"},

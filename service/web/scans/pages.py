@@ -66,8 +66,10 @@ def progress(import_id: str):
 
 @bp.get("/imports/<import_id>/progress.json")
 def progress_json(import_id: str):
-    """What the progress page polls."""
-    return jsonify(import_json(services().scan_imports.get(page_user(), import_id)))
+    """What the progress page polls: the API's answer, with the failures counted at the top as every
+    progress box reads them."""
+    body = import_json(services().scan_imports.get(page_user(), import_id))
+    return jsonify({**body, "failed": body["counts"].get("failed", 0)})
 
 
 def _inbox_page(errors: dict | None = None, status: int = 200):

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var table = document.getElementById("document-table");
-  if (!table) return;
+  if (!table || !window.archivePoll) return;
   var labels = table.dataset;
   function waiting() {
     return Array.prototype.filter.call(table.querySelectorAll("tr.document[data-state-url]"), function (row) {
@@ -35,18 +35,12 @@
     var rows = waiting();
     if (!rows.length) return;
     var row = rows[0];
-    fetch(row.dataset.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (answer) {
-        // gone or no longer ours (deleted, destroyed, access withdrawn): stop asking about it;
-        // signed out: stop asking at all (the next page load signs in again)
-        if (answer.status === 404 || answer.status === 403 || answer.status === 410) {
-          row.removeAttribute("data-state-url");
-          return null;
-        }
-        var json = (answer.headers.get("Content-Type") || "").indexOf("json") >= 0;
-        if (answer.status === 401 || answer.redirected || (answer.ok && !json)) throw new Error("signed out");
-        if (!answer.ok) throw new Error(answer.status);
-        return answer.json();
+    // gone or no longer ours (deleted, destroyed, access withdrawn): stop asking about it;
+    // signed out: stop asking at all (progress.js says which)
+    window.archivePoll(row.dataset.stateUrl)
+      .then(function (state) {
+        if (!state) row.removeAttribute("data-state-url");
+        return state;
       })
       .then(function (state) {
         if (state) show(row, state);
