@@ -11,6 +11,7 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 
 from service.errors import DomainError
+from service.web.i18n import localise
 from storage import DatabaseDown
 from storage import StorageUnavailable
 
@@ -22,8 +23,9 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    """One error body for the API, one page for people."""
+def error_response(status: int, code: str, message, fields: dict | None = None):
+    """One error body for the API, one page for people, in the reader's language."""
+    message, fields = localise(message), localise(fields or {})
     if wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         return jsonify(body), status

@@ -5,6 +5,7 @@ from flask import request
 
 from service.errors import DomainError
 from service.errors import Malformed
+from service.web.i18n import localise
 
 MAX_PER_PAGE = 200
 
@@ -32,5 +33,5 @@ def json_body() -> dict:
 
 
 def problems(exc: DomainError) -> str:
-    """A refusal as one line for a flash message."""
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
+    """A refusal as one line for a flash message, in the reader's language."""
+    return "；".join(f"{k}: {localise(v)}" for k, v in exc.fields.items()) or localise(exc.message)

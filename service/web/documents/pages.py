@@ -35,6 +35,7 @@ from service.web.auth import services
 from service.web.documents.api import document_json
 from service.web.documents.upload_stream import streamed_form
 from service.web.file_tabs import file_tab
+from service.web.i18n import localise
 
 bp = Blueprint("documents", __name__)
 PAGE_CACHE = "private, max-age=300"
@@ -61,8 +62,9 @@ def problem(exc: DomainError) -> str:
     if isinstance(exc, Conflict) and exc.fields.get("duplicate_of"):
         return _("本档案中已有内容相同的文件，未重复保存")
     if isinstance(exc, Invalid):
-        return _("未保存：%(why)s", why="；".join(str(v) for v in exc.fields.values()) or exc.message)
-    return exc.message
+        why = "；".join(str(localise(v)) for v in exc.fields.values()) or localise(exc.message)
+        return _("未保存：%(why)s", why=why)
+    return localise(exc.message)
 
 
 @bp.errorhandler(DomainError)
