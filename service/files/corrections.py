@@ -22,6 +22,7 @@ from service.files.service import EDITABLE
 from service.files.service import FileService
 from service.files.service import _changed_paths
 from service.files.service import merge_patch
+from service.messages import N_
 from storage import new_id
 from storage.corrections import CorrectionRepository
 
@@ -33,7 +34,7 @@ PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
 
 def _text(value, name: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise Invalid(f"{name} is required (at most {limit} characters)", {name: f"1-{limit} 个字符 (characters)"})
+        raise Invalid(f"{name} is required (at most {limit} characters)", {name: N_("1-%(n)s 个字符", n=limit)})
     return value.strip()
 
 
@@ -41,7 +42,7 @@ def _changed_by(doc: dict, changes, check) -> list[str]:
     """The paths a correction changes on this file; Invalid naming each problem."""
     if not isinstance(changes, dict) or not changes or set(changes) - set(CORRECTABLE):
         raise Invalid("a correction changes the name or fields only",
-                      {"changes": "只能更正 name 和 fields (name and fields only)"})
+                      {"changes": N_("只能更正 name 和 fields")})
     current = {key: doc.get(key) for key in ("template", *EDITABLE)}
     state = merge_patch(current, changes)
     problems = check(state)
@@ -49,7 +50,7 @@ def _changed_by(doc: dict, changes, check) -> list[str]:
         raise Invalid("the correction would make the file invalid", problems)
     changed = sorted(_changed_paths(current, state))
     if not changed:
-        raise Invalid("the correction changes nothing", {"changes": "没有变化 (nothing changes)"})
+        raise Invalid("the correction changes nothing", {"changes": N_("没有变化")})
     return changed
 
 
@@ -94,7 +95,7 @@ class CorrectionService:
         access.require(actor, "file.correct")
         record = self.repo.by_id(correction_id)
         if record is None:
-            raise NotFound("没有这个更正申请 (no such correction request)")
+            raise NotFound(N_("没有这个更正申请"))
         doc = self.files.load(actor, record["file_id"], "file.correct")
         if record["state"] != PENDING:
             raise Conflict(f"the request was {record['state']} already", {"state": record["state"]})

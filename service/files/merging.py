@@ -20,6 +20,7 @@ from service.files.service import EDITABLE
 from service.files.service import FileService
 from service.files.service import _changed_paths
 from service.files.service import _snapshot
+from service.messages import N_
 from storage.files import version_key
 
 # records that belong to a file by file_id
@@ -35,9 +36,9 @@ def _version_record(file_id: str, new_doc: dict, actor: User, now: datetime, cha
 
 def _checked_arguments(into, reason, version, into_version) -> str:
     if not isinstance(into, str) or not into.strip():
-        raise Invalid("say which file survives", {"into": "必填 (required)"})
+        raise Invalid("say which file survives", {"into": N_("必填")})
     if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-        raise Invalid("give the reason for the merge", {"reason": f"1-{REASON_MAX} 个字符 (characters)"})
+        raise Invalid("give the reason for the merge", {"reason": N_("1-%(n)s 个字符", n=REASON_MAX)})
     for name, value in (("version", version), ("into_version", into_version)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise Malformed(f"{name} must be a version number", {name: "version"})
@@ -47,7 +48,7 @@ def _checked_arguments(into, reason, version, into_version) -> str:
 def _refuse_conflicts(merged: dict, survivor: dict, version, into_version) -> None:
     """409 for a merge that cannot be: into itself, from or into a retired file, across templates, stale."""
     if merged["_id"] == survivor["_id"]:
-        raise Conflict("a file cannot be merged into itself", {"into": "同一档案 (the same file)"})
+        raise Conflict("a file cannot be merged into itself", {"into": N_("同一档案")})
     if merged.get("status") in RETIRED_STATUSES:
         raise Conflict(f"this file is {merged['status']} already", {"status": merged["status"]})
     if survivor.get("status") in RETIRED_STATUSES:
