@@ -19,6 +19,7 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import STAGES
 from service.files import FileService
+from service.messages import N_
 from storage import mongo
 from storage.verification import VerificationRepository
 
@@ -89,9 +90,9 @@ class VerificationService:
         stage, cycle = body.get("stage"), body.get("cycle")
         problems = {}
         if stage not in STAGE_KEYS:
-            problems["stage"] = f"应为 (one of) {'/'.join(STAGE_KEYS)}"
+            problems["stage"] = N_("应为 %(values)s 之一", values="/".join(STAGE_KEYS))
         if not isinstance(cycle, str) or cycle not in CYCLES:
-            problems["cycle"] = f"应为 (one of) {'/'.join(CYCLES)}"
+            problems["cycle"] = N_("应为 %(values)s 之一", values="/".join(CYCLES))
         if problems:
             raise Malformed("the cycle rule is not valid", problems)
         at = clock.now()
@@ -103,7 +104,7 @@ class VerificationService:
         """Remove the cycle of a stage (admin); 404 if it had none."""
         access.require(actor, "verification.manage")
         if stage not in STAGE_KEYS or not self.repo.delete_rule(stage):
-            raise NotFound("没有这条核对规则 (no such rule)")
+            raise NotFound(N_("没有这条核对规则"))
         self.audit.record(actor.username, "verification.rule_deleted", f"verification_rule:{stage}")
 
     def generate(self, as_of: date | None = None, owner: str | None = None) -> int:
@@ -149,18 +150,18 @@ class VerificationService:
         access.require(actor, "verification.do")
         doc = self.repo.task(task_id)
         if doc is None or not (doc["owner"] == actor.username or actor.has("archivist")):
-            raise NotFound("没有这个核对任务 (no such verification task)")
+            raise NotFound(N_("没有这个核对任务"))
         try:
             self.files.load(actor, doc["file_id"], "file.view")
         except NotFound:
-            raise NotFound("没有这个核对任务 (no such verification task)") from None
+            raise NotFound(N_("没有这个核对任务")) from None
         return doc
 
     def _close(self, actor: User, doc: dict, at) -> None:
         if doc["status"] != "open":
-            raise Conflict(f"该核对任务已处理 (the task is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("该核对任务已处理"), {"status": doc["status"]})
         if not self.repo.claim_done(doc["_id"], actor.username, at):
-            raise Conflict("该核对任务刚被处理 (the task was closed a moment ago)")
+            raise Conflict(N_("该核对任务刚被处理"))
 
     def confirm(self, actor: User, task_id) -> dict:
         """The contact details are still right: close the task."""
