@@ -38,6 +38,7 @@ from service.listings import from_epoch_ms
 from service.loans import DUE_SOON_DAYS
 from service.loans import LOAN_LISTING
 from service.loans import LoanService
+from service.messages import N_
 from service.retention import READERS as RETENTION_READERS
 from storage.dashboard import DashboardRepository
 from storage.jobs import JobQueue
@@ -73,7 +74,7 @@ class DashboardService:
     def overview(self, actor: User, now: datetime | None = None) -> dict:
         """Every section the person may see, keyed by section name."""
         if actor is None or not actor.active:
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
         now = now or clock.now()
         result: dict = {"generated_at": now, "scope": "all" if access.sees_everything(actor) else "visible"}
         if access.can(actor, "file.view"):
@@ -190,7 +191,7 @@ class DashboardService:
     def require_operator(self, actor: User | None) -> None:
         """Forbidden unless the person runs the archive."""
         if actor is None or not actor.active or not actor.has(*OPERATORS):
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
 
     # -- calendar ----------------------------------------------------------------------------------
     def local_day(self, moment: datetime) -> date:
