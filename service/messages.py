@@ -73,6 +73,6 @@ def render(value: Any, translate: Translate | None = None) -> Any:
         return value.render(translate)
     if isinstance(value, dict):
         return {key: render(item, translate) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(render(item, translate) for item in value)
+    if isinstance(value, (list, tuple)):  # a named tuple comes back as a list, the way JSON writes it
+        return [render(item, translate) for item in value]
     return value
