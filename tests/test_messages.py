@@ -101,3 +101,12 @@ def test_a_refused_page_says_so_in_one_language(client, auth, language, shown):
     heading = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
     assert page.status_code == 403 and heading == f"403 · {shown}"
     assert (CHINESE.search(heading) is None) == (language == "en")
+
+
+@pytest.mark.parametrize("language, shown", [("zh", "没有这个页面"), ("en", "No such page")])
+def test_an_unknown_address_answers_in_the_reader_s_language(client, language, shown):
+    in_language(client, language)
+    page = client.get("/no/such/page")
+    api = client.get("/api/v1/no/such/resource")
+    assert page.status_code == 404 and f"404 · {shown}" in page.get_data(as_text=True)
+    assert api.status_code == 404 and api.get_json()["error"] == {"code": "not_found", "message": shown, "fields": {}}
