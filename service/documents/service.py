@@ -97,7 +97,7 @@ class DocumentService:
         doc_type = doc_type or "other"
         title = (title if isinstance(title, str) and title.strip() else filename or "").strip()[:TITLE_MAX]
         if not self.types.is_active(doc_type):
-            raise Invalid("unknown document type", {"doc_type": N_("没有这个文件类型")})
+            raise Invalid(N_("未知文件类型"), {"doc_type": N_("没有这个文件类型")})
         head = stream.read(SNIFF_BYTES)
         media_type = sniff(head)
         if media_type is None:
@@ -134,7 +134,7 @@ class DocumentService:
     def check_type(self, doc_type) -> None:
         """Invalid unless documents may be given this type (None: no type asked for)."""
         if doc_type is not None and not self.types.is_active(doc_type):
-            raise Invalid("unknown document type", {"doc_type": N_("没有这个文件类型")})
+            raise Invalid(N_("未知文件类型"), {"doc_type": N_("没有这个文件类型")})
 
     def describe(self, actor: User, document_id, doc_type=None, title=None) -> dict:
         """Set a document's type or title after its upload (a form that sent them after the file)."""

@@ -70,7 +70,7 @@ class DocTypeService:
         if code == "other" and active is False:
             problems["active"] = "“其他”不能停用 (“other” cannot be retired)"
         if problems:
-            raise Invalid("the document type is not valid", problems)
+            raise Invalid(N_("文件类型无效"), problems)
         doc = {"_id": code, "label_zh": data["label_zh"].strip(), "label_en": data["label_en"].strip(),
                "active": active, "by": actor.username, "at": clock.now()}
         self.repo.save_type(doc)
@@ -86,13 +86,13 @@ class DocTypeService:
         """Set the required types of a template (admin)."""
         access.require(actor, "template.manage")
         if self.registry.get(template_key) is None:
-            raise Invalid("unknown template", {"template": N_("没有这个模板")})
+            raise Invalid(N_("未知模板"), {"template": N_("没有这个模板")})
         known = {t["code"] for t in self.all()}
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-            raise Invalid("types must be a list of codes", {"types": "list"})
+            raise Invalid(N_("types 应为类型代码的列表"), {"types": "list"})
         unknown = [t for t in types if t not in known]
         if unknown:
-            raise Invalid("unknown document types", {"types": N_("未知类型：%(types)s", types=", ".join(unknown))})
+            raise Invalid(N_("未知文件类型"), {"types": N_("未知类型：%(types)s", types=", ".join(unknown))})
         cleaned = list(dict.fromkeys(types))
         self.repo.set_required_types(template_key, cleaned, actor.username, clock.now())
         self.audit.record(actor.username, "doc_type.required_set", f"template:{template_key}", {"types": cleaned})

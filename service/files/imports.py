@@ -128,7 +128,7 @@ class ImportService:
         access.require(actor, "file.create")
         template = self.registry.require(template_key)
         if len(data) > MAX_SHEET_BYTES:
-            raise Invalid("the sheet is too large", {"file": N_("至多 20 MB")})
+            raise Invalid(N_("表格太大"), {"file": N_("至多 20 MB")})
         headers, rows = sheets.read(data)
         mapping = suggest(template, headers, self.repo.mapping(template["key"]))
         doc = {"template": template["key"], "filename": filename[:200], "headers": headers, "rows": len(rows),
@@ -144,7 +144,7 @@ class ImportService:
         """An import run of one's own (or any, for archivists)."""
         doc = self.repo.get(import_id)
         if doc is None or (doc["created_by"] != actor.id and not actor.has("archivist")):
-            raise NotFound("no such import")
+            raise NotFound(N_("没有这次档案导入"))
         return doc
 
     def set_mapping(self, actor: User, import_id: str, mapping: dict) -> dict:
@@ -155,9 +155,9 @@ class ImportService:
         wrong = {h: N_("未知目标") for h, t in mapping.items()
                  if t not in allowed or h not in doc["headers"]}
         if wrong:
-            raise Invalid("the mapping is not valid", wrong)
+            raise Invalid(N_("列对应关系无效"), wrong)
         if "name" not in mapping.values():
-            raise Invalid("a column must hold the name", {"mapping": N_("请为“客户姓名/企业名称”选择一列")})
+            raise Invalid(N_("需要有一列是名称"), {"mapping": N_("请为“客户姓名/企业名称”选择一列")})
         self.repo.update(import_id, {"mapping": [{"header": h, "target": t} for h, t in mapping.items()]})
         self.repo.remember_mapping(template["key"], mapping)
         return self.get(actor, import_id)
@@ -201,7 +201,7 @@ class ImportService:
         """Queue the import; the worker runs it with progress."""
         doc = self.get(actor, import_id)
         if doc["state"] in ("queued", "running", "done"):
-            raise Conflict("this import has already been started")
+            raise Conflict(N_("这次导入已经开始"))
         self.repo.update(import_id, {"state": "queued"})
         return self.jobs.enqueue("import", {"import_id": import_id})
 

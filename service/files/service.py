@@ -145,19 +145,19 @@ class FileService:
         drawn beforehand with `archive_number` (an import draws its rows' numbers in row order)."""
         access.require(actor, "file.create")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         state = {"template": data.get("template"), "name": data.get("name"), "fields": data.get("fields") or {},
                  "classification": data.get("classification") or {}, "security": data.get("security") or access.NORMAL,
                  "department": data.get("department") if data.get("department") is not None else actor.department,
                  "location": data.get("location") or {}, "status": "active"}
         problems = self.check(state)
         if problems:
-            raise Invalid("the file cannot be registered", problems)
+            raise Invalid(N_("档案无法登记"), problems)
         now = clock.now()
         file_id = new_id()
         owner = data.get("owner") if actor.has("archivist") and data.get("owner") else actor.username
         if not isinstance(owner, str) or len(owner) > 40:
-            raise Invalid("invalid owner", {"owner": N_("用户名无效")})
+            raise Invalid(N_("归档人无效"), {"owner": N_("用户名无效")})
         doc = {"_id": file_id, **state, **self._derived(state), "owner": owner,
                "template_version": self.registry.get(state["template"]).get("version", 1),
                "version": 1, "created_at": now, "created_by": actor.username, "updated_at": now,
@@ -170,7 +170,7 @@ class FileService:
         try:
             self.repo.insert(doc)
         except DuplicateKey:
-            raise Invalid("archive number taken", {"archive_no": N_("档案号已存在")}) from None
+            raise Invalid(N_("档案号已被使用"), {"archive_no": N_("档案号已存在")}) from None
         self.audit.record(actor.username, "file.created", f"file:{file_id}", {"archive_no": doc["archive_no"]})
         self._changed(file_id, doc)
         return doc
@@ -203,7 +203,7 @@ class FileService:
     def patch(self, actor: User, file_id: str, expected_version, patch: dict) -> dict:
         """Apply a merge patch to the version the actor saw; 412 if someone saved in between."""
         if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-            raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+            raise Malformed(N_("If-Match 应为档案的版本号"), {"If-Match": "version"})
         if not isinstance(patch, dict) or set(patch) - set(EDITABLE):
             raise Invalid("only these parts can be changed: " + ", ".join(EDITABLE),
                           {k: N_("不可修改")
@@ -212,13 +212,14 @@ class FileService:
         if doc.get("status") == "destroyed":
             raise Gone(N_("档案已销毁，只保留销毁记录"))
         if doc["version"] != expected_version:
-            raise StaleVersion(f"the file is at version {doc['version']}, not {expected_version}",
+            raise StaleVersion(N_("档案已是第 %(version)s 版，不是第 %(expected)s 版",
+                                  version=doc["version"], expected=expected_version),
                                {"version": doc["version"]})
         current = {key: doc.get(key) for key in ("template", *EDITABLE)}
         state = merge_patch(current, patch)
         problems = self.check(state)
         if problems:
-            raise Invalid("the change is not valid", problems)
+            raise Invalid(N_("修改无效"), problems)
         changed = sorted(_changed_paths(current, state))
         now, version = clock.now(), doc["version"] + 1
         new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
@@ -239,7 +240,7 @@ class FileService:
         if note:
             record["note"] = note
         if not self.repo.claim_version(record):
-            raise StaleVersion("someone saved this file a moment ago", {"version": version})
+            raise StaleVersion(N_("档案刚被他人保存"), {"version": version})
         self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
         self._changed(file_id)
 
@@ -259,14 +260,14 @@ class FileService:
         doc = self.load(actor, file_id, "file.view")
         access.require(actor, "file.reassign", target_of(doc))
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise Invalid("a reason is required",
+            raise Invalid(N_("请填写原因"),
                           {"reason": N_("请填写原因（至多 500 字）")})
         if not isinstance(owner, str) or not users.is_active_username(owner):
-            raise Invalid("no such active user", {"owner": N_("没有这个在职用户")})
+            raise Invalid(N_("没有这个在职用户"), {"owner": N_("没有这个在职用户")})
         if expected_version != doc["version"]:
-            raise StaleVersion(f"the file is at version {doc['version']}", {"version": doc["version"]})
+            raise StaleVersion(N_("档案已是第 %(version)s 版", version=doc["version"]), {"version": doc["version"]})
         if owner == doc.get("owner"):
-            raise Invalid("the file already belongs to this person", {"owner": N_("归档人未变")})
+            raise Invalid(N_("归档人未变"), {"owner": N_("归档人未变")})
         now = clock.now()
         new_doc = {**doc, "owner": owner, "version": doc["version"] + 1, "updated_at": now,
                    "updated_by": actor.username}

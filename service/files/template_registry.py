@@ -62,7 +62,7 @@ class TemplateRegistry:
         if not problems and definition["key"] in templates.BUILTIN_TEMPLATES:
             problems["key"] = N_("内置模板不能修改")
         if problems:
-            raise Invalid("the template is not valid", problems)
+            raise Invalid(N_("模板无效"), problems)
         for _ in range(MAX_VERSIONS):
             version = self._newest_version(definition["key"]) + 1
             stored = {**copy.deepcopy(definition), "version": version, "defined_by": actor.username,

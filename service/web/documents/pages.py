@@ -28,6 +28,7 @@ from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import target_of
+from service.messages import N_
 from service.privacy import pii
 from service.web import errors
 from service.web.auth import page_user
@@ -116,7 +117,7 @@ def upload(file_id: str):
         scan = form.file("file")
         _check_csrf(form.fields.get("csrf_token") or request.headers.get("X-CSRFToken"))
         if scan is None:
-            raise Invalid("no file", {"file": _("请选择文件")})
+            raise Invalid(N_("没有文件"), {"file": _("请选择文件")})
         doc = services().documents.upload(page_user(), file_id, scan, scan.filename,
                                           form.fields.get("doc_type"), form.fields.get("title"))
         form.finish()

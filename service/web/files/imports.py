@@ -79,6 +79,6 @@ def start(import_id: str):
     """Start the import in the worker."""
     doc = services().imports.get(page_user(), import_id)
     if doc["state"] != "checked":
-        raise Malformed("run the check first")
+        raise Malformed(N_("请先检查"))
     services().imports.start(page_user(), import_id)
     return redirect(url_for("imports.mapping", import_id=import_id))
