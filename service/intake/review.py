@@ -36,24 +36,24 @@ def check_location(current: dict, given) -> dict:
     if given is None:
         given = {}
     if not isinstance(given, dict) or set(given) - set(LOCATION_KEYS):
-        raise Invalid("location has unknown parts",
+        raise Invalid(N_("位置含有未知的部分"),
                       {"location": N_("只能包含 %(keys)s", keys=", ".join(LOCATION_KEYS))})
     problems = {f"location.{k}": N_("至多 %(n)s 个字符", n=PLACE_MAX)
                 for k, v in given.items() if v is not None and (not isinstance(v, str) or len(v) > PLACE_MAX)}
     if problems:
-        raise Invalid("the location is not valid", problems)
+        raise Invalid(N_("位置无效"), problems)
     place = {k: v for k, v in (current or {}).items() if k in LOCATION_KEYS and v}
     place.update({k: v.strip() for k, v in given.items() if isinstance(v, str) and v.strip()})
     missing = {f"location.{k}": N_("必填") for k in REQUIRED_PLACE if not place.get(k)}
     if missing:
-        raise Invalid("the folder's place is incomplete", missing)
+        raise Invalid(N_("纸质档案的存放位置不完整"), missing)
     return place
 
 
 def check_items(items) -> list[dict]:
     """The returned items, each with its reason; Invalid naming each bad one."""
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_RETURN_ITEMS:
-        raise Invalid("name at least one item with its reason",
+        raise Invalid(N_("请至少列出一项并写明原因"),
                       {"items": N_("1-%(n)s 项，每项写明原因", n=MAX_RETURN_ITEMS)})
     problems, cleaned = {}, []
     for n, entry in enumerate(items):
@@ -66,7 +66,7 @@ def check_items(items) -> list[dict]:
         else:
             cleaned.append({"item": item.strip(), "reason": reason.strip()})
     if problems:
-        raise Invalid("the return is not valid", problems)
+        raise Invalid(N_("归还登记无效"), problems)
     return cleaned
 
 
@@ -84,7 +84,7 @@ class IntakeReview:
         doc = self.intake.get(actor, submission_id)
         expected = body.get("version") if isinstance(body, dict) else None
         if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
-            raise Malformed("version must be a whole number", {"version": "integer"})
+            raise Malformed(N_("version 应为整数"), {"version": "integer"})
         if doc["status"] != "pending" or (expected is not None and expected != doc["version"]):
             raise Conflict(N_("该提交已处理") if doc["status"] != "pending" else N_("该提交已更新"),
                            {"status": doc["status"], "version": doc["version"]})
@@ -115,7 +115,7 @@ class IntakeReview:
         doc = self._open(actor, submission_id, body)
         missing = self.intake.missing(doc)
         if missing:
-            raise Invalid("the submission is incomplete",
+            raise Invalid(N_("提交不完整"),
                           {m["item"]: N_("缺少：%(label)s", label=m["label"]) for m in missing})
         file_doc = self.files.load(actor, doc["file_id"], "file.edit")
         place = check_location(file_doc.get("location") or {}, body.get("location"))

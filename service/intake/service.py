@@ -73,7 +73,7 @@ class IntakeService:
     def _materials(self, file_doc: dict, body) -> dict:
         """The checked content of a submission (documents, paper items, names); Invalid naming each bad part."""
         if not isinstance(body, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems: dict = {}
         doc_ids = body.get("documents") or []
         if not isinstance(doc_ids, list) or len(doc_ids) > MAX_DOCUMENTS or \
@@ -99,12 +99,12 @@ class IntakeService:
         if not problems and not doc_ids and not paper:
             problems["documents"] = N_("请至少列出一份扫描件或纸质材料")
         if problems:
-            raise Invalid("the submission is not valid", problems)
+            raise Invalid(N_("提交无效"), problems)
         return {"documents": list(dict.fromkeys(doc_ids)), "paper_items": paper, "note": note.strip(), **values}
 
     def _file(self, actor: User, file_id) -> dict:
         if not isinstance(file_id, str):
-            raise Invalid("file_id is required", {"file_id": N_("必填")})
+            raise Invalid(N_("需要 file_id"), {"file_id": N_("必填")})
         file_doc = self.files.load(actor, file_id, "file.view")
         if file_doc.get("status") in ("destroyed", "merged"):
             raise Conflict(N_("该档案已销毁或已合并"))
@@ -141,7 +141,7 @@ class IntakeService:
             raise NotFound(N_("没有这个归档提交"))
         expected = body.get("version") if isinstance(body, dict) else None
         if not isinstance(expected, int) or isinstance(expected, bool):
-            raise Malformed("version (the version one saw) is required", {"version": "integer"})
+            raise Malformed(N_("需要 version（您看到的版本）"), {"version": "integer"})
         if expected != doc["version"] or doc["status"] != "returned":
             raise Conflict(N_("该提交已是第 %(version)s 版，状态 %(status)s",
                               version=doc["version"], status=doc["status"]),
@@ -220,12 +220,13 @@ class IntakeService:
         status = filters.get("status") or ""
         if status:
             if status not in STATUSES:
-                raise Malformed(f"status must be one of {', '.join(STATUSES)}", {"status": "/".join(STATUSES)})
+                raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(STATUSES)),
+                                {"status": "/".join(STATUSES)})
             query["status"] = status
         for key in ("submitter", "file_id", "archive_no"):
             if filters.get(key):
                 if not isinstance(filters[key], str):
-                    raise Malformed(f"{key} must be text", {key: "text"})
+                    raise Malformed(N_("%(name)s 应为文本", name=key), {key: "text"})
                 query[key] = filters[key]
         span = {}
         for key, op in (("since", "$gte"), ("until", "$lt")):
@@ -233,7 +234,7 @@ class IntakeService:
                 try:
                     day = datetime.strptime(filters[key], "%Y-%m-%d").replace(tzinfo=timezone.utc)
                 except (TypeError, ValueError):
-                    raise Malformed(f"{key} must be YYYY-MM-DD", {key: "YYYY-MM-DD"}) from None
+                    raise Malformed(N_("%(name)s 应为 YYYY-MM-DD", name=key), {key: "YYYY-MM-DD"}) from None
                 span[op] = day if key == "since" else day.replace(hour=23, minute=59, second=59)
         if span:
             query["first_submitted_at"] = span

@@ -54,7 +54,7 @@ def parse_day(value, default: date) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except (TypeError, ValueError):
-        raise Malformed("as_of must be YYYY-MM-DD", {"as_of": "YYYY-MM-DD"}) from None
+        raise Malformed(N_("as_of 应为 YYYY-MM-DD"), {"as_of": "YYYY-MM-DD"}) from None
 
 
 def _task(doc: dict, stage: str, cycle: str, period: str, due: str, at: datetime) -> dict:
@@ -86,7 +86,7 @@ class VerificationService:
         """Set the cycle of a stage (or "*" for every other stage) (admin); 400 naming a bad value."""
         access.require(actor, "verification.manage")
         if not isinstance(body, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         stage, cycle = body.get("stage"), body.get("cycle")
         problems = {}
         if stage not in STAGE_KEYS:
@@ -94,7 +94,7 @@ class VerificationService:
         if not isinstance(cycle, str) or cycle not in CYCLES:
             problems["cycle"] = N_("应为 %(values)s 之一", values="/".join(CYCLES))
         if problems:
-            raise Malformed("the cycle rule is not valid", problems)
+            raise Malformed(N_("核对周期规则无效"), problems)
         at = clock.now()
         self.repo.save_rule({"_id": stage, "cycle": cycle, "by": actor.username, "at": at})
         self.audit.record(actor.username, "verification.rule_set", f"verification_rule:{stage}", {"cycle": cycle})
@@ -140,7 +140,7 @@ class VerificationService:
         query: dict = {"owner": actor.username}
         if status:
             if status not in TASK_STATUSES:
-                raise Malformed(f"status must be one of {', '.join(TASK_STATUSES)}",
+                raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(TASK_STATUSES)),
                                 {"status": "/".join(TASK_STATUSES)})
             query["status"] = status
         return self.repo.page(query, (page - 1) * per_page, per_page)
@@ -177,7 +177,7 @@ class VerificationService:
         """Record what changed: the file is edited (version check, audit) and the task closed."""
         doc = self.task(actor, task_id)
         if not isinstance(changes, dict) or not changes or set(changes) - set(CHANGEABLE):
-            raise Malformed("changes must be an object of name and/or fields", {"changes": "/".join(CHANGEABLE)})
+            raise Malformed(N_("changes 应为含 name 或 fields 的对象"), {"changes": "/".join(CHANGEABLE)})
         at = clock.now()
         self._close(actor, doc, at)
         try:

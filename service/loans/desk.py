@@ -97,7 +97,7 @@ class LoanDesk:
             except Invalid as exc:
                 problems.update(exc.fields)
         if problems:
-            raise Invalid("the return is not valid", problems)
+            raise Invalid(N_("归还登记无效"), problems)
         return note.strip(), responsible, compensation
 
     def take_back(self, actor: User, loan_id, condition, note="", responsible=None, compensation=None) -> dict:

@@ -51,11 +51,11 @@ class HandoverService:
         """Hand every file the person owns to another active employee, each change in the history (audited)."""
         access.require(actor, "file.reassign")
         if not isinstance(new_owner, str) or not self.users.is_active_username(new_owner):
-            raise Invalid("no such active user", {"owner": N_("没有这个在职用户")})
+            raise Invalid(N_("没有这个在职用户"), {"owner": N_("没有这个在职用户")})
         if new_owner == username:
-            raise Invalid("the same person", {"owner": N_("不能移交给本人")})
+            raise Invalid(N_("不能移交给本人"), {"owner": N_("不能移交给本人")})
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise Invalid("a reason is required",
+            raise Invalid(N_("请填写原因"),
                           {"reason": N_("请填写原因（至多 500 字）")})
         owned = self.files.repo.find({"owner": username, "status": {"$nin": ["merged", "destroyed"]}},
                                      limit=MAX_FILES)

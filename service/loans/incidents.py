@@ -21,7 +21,7 @@ def check_compensation(value) -> float:
     """An amount of 50-500 yuan (a number, not text); Invalid otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or not MIN_COMPENSATION <= value <= MAX_COMPENSATION:
-        raise Invalid("compensation must be 50-500 yuan",
+        raise Invalid(N_("赔偿金额应为 50-500 元"),
                       {"compensation": N_("赔偿金额应为 %(min)s-%(max)s 元",
                                           min=MIN_COMPENSATION, max=MAX_COMPENSATION)})
     return round(float(value), 2)

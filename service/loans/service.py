@@ -63,17 +63,17 @@ def parse_day(raw, name: str = "as_of") -> date | None:
     if raw in (None, ""):
         return None
     if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise Malformed(f"{name} must be a date YYYY-MM-DD", {name: "YYYY-MM-DD"})
+        raise Malformed(N_("%(name)s 应为日期 YYYY-MM-DD", name=name), {name: "YYYY-MM-DD"})
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise Malformed(f"{name} is not a real date", {name: "YYYY-MM-DD"}) from None
+        raise Malformed(N_("%(name)s 不是真实存在的日期", name=name), {name: "YYYY-MM-DD"}) from None
 
 
 def whole_days(value, limit: int, name: str = "days") -> int:
     """A whole number of days between 1 and the limit; Invalid otherwise (booleans and text too)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-        raise Invalid(f"{name} must be a whole number from 1 to {limit}",
+        raise Invalid(N_("%(name)s 应为 1-%(n)s 的整数", name=name, n=limit),
                       {name: N_("1-%(n)s 天", n=limit)})
     return value
 
@@ -115,7 +115,7 @@ class LoanService:
         """Ask for a folder or a digital view of a file; the answer reveals nothing of the file."""
         access.require(actor, "loan.request")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems = {}
         kind, purpose = data.get("kind"), data.get("purpose")
         if kind not in KINDS:
@@ -127,7 +127,7 @@ class LoanService:
         except Invalid as exc:
             problems.update(exc.fields)
         if problems:
-            raise Invalid("the request is not valid", problems)
+            raise Invalid(N_("申请无效"), problems)
         file_doc = self.find_file(data.get("file_id") or data.get("archive_no"))
         if file_doc.get("status") == "merged":
             raise Conflict(N_("档案已合并，请借阅合并后的档案"))
@@ -257,7 +257,8 @@ class LoanService:
         query: dict = {}
         status = filters.get("status") or ""
         if status and status not in LIST_STATUSES:
-            raise Malformed(f"status must be one of {', '.join(LIST_STATUSES)}", {"status": "/".join(LIST_STATUSES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(LIST_STATUSES)),
+                            {"status": "/".join(LIST_STATUSES)})
         as_of = parse_day(filters.get("as_of"))
         if status == "overdue":
             query.update({"status": "out", "kind": "physical", "due_at": {"$lt": self.day_start(as_of)}})
@@ -354,7 +355,7 @@ class LoanService:
     def reject(self, actor: User, loan_id, reason) -> dict:
         """Reject a request with a reason."""
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-            raise Invalid("a reason is required",
+            raise Invalid(N_("请填写原因"),
                           {"reason": N_("请填写驳回原因（至多 %(n)s 字）", n=REASON_MAX)})
         doc = self._decidable(actor, loan_id)
         at = clock.now()

@@ -33,7 +33,7 @@ HOLD_LABELS = {"dispute": N_("纠纷"), "audit": N_("审计检查"), "litigation
 
 def _text(value, name: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise Invalid(f"{name} is not valid", {name: N_("请填写（至多 %(n)s 字）", n=limit)})
+        raise Invalid(N_("%(name)s 无效", name=name), {name: N_("请填写（至多 %(n)s 字）", n=limit)})
     return value.strip()
 
 
@@ -83,11 +83,11 @@ class DestructionService:
     def _check_ids(self, file_ids) -> list[str]:
         if not isinstance(file_ids, list) or not file_ids or len(file_ids) > MAX_FILES \
                 or not all(isinstance(i, str) for i in file_ids):
-            raise Invalid("file_ids must list 1-500 file ids", {"file_ids": N_("1-%(n)s 个档案 id", n=MAX_FILES)})
+            raise Invalid(N_("file_ids 应列出 1-500 个档案 id"), {"file_ids": N_("1-%(n)s 个档案 id", n=MAX_FILES)})
         ids = list(dict.fromkeys(i.strip() for i in file_ids))
         unknown = [i for i in ids if self.files.repo.by_id(i) is None]
         if unknown:
-            raise Invalid("unknown files", {"file_ids": N_("没有这些档案：%(ids)s", ids=", ".join(unknown[:20]))})
+            raise Invalid(N_("未知档案"), {"file_ids": N_("没有这些档案：%(ids)s", ids=", ".join(unknown[:20]))})
         return ids
 
     # -- proposing and deciding -------------------------------------------------------------
@@ -95,7 +95,7 @@ class DestructionService:
         """Propose a batch (archivist); 409 naming each file that is not due, on hold, out or in another batch."""
         access.require(actor, "destruction.propose")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         reason = _text(data.get("reason"), "reason", TEXT_MAX)
         ids = self._check_ids(data.get("file_ids"))
         batch_id = new_id()
@@ -175,7 +175,7 @@ class DestructionService:
         """Record how, where and before whom the paper folders were destroyed (archivist or admin)."""
         access.require(actor, "destruction.execute")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         paper = self._check_paper(data)
         doc = self.load(batch_id)
         if doc["status"] != "approved":
@@ -208,7 +208,7 @@ class DestructionService:
         else:
             paper["date"] = parsed.isoformat()
         if problems:
-            raise Invalid("the paper destruction record is not valid", problems)
+            raise Invalid(N_("纸质销毁登记无效"), problems)
         return paper
 
     # -- reading ----------------------------------------------------------------------------
@@ -228,7 +228,8 @@ class DestructionService:
         """Batches, newest first, by status."""
         require_reader(actor)
         if status and status not in STATUSES:
-            raise Malformed(f"status must be one of {', '.join(STATUSES)}", {"status": "/".join(STATUSES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(STATUSES)),
+                            {"status": "/".join(STATUSES)})
         return self.repo.page({"status": status} if status else {}, (page - 1) * per_page, per_page)
 
     def destroyed_items(self, batch: dict) -> list[dict]:

@@ -23,7 +23,7 @@ def _text(value, name: str, required: bool) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or len(value) > NOTE_MAX or (required and not value.strip()):
-        raise Invalid(f"{name} is not valid", {name: N_("请填写说明（至多 %(n)s 字）", n=NOTE_MAX)})
+        raise Invalid(N_("%(name)s 无效", name=name), {name: N_("请填写说明（至多 %(n)s 字）", n=NOTE_MAX)})
     return value.strip()
 
 
@@ -40,7 +40,7 @@ class HoldService:
         """Put a hold on a file (archivist, auditor, admin) for a dispute, an audit or litigation."""
         access.require(actor, "hold.manage")
         if reason not in KINDS:
-            raise Invalid("the reason is not valid", {"reason": N_("应为 %(values)s 之一", values="/".join(KINDS))})
+            raise Invalid(N_("原因无效"), {"reason": N_("应为 %(values)s 之一", values="/".join(KINDS))})
         note = _text(note, "note", required=False)
         file_doc = self.files.load(actor, str(file_id), "file.view")
         if file_doc.get("status") == "destroyed":
@@ -79,5 +79,5 @@ class HoldService:
         """Holds of every file (active by default) for the people who work with retention."""
         require_reader(actor)
         if status not in ("active", "lifted", ""):
-            raise Malformed("status must be active or lifted", {"status": "active/lifted"})
+            raise Malformed(N_("status 应为 active 或 lifted"), {"status": "active/lifted"})
         return self.repo.holds({"status": status} if status else {}, (page - 1) * per_page, per_page)

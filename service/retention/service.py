@@ -70,7 +70,7 @@ class RetentionService:
     def check_policy(self, data) -> dict:
         """A policy's stored values from a request; Invalid naming each bad field."""
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems: dict = {}
         name = data.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
@@ -86,7 +86,7 @@ class RetentionService:
         if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_YEARS):
             problems["years"] = N_("应为 1-%(n)s 年，或 null 表示永久", n=MAX_YEARS)
         if problems:
-            raise Invalid("the policy is not valid", problems)
+            raise Invalid(N_("保管策略无效"), problems)
         cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in match.items() if v not in (None, "", [])}
         return {"name": name.strip(), "match": cleaned, "trigger": data["trigger"], "years": years}
 
@@ -248,7 +248,7 @@ class RetentionService:
             return self.today()
         day = rules.parse_date(raw) if isinstance(raw, str) and len(raw) == 10 else None
         if day is None:
-            raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
+            raise Malformed(N_("as_of 应为日期 YYYY-MM-DD"), {"as_of": "YYYY-MM-DD"})
         return day
 
     def due(self, actor: User, as_of: date, page: int = 1, per_page: int = 0) -> tuple[int, list[dict]]:

@@ -89,7 +89,7 @@ class InboxService:
         """Inbox items in a state, in the order they were scanned."""
         require_archivist(actor)
         if state not in STATES:
-            raise Invalid("unknown state", {"state": "open / assigned / discarded"})
+            raise Invalid(N_("未知状态"), {"state": "open / assigned / discarded"})
         return self.repo.items_page(state, (page - 1) * per_page, per_page)
 
     def get(self, actor: User, item_id: str) -> dict:
@@ -126,8 +126,8 @@ class InboxService:
             found = self.repo.files_by_numbers([archive_no.strip()])
             if found:
                 return str(found[0]["_id"])
-            raise Invalid("unknown archive number", {"archive_no": N_("没有这个档案号")})
-        raise Invalid("name the file", {"archive_no": N_("请填写档案号")})
+            raise Invalid(N_("未知档案号"), {"archive_no": N_("没有这个档案号")})
+        raise Invalid(N_("请指明档案"), {"archive_no": N_("请填写档案号")})
 
     def assign(self, actor: User, item_id: str, file_id: str, doc_type, title) -> tuple[dict, dict]:
         """Make the item a document of a file (through the ordinary upload); (item, document)."""
@@ -162,7 +162,7 @@ class InboxService:
     def discard(self, actor: User, item_id: str, reason) -> dict:
         """Throw the item away with a reason (audited); its bytes are removed."""
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-            raise Invalid("a reason is required", {"reason": N_("请填写原因")})
+            raise Invalid(N_("请填写原因"), {"reason": N_("请填写原因")})
         doc = self._claim(actor, item_id, DISCARDED)
         outcome = {"state": DISCARDED, "discard_reason": reason.strip(), "decided_by": actor.username,
                    "decided_at": clock.now()}
