@@ -64,12 +64,12 @@ class TokenService:
         """Revoke one of the user's own tokens, named by its public id."""
         record = next((t for t in self.repo.for_user(user.id) if t.get("public_id") == public_id), None)
         if record is None:
-            raise NotFound("token not found")
+            raise NotFound(N_("没有这个令牌"))
         self.repo.revoke(record["_id"], clock.now())
 
     def revoke_raw(self, raw: str) -> None:
         """Revoke the token with this value (signing out of the API)."""
         record = self.repo.by_hash(_hash(raw))
         if record is None:
-            raise NotFound("token not found")
+            raise NotFound(N_("没有这个令牌"))
         self.repo.revoke(record["_id"], clock.now())

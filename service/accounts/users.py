@@ -64,10 +64,10 @@ def check_password(password: str, username: str) -> str | None:
 
 def _check_roles(roles) -> list[str]:
     if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
-        raise Invalid("roles must be a non-empty list", {"roles": N_("至少选择一个角色")})
+        raise Invalid(N_("角色应为非空列表"), {"roles": N_("至少选择一个角色")})
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise Invalid("unknown roles", {"roles": N_("未知角色：%(roles)s", roles=", ".join(unknown))})
+        raise Invalid(N_("未知角色"), {"roles": N_("未知角色：%(roles)s", roles=", ".join(unknown))})
     return sorted(set(roles))
 
 
@@ -102,7 +102,7 @@ class UserService:
         except Invalid as exc:
             fields.update(exc.fields)
         if fields:
-            raise Invalid("the user cannot be created", fields)
+            raise Invalid(N_("无法创建用户"), fields)
         now = clock.now()
         doc = {"username": username, "password_hash": _hasher.hash(password), "roles": roles,
                "department": department.strip(), "display_name": display_name.strip() or username,
@@ -111,7 +111,7 @@ class UserService:
         try:
             doc["_id"] = self.repo.insert(doc)
         except UsernameTaken:
-            raise Invalid("username taken", {"username": N_("用户名已存在")}) from None
+            raise Invalid(N_("用户名已存在"), {"username": N_("用户名已存在")}) from None
         return to_user(doc)
 
     def authenticate(self, username: str, password: str) -> User:
@@ -147,14 +147,14 @@ class UserService:
         """The user by id; NotFound otherwise."""
         doc = self.repo.by_id(user_id)
         if doc is None:
-            raise NotFound("user not found")
+            raise NotFound(N_("没有这个用户"))
         return to_user(doc)
 
     def by_username(self, username: str) -> User:
         """The user by name; NotFound otherwise."""
         doc = self.repo.by_username(username)
         if doc is None:
-            raise NotFound("user not found")
+            raise NotFound(N_("没有这个用户"))
         return to_user(doc)
 
     def set_password(self, user_id: str, password: str) -> None:
@@ -162,7 +162,7 @@ class UserService:
         user = self.get(user_id)
         problem = check_password(password, user.username)
         if problem:
-            raise Invalid("password rejected", {"password": problem})
+            raise Invalid(N_("密码不符合要求"), {"password": problem})
         self.repo.update(user_id, {"password_hash": _hasher.hash(password), "password_changed_at": clock.now(),
                                    "failures_reset_at": clock.now(),
                                    "session_epoch": user.session_epoch + 1})
@@ -171,7 +171,7 @@ class UserService:
         """A user changes their own password after proving the current one."""
         doc = self.repo.by_id(user_id)
         if doc is None or not _verify(doc["password_hash"], current):
-            raise Invalid("current password is wrong", {"current": N_("当前密码错误")})
+            raise Invalid(N_("当前密码错误"), {"current": N_("当前密码错误")})
         self.set_password(user_id, new)
 
     def update_profile(self, user_id: str, roles=None, department=None, display_name=None) -> User:
@@ -181,15 +181,15 @@ class UserService:
             changes["roles"] = _check_roles(roles)
         if department is not None:
             if not isinstance(department, str) or len(department) > 60:
-                raise Invalid("invalid department", {"department": N_("部门名称无效")})
+                raise Invalid(N_("部门名称无效"), {"department": N_("部门名称无效")})
             changes["department"] = department.strip()
         if display_name is not None:
             if not isinstance(display_name, str) or len(display_name) > 60:
-                raise Invalid("invalid display name", {"display_name": N_("姓名无效")})
+                raise Invalid(N_("姓名无效"), {"display_name": N_("姓名无效")})
             changes["display_name"] = display_name.strip()
         doc = self.repo.update(user_id, changes) if changes else self.repo.by_id(user_id)
         if doc is None:
-            raise NotFound("user not found")
+            raise NotFound(N_("没有这个用户"))
         return to_user(doc)
 
     def set_active(self, user_id: str, active: bool) -> User:

@@ -168,7 +168,8 @@ class DashboardService:
             ranges["uploaded_at"] = (epoch_ms(start), epoch_ms(end) - 1)
         if ocr:
             if ocr not in OCR_FILTERS:
-                raise Malformed(f"ocr must be one of {', '.join(OCR_FILTERS)}", {"ocr": "/".join(OCR_FILTERS)})
+                raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="ocr", values=", ".join(OCR_FILTERS)),
+                                {"ocr": "/".join(OCR_FILTERS)})
             where.update(status={"active"}, ocr_status=set(OCR_BACKLOG) if ocr == "backlog" else {ocr})
         found = self.listings.select(DOCUMENT_LISTING.name, Selection(
             where=where, ranges=ranges, sort="uploaded_at", descending=True, offset=(page - 1) * per_page,
@@ -183,7 +184,8 @@ class DashboardService:
         """Jobs in a state (queued, running, failed), oldest first; operators only."""
         self.require_operator(actor)
         if state not in JOB_STATES:
-            raise Malformed(f"state must be one of {', '.join(JOB_STATES)}", {"state": "/".join(JOB_STATES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="state", values=", ".join(JOB_STATES)),
+                            {"state": "/".join(JOB_STATES)})
         found = self.listings.select(JOB_LISTING.name, Selection(
             where={"state": {state}}, sort="created_at", offset=(page - 1) * per_page, limit=per_page))
         return found.total, [job for job in map(self.jobs.by_id, found.ids) if job is not None]
@@ -218,9 +220,9 @@ class DashboardService:
             year, number = (int(part) for part in month.split("-"))
             start = datetime(year, number, 1, tzinfo=self.zone)
         except (ValueError, TypeError):
-            raise Malformed("month must be YYYY-MM", {"month": "YYYY-MM"}) from None
+            raise Malformed(N_("月份应为 YYYY-MM"), {"month": "YYYY-MM"}) from None
         if len(month) != 7:
-            raise Malformed("month must be YYYY-MM", {"month": "YYYY-MM"})
+            raise Malformed(N_("月份应为 YYYY-MM"), {"month": "YYYY-MM"})
         end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=self.zone)
         return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 

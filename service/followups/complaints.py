@@ -55,9 +55,11 @@ class ComplaintService:
         as_of = self.followups.parse_as_of(filters.get("as_of")).isoformat()
         state = filters.get("status") or ""
         if state not in ("", *STATES):
-            raise Malformed(f"status must be one of {', '.join(STATES)}", {"status": "/".join(STATES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(STATES)),
+                            {"status": "/".join(STATES)})
         if filters.get("category") and filters["category"] not in CATEGORIES:
-            raise Malformed(f"category must be one of {', '.join(CATEGORIES)}", {"category": "/".join(CATEGORIES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="category", values=", ".join(CATEGORIES)),
+                            {"category": "/".join(CATEGORIES)})
         where = {key: {str(filters[key])} for key in ("department", "category", "month", "project", "file_id")
                  if filters.get(key)}
         ranges = {}
@@ -86,7 +88,7 @@ class ComplaintService:
                 or (actor.department and actor.department == doc["department"])):
             raise Forbidden(N_("只有责任部门可以关闭"))
         if not isinstance(resolution, str) or not resolution.strip() or len(resolution) > 1000:
-            raise Malformed("a resolution is required",
+            raise Malformed(N_("请填写处理结果"),
                             {"resolution": N_("请填写处理结果（至多 1000 字）")})
         if doc["status"] != "open":
             raise Conflict(N_("投诉已关闭"))

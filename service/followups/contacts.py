@@ -47,7 +47,7 @@ def _day(value, name: str, problems: dict, default: date | None = None) -> date 
 def contact_fields(body, today: date) -> dict:
     """The checked parts of a contact record; Malformed naming every bad field (nothing is stored then)."""
     if not isinstance(body, dict):
-        raise Malformed("the body must be a JSON object")
+        raise Malformed(N_("请求体应为 JSON 对象"))
     problems: dict = {}
     fields = {name: _text(body, name, problems) for name in TEXT_LIMITS}
     fields["channel"] = body.get("channel")
@@ -67,7 +67,7 @@ def contact_fields(body, today: date) -> dict:
     if complaint not in (None, {}, ""):
         fields["complaint"] = complaint_fields(complaint, day or today, problems)
     if problems:
-        raise Malformed("the contact record is not valid", problems)
+        raise Malformed(N_("回访记录无效"), problems)
     return fields
 
 

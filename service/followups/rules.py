@@ -83,7 +83,7 @@ def _key_date(rule, index: int, problems: dict) -> dict | None:
 def validate(raw) -> dict:
     """The rules as stored, or Malformed naming each bad part (nothing is stored then)."""
     if not isinstance(raw, dict):
-        raise Malformed("the rules must be a JSON object")
+        raise Malformed(N_("规则应为 JSON 对象"))
     problems: dict = {}
     rules = {name: _day_list(raw.get(name, DEFAULT_RULES[name]), name, problems) for name in DAY_LISTS}
     stages = raw.get("bought_stages", DEFAULT_RULES["bought_stages"])
@@ -108,7 +108,7 @@ def validate(raw) -> dict:
     if not isinstance(remind, int) or isinstance(remind, bool) or not 0 <= remind <= 60:
         problems["remind_days"] = N_("应为 0-60")
     if problems:
-        raise Malformed("the follow-up rules are not valid", problems)
+        raise Malformed(N_("回访规则无效"), problems)
     rules.update(bought_stages=stages, cs_department=cs_department.strip(), key_dates=checked,
                  birthday_fields=raw.get("birthday_fields", DEFAULT_RULES["birthday_fields"]),
                  anniversary_fields=raw.get("anniversary_fields", DEFAULT_RULES["anniversary_fields"]),

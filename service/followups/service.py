@@ -99,7 +99,7 @@ class FollowupService:
             return self.today()
         day = rules_mod.parse_day(raw)
         if day is None:
-            raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
+            raise Malformed(N_("as_of 应为日期 YYYY-MM-DD"), {"as_of": "YYYY-MM-DD"})
         return day
 
     def rules(self) -> dict:
@@ -293,7 +293,8 @@ class FollowupService:
         as_of = day_number(self.parse_as_of(filters.get("as_of")).isoformat())
         bucket = filters.get("bucket") or "open"
         if bucket not in BUCKETS:
-            raise Malformed(f"bucket must be one of {', '.join(BUCKETS)}", {"bucket": "/".join(BUCKETS)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="bucket", values=", ".join(BUCKETS)),
+                            {"bucket": "/".join(BUCKETS)})
         where = {"status": {DONE if bucket == DONE else OPEN}}
         if filters.get("file_id"):
             where["file_id"] = {str(filters["file_id"])}

@@ -57,7 +57,7 @@ class FollowupTeam:
                 raise Forbidden(N_("只能查看本部门的回访"))
             department = actor.department
         if start > end:
-            raise Malformed("the window starts after it ends", {"from": N_("开始日期晚于结束日期")})
+            raise Malformed(N_("开始时间晚于结束时间"), {"from": N_("开始日期晚于结束日期")})
         counted = self._counts(actor, department, start, end)
         people: dict[str, dict] = defaultdict(lambda: {"total": 0, "done": 0, "on_time": 0, "overdue": 0})
         for key, by_person in counted.items():
@@ -132,10 +132,10 @@ class FollowupTeam:
         if not chosen:
             problems["filters"] = N_("至少填写一个筛选条件")
         if problems:
-            raise Malformed("the campaign is not valid", problems)
+            raise Malformed(N_("回访活动无效"), problems)
         files = self._chosen_files(actor, chosen)
         if not files:
-            raise Malformed("no file matches", {"filters": N_("没有符合条件的档案")})
+            raise Malformed(N_("没有符合条件的档案"), {"filters": N_("没有符合条件的档案")})
         campaign_id = str(new_id())
         doc = {"_id": campaign_id, "purpose": purpose.strip(), "deadline": deadline.isoformat(), "filters": chosen,
                "files": len(files), "created_by": actor.username, "created_at": clock.now()}

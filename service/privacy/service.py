@@ -25,7 +25,7 @@ def text_of(value, name: str, limit: int, missing: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise Malformed(missing, {name: missing})
     if not isinstance(value, str) or len(value) > limit:
-        raise Invalid(f"{name} must be text of at most {limit} characters", {name: f"1-{limit}"})
+        raise Invalid(N_("%(name)s 应为至多 %(n)s 个字符的文本", name=name, n=limit), {name: f"1-{limit}"})
     return value.strip()
 
 

@@ -61,7 +61,7 @@ class PartnerService:
     def check(self, data) -> dict:
         """The partner's name, kind and contact, checked; Invalid naming each bad one."""
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems, clean = {}, {}
         for key, limit in (("name", 100), ("contact", 200)):
             value = data.get(key, "")
@@ -72,7 +72,7 @@ class PartnerService:
         if data.get("kind") not in KINDS:
             problems["kind"] = "应为 " + "/".join(KINDS)
         if problems:
-            raise Invalid("the partner is not valid", problems)
+            raise Invalid(N_("合作方无效"), problems)
         return {**clean, "kind": data["kind"]}
 
     def create(self, actor: User, data) -> dict:
@@ -120,7 +120,7 @@ class PartnerService:
         if not data or len(data) > NDA_MAX_BYTES or media is None:
             problems["file"] = N_("请上传 PDF、JPEG 或 PNG（至多 20 MB）")
         if problems:
-            raise Invalid("the NDA is not valid", problems)
+            raise Invalid(N_("保密协议无效"), problems)
         number = len(partner.get("ndas") or []) + 1
         stored = self.objects.put("originals", nda_key(partner["_id"], number), io.BytesIO(data), len(data), media)
         nda = {"number": number, "key": stored.key, "sha256": stored.sha256, "size": stored.size,

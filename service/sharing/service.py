@@ -75,7 +75,7 @@ class ShareService:
         if doc.get("doc_type") != AUTHORIZATION_TYPE:
             raise Conflict(N_("只有授权委托书可以登记授权范围"))
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems: dict = {}
         partner_ids = data.get("partners")
         if not isinstance(partner_ids, list) or not partner_ids or \
@@ -87,7 +87,7 @@ class ShareService:
             problems.setdefault("purposes", N_("请填写授权用途"))
         start, end = check_period(data.get("valid_from"), data.get("valid_to"), problems)
         if problems:
-            raise Invalid("the authorization is not valid", problems)
+            raise Invalid(N_("授权无效"), problems)
         record = {"document_id": str(doc["_id"]), "file_id": doc["file_id"], "partners": sorted(set(partner_ids)),
                   "purposes": sorted(set(purposes)), "valid_from": start.isoformat(), "valid_to": end.isoformat(),
                   "recorded_by": actor.username, "recorded_at": clock.now()}
@@ -129,7 +129,7 @@ class ShareService:
         """Ask to share named fields and documents of a file with a partner until a day."""
         access.require(actor, "share.request")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         file_doc = self.files.load(actor, str(data.get("file_id") or ""), "file.content")
         problems: dict = {}
         partner = self.partners.by_id(data.get("partner_id")) if isinstance(data.get("partner_id"), str) else None
@@ -142,7 +142,7 @@ class ShareService:
         if not fields and not documents and "fields" not in problems:
             problems["fields"] = N_("请至少选择一项内容或一份文件")
         if problems:
-            raise Invalid("the share request is not valid", problems)
+            raise Invalid(N_("共享申请无效"), problems)
         self.refuse(self.missing(str(file_doc["_id"]), partner, purpose))
         doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "partner_id": str(partner["_id"]), "partner_name": partner["name"],
@@ -251,7 +251,7 @@ class ShareService:
         problems: dict = {}
         reason = _purpose(reason, problems, "reason")
         if problems:
-            raise Invalid("a reason is required", problems)
+            raise Invalid(N_("请填写原因"), problems)
         doc = self._open(actor, share_id, "share.approve")
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):

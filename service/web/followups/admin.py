@@ -79,7 +79,7 @@ def report_workbook():
 def _days(raw: str, name: str) -> list:
     parts = [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]
     if not all(p.isdigit() for p in parts):
-        raise Malformed("days must be whole numbers", {name: N_("应为用逗号分隔的天数")})
+        raise Malformed(N_("天数应为整数"), {name: N_("应为用逗号分隔的天数")})
     return [int(p) for p in parts]
 
 

@@ -38,7 +38,7 @@ def search_params() -> tuple[str, dict, str]:
     if sort not in SORTS:
         problems["sort"] = N_("应为 %(values)s 之一", values="/".join(SORTS))
     if problems:
-        raise Invalid("the search cannot be run", problems)
+        raise Invalid(N_("无法执行检索"), problems)
     return request.args.get("q", "").strip(), filters, sort
 
 
