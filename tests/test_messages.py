@@ -110,3 +110,16 @@ def test_an_unknown_address_answers_in_the_reader_s_language(client, language, s
     api = client.get("/api/v1/no/such/resource")
     assert page.status_code == 404 and f"404 · {shown}" in page.get_data(as_text=True)
     assert api.status_code == 404 and api.get_json()["error"] == {"code": "not_found", "message": shown, "fields": {}}
+
+
+@pytest.mark.parametrize("language, shown", [("zh", "密码至少 10 个字符"), ("en", "At least 10 characters")])
+def test_a_form_s_field_error_with_a_parameter_is_shown_next_to_the_field_in_the_reader_s_language(
+        client, auth, language, shown):
+    auth.user("clerk", ["staff"])
+    auth.login("clerk")
+    in_language(client, language)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account").get_data(as_text=True)).group(1)
+    page = client.post("/account/password", data={"current": "Correct-Horse-42", "new": "short-1", "repeat": "short-1",
+                                                  "csrf_token": token})
+    errors = re.findall(r'<div class="field-error">(.*?)</div>', page.get_data(as_text=True))
+    assert page.status_code == 422 and errors == [shown]
