@@ -32,6 +32,7 @@ stop:
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python scripts/check_bilingual.py
 
 test: setup browser lint
 	scripts/test $(ARGS)

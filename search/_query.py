@@ -59,12 +59,18 @@ _HAN_RUN = re.compile(rf"[{HAN}]+")
 _LATIN_END = re.compile(r"[^\W_]$", re.ASCII)
 
 
-class QueryError(ValueError):
-    """A query that cannot be understood; `message` says why, in Chinese and English."""
+def N_(msgid: str) -> str:  # the gettext name that extraction looks for; the services translate the message
+    """Mark a message for translation: `QueryError.message` is a msgid with `params`."""
+    return msgid
 
-    def __init__(self, message: str, position: int | None = None):
-        super().__init__(message)
+
+class QueryError(ValueError):
+    """A query that cannot be understood; `message` says why (a Chinese msgid with named `params`)."""
+
+    def __init__(self, message: str, position: int | None = None, **params):
+        super().__init__(message % params if params else message)
         self.message = message
+        self.params = params
         self.position = position
 
 
@@ -108,20 +114,20 @@ def validate(text: str) -> None:
         if kind == "(":
             depth += 1
             if after and after[0] == ")":
-                raise QueryError("括号里没有检索词 (empty brackets)", at)
+                raise QueryError(N_("括号里没有检索词"), at)
         elif kind == ")":
             depth -= 1
             if depth < 0:
-                raise QueryError("多余的右括号 (a ')' without its '(')", at)
+                raise QueryError(N_("多余的右括号"), at)
         elif kind == "op" and value in ("AND", "OR"):
             if before not in ("term", ")") or not after or after[0] not in ("term", "(", "op") \
                     or after[1] in ("AND", "OR"):
-                raise QueryError(f"{value} 两边都要有检索词 ({value} needs a term on each side)", at)
+                raise QueryError(N_("%(op)s 两边都要有检索词"), at, op=value)
         elif kind == "op":
             if not after or after[0] not in ("term", "("):
-                raise QueryError("NOT 后面要有检索词 (NOT needs a term after it)", at)
+                raise QueryError(N_("NOT 后面要有检索词"), at)
     if depth > 0:
-        raise QueryError("括号没有闭合 (a '(' is not closed)", text.rfind("("))
+        raise QueryError(N_("括号没有闭合"), text.rfind("("))
 
 
 def _lex(text: str) -> list[tuple[str, str, int]]:
@@ -134,7 +140,7 @@ def _lex(text: str) -> list[tuple[str, str, int]]:
         elif char == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise QueryError('引号没有闭合 (a quote " is not closed)', i)
+                raise QueryError(N_("引号没有闭合"), i)
             tokens.append(("term", text[i:end + 1], i))
             i = end + 1
         elif char in "()":

@@ -6,6 +6,7 @@ from dataclasses import field
 
 from service.accounts import User
 from service.errors import Forbidden
+from service.messages import N_
 
 NORMAL, CONFIDENTIAL, SEALED = "normal", "confidential", "sealed"
 SECURITY_LEVELS = (NORMAL, CONFIDENTIAL, SEALED)
@@ -108,7 +109,7 @@ def can(user: User | None, action: str, target: FileTarget | None = None) -> boo
 def require(user: User | None, action: str, target: FileTarget | None = None) -> None:
     """Raise Forbidden unless can(user, action, target)."""
     if not can(user, action, target):
-        raise Forbidden("没有权限 (not allowed)")
+        raise Forbidden(N_("没有权限"))
 
 
 def visibility_query(user: User, department_field: str = "department",

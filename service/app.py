@@ -20,6 +20,7 @@ from service import settings as settings_module
 from service.settings import Settings
 from service.web import auth
 from service.web import errors
+from service.web import i18n
 from service.web import labels
 from service.web import queues
 from service.wiring import Services
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "service" / "translations"),
         JSON_AS_ASCII=False,
     )
+    i18n.install(app)
     app.json.ensure_ascii = False
     app.extensions["archive"] = services
     Babel(app, locale_selector=_select_locale)

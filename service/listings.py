@@ -37,6 +37,7 @@ from search import RecordPage
 from search import Selection
 from service import clock
 from service.errors import Unavailable
+from service.messages import N_
 from storage.listing_marks import ListingMarks
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,7 @@ class Listings:
             try:
                 self.rebuild(kind, unless_complete=True, timeout=READY_WAIT)
             except IndexBusy:
-                raise Unavailable(f"列表索引正在建立，请稍后再试 (the {kind} list is being built; "
-                                  "try again in a minute)") from None
+                raise Unavailable(N_("列表索引正在建立，请稍后再试")) from None
         return index
 
     def changed(self, kind: str, record_id) -> None:

@@ -49,6 +49,7 @@ from service.loans import LoanDesk
 from service.loans import LoanService
 from service.loans import ReservationService
 from service.loans import listed_loans
+from service.messages import N_
 from service.notices import NoticeService
 from service.retention import DestructionExecutor
 from service.retention import DestructionRegister
@@ -235,8 +236,7 @@ def build_services(settings: Settings) -> Services:
     files.grants = loans.digital_grant
     search.borrowed = loans.digital_files
     merging = MergeService(files)
-    merging.guards.append(lambda file_id: "纸质档案已借出，归还后才能合并 (the folder is out on loan; merge after "
-                          "its return)" if loans.repo.folder(file_id) else None)
+    merging.guards.append(lambda file_id: N_("纸质档案已借出，归还后才能合并") if loans.repo.folder(file_id) else None)
     notices = NoticeService(UserNoticeRepository(db))
     loans.after_decision.append(notices.loan_decided)  # the borrower hears of the decision
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
@@ -250,7 +250,7 @@ def build_services(settings: Settings) -> Services:
     register = DestructionRegister(RegisterRepository(db))
     executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit, jobs)
     users.deactivation_guards.append(
-        lambda username: "仍有借出未还的纸质档案，不能停用 (the user still holds a folder)"
+        lambda username: N_("仍有借出未还的纸质档案，不能停用")
         if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
     followups = FollowupService(followup_repo, files, users, audit, listings, settings.timezone)

@@ -10,6 +10,7 @@ from service.accounts.users import User
 from service.accounts.users import UserService
 from service.errors import NotFound
 from service.errors import Unauthenticated
+from service.messages import N_
 from storage.tokens import TokenRepository
 
 PREFIX = "ka_"
@@ -43,13 +44,13 @@ class TokenService:
         record = self.repo.by_hash(_hash(raw)) if isinstance(raw, str) and raw.startswith(PREFIX) else None
         now = clock.now()
         if record is None or record.get("revoked_at") or record["expires_at"] <= now:
-            raise Unauthenticated("无效或过期的令牌 (invalid or expired token)")
+            raise Unauthenticated(N_("无效或过期的令牌"))
         try:
             user = self.users.get(record["user_id"])
         except NotFound:
-            raise Unauthenticated("无效或过期的令牌 (invalid or expired token)") from None
+            raise Unauthenticated(N_("无效或过期的令牌")) from None
         if not user.active or user.session_epoch != record.get("session_epoch", 0):
-            raise Unauthenticated("无效或过期的令牌 (invalid or expired token)")
+            raise Unauthenticated(N_("无效或过期的令牌"))
         last = record.get("last_used_at")
         if last is None or now - last > TOUCH_EVERY:
             self.repo.touch(record["_id"], now)  # not on every request: it would be a write per call
@@ -63,12 +64,12 @@ class TokenService:
         """Revoke one of the user's own tokens, named by its public id."""
         record = next((t for t in self.repo.for_user(user.id) if t.get("public_id") == public_id), None)
         if record is None:
-            raise NotFound("token not found")
+            raise NotFound(N_("没有这个令牌"))
         self.repo.revoke(record["_id"], clock.now())
 
     def revoke_raw(self, raw: str) -> None:
         """Revoke the token with this value (signing out of the API)."""
         record = self.repo.by_hash(_hash(raw))
         if record is None:
-            raise NotFound("token not found")
+            raise NotFound(N_("没有这个令牌"))
         self.repo.revoke(record["_id"], clock.now())

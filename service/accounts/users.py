@@ -14,12 +14,13 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
 from service.errors import Unauthenticated
+from service.messages import N_
 from storage.users import UsernameTaken
 from storage.users import UserRepository
 
 ROLES = ("admin", "archivist", "staff", "approver", "executive", "auditor")
 MIN_PASSWORD = 10
-WRONG_CREDENTIALS = "用户名或密码错误 (wrong username or password)"
+WRONG_CREDENTIALS = N_("用户名或密码错误")
 LOCK_AFTER = 5
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
 
@@ -55,18 +56,18 @@ def to_user(doc: dict) -> User:
 def check_password(password: str, username: str) -> str | None:
     """Why a password is unacceptable, or None."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        return f"密码至少 {MIN_PASSWORD} 个字符 (at least {MIN_PASSWORD} characters)"
+        return N_("密码至少 %(n)s 个字符", n=MIN_PASSWORD)
     if username and username.lower() in password.lower():
-        return "密码不能包含用户名 (must not contain the username)"
+        return N_("密码不能包含用户名")
     return None
 
 
 def _check_roles(roles) -> list[str]:
     if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
-        raise Invalid("roles must be a non-empty list", {"roles": "至少选择一个角色 (choose at least one role)"})
+        raise Invalid(N_("角色应为非空列表"), {"roles": N_("至少选择一个角色")})
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise Invalid("unknown roles", {"roles": f"未知角色 (unknown): {', '.join(unknown)}"})
+        raise Invalid(N_("未知角色"), {"roles": N_("未知角色：%(roles)s", roles=", ".join(unknown))})
     return sorted(set(roles))
 
 
@@ -93,15 +94,15 @@ class UserService:
         if problem:
             fields["password"] = problem
         if not isinstance(department, str) or len(department) > 60:
-            fields["department"] = "部门名称无效 (invalid department)"
+            fields["department"] = N_("部门名称无效")
         if not isinstance(display_name, str) or len(display_name) > 60:
-            fields["display_name"] = "姓名无效 (invalid display name)"
+            fields["display_name"] = N_("姓名无效")
         try:
             roles = _check_roles(roles)
         except Invalid as exc:
             fields.update(exc.fields)
         if fields:
-            raise Invalid("the user cannot be created", fields)
+            raise Invalid(N_("无法创建用户"), fields)
         now = clock.now()
         doc = {"username": username, "password_hash": _hasher.hash(password), "roles": roles,
                "department": department.strip(), "display_name": display_name.strip() or username,
@@ -110,7 +111,7 @@ class UserService:
         try:
             doc["_id"] = self.repo.insert(doc)
         except UsernameTaken:
-            raise Invalid("username taken", {"username": "用户名已存在 (username taken)"}) from None
+            raise Invalid(N_("用户名已存在"), {"username": N_("用户名已存在")}) from None
         return to_user(doc)
 
     def authenticate(self, username: str, password: str) -> User:
@@ -146,14 +147,14 @@ class UserService:
         """The user by id; NotFound otherwise."""
         doc = self.repo.by_id(user_id)
         if doc is None:
-            raise NotFound("user not found")
+            raise NotFound(N_("没有这个用户"))
         return to_user(doc)
 
     def by_username(self, username: str) -> User:
         """The user by name; NotFound otherwise."""
         doc = self.repo.by_username(username)
         if doc is None:
-            raise NotFound("user not found")
+            raise NotFound(N_("没有这个用户"))
         return to_user(doc)
 
     def set_password(self, user_id: str, password: str) -> None:
@@ -161,7 +162,7 @@ class UserService:
         user = self.get(user_id)
         problem = check_password(password, user.username)
         if problem:
-            raise Invalid("password rejected", {"password": problem})
+            raise Invalid(N_("密码不符合要求"), {"password": problem})
         self.repo.update(user_id, {"password_hash": _hasher.hash(password), "password_changed_at": clock.now(),
                                    "failures_reset_at": clock.now(),
                                    "session_epoch": user.session_epoch + 1})
@@ -170,7 +171,7 @@ class UserService:
         """A user changes their own password after proving the current one."""
         doc = self.repo.by_id(user_id)
         if doc is None or not _verify(doc["password_hash"], current):
-            raise Invalid("current password is wrong", {"current": "当前密码错误 (current password is wrong)"})
+            raise Invalid(N_("当前密码错误"), {"current": N_("当前密码错误")})
         self.set_password(user_id, new)
 
     def update_profile(self, user_id: str, roles=None, department=None, display_name=None) -> User:
@@ -180,15 +181,15 @@ class UserService:
             changes["roles"] = _check_roles(roles)
         if department is not None:
             if not isinstance(department, str) or len(department) > 60:
-                raise Invalid("invalid department", {"department": "部门名称无效 (invalid department)"})
+                raise Invalid(N_("部门名称无效"), {"department": N_("部门名称无效")})
             changes["department"] = department.strip()
         if display_name is not None:
             if not isinstance(display_name, str) or len(display_name) > 60:
-                raise Invalid("invalid display name", {"display_name": "姓名无效 (invalid display name)"})
+                raise Invalid(N_("姓名无效"), {"display_name": N_("姓名无效")})
             changes["display_name"] = display_name.strip()
         doc = self.repo.update(user_id, changes) if changes else self.repo.by_id(user_id)
         if doc is None:
-            raise NotFound("user not found")
+            raise NotFound(N_("没有这个用户"))
         return to_user(doc)
 
     def set_active(self, user_id: str, active: bool) -> User:

@@ -32,6 +32,7 @@ from service.backup.service import product_version
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid
+from service.messages import N_
 from storage import new_id
 from storage.backup import Records
 from storage.documents import original_key
@@ -66,11 +67,11 @@ class BagService:
     def export(self, file_doc: dict, dest: Path, actor: str) -> Path:
         """Write one file's bag as the directory `dest` (which must not exist); audited."""
         if file_doc.get("status") == "destroyed":
-            raise Gone("档案已销毁 (the file was destroyed)")
+            raise Gone(N_("档案已销毁"))
         file_id = str(file_doc["_id"])
         dest = Path(dest)
         if dest.exists():
-            raise Conflict(f"目标已存在 (the destination exists): {dest}", {"dest": str(dest)})
+            raise Conflict(N_("目标已存在：%(dest)s", dest=str(dest)), {"dest": str(dest)})
         dest.mkdir(parents=True)
         documents = self.s.documents.repo.of_file(file_id)
         _dump(dest / "metadata" / "file.json", file_doc)
@@ -122,7 +123,7 @@ class BagService:
                 for chunk in self.s.objects.stream("originals", doc["key"]):
                     handle.write(chunk)
         except ObjectMissing:
-            raise Conflict(f"原件缺失 (the original of document {doc['_id']} is missing)",
+            raise Conflict(N_("文件 %(document)s 的原件缺失", document=str(doc["_id"])),
                            {"document": str(doc["_id"])}) from None
 
     def _text(self, dest: Path, doc: dict) -> None:
@@ -152,17 +153,16 @@ class BagService:
         files = self.s.files.repo
         number = file_doc.get("archive_no")
         if not isinstance(number, str) or files.find({"archive_no": number}, limit=1):
-            raise Conflict(f"档案号 {number} 已存在，不能导入 (archive number {number} is taken here)",
+            raise Conflict(N_("档案号 %(no)s 已存在，不能导入", no=number),
                            {"archive_no": number})
         if file_doc.get("status") not in ("active", "closed"):
-            raise Invalid(f"只能导入在用或已结档的档案 (only active or closed files are imported), "
-                          f"not {file_doc.get('status')!r}", {"status": str(file_doc.get("status"))})
+            raise Invalid(N_("只能导入在用或已结档的档案，此档案为 %(status)s", status=str(file_doc.get("status"))),
+                          {"status": str(file_doc.get("status"))})
         state = {k: file_doc.get(k) for k in ("template", "name", "fields", "classification", "security",
                                               "department", "location", "status")}
         problems = self.s.files.check(state)
         if problems:
-            raise Invalid("袋中的档案记录不符合本系统的模板 (the file record does not fit this installation's "
-                          "templates)", problems)
+            raise Invalid(N_("袋中的档案记录不符合本系统的模板"), problems)
         old_id = str(file_doc["_id"])
         record_id = file_doc["_id"] if files.by_id(old_id) is None else new_id()
         file_id = str(record_id)
@@ -197,7 +197,7 @@ class BagService:
     def _original_in(self, data: Path, doc: dict) -> Path:
         path = data / "originals" / f"{doc['_id']}.{EXTENSIONS.get(doc.get('media_type'), 'bin')}"
         if not path.is_file():
-            raise Invalid(f"袋中缺少文件 {doc['_id']} 的原件 (the bag lacks the original of {doc['_id']})",
+            raise Invalid(N_("袋中缺少文件 %(document)s 的原件", document=str(doc["_id"])),
                           {"document": str(doc["_id"])})
         return path
 
@@ -211,7 +211,7 @@ class BagService:
                                         content_type=doc.get("media_type") or "application/octet-stream")
         if stored.sha256 != doc.get("sha256"):
             self.s.objects.remove("originals", key)
-            raise Invalid(f"文件 {doc['_id']} 的校验和不符 (checksum mismatch of {doc['_id']})",
+            raise Invalid(N_("文件 %(document)s 的校验和不符", document=str(doc["_id"])),
                           {"document": str(doc["_id"])})
         repo.claim_content(file_id, stored.sha256, str(document_id), clock.now())
         record = {**doc, "_id": document_id, "file_id": file_id, "key": key, "ocr_status": "pending",
@@ -256,15 +256,15 @@ def unpack(path: Path, work: Path) -> Path:
     if path.is_dir():
         return path
     if not zipfile.is_zipfile(path):
-        raise Invalid("不是 BagIt 目录或 zip 文件 (neither a bag directory nor a zip)", {"path": str(path)})
+        raise Invalid(N_("不是 BagIt 目录或 zip 文件"), {"path": str(path)})
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         if sum(i.file_size for i in archive.infolist()) > MAX_ZIP_BYTES:
-            raise Invalid("zip 文件过大 (the zip is too large)", {"path": str(path)})
+            raise Invalid(N_("zip 文件过大"), {"path": str(path)})
         for name in names:
             parts = Path(name).parts
             if name.startswith("/") or ".." in parts or "\\" in name:
-                raise Invalid("zip 中有不安全的路径 (unsafe path in the zip)", {"name": name[:200]})
+                raise Invalid(N_("zip 中有不安全的路径"), {"name": name[:200]})
         archive.extractall(work)
     tops = [p for p in work.iterdir()]
     if len(tops) == 1 and tops[0].is_dir() and not (work / "bagit.txt").exists():
@@ -279,10 +279,10 @@ def validated(root: Path) -> bagit.Bag:
         bag.validate(processes=1)
     except bagit.BagValidationError as exc:
         details = "; ".join(str(d) for d in (exc.details or [])[:3])
-        raise Invalid(f"袋校验失败，拒绝导入 (the bag does not validate): {exc.message} {details}".strip(),
+        raise Invalid(N_("袋校验失败，拒绝导入：%(why)s", why=f"{exc.message} {details}".strip()),
                       {"bag": details or exc.message}) from None
     except bagit.BagError as exc:
-        raise Invalid(f"不是有效的 BagIt 袋 (not a bag): {exc}", {"bag": str(exc)}) from None
+        raise Invalid(N_("不是有效的 BagIt 袋：%(why)s", why=str(exc)), {"bag": str(exc)}) from None
     if not (Path(bag.path) / "data" / "metadata" / "file.json").is_file():
-        raise Invalid("袋中没有档案元数据 (the bag holds no file metadata)", {"bag": "data/metadata/file.json"})
+        raise Invalid(N_("袋中没有档案元数据"), {"bag": "data/metadata/file.json"})
     return bag

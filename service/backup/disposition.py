@@ -19,6 +19,7 @@ from service.audit import AuditTrail
 from service.audit import verify_chain
 from service.errors import Conflict
 from service.errors import Invalid
+from service.messages import N_
 from service.retention import KEPT
 from service.retention import entry_hash
 from storage.audit import key as seq_key
@@ -51,13 +52,13 @@ def load_register(path: Path) -> list[dict]:
         with open(path, encoding="utf-8") as handle:
             entries = [from_line(line) for line in handle if line.strip()]
     except (OSError, ValueError) as exc:
-        raise Invalid(f"销毁登记簿文件无法读取 (the register file cannot be read): {exc}", {"register": str(path)})
+        raise Invalid(N_("销毁登记簿文件无法读取：%(why)s", why=str(exc)), {"register": str(path)})
     for entry in entries:
         entry["_id"] = seq_key(entry.get("seq") or 0, RegisterRepository.WIDTH)
     checked = verify_chain(_Listed(entries), entry_hash)
     if not checked["ok"]:
-        raise Invalid(f"销毁登记簿文件的哈希链断裂于第 {checked['first_bad']} 条 (the register file's chain is "
-                      f"broken at entry {checked['first_bad']})", {"register": str(path)})
+        raise Invalid(N_("销毁登记簿文件的哈希链断裂于第 %(seq)s 条", seq=checked["first_bad"]),
+                      {"register": str(path)})
     return entries
 
 
@@ -80,12 +81,11 @@ class DispositionReplay:
             have = self.register.at(entry["seq"])
             if have is not None:
                 if have.get("hash") != entry.get("hash"):
-                    raise Conflict(f"备份中的销毁登记簿与给出的登记簿在第 {entry['seq']} 条不一致 (the backup's "
-                                   f"register and the given one differ at entry {entry['seq']})",
+                    raise Conflict(N_("备份中的销毁登记簿与给出的登记簿在第 %(seq)s 条不一致", seq=entry["seq"]),
                                    {"register": entry["seq"]})
                 continue
             if not self.register.insert(entry):
-                raise Conflict("销毁登记簿写入冲突 (the register changed during the restore)", {})
+                raise Conflict(N_("销毁登记簿写入冲突"), {})
             added += 1
         return added
 

@@ -25,6 +25,7 @@ from service.backup.disposition import load_register
 from service.backup.service import FORMAT
 from service.errors import Conflict
 from service.errors import Invalid
+from service.messages import N_
 from storage.backup import MIGRATIONS
 from storage.backup import RESTORE_CLAIM
 from storage.backup import BackupDir
@@ -72,13 +73,13 @@ def open_snapshot(src: Path, snapshot: str | None) -> tuple[BackupDir, str, dict
     source = BackupDir(src)
     ids = source.snapshot_ids()
     if not ids:
-        raise Invalid(f"{src} 中没有完整的备份 (no complete snapshot in {src})", {"src": str(src)})
+        raise Invalid(N_("%(src)s 中没有完整的备份", src=str(src)), {"src": str(src)})
     chosen = snapshot or ids[-1]
     if chosen not in ids:
-        raise Invalid(f"没有这个备份快照 (no such snapshot): {chosen}", {"snapshot": "one of " + ", ".join(ids)})
+        raise Invalid(N_("没有这个备份快照：%(snapshot)s", snapshot=chosen), {"snapshot": "one of " + ", ".join(ids)})
     manifest = source.manifest(chosen)
     if manifest.get("format") != FORMAT:
-        raise Invalid(f"不认识的备份格式 (unknown backup format) {manifest.get('format')!r}", {"src": str(src)})
+        raise Invalid(N_("不认识的备份格式：%(format)r", format=manifest.get("format")), {"src": str(src)})
     return source, chosen, manifest
 
 
@@ -101,7 +102,7 @@ class RestoreService:
         self.services.ensure_schema()
         self._refuse_unless_empty()
         if not Records(self.services.db).claim_restore({"snapshot": chosen, "at": clock.now()}):
-            raise Conflict("另一个恢复正在进行 (another restore is filling this installation)", {"snapshot": chosen})
+            raise Conflict(N_("另一个恢复正在进行"), {"snapshot": chosen})
         self._insert(source, chosen, manifest, report, say)
         report.register_added = self.replay.merge(newer)
         replayed = self.replay.replay()
@@ -120,7 +121,7 @@ class RestoreService:
             path = source.dump_path(chosen, name)
             found = file_sha256(path) if path.is_file() else None
             if found != item["sha256"]:
-                raise Invalid(f"备份中的 {name} 已损坏或缺失 (the dump of {name} is damaged or missing)",
+                raise Invalid(N_("备份中的 %(name)s 已损坏或缺失", name=name),
                               {"collection": name})
 
     def _refuse_unless_empty(self) -> None:
@@ -130,9 +131,8 @@ class RestoreService:
         objects = [role for role in ("originals", "derivatives") if next(iter(self.services.objects.keys(role)), None)]
         if records or objects:
             shown = ", ".join(f"{k}({v})" for k, v in list(records.items())[:8])
-            raise Conflict("只能恢复到空的系统：数据库或存储桶中已有内容 (a restore goes into an empty installation "
-                           f"only; this one holds records in {shown or '-'} and objects in "
-                           f"{', '.join(objects) or '-'})",
+            raise Conflict(N_("只能恢复到空的系统：数据库中已有 %(records)s，存储桶中已有 %(buckets)s",
+                              records=shown or "-", buckets=", ".join(objects) or "-"),
                            {"records": records, "buckets": objects})
 
     def _insert(self, source: BackupDir, chosen: str, manifest: dict, report: RestoreReport, say) -> None:

@@ -10,6 +10,7 @@ from service.backup import BagService
 from service.backup import safe_name
 from service.errors import Invalid
 from service.errors import NotFound
+from service.messages import N_
 
 
 def add_command(sub, services: Callable) -> None:
@@ -32,13 +33,13 @@ def export(services, file_ids: list[str] | None, project: str | None, dest: Path
         docs = [d for d in repo.find({"classification.project": project}, limit=0)
                 if d.get("status") in ("active", "closed")]
         if not docs:
-            raise NotFound(f"项目 {project} 没有档案 (no files in project {project})")
+            raise NotFound(N_("项目 %(project)s 没有档案", project=project))
     else:
         docs = []
         for file_id in file_ids:
             doc = repo.by_id(file_id)
             if doc is None:
-                raise NotFound(f"没有这个档案 (no such file): {file_id}")
+                raise NotFound(N_("没有这个档案：%(id)s", id=file_id))
             docs.append(doc)
     dest.mkdir(parents=True, exist_ok=True)
     bags = BagService(services)
@@ -54,7 +55,7 @@ def export(services, file_ids: list[str] | None, project: str | None, dest: Path
 def import_(services, path: Path) -> int:
     """Validate a bag and recreate its file."""
     if not path.exists():
-        raise Invalid(f"没有这个路径 (no such path): {path}", {"path": str(path)})
+        raise Invalid(N_("没有这个路径：%(path)s", path=str(path)), {"path": str(path)})
     record = BagService(services).import_bag(path, "cli")
     print(json.dumps({"file_id": str(record["_id"]), "archive_no": record["archive_no"]}, ensure_ascii=False))
     return 0

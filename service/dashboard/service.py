@@ -38,6 +38,7 @@ from service.listings import from_epoch_ms
 from service.loans import DUE_SOON_DAYS
 from service.loans import LOAN_LISTING
 from service.loans import LoanService
+from service.messages import N_
 from service.retention import READERS as RETENTION_READERS
 from storage.dashboard import DashboardRepository
 from storage.jobs import JobQueue
@@ -73,7 +74,7 @@ class DashboardService:
     def overview(self, actor: User, now: datetime | None = None) -> dict:
         """Every section the person may see, keyed by section name."""
         if actor is None or not actor.active:
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
         now = now or clock.now()
         result: dict = {"generated_at": now, "scope": "all" if access.sees_everything(actor) else "visible"}
         if access.can(actor, "file.view"):
@@ -167,7 +168,8 @@ class DashboardService:
             ranges["uploaded_at"] = (epoch_ms(start), epoch_ms(end) - 1)
         if ocr:
             if ocr not in OCR_FILTERS:
-                raise Malformed(f"ocr must be one of {', '.join(OCR_FILTERS)}", {"ocr": "/".join(OCR_FILTERS)})
+                raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="ocr", values=", ".join(OCR_FILTERS)),
+                                {"ocr": "/".join(OCR_FILTERS)})
             where.update(status={"active"}, ocr_status=set(OCR_BACKLOG) if ocr == "backlog" else {ocr})
         found = self.listings.select(DOCUMENT_LISTING.name, Selection(
             where=where, ranges=ranges, sort="uploaded_at", descending=True, offset=(page - 1) * per_page,
@@ -182,7 +184,8 @@ class DashboardService:
         """Jobs in a state (queued, running, failed), oldest first; operators only."""
         self.require_operator(actor)
         if state not in JOB_STATES:
-            raise Malformed(f"state must be one of {', '.join(JOB_STATES)}", {"state": "/".join(JOB_STATES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="state", values=", ".join(JOB_STATES)),
+                            {"state": "/".join(JOB_STATES)})
         found = self.listings.select(JOB_LISTING.name, Selection(
             where={"state": {state}}, sort="created_at", offset=(page - 1) * per_page, limit=per_page))
         return found.total, [job for job in map(self.jobs.by_id, found.ids) if job is not None]
@@ -190,7 +193,7 @@ class DashboardService:
     def require_operator(self, actor: User | None) -> None:
         """Forbidden unless the person runs the archive."""
         if actor is None or not actor.active or not actor.has(*OPERATORS):
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
 
     # -- calendar ----------------------------------------------------------------------------------
     def local_day(self, moment: datetime) -> date:
@@ -217,9 +220,9 @@ class DashboardService:
             year, number = (int(part) for part in month.split("-"))
             start = datetime(year, number, 1, tzinfo=self.zone)
         except (ValueError, TypeError):
-            raise Malformed("month must be YYYY-MM", {"month": "YYYY-MM"}) from None
+            raise Malformed(N_("月份应为 YYYY-MM"), {"month": "YYYY-MM"}) from None
         if len(month) != 7:
-            raise Malformed("month must be YYYY-MM", {"month": "YYYY-MM"})
+            raise Malformed(N_("月份应为 YYYY-MM"), {"month": "YYYY-MM"})
         end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=self.zone)
         return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 

@@ -32,6 +32,7 @@ from service.files import FileService
 from service.files import target_of
 from service.listings import Listed
 from service.listings import epoch_ms
+from service.messages import N_
 from storage import StorageUnavailable
 from storage import new_id
 from storage.documents import DocumentRepository
@@ -91,16 +92,16 @@ class DocumentService:
         """
         file_doc = self.writable_file(actor, file_id)
         if length > self.max_bytes:
-            raise TooLarge(f"文件超过 {self.max_bytes // (1024 * 1024)} MB (the file is larger than the limit)",
+            raise TooLarge(N_("文件超过 %(mb)s MB", mb=self.max_bytes // (1024 * 1024)),
                            {"file": f"max {self.max_bytes} bytes"})
         doc_type = doc_type or "other"
         title = (title if isinstance(title, str) and title.strip() else filename or "").strip()[:TITLE_MAX]
         if not self.types.is_active(doc_type):
-            raise Invalid("unknown document type", {"doc_type": "没有这个文件类型 (no such document type)"})
+            raise Invalid(N_("未知文件类型"), {"doc_type": N_("没有这个文件类型")})
         head = stream.read(SNIFF_BYTES)
         media_type = sniff(head)
         if media_type is None:
-            raise UnsupportedMedia("只接受 PDF、JPEG、PNG、TIFF (only PDF, JPEG, PNG or TIFF content is accepted)",
+            raise UnsupportedMedia(N_("只接受 PDF、JPEG、PNG、TIFF"),
                                    {"file": filename[:100]})
         document_id = new_id()
         key = original_key(document_id)
@@ -109,7 +110,7 @@ class DocumentService:
         holder = self._claim(str(file_doc["_id"]), stored.sha256, str(document_id), now)
         if holder is not None:
             self._forget(key)
-            raise Conflict("同样的内容已在本档案中 (the same content is already in this file)",
+            raise Conflict(N_("同样的内容已在本档案中"),
                            {"duplicate_of": holder})
         doc = {"_id": document_id, "file_id": str(file_doc["_id"]), "doc_type": doc_type,
                "title": title or media_type, "original_name": (filename or "")[:200], "key": key,
@@ -133,7 +134,7 @@ class DocumentService:
     def check_type(self, doc_type) -> None:
         """Invalid unless documents may be given this type (None: no type asked for)."""
         if doc_type is not None and not self.types.is_active(doc_type):
-            raise Invalid("unknown document type", {"doc_type": "没有这个文件类型 (no such document type)"})
+            raise Invalid(N_("未知文件类型"), {"doc_type": N_("没有这个文件类型")})
 
     def describe(self, actor: User, document_id, doc_type=None, title=None) -> dict:
         """Set a document's type or title after its upload (a form that sent them after the file)."""
@@ -175,9 +176,9 @@ class DocumentService:
         file_doc = self.files.load(actor, file_id, "file.view")
         access.require(actor, "document.upload", target_of(file_doc))
         if file_doc.get("status") == "destroyed":
-            raise Gone("档案已销毁 (the file was destroyed)")
+            raise Gone(N_("档案已销毁"))
         if file_doc.get("status") == "merged":
-            raise Conflict("档案已合并 (the file was merged)", {"merged_into": file_doc.get("merged_into")})
+            raise Conflict(N_("档案已合并"), {"merged_into": file_doc.get("merged_into")})
         return file_doc
 
     def _store(self, key: str, reader: CappedReader, media_type: str, length: int):
@@ -205,13 +206,13 @@ class DocumentService:
         """A document and its file, if the actor may do the action to that file."""
         doc = self.repo.by_id(document_id)
         if doc is None:
-            raise NotFound("没有这个文件 (no such document)")
+            raise NotFound(N_("没有这个文件"))
         try:
             file_doc = self.files.load(actor, doc["file_id"], action)
         except NotFound:
-            raise NotFound("没有这个文件 (no such document)") from None
+            raise NotFound(N_("没有这个文件")) from None
         if doc.get("status") == "destroyed" or file_doc.get("status") == "destroyed":
-            raise Gone("文件已销毁 (the document was destroyed)")
+            raise Gone(N_("文件已销毁"))
         return doc, file_doc
 
     def of_file(self, actor: User, file_id: str) -> list[dict]:
@@ -242,7 +243,7 @@ class DocumentService:
         try:
             first = next(chunks)  # reach the store before auditing: a missing original is an error, not a download
         except ObjectMissing:
-            raise NotFound("原件缺失，请联系档案管理员 (the original is missing; tell the archivist)") from None
+            raise NotFound(N_("原件缺失，请联系档案管理员")) from None
         except StopIteration:
             first = b""
         chunks = itertools.chain([first], chunks)
@@ -263,27 +264,27 @@ class DocumentService:
 
     def _page_text(self, doc: dict, number: int) -> dict:
         if not doc.get("pages") or not isinstance(number, int) or not 1 <= number <= doc["pages"]:
-            raise NotFound("没有这一页 (no such page)")
+            raise NotFound(N_("没有这一页"))
         try:
             return json.loads(self.objects.read("derivatives", page_key(doc["_id"], number, "text")))
         except ObjectMissing:
-            raise NotFound("这一页还没有识别 (this page has not been read yet)") from None
+            raise NotFound(N_("这一页还没有识别")) from None
 
     def page_image(self, actor: User, document_id, number: int, kind: str = "image") -> bytes:
         """A page's image or thumbnail (JPEG)."""
         doc, _ = self.load(actor, document_id, "file.content")
         if not doc.get("pages") or not 1 <= number <= doc["pages"] or kind not in ("image", "thumb"):
-            raise NotFound("没有这一页 (no such page)")
+            raise NotFound(N_("没有这一页"))
         try:
             return self.objects.read("derivatives", page_key(doc["_id"], number, kind))
         except ObjectMissing:
-            raise NotFound("这一页还没有图像 (no image of this page yet)") from None
+            raise NotFound(N_("这一页还没有图像")) from None
 
     def text(self, actor: User, document_id) -> str:
         """The whole recognised or embedded text, pages separated by a form feed (audited)."""
         doc, _ = self.load(actor, document_id, "file.content")
         if doc.get("ocr_status") != DONE:
-            raise Conflict("文字尚未识别完成 (the text is not ready)", {"ocr_status": doc.get("ocr_status")})
+            raise Conflict(N_("文字尚未识别完成"), {"ocr_status": doc.get("ocr_status")})
         pages = [self._page_text(doc, n).get("text", "") for n in range(1, doc["pages"] + 1)]
         self.audit.record(actor.username, "document.text_read", f"document:{doc['_id']}", {"file_id": doc["file_id"]})
         return "\f".join(pages)
@@ -293,7 +294,7 @@ class DocumentService:
         doc, file_doc = self.load(actor, document_id, "file.view")
         access.require(actor, "document.upload", target_of(file_doc))
         if doc.get("ocr_status") in (PENDING, RUNNING):
-            raise Conflict("识别已在排队或进行中 (OCR is already queued or running)", {"ocr_status": doc["ocr_status"]})
+            raise Conflict(N_("识别已在排队或进行中"), {"ocr_status": doc["ocr_status"]})
         self.repo.update(doc["_id"], {"ocr_status": PENDING, "ocr_error": None})
         doc.update(ocr_status=PENDING, ocr_error=None, ocr_job=self._queue_ocr(doc["_id"]))
         self.audit.record(actor.username, "document.ocr_requested", f"document:{doc['_id']}",

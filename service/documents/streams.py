@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from service.errors import TooLarge
+from service.messages import N_
 
 
 class CappedReader:
     """Reads `head` then `stream`; raises TooLarge (413) as soon as more than `limit` bytes came."""
 
-    def __init__(self, head: bytes, stream: BinaryIO, limit: int, what: str = "文件 (the file)"):
+    def __init__(self, head: bytes, stream: BinaryIO, limit: int, what: str = N_("文件")):
         self._head = head
         self._stream = stream
         self._limit = limit
@@ -25,6 +26,6 @@ class CappedReader:
             data = self._stream.read(n if n >= 0 else self._limit + 1)
         self._seen += len(data)
         if self._seen > self._limit:
-            raise TooLarge(f"{self._what} 超过 {self._limit // (1024 * 1024)} MB (larger than the limit)",
+            raise TooLarge(N_("%(what)s 超过 %(mb)s MB", what=self._what, mb=self._limit // (1024 * 1024)),
                            {"file": f"max {self._limit} bytes"})
         return data

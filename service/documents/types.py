@@ -9,6 +9,7 @@ from service.accounts import User
 from service.audit import AuditTrail
 from service.errors import Invalid
 from service.files import TemplateRegistry
+from service.messages import N_
 from storage.documents import DocumentRepository
 
 # code, Chinese label, English label
@@ -62,14 +63,14 @@ class DocTypeService:
         for key in ("label_zh", "label_en"):
             value = data.get(key)
             if not isinstance(value, str) or not value.strip() or len(value) > 40:
-                problems[key] = "请填写 1-40 个字符 (1-40 characters)"
+                problems[key] = N_("请填写 1-40 个字符")
         active = data.get("active", True)
         if not isinstance(active, bool):
             problems["active"] = "true / false"
         if code == "other" and active is False:
             problems["active"] = "“其他”不能停用 (“other” cannot be retired)"
         if problems:
-            raise Invalid("the document type is not valid", problems)
+            raise Invalid(N_("文件类型无效"), problems)
         doc = {"_id": code, "label_zh": data["label_zh"].strip(), "label_en": data["label_en"].strip(),
                "active": active, "by": actor.username, "at": clock.now()}
         self.repo.save_type(doc)
@@ -85,13 +86,13 @@ class DocTypeService:
         """Set the required types of a template (admin)."""
         access.require(actor, "template.manage")
         if self.registry.get(template_key) is None:
-            raise Invalid("unknown template", {"template": "没有这个模板 (no such template)"})
+            raise Invalid(N_("未知模板"), {"template": N_("没有这个模板")})
         known = {t["code"] for t in self.all()}
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-            raise Invalid("types must be a list of codes", {"types": "list"})
+            raise Invalid(N_("types 应为类型代码的列表"), {"types": "list"})
         unknown = [t for t in types if t not in known]
         if unknown:
-            raise Invalid("unknown document types", {"types": "未知类型 (unknown): " + ", ".join(unknown)})
+            raise Invalid(N_("未知文件类型"), {"types": N_("未知类型：%(types)s", types=", ".join(unknown))})
         cleaned = list(dict.fromkeys(types))
         self.repo.set_required_types(template_key, cleaned, actor.username, clock.now())
         self.audit.record(actor.username, "doc_type.required_set", f"template:{template_key}", {"types": cleaned})

@@ -22,6 +22,7 @@ from service.files.service import EDITABLE
 from service.files.service import FileService
 from service.files.service import _changed_paths
 from service.files.service import merge_patch
+from service.messages import N_
 from storage import new_id
 from storage.corrections import CorrectionRepository
 
@@ -33,29 +34,31 @@ PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
 
 def _text(value, name: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise Invalid(f"{name} is required (at most {limit} characters)", {name: f"1-{limit} 个字符 (characters)"})
+        raise Invalid(N_("请填写 %(name)s（至多 %(n)s 个字符）", name=name, n=limit),
+                      {name: N_("1-%(n)s 个字符", n=limit)})
     return value.strip()
 
 
 def _changed_by(doc: dict, changes, check) -> list[str]:
     """The paths a correction changes on this file; Invalid naming each problem."""
     if not isinstance(changes, dict) or not changes or set(changes) - set(CORRECTABLE):
-        raise Invalid("a correction changes the name or fields only",
-                      {"changes": "只能更正 name 和 fields (name and fields only)"})
+        raise Invalid(N_("更正只能修改名称或字段"),
+                      {"changes": N_("只能更正 name 和 fields")})
     current = {key: doc.get(key) for key in ("template", *EDITABLE)}
     state = merge_patch(current, changes)
     problems = check(state)
     if problems:
-        raise Invalid("the correction would make the file invalid", problems)
+        raise Invalid(N_("更正后档案将不合规"), problems)
     changed = sorted(_changed_paths(current, state))
     if not changed:
-        raise Invalid("the correction changes nothing", {"changes": "没有变化 (nothing changes)"})
+        raise Invalid(N_("更正没有改变任何内容"), {"changes": N_("没有变化")})
     return changed
 
 
 def _refuse_retired(doc: dict) -> None:
     if doc.get("status") in RETIRED_STATUSES:
-        raise Conflict(f"the file is {doc['status']}", {"status": doc["status"], "merged_into": doc.get("merged_into")})
+        raise Conflict(N_("档案状态为 %(status)s", status=doc["status"]),
+                       {"status": doc["status"], "merged_into": doc.get("merged_into")})
 
 
 class CorrectionService:
@@ -69,7 +72,7 @@ class CorrectionService:
         """Record a customer's correction request with its evidence; 422 if the change would be invalid."""
         access.require(actor, "file.edit")
         if not isinstance(body, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         doc = self.files.load(actor, file_id, "file.edit")
         _refuse_retired(doc)
         evidence = _text(body.get("evidence"), "evidence", EVIDENCE_MAX)
@@ -94,17 +97,17 @@ class CorrectionService:
         access.require(actor, "file.correct")
         record = self.repo.by_id(correction_id)
         if record is None:
-            raise NotFound("没有这个更正申请 (no such correction request)")
+            raise NotFound(N_("没有这个更正申请"))
         doc = self.files.load(actor, record["file_id"], "file.correct")
         if record["state"] != PENDING:
-            raise Conflict(f"the request was {record['state']} already", {"state": record["state"]})
+            raise Conflict(N_("申请已是 %(state)s 状态", state=record["state"]), {"state": record["state"]})
         _refuse_retired(doc)
         return record, doc
 
     def _claim(self, actor: User, record: dict, decision: str) -> None:
         if not self.repo.claim_decision(str(record["_id"]), {"decision": decision, "by": actor.username,
                                                              "at": clock.now()}):
-            raise Conflict("the request is being decided or was decided already", {"state": "decided"})
+            raise Conflict(N_("申请正在处理或已处理"), {"state": "decided"})
 
     def apply(self, actor: User, correction_id: str) -> dict:
         """Make the requested change as a new version of the file; 409 if decided already."""
@@ -116,7 +119,7 @@ class CorrectionService:
             new_doc = self.files.patch(actor, record["file_id"], doc["version"], record["changes"])
             applied = True
         except StaleVersion:
-            raise Conflict("the file changed while the correction was applied: try again",
+            raise Conflict(N_("应用更正时档案被修改，请重试"),
                            {"version": "changed"}) from None
         finally:
             if not applied:

@@ -23,6 +23,7 @@ from service.files.service import LOCATION_KEYS
 from service.files.service import FileService
 from service.files.template_registry import TemplateRegistry
 from service.held_reads import held
+from service.messages import N_
 from storage.imports import ImportRepository
 from storage.jobs import JobQueue
 from storage.objects import ObjectStore
@@ -127,7 +128,7 @@ class ImportService:
         access.require(actor, "file.create")
         template = self.registry.require(template_key)
         if len(data) > MAX_SHEET_BYTES:
-            raise Invalid("the sheet is too large", {"file": "至多 20 MB (at most 20 MB)"})
+            raise Invalid(N_("表格太大"), {"file": N_("至多 20 MB")})
         headers, rows = sheets.read(data)
         mapping = suggest(template, headers, self.repo.mapping(template["key"]))
         doc = {"template": template["key"], "filename": filename[:200], "headers": headers, "rows": len(rows),
@@ -143,7 +144,7 @@ class ImportService:
         """An import run of one's own (or any, for archivists)."""
         doc = self.repo.get(import_id)
         if doc is None or (doc["created_by"] != actor.id and not actor.has("archivist")):
-            raise NotFound("no such import")
+            raise NotFound(N_("没有这次档案导入"))
         return doc
 
     def set_mapping(self, actor: User, import_id: str, mapping: dict) -> dict:
@@ -151,12 +152,12 @@ class ImportService:
         doc = self.get(actor, import_id)
         template = self.registry.require(doc["template"])
         allowed = {path for path, _ in targets(template)} | {IGNORE}
-        wrong = {h: "未知目标 (unknown target)" for h, t in mapping.items()
+        wrong = {h: N_("未知目标") for h, t in mapping.items()
                  if t not in allowed or h not in doc["headers"]}
         if wrong:
-            raise Invalid("the mapping is not valid", wrong)
+            raise Invalid(N_("列对应关系无效"), wrong)
         if "name" not in mapping.values():
-            raise Invalid("a column must hold the name", {"mapping": "请为“客户姓名/企业名称”选择一列 (map the name)"})
+            raise Invalid(N_("需要有一列是名称"), {"mapping": N_("请为“客户姓名/企业名称”选择一列")})
         self.repo.update(import_id, {"mapping": [{"header": h, "target": t} for h, t in mapping.items()]})
         self.repo.remember_mapping(template["key"], mapping)
         return self.get(actor, import_id)
@@ -187,7 +188,7 @@ class ImportService:
                 report["already_imported"] += 1
                 continue
             report["new"] += 1
-            clashes = [existing.get(k) or f"第 {seen[k]} 行 (row {seen[k]})"
+            clashes = [existing.get(k) or N_("第 %(row)s 行", row=seen[k])
                        for k in duplicate_keys(state) if k in existing or k in seen]
             if clashes:
                 report["duplicates"].append({"row": number, "with": sorted(set(clashes))})
@@ -200,7 +201,7 @@ class ImportService:
         """Queue the import; the worker runs it with progress."""
         doc = self.get(actor, import_id)
         if doc["state"] in ("queued", "running", "done"):
-            raise Conflict("this import has already been started")
+            raise Conflict(N_("这次导入已经开始"))
         self.repo.update(import_id, {"state": "queued"})
         return self.jobs.enqueue("import", {"import_id": import_id})
 

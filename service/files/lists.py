@@ -29,6 +29,7 @@ from service.errors import Unavailable
 from service.fulltext import SearchService
 from service.fulltext import file_entry
 from service.fulltext import retention_of
+from service.messages import N_
 from service.retention import DATED
 from storage.files import FileRepository
 from storage.files import oid
@@ -63,7 +64,8 @@ def _text(filters: dict, key: str) -> str:
 def file_query(filters: dict, sort: str, descending: bool) -> FileQuery:
     """The index's query for the list's filters (see FileLists.page); Malformed for an unknown sort."""
     if sort not in SORTS:
-        raise Malformed(f"sort must be one of {', '.join(SORTS)}", {"sort": "/".join(SORTS)})
+        raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="sort", values=", ".join(SORTS)),
+                        {"sort": "/".join(SORTS)})
     status = _text(filters, "status")
     return FileQuery(name=_text(filters, "name").strip(), statuses=frozenset({status}) if status else None,
                      sort=SORTS[sort], descending=bool(descending), **{key: _text(filters, key) for key in EXACT})

@@ -20,6 +20,7 @@ from service.files.service import EDITABLE
 from service.files.service import FileService
 from service.files.service import _changed_paths
 from service.files.service import _snapshot
+from service.messages import N_
 from storage.files import version_key
 
 # records that belong to a file by file_id
@@ -35,28 +36,30 @@ def _version_record(file_id: str, new_doc: dict, actor: User, now: datetime, cha
 
 def _checked_arguments(into, reason, version, into_version) -> str:
     if not isinstance(into, str) or not into.strip():
-        raise Invalid("say which file survives", {"into": "必填 (required)"})
+        raise Invalid(N_("请指明保留哪份档案"), {"into": N_("必填")})
     if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-        raise Invalid("give the reason for the merge", {"reason": f"1-{REASON_MAX} 个字符 (characters)"})
+        raise Invalid(N_("请填写合并原因"), {"reason": N_("1-%(n)s 个字符", n=REASON_MAX)})
     for name, value in (("version", version), ("into_version", into_version)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise Malformed(f"{name} must be a version number", {name: "version"})
+            raise Malformed(N_("%(name)s 应为版本号", name=name), {name: "version"})
     return reason.strip()
 
 
 def _refuse_conflicts(merged: dict, survivor: dict, version, into_version) -> None:
     """409 for a merge that cannot be: into itself, from or into a retired file, across templates, stale."""
     if merged["_id"] == survivor["_id"]:
-        raise Conflict("a file cannot be merged into itself", {"into": "同一档案 (the same file)"})
+        raise Conflict(N_("档案不能合并到自身"), {"into": N_("同一档案")})
     if merged.get("status") in RETIRED_STATUSES:
-        raise Conflict(f"this file is {merged['status']} already", {"status": merged["status"]})
+        raise Conflict(N_("此档案已是 %(status)s 状态", status=merged["status"]), {"status": merged["status"]})
     if survivor.get("status") in RETIRED_STATUSES:
-        raise Conflict(f"the surviving file is {survivor['status']}", {"into": survivor["status"]})
+        raise Conflict(N_("保留的档案为 %(status)s 状态", status=survivor["status"]), {"into": survivor["status"]})
     if merged.get("template") != survivor.get("template"):
-        raise Conflict("files of different templates cannot be merged", {"template": survivor.get("template")})
+        raise Conflict(N_("不同模板的档案不能合并"), {"template": survivor.get("template")})
     for name, doc, expected in (("version", merged, version), ("into_version", survivor, into_version)):
         if expected is not None and doc["version"] != expected:
-            raise Conflict(f"the file is at version {doc['version']}, not {expected}", {name: doc["version"]})
+            raise Conflict(N_("档案已是第 %(version)s 版，不是第 %(expected)s 版",
+                              version=doc["version"], expected=expected),
+                           {name: doc["version"]})
 
 
 class MergeService:
@@ -105,7 +108,7 @@ class MergeService:
         state = {**current, "fields": {**(merged.get("fields") or {}), **(survivor.get("fields") or {})}}
         problems = self.files.check(state)
         if problems:
-            raise Invalid("the merged fields are not valid", problems)
+            raise Invalid(N_("合并后的字段无效"), problems)
         new_doc = {**survivor, **state, **self.files._derived(state), "dup_keys": duplicate_keys(state),
                    "merged_from": [*survivor.get("merged_from", []), str(merged["_id"])],
                    "version": survivor["version"] + 1, "updated_at": now, "updated_by": actor.username}
@@ -115,7 +118,7 @@ class MergeService:
         """Claim both next versions, or neither: a lost second claim gives the first one back."""
         repo = self.files.repo
         if not repo.claim_version(merged_record):
-            raise Conflict("someone changed this file a moment ago", {"version": merged_record["version"]})
+            raise Conflict(N_("档案刚被他人修改"), {"version": merged_record["version"]})
         won = False
         try:
             won = repo.claim_version(survivor_record)
@@ -123,7 +126,7 @@ class MergeService:
             if not won:
                 repo.release_version(merged_record["file_id"], merged_record["version"])
         if not won:
-            raise Conflict("someone changed the surviving file a moment ago",
+            raise Conflict(N_("保留的档案刚被他人修改"),
                            {"into_version": survivor_record["version"]})
 
     def follow(self, actor: User, file_id: str) -> tuple[dict, str | None]:
@@ -133,4 +136,4 @@ class MergeService:
             if doc.get("status") != "merged" or not doc.get("merged_into"):
                 return doc, (file_id if hops else None)
             doc = self.files.get(actor, doc["merged_into"])
-        raise Conflict("too many merge redirects", {"id": file_id})
+        raise Conflict(N_("合并跳转次数太多"), {"id": file_id})

@@ -20,6 +20,7 @@ from service.files import templates
 from service.files.duplicates import duplicate_keys
 from service.files.pinyin import name_keys
 from service.files.template_registry import TemplateRegistry
+from service.messages import N_
 from storage import DuplicateKey
 from storage import new_id
 from storage.files import FileRepository
@@ -67,35 +68,35 @@ def check_state(state: dict, template: dict | None = None) -> dict:
     if template is None:
         template = templates.BUILTIN_TEMPLATES.get(state.get("template"))
     if template is None:
-        problems["template"] = "未知模板 (unknown template)"
+        problems["template"] = N_("未知模板")
     name = state.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        problems["name"] = "请填写 1-100 个字符的名称 (1-100 characters)"
+        problems["name"] = N_("请填写 1-100 个字符的名称")
     classification = state.get("classification") or {}
     if not isinstance(classification, dict) or set(classification) - set(CLASSIFICATION_KEYS):
-        problems["classification"] = f"只能包含 (only) {', '.join(CLASSIFICATION_KEYS)}"
+        problems["classification"] = N_("只能包含 %(keys)s", keys=", ".join(CLASSIFICATION_KEYS))
     else:
         if classification.get("stage") not in (None, "", *STAGES):
-            problems["classification.stage"] = f"应为 (one of) {'/'.join(STAGES)}"
+            problems["classification.stage"] = N_("应为 %(values)s 之一", values="/".join(STAGES))
         if classification.get("customer_type") not in (None, "", *CUSTOMER_TYPES):
-            problems["classification.customer_type"] = f"应为 (one of) {'/'.join(CUSTOMER_TYPES)}"
+            problems["classification.customer_type"] = N_("应为 %(values)s 之一", values="/".join(CUSTOMER_TYPES))
         for key in ("project", "region"):
             if classification.get(key) is not None and not _short_text(classification.get(key), 60):
-                problems[f"classification.{key}"] = "至多 60 个字符 (at most 60 characters)"
+                problems[f"classification.{key}"] = N_("至多 60 个字符")
     if state.get("security") not in access.SECURITY_LEVELS:
-        problems["security"] = f"应为 (one of) {'/'.join(access.SECURITY_LEVELS)}"
+        problems["security"] = N_("应为 %(values)s 之一", values="/".join(access.SECURITY_LEVELS))
     if not _short_text(state.get("department", ""), 60):
-        problems["department"] = "至多 60 个字符 (at most 60 characters)"
+        problems["department"] = N_("至多 60 个字符")
     location = state.get("location") or {}
     if not isinstance(location, dict) or set(location) - set(LOCATION_KEYS) or \
             not all(_short_text(v, 40) for v in location.values()):
-        problems["location"] = f"只能包含 (only) {', '.join(LOCATION_KEYS)}，每项至多 40 个字符"
+        problems["location"] = N_("只能包含 %(keys)s，每项至多 40 个字符", keys=", ".join(LOCATION_KEYS))
     if state.get("status") not in STATUSES:
-        problems["status"] = "应为 active 或 closed (active or closed)"
+        problems["status"] = N_("应为 active 或 closed")
     if template is not None:
         fields = state.get("fields") if isinstance(state.get("fields"), dict) else None
         if fields is None:
-            problems["fields"] = "应为对象 (must be an object)"
+            problems["fields"] = N_("应为对象")
         else:
             problems.update({f"fields.{k}": v for k, v in templates.validate_fields(template, fields).items()})
     return problems
@@ -144,19 +145,19 @@ class FileService:
         drawn beforehand with `archive_number` (an import draws its rows' numbers in row order)."""
         access.require(actor, "file.create")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         state = {"template": data.get("template"), "name": data.get("name"), "fields": data.get("fields") or {},
                  "classification": data.get("classification") or {}, "security": data.get("security") or access.NORMAL,
                  "department": data.get("department") if data.get("department") is not None else actor.department,
                  "location": data.get("location") or {}, "status": "active"}
         problems = self.check(state)
         if problems:
-            raise Invalid("the file cannot be registered", problems)
+            raise Invalid(N_("档案无法登记"), problems)
         now = clock.now()
         file_id = new_id()
         owner = data.get("owner") if actor.has("archivist") and data.get("owner") else actor.username
         if not isinstance(owner, str) or len(owner) > 40:
-            raise Invalid("invalid owner", {"owner": "用户名无效 (invalid username)"})
+            raise Invalid(N_("归档人无效"), {"owner": N_("用户名无效")})
         doc = {"_id": file_id, **state, **self._derived(state), "owner": owner,
                "template_version": self.registry.get(state["template"]).get("version", 1),
                "version": 1, "created_at": now, "created_by": actor.username, "updated_at": now,
@@ -169,7 +170,7 @@ class FileService:
         try:
             self.repo.insert(doc)
         except DuplicateKey:
-            raise Invalid("archive number taken", {"archive_no": "档案号已存在 (archive number exists)"}) from None
+            raise Invalid(N_("档案号已被使用"), {"archive_no": N_("档案号已存在")}) from None
         self.audit.record(actor.username, "file.created", f"file:{file_id}", {"archive_no": doc["archive_no"]})
         self._changed(file_id, doc)
         return doc
@@ -182,7 +183,7 @@ class FileService:
         """The file if the actor may do the action to it; NotFound otherwise (never revealing it)."""
         doc = self.repo.by_id(file_id)
         if doc is None or not access.can(actor, action, self._target(actor, doc)):
-            raise NotFound("没有这个档案 (no such file)")  # never reveals a file one may not see
+            raise NotFound(N_("没有这个档案"))  # never reveals a file one may not see
         return doc
 
     def _target(self, actor: User, doc: dict) -> FileTarget:
@@ -202,22 +203,23 @@ class FileService:
     def patch(self, actor: User, file_id: str, expected_version, patch: dict) -> dict:
         """Apply a merge patch to the version the actor saw; 412 if someone saved in between."""
         if not isinstance(expected_version, int) or isinstance(expected_version, bool):
-            raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+            raise Malformed(N_("If-Match 应为档案的版本号"), {"If-Match": "version"})
         if not isinstance(patch, dict) or set(patch) - set(EDITABLE):
             raise Invalid("only these parts can be changed: " + ", ".join(EDITABLE),
-                          {k: "不可修改 (not editable)"
+                          {k: N_("不可修改")
                            for k in (set(patch) - set(EDITABLE) if isinstance(patch, dict) else ["body"])})
         doc = self.load(actor, file_id, "file.edit")
         if doc.get("status") == "destroyed":
-            raise Gone("档案已销毁，只保留销毁记录 (the file was destroyed; only its tombstone is kept)")
+            raise Gone(N_("档案已销毁，只保留销毁记录"))
         if doc["version"] != expected_version:
-            raise StaleVersion(f"the file is at version {doc['version']}, not {expected_version}",
+            raise StaleVersion(N_("档案已是第 %(version)s 版，不是第 %(expected)s 版",
+                                  version=doc["version"], expected=expected_version),
                                {"version": doc["version"]})
         current = {key: doc.get(key) for key in ("template", *EDITABLE)}
         state = merge_patch(current, patch)
         problems = self.check(state)
         if problems:
-            raise Invalid("the change is not valid", problems)
+            raise Invalid(N_("修改无效"), problems)
         changed = sorted(_changed_paths(current, state))
         now, version = clock.now(), doc["version"] + 1
         new_doc = {**doc, **state, **self._derived(state), "version": version, "updated_at": now,
@@ -238,7 +240,7 @@ class FileService:
         if note:
             record["note"] = note
         if not self.repo.claim_version(record):
-            raise StaleVersion("someone saved this file a moment ago", {"version": version})
+            raise StaleVersion(N_("档案刚被他人保存"), {"version": version})
         self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
         self._changed(file_id)
 
@@ -258,14 +260,14 @@ class FileService:
         doc = self.load(actor, file_id, "file.view")
         access.require(actor, "file.reassign", target_of(doc))
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise Invalid("a reason is required",
-                          {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
+            raise Invalid(N_("请填写原因"),
+                          {"reason": N_("请填写原因（至多 500 字）")})
         if not isinstance(owner, str) or not users.is_active_username(owner):
-            raise Invalid("no such active user", {"owner": "没有这个在职用户 (no such active user)"})
+            raise Invalid(N_("没有这个在职用户"), {"owner": N_("没有这个在职用户")})
         if expected_version != doc["version"]:
-            raise StaleVersion(f"the file is at version {doc['version']}", {"version": doc["version"]})
+            raise StaleVersion(N_("档案已是第 %(version)s 版", version=doc["version"]), {"version": doc["version"]})
         if owner == doc.get("owner"):
-            raise Invalid("the file already belongs to this person", {"owner": "归档人未变 (same owner)"})
+            raise Invalid(N_("归档人未变"), {"owner": N_("归档人未变")})
         now = clock.now()
         new_doc = {**doc, "owner": owner, "version": doc["version"] + 1, "updated_at": now,
                    "updated_by": actor.username}

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from service.errors import Invalid
 from service.errors import UnsupportedMedia
+from service.messages import N_
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
@@ -34,7 +35,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise Invalid("the CSV is neither UTF-8 nor GBK", {"file": "无法识别的编码 (unknown text encoding)"})
+    raise Invalid(N_("CSV 既不是 UTF-8 也不是 GBK 编码"), {"file": N_("无法识别的编码")})
 
 
 def read(data: bytes) -> tuple[list[str], list[list]]:
@@ -44,11 +45,11 @@ def read(data: bytes) -> tuple[list[str], list[list]]:
             from openpyxl import load_workbook  # imported on use: openpyxl and numpy cost each web worker ~28 MB
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise Invalid("the workbook cannot be read",
-                          {"file": f"无法读取 (unreadable): {type(exc).__name__}"}) from None
+            raise Invalid(N_("无法读取工作簿"),
+                          {"file": N_("无法读取：%(error)s", error=type(exc).__name__)}) from None
         rows_iter = ([_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True))
     elif b"\x00" in data[:4096]:
-        raise UnsupportedMedia("only .xlsx and .csv registers can be imported")
+        raise UnsupportedMedia(N_("只能导入 .xlsx 或 .csv 登记表"))
     else:
         rows_iter = ([_cell(v) for v in row] for row in csv.reader(io.StringIO(_decode(data))))
     rows = []
@@ -60,7 +61,7 @@ def read(data: bytes) -> tuple[list[str], list[list]]:
         if any(v is not None for v in row):
             rows.append(row[:len(header)] + [None] * (len(header) - len(row)))
         if len(rows) > MAX_ROWS:
-            raise Invalid("too many rows", {"file": f"至多 {MAX_ROWS} 行 (at most {MAX_ROWS} rows)"})
+            raise Invalid(N_("行数太多"), {"file": N_("至多 %(n)s 行", n=MAX_ROWS)})
     if not header or not any(header):
-        raise Invalid("the sheet has no header row", {"file": "第一行应为列名 (the first row must name the columns)"})
+        raise Invalid(N_("表格没有列名行"), {"file": N_("第一行应为列名")})
     return header, rows

@@ -11,6 +11,7 @@ from service.audit import AuditTrail
 from service.errors import Invalid
 from service.errors import NotFound
 from service.files import templates
+from service.messages import N_
 from storage.templates import TemplateRepository
 
 MAX_VERSIONS = 10_000
@@ -44,7 +45,7 @@ class TemplateRegistry:
         """The template, or NotFound."""
         template = self.get(key)
         if template is None:
-            raise NotFound("没有这个模板 (no such template)")
+            raise NotFound(N_("没有这个模板"))
         return template
 
     def all(self) -> dict[str, dict]:
@@ -59,9 +60,9 @@ class TemplateRegistry:
         access.require(actor, "template.manage")
         problems = templates.check_template_definition(definition)
         if not problems and definition["key"] in templates.BUILTIN_TEMPLATES:
-            problems["key"] = "内置模板不能修改 (built-in templates cannot be redefined)"
+            problems["key"] = N_("内置模板不能修改")
         if problems:
-            raise Invalid("the template is not valid", problems)
+            raise Invalid(N_("模板无效"), problems)
         for _ in range(MAX_VERSIONS):
             version = self._newest_version(definition["key"]) + 1
             stored = {**copy.deepcopy(definition), "version": version, "defined_by": actor.username,

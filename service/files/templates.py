@@ -8,6 +8,7 @@ from datetime import date
 from jsonschema import Draft202012Validator
 
 from service.files import validators
+from service.messages import N_
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FIELD_TYPES = ("string", "text", "date", "integer", "number", "choice", "multi_choice", "boolean", "object", "list")
@@ -27,21 +28,21 @@ PATTERN_MAX = 200
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-MUST_BE_OBJECT = "应为对象 (must be an object)"
-REQUIRED = "必填 (required)"
-UNKNOWN_FIELD = "未知字段 (unknown field)"
-UNKNOWN_ATTRIBUTE = "未知属性 (unknown attribute)"
-TRUE_OR_FALSE = "应为 true 或 false (must be true or false)"
-WHEN_WITHOUT_CHECK = "条件只用于校验 (when goes with a check)"
-DATE_FORMAT = "日期格式应为 YYYY-MM-DD (a date is written YYYY-MM-DD)"
+MUST_BE_OBJECT = N_("应为对象")
+REQUIRED = N_("必填")
+UNKNOWN_FIELD = N_("未知字段")
+UNKNOWN_ATTRIBUTE = N_("未知属性")
+TRUE_OR_FALSE = N_("应为 true 或 false")
+WHEN_WITHOUT_CHECK = N_("条件只用于校验")
+DATE_FORMAT = N_("日期格式应为 YYYY-MM-DD")
 SCHEMA_MESSAGES = {
-    "enum": "不是可选值之一 (not one of the choices)",
-    "pattern": "格式不符 (does not match the required format)",
-    "uniqueItems": "有重复的选项 (a choice is repeated)",
+    "enum": N_("不是可选值之一"),
+    "pattern": N_("格式不符"),
+    "uniqueItems": N_("有重复的选项"),
 }
-TYPE_NAMES = {
-    "string": ("文本", "text"), "integer": ("整数", "a whole number"), "number": ("数字", "a number"),
-    "boolean": ("是或否", "true or false"), "object": ("对象", "an object"), "array": ("列表", "a list"),
+TYPE_MESSAGES = {
+    "string": N_("应为文本"), "integer": N_("应为整数"), "number": N_("应为数字"),
+    "boolean": N_("应为是或否"), "object": N_("应为对象"), "array": N_("应为列表"),
 }
 
 
@@ -182,13 +183,12 @@ def _schema_problem(error) -> str:
     """A short bilingual sentence for one JSON Schema error."""
     kind, expected = error.validator, error.validator_value
     if kind == "type":
-        zh, en = TYPE_NAMES.get(expected, (str(expected), str(expected)))
-        return f"应为{zh} (must be {en})"
+        return TYPE_MESSAGES.get(expected) or N_("应为%(type)s", type=str(expected))
     if kind == "pattern" and expected == DATE_PATTERN:
         return DATE_FORMAT
     if kind == "maxLength":
-        return f"过长，最多{expected}个字符 (too long: at most {expected} characters)"
-    return SCHEMA_MESSAGES.get(kind) or f"无效 (invalid: {error.message})"
+        return N_("过长，最多%(n)s个字符", n=expected)
+    return SCHEMA_MESSAGES.get(kind) or N_("无效：%(error)s", error=error.message)
 
 
 def _describe(error) -> list[tuple[str, str]]:
@@ -226,7 +226,7 @@ def _date_problem(value: str) -> str | None:
     try:
         date.fromisoformat(value)
     except ValueError:
-        return "日期不存在 (no such date)"
+        return N_("日期不存在")
     return None
 
 
@@ -236,7 +236,7 @@ def _value_problem(definition: dict, value, siblings: dict) -> str | None:
     if kind == "date" and isinstance(value, str):
         return _date_problem(value)
     if kind == "number" and isinstance(value, float) and not math.isfinite(value):
-        return "应为有限数字 (must be a finite number)"
+        return N_("应为有限数字")
     check = definition.get("check")
     when = definition.get("when") or {}
     if check and isinstance(value, str) and all(siblings.get(k) == v for k, v in when.items()):
@@ -265,9 +265,9 @@ def validate_fields(template: dict, fields) -> dict:
 def _label_problem(label) -> str | None:
     """None if the label has a Chinese text and, if any, an English text."""
     if not isinstance(label, dict) or not isinstance(label.get("zh"), str) or not label["zh"].strip():
-        return "需要中文名称 (a Chinese label is required)"
+        return N_("需要中文名称")
     if not isinstance(label.get("en", ""), str) or set(label) - {"zh", "en"}:
-        return "名称只含 zh 和 en 文本 (a label holds zh and en texts only)"
+        return N_("名称只含 zh 和 en 文本")
     return None
 
 
@@ -275,11 +275,11 @@ def _choices_problem(definition: dict, kind: str) -> str | None:
     """None if choices are given exactly for choice types, as distinct non-empty texts."""
     choices = definition.get("choices")
     if kind not in CHOICE_TYPES:
-        return "只有选择类字段有选项 (only choice fields have choices)" if "choices" in definition else None
+        return N_("只有选择类字段有选项") if "choices" in definition else None
     if not isinstance(choices, list) or not choices:
-        return "选择类字段需要选项 (a choice field needs choices)"
+        return N_("选择类字段需要选项")
     if not all(isinstance(c, str) and c.strip() for c in choices) or len(set(choices)) != len(choices):
-        return "选项应为不重复的非空文本 (choices must be distinct, non-empty texts)"
+        return N_("选项应为不重复的非空文本")
     return None
 
 
@@ -289,13 +289,13 @@ def _pattern_problem(definition: dict, kind: str) -> str | None:
     if "pattern" not in definition:
         return None
     if kind not in TEXT_TYPES:
-        return "只有文本字段可设格式 (only text fields have a pattern)"
+        return N_("只有文本字段可设格式")
     if not isinstance(pattern, str) or not pattern or len(pattern) > PATTERN_MAX:
-        return f"格式应为1至{PATTERN_MAX}个字符 (a pattern has 1 to {PATTERN_MAX} characters)"
+        return N_("格式应为1至%(n)s个字符", n=PATTERN_MAX)
     try:
         re.compile(pattern)
     except re.error as exc:
-        return f"格式不是有效的正则表达式 (not a valid regular expression: {exc})"
+        return N_("格式不是有效的正则表达式：%(error)s", error=str(exc))
     return None
 
 
@@ -305,18 +305,18 @@ def _check_problem(definition: dict, kind: str) -> str | None:
     if "check" not in definition:
         return None
     if not isinstance(check, str) or check not in CHECKS:
-        return f"未知校验 (unknown check; one of {', '.join(CHECKS)})"
-    return None if kind in TEXT_TYPES else "只有文本字段可校验 (only text fields have a check)"
+        return N_("未知校验，应为 %(values)s 之一", values=", ".join(CHECKS))
+    return None if kind in TEXT_TYPES else N_("只有文本字段可校验")
 
 
 def _type_problem(kind, nested_in: str | None) -> str | None:
     """None if the type is known and allowed at this depth."""
     if kind not in FIELD_TYPES:
-        return f"未知类型 (unknown type; one of {', '.join(FIELD_TYPES)})"
+        return N_("未知类型，应为 %(values)s 之一", values=", ".join(FIELD_TYPES))
     if nested_in and kind in NESTING_TYPES:
-        return "字段最多嵌套一层 (fields nest one level at most)"
+        return N_("字段最多嵌套一层")
     if nested_in == "list" and kind == "multi_choice":
-        return "列表中的字段不能多选 (no multi_choice inside a list: the database forbids nested arrays)"
+        return N_("列表中的字段不能多选")
     return None
 
 
@@ -338,7 +338,7 @@ def _check_field(definition: dict, here: str, nested_in: str | None) -> dict:
     if kind in NESTING_TYPES and not nested_in:
         problems.update(_check_fields(definition.get("fields"), f"{here}.fields", kind))
     elif "fields" in definition and kind not in NESTING_TYPES:
-        problems.setdefault(f"{here}.fields", "只有对象和列表有子字段 (only object and list fields have subfields)")
+        problems.setdefault(f"{here}.fields", N_("只有对象和列表有子字段"))
     return problems
 
 
@@ -349,14 +349,14 @@ def _when_problems(definitions: list, path: str) -> dict:
     for index, definition in enumerate(definitions):
         when = definition.get("when") if isinstance(definition, dict) else None
         if when is not None and (not isinstance(when, dict) or not when or not set(when) <= siblings):
-            problems[f"{path}.{index}.when"] = "条件应为同级字段的取值 (when maps sibling fields to values)"
+            problems[f"{path}.{index}.when"] = N_("条件应为同级字段的取值")
     return problems
 
 
 def _check_fields(definitions, path: str, nested_in: str | None = None) -> dict:
     """The problems of a list of field definitions: each field, duplicates and conditions."""
     if not isinstance(definitions, list) or not definitions:
-        return {path: "至少需要一个字段 (at least one field is needed)"}
+        return {path: N_("至少需要一个字段")}
     problems, seen = {}, set()
     for index, definition in enumerate(definitions):
         here = f"{path}.{index}"
@@ -366,7 +366,7 @@ def _check_fields(definitions, path: str, nested_in: str | None = None) -> dict:
         problems.update(_check_field(definition, here, nested_in))
         key = definition.get("key")
         if isinstance(key, str) and key in seen:
-            problems.setdefault(f"{here}.key", "字段名重复 (duplicate field key)")
+            problems.setdefault(f"{here}.key", N_("字段名重复"))
         elif isinstance(key, str):
             seen.add(key)
     problems.update(_when_problems(definitions, path))
@@ -382,7 +382,7 @@ def check_template_definition(definition) -> dict:
         "key": validators.safe_field_name(definition.get("key")),
         "label": _label_problem(definition.get("label")),
         "allow_extra": None if type(definition.get("allow_extra", False)) is bool else TRUE_OR_FALSE,
-        "version": None if type(definition.get("version", 1)) is int else "版本应为整数 (a whole number)",
+        "version": None if type(definition.get("version", 1)) is int else N_("版本应为整数"),
     }
     problems.update({a: p for a, p in found.items() if p})
     problems.update(_check_fields(definition.get("fields"), "fields"))

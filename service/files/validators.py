@@ -7,6 +7,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from service import clock
+from service.messages import N_
 
 # GB 11643-1999: ISO 7064 MOD 11-2 over the first 17 digits of a 身份证 number.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -23,8 +24,8 @@ FIELD_NAME_MAX = 40
 # A 身份证's birth date is a day in mainland China, whatever zone the archive shows dates in.
 ID_CARD_ZONE = ZoneInfo("Asia/Shanghai")
 
-NOT_TEXT = "应为文本 (must be text)"
-WRONG_CHECK = "校验位错误 (wrong check digit)"
+NOT_TEXT = N_("应为文本")
+WRONG_CHECK = N_("校验位错误")
 
 _ID_RE = re.compile(r"[0-9]{17}[0-9X]")
 _MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
@@ -60,13 +61,13 @@ def _birth_date_problem(yyyymmdd: str, today: date) -> str | None:
     """None if the eight digits are a real birth date from 1900 to today."""
     year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])
     if year < 1900:
-        return "出生年份早于1900年 (birth year before 1900)"
+        return N_("出生年份早于1900年")
     try:
         born = date(year, month, day)
     except ValueError:
-        return "出生日期不存在 (no such birth date)"
+        return N_("出生日期不存在")
     if born > today:
-        return "出生日期在未来 (birth date in the future)"
+        return N_("出生日期在未来")
     return None
 
 
@@ -76,11 +77,11 @@ def check_resident_id(value, today: date | None = None) -> str | None:
         return NOT_TEXT
     number = normalize_id_number(value)
     if len(number) != 18:
-        return "身份证号码应为18位 (an ID card number has 18 characters)"
+        return N_("身份证号码应为18位")
     if not _ID_RE.fullmatch(number):
-        return "应为17位数字加校验位 (17 digits and a check character)"
+        return N_("应为17位数字加校验位")
     if int(number[:2]) not in PROVINCE_CODES:
-        return "地区码无效 (unknown region code)"
+        return N_("地区码无效")
     problem = _birth_date_problem(number[6:14], today or clock.today(ID_CARD_ZONE))
     if problem:
         return problem
@@ -106,12 +107,12 @@ def check_credit_code(value) -> str | None:
         return NOT_TEXT
     code = normalize_credit_code(value)
     if len(code) != 18:
-        return "统一社会信用代码应为18位 (a credit code has 18 characters)"
+        return N_("统一社会信用代码应为18位")
     bad = [char for char in code if char not in CREDIT_CHARSET]
     if bad:
-        return f"含无效字符“{bad[0]}” (invalid character {bad[0]!r}; I, O, Z, S, V are never used)"
+        return N_("含无效字符“%(char)s”", char=bad[0])
     if not code[2:8].isdigit():
-        return "第3至8位应为行政区划码 (characters 3-8 must be a region code of digits)"
+        return N_("第3至8位应为行政区划码")
     if credit_check_char(code[:17]) != code[17]:
         return WRONG_CHECK
     return None
@@ -133,7 +134,7 @@ def check_mobile(value) -> str | None:
     if not isinstance(value, str):
         return NOT_TEXT
     if not _MOBILE_RE.fullmatch(_mobile_digits(value)):
-        return "手机号码无效 (not a mainland mobile number)"
+        return N_("手机号码无效")
     return None
 
 
@@ -152,19 +153,19 @@ def check_phone(value) -> str | None:
         return None
     if _LANDLINE_RE.fullmatch(unicodedata.normalize("NFKC", value).strip()):
         return None
-    return "应为带区号的固定电话或手机号 (a landline with area code, or a mobile)"
+    return N_("应为带区号的固定电话或手机号")
 
 
 def safe_field_name(name) -> str | None:
     """None if the name is safe as a database key: lower-case ASCII, not reserved."""
     if not isinstance(name, str) or not name:
-        return "需要字段名 (a field name is required)"
+        return N_("需要字段名")
     if len(name) > FIELD_NAME_MAX:
-        return f"字段名最多{FIELD_NAME_MAX}个字符 (at most {FIELD_NAME_MAX} characters)"
+        return N_("字段名最多%(n)s个字符", n=FIELD_NAME_MAX)
     if name.startswith("$") or "." in name:
-        return "字段名不能以$开头或含有点 (no leading $ and no dot)"
+        return N_("字段名不能以$开头或含有点")
     if not _FIELD_NAME_RE.fullmatch(name):
-        return "字段名只含小写字母、数字和下划线，以字母开头 (a-z first, then a-z, 0-9, _)"
+        return N_("字段名只含小写字母、数字和下划线，以字母开头")
     if name in RESERVED_NAMES:
-        return f"“{name}”是保留名称 ({name!r} is reserved)"
+        return N_("“%(name)s”是保留名称", name=name)
     return None

@@ -15,6 +15,7 @@ from service.followups.contacts import CATEGORIES
 from service.followups.service import FollowupService
 from service.listings import Listed
 from service.listings import day_number
+from service.messages import N_
 from storage.followups import FollowupRepository
 
 STATES = ("open", "closed", "late")
@@ -54,9 +55,11 @@ class ComplaintService:
         as_of = self.followups.parse_as_of(filters.get("as_of")).isoformat()
         state = filters.get("status") or ""
         if state not in ("", *STATES):
-            raise Malformed(f"status must be one of {', '.join(STATES)}", {"status": "/".join(STATES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(STATES)),
+                            {"status": "/".join(STATES)})
         if filters.get("category") and filters["category"] not in CATEGORIES:
-            raise Malformed(f"category must be one of {', '.join(CATEGORIES)}", {"category": "/".join(CATEGORIES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="category", values=", ".join(CATEGORIES)),
+                            {"category": "/".join(CATEGORIES)})
         where = {key: {str(filters[key])} for key in ("department", "category", "month", "project", "file_id")
                  if filters.get(key)}
         ranges = {}
@@ -80,18 +83,18 @@ class ComplaintService:
         access.require(actor, "complaint.close")
         doc = self.repo.complaint(complaint_id)
         if doc is None or not access.can_see(actor, _target(doc)):
-            raise NotFound("没有这个投诉 (no such complaint)")
+            raise NotFound(N_("没有这个投诉"))
         if not (actor.has("executive") or actor.username == doc["recorded_by"]
                 or (actor.department and actor.department == doc["department"])):
-            raise Forbidden("只有责任部门可以关闭 (only the responsible department may close it)")
+            raise Forbidden(N_("只有责任部门可以关闭"))
         if not isinstance(resolution, str) or not resolution.strip() or len(resolution) > 1000:
-            raise Malformed("a resolution is required",
-                            {"resolution": "请填写处理结果（至多 1000 字）(1-1000 characters)"})
+            raise Malformed(N_("请填写处理结果"),
+                            {"resolution": N_("请填写处理结果（至多 1000 字）")})
         if doc["status"] != "open":
-            raise Conflict("投诉已关闭 (the complaint is closed already)")
+            raise Conflict(N_("投诉已关闭"))
         now = clock.now()
         if not self.repo.claim_complaint_closure(str(doc["_id"]), actor.username, now):
-            raise Conflict("投诉已由他人关闭 (someone closed it a moment ago)")
+            raise Conflict(N_("投诉已由他人关闭"))
         closed_on = self.followups.today().isoformat()
         changes = {"status": "closed", "closed_at": now, "closed_on": closed_on, "closed_by": actor.username,
                    "resolution": resolution.strip(), "on_time": closed_on <= doc["promised"]}

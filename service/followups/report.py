@@ -15,6 +15,7 @@ from service.followups.contacts import CATEGORIES
 from service.followups.service import FollowupService
 from service.followups.service import combine
 from service.followups.service import visible
+from service.messages import N_
 from storage.followups import FollowupRepository
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -53,7 +54,7 @@ class FollowupReport:
         if raw in (None, ""):
             return self.followups.today().isoformat()[:7]
         if not isinstance(raw, str) or not MONTH.match(raw):
-            raise Malformed("month must be YYYY-MM", {"month": "YYYY-MM"})
+            raise Malformed(N_("月份应为 YYYY-MM"), {"month": "YYYY-MM"})
         return raw
 
     def build(self, actor: User, month_raw=None, project: str = "") -> dict:

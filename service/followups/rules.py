@@ -17,6 +17,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from service.errors import Malformed
+from service.messages import N_
 
 OWNER, CS, KEY, CAMPAIGN = "owner", "cs", "key", "campaign"
 KINDS = (OWNER, CS, KEY, CAMPAIGN)
@@ -53,7 +54,7 @@ def defaults() -> dict:
 def _day_list(value, name: str, problems: dict) -> list[int]:
     if not isinstance(value, list) or len(value) > 12 or not all(
             isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DAY for d in value):
-        problems[name] = f"应为 0-{MAX_DAY} 之间的天数列表 (a list of at most 12 days, 0-{MAX_DAY})"
+        problems[name] = N_("应为 0-%(n)s 之间的天数列表", n=MAX_DAY)
         return []
     return sorted(set(value))
 
@@ -61,20 +62,20 @@ def _day_list(value, name: str, problems: dict) -> list[int]:
 def _key_date(rule, index: int, problems: dict) -> dict | None:
     here = f"key_dates.{index}"
     if not isinstance(rule, dict):
-        problems[here] = "应为对象 (must be an object)"
+        problems[here] = N_("应为对象")
         return None
     key, field = rule.get("key"), rule.get("field")
     months, days = rule.get("months", 0), rule.get("days", 0)
     purpose = rule.get("purpose", "")
     if not isinstance(key, str) or not re.fullmatch(r"[a-z_]{1,20}", key) or key in KINDS:
-        problems[f"{here}.key"] = "小写字母和下划线，至多 20 个 (lowercase letters and _, at most 20)"
+        problems[f"{here}.key"] = N_("小写字母和下划线，至多 20 个")
     if not isinstance(field, str) or not FIELD_PATH.match(field):
-        problems[f"{here}.field"] = "应为档案字段名 (a field key, e.g. contract_date)"
+        problems[f"{here}.field"] = N_("应为档案字段名")
     for name, value, limit in (("months", months, 120), ("days", days, MAX_DAY)):
         if not isinstance(value, int) or isinstance(value, bool) or abs(value) > limit:
             problems[f"{here}.{name}"] = f"应为 -{limit} 到 {limit} 的整数 (a whole number within ±{limit})"
     if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > 100:
-        problems[f"{here}.purpose"] = "请填写 1-100 个字符 (1-100 characters)"
+        problems[f"{here}.purpose"] = N_("请填写 1-100 个字符")
     return {"key": key, "field": field, "months": months, "days": days,
             "purpose": purpose.strip() if isinstance(purpose, str) else purpose}
 
@@ -82,32 +83,32 @@ def _key_date(rule, index: int, problems: dict) -> dict | None:
 def validate(raw) -> dict:
     """The rules as stored, or Malformed naming each bad part (nothing is stored then)."""
     if not isinstance(raw, dict):
-        raise Malformed("the rules must be a JSON object")
+        raise Malformed(N_("规则应为 JSON 对象"))
     problems: dict = {}
     rules = {name: _day_list(raw.get(name, DEFAULT_RULES[name]), name, problems) for name in DAY_LISTS}
     stages = raw.get("bought_stages", DEFAULT_RULES["bought_stages"])
     if not isinstance(stages, list) or not stages or not all(isinstance(s, str) and s for s in stages):
-        problems["bought_stages"] = "至少一个阶段 (at least one stage)"
+        problems["bought_stages"] = N_("至少一个阶段")
     cs_department = raw.get("cs_department", DEFAULT_RULES["cs_department"])
     if not isinstance(cs_department, str) or not cs_department.strip() or len(cs_department) > 60:
-        problems["cs_department"] = "请填写 1-60 个字符的部门 (a department, 1-60 characters)"
+        problems["cs_department"] = N_("请填写 1-60 个字符的部门")
     key_dates = raw.get("key_dates", DEFAULT_RULES["key_dates"])
     if not isinstance(key_dates, list) or len(key_dates) > 10:
-        problems["key_dates"] = "至多 10 条 (at most 10)"
+        problems["key_dates"] = N_("至多 10 条")
         key_dates = []
     checked = [_key_date(rule, i, problems) for i, rule in enumerate(key_dates)]
     if len({r["key"] for r in checked if r}) != len([r for r in checked if r]):
-        problems["key_dates"] = "关键节点名称重复 (a key is repeated)"
+        problems["key_dates"] = N_("关键节点名称重复")
     for name in ("birthday_fields", "anniversary_fields"):
         value = raw.get(name, DEFAULT_RULES[name])
         if not isinstance(value, list) or len(value) > 10 or not all(
                 isinstance(v, str) and FIELD_PATH.match(v) for v in value):
-            problems[name] = "应为字段名列表 (a list of field keys)"
+            problems[name] = N_("应为字段名列表")
     remind = raw.get("remind_days", DEFAULT_RULES["remind_days"])
     if not isinstance(remind, int) or isinstance(remind, bool) or not 0 <= remind <= 60:
-        problems["remind_days"] = "应为 0-60 (0-60)"
+        problems["remind_days"] = N_("应为 0-60")
     if problems:
-        raise Malformed("the follow-up rules are not valid", problems)
+        raise Malformed(N_("回访规则无效"), problems)
     rules.update(bought_stages=stages, cs_department=cs_department.strip(), key_dates=checked,
                  birthday_fields=raw.get("birthday_fields", DEFAULT_RULES["birthday_fields"]),
                  anniversary_fields=raw.get("anniversary_fields", DEFAULT_RULES["anniversary_fields"]),

@@ -32,6 +32,7 @@ from service.listings import Listings
 from service.listings import both
 from service.listings import day_number
 from service.listings import epoch_ms
+from service.messages import N_
 from storage import mongo
 from storage import new_id
 from storage.followups import FollowupRepository
@@ -98,7 +99,7 @@ class FollowupService:
             return self.today()
         day = rules_mod.parse_day(raw)
         if day is None:
-            raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
+            raise Malformed(N_("as_of 应为日期 YYYY-MM-DD"), {"as_of": "YYYY-MM-DD"})
         return day
 
     def rules(self) -> dict:
@@ -209,12 +210,12 @@ class FollowupService:
         access.require(actor, "contact.record")
         file_doc = self.files.load(actor, file_id, "file.view")
         if file_doc.get("status") in ("destroyed", "merged"):
-            raise Conflict("这个档案已不在库中 (the file is no longer kept)")
+            raise Conflict(N_("这个档案已不在库中"))
         fields = contact_fields(body, self.today())
         followup = self._closable(actor, str(file_doc["_id"]), fields["followup_id"])
         now, contact_id = clock.now(), new_id()
         if followup and not self.repo.claim_closure(followup["_id"], str(contact_id), actor.username, now):
-            raise Conflict("这次回访已由他人记录 (someone recorded this follow-up a moment ago)")
+            raise Conflict(N_("这次回访已由他人记录"))
         complaint = fields.pop("complaint")
         contact = {"_id": contact_id, "file_id": str(file_doc["_id"]), **fields, "recorded_by": actor.username,
                    "recorded_by_name": actor.display_name, "created_at": now, "complaint_id": None,
@@ -233,11 +234,11 @@ class FollowupService:
             return None
         followup = self.repo.followup(followup_id)
         if followup is None or followup["file_id"] != file_id:
-            raise NotFound("没有这个回访任务 (no such follow-up on this file)")
+            raise NotFound(N_("没有这个回访任务"))
         if followup["status"] != OPEN:
-            raise Conflict("这次回访已完成或已取消 (the follow-up is done or cancelled)")
+            raise Conflict(N_("这次回访已完成或已取消"))
         if not self.may_close(actor, followup):
-            raise Forbidden("这不是您的回访任务 (not your follow-up)")
+            raise Forbidden(N_("这不是您的回访任务"))
         return followup
 
     def may_close(self, actor: User, followup: dict) -> bool:
@@ -292,7 +293,8 @@ class FollowupService:
         as_of = day_number(self.parse_as_of(filters.get("as_of")).isoformat())
         bucket = filters.get("bucket") or "open"
         if bucket not in BUCKETS:
-            raise Malformed(f"bucket must be one of {', '.join(BUCKETS)}", {"bucket": "/".join(BUCKETS)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="bucket", values=", ".join(BUCKETS)),
+                            {"bucket": "/".join(BUCKETS)})
         where = {"status": {DONE if bucket == DONE else OPEN}}
         if filters.get("file_id"):
             where["file_id"] = {str(filters["file_id"])}
@@ -323,7 +325,7 @@ class FollowupService:
             return mine(actor)
         manages_all = actor.has("executive", "admin")
         if not access.can(actor, "followup.team.read") or (not manages_all and team and team != actor.department):
-            raise Forbidden("只能查看本部门的回访 (only your own department's follow-ups)")
+            raise Forbidden(N_("只能查看本部门的回访"))
         scope: dict = {}
         if assignee:
             scope["assignee"] = {assignee}

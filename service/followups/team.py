@@ -21,6 +21,7 @@ from service.followups.service import FollowupService
 from service.followups.service import combine
 from service.followups.service import file_snapshot
 from service.listings import day_number
+from service.messages import N_
 from storage import new_id
 from storage.files import oid
 
@@ -53,10 +54,10 @@ class FollowupTeam:
         access.require(actor, "followup.team.read")
         if not actor.has("executive", "admin"):
             if department and department != actor.department:
-                raise Forbidden("只能查看本部门的回访 (only your own department)")
+                raise Forbidden(N_("只能查看本部门的回访"))
             department = actor.department
         if start > end:
-            raise Malformed("the window starts after it ends", {"from": "开始日期晚于结束日期 (start after end)"})
+            raise Malformed(N_("开始时间晚于结束时间"), {"from": N_("开始日期晚于结束日期")})
         counted = self._counts(actor, department, start, end)
         people: dict[str, dict] = defaultdict(lambda: {"total": 0, "done": 0, "on_time": 0, "overdue": 0})
         for key, by_person in counted.items():
@@ -122,19 +123,19 @@ class FollowupTeam:
         access.require(actor, "followup.campaign")
         problems = {}
         if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > 100:
-            problems["purpose"] = "请填写 1-100 个字符的回访目的 (a purpose, 1-100 characters)"
+            problems["purpose"] = N_("请填写 1-100 个字符的回访目的")
         deadline = rules_mod.parse_day(deadline_raw)
         if deadline is None or deadline < self.followups.today():
-            problems["deadline"] = "截止日期应为今天或以后的 YYYY-MM-DD (a date from today on)"
+            problems["deadline"] = N_("截止日期应为今天或以后的 YYYY-MM-DD")
         chosen = {k: v.strip() for k, v in (filters or {}).items()
                   if k in CAMPAIGN_FILTERS and isinstance(v, str) and v.strip()}
         if not chosen:
-            problems["filters"] = "至少填写一个筛选条件 (at least one filter)"
+            problems["filters"] = N_("至少填写一个筛选条件")
         if problems:
-            raise Malformed("the campaign is not valid", problems)
+            raise Malformed(N_("回访活动无效"), problems)
         files = self._chosen_files(actor, chosen)
         if not files:
-            raise Malformed("no file matches", {"filters": "没有符合条件的档案 (no file matches)"})
+            raise Malformed(N_("没有符合条件的档案"), {"filters": N_("没有符合条件的档案")})
         campaign_id = str(new_id())
         doc = {"_id": campaign_id, "purpose": purpose.strip(), "deadline": deadline.isoformat(), "filters": chosen,
                "files": len(files), "created_by": actor.username, "created_at": clock.now()}

@@ -26,6 +26,7 @@ from service.fulltext.entries import is_readable
 from service.fulltext.entries import is_searched
 from service.fulltext.entries import page_entries
 from service.fulltext.entries import retention_of
+from service.messages import N_
 from storage.files import oid
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _only_one(live: Path):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RebuildRunning("另一个重建索引任务正在运行 (another reindex is running)") from None
+            raise RebuildRunning(N_("另一个重建索引任务正在运行")) from None
         try:
             yield
         finally:

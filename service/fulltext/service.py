@@ -29,6 +29,8 @@ from service.fulltext.entries import is_readable
 from service.fulltext.entries import is_searched
 from service.fulltext.entries import page_entries
 from service.fulltext.entries import retention_of
+from service.messages import N_
+from service.messages import Message
 from storage.documents import DocumentRepository
 from storage.files import FileRepository
 from storage.index_pending import FILE
@@ -171,8 +173,7 @@ class SearchService:
             try:
                 self._index = SearchIndex(self.directory)
             except IndexOutdated:
-                raise Unavailable("搜索索引正在为新版本重建，请稍后再试 (the search index is being rebuilt for this "
-                                  "version; try again shortly)") from None
+                raise Unavailable(N_("搜索索引正在为新版本重建，请稍后再试")) from None
         return self._index
 
     def rebuild_if_outdated(self, progress: Callable[[int, int], None] | None = None) -> bool:
@@ -199,7 +200,8 @@ class SearchService:
             return self.index.search(q or "", visibility=self.visibility(actor), filters=filters, page=page,
                                      per_page=per_page, sort=sort)
         except QueryError as exc:
-            raise Invalid(exc.message, {"q": exc.message}) from None
+            why = Message(exc.message, exc.params)
+            raise Invalid(why, {"q": why}) from None
 
     def visibility(self, actor: User) -> Visibility:
         """The actor's view of the index, by the same rules as access.can_see."""

@@ -14,6 +14,7 @@ from service.errors import Malformed
 from service.errors import StaleVersion
 from service.files import LOCATION_KEYS
 from service.intake.service import IntakeService
+from service.messages import N_
 from storage.intake import version_key
 
 REQUIRED_PLACE = ("room", "cabinet", "shelf", "box")
@@ -35,37 +36,37 @@ def check_location(current: dict, given) -> dict:
     if given is None:
         given = {}
     if not isinstance(given, dict) or set(given) - set(LOCATION_KEYS):
-        raise Invalid("location has unknown parts", {"location": f"只能包含 (only) {', '.join(LOCATION_KEYS)}"})
-    problems = {f"location.{k}": f"至多 {PLACE_MAX} 个字符 (at most {PLACE_MAX} characters)"
+        raise Invalid(N_("位置含有未知的部分"),
+                      {"location": N_("只能包含 %(keys)s", keys=", ".join(LOCATION_KEYS))})
+    problems = {f"location.{k}": N_("至多 %(n)s 个字符", n=PLACE_MAX)
                 for k, v in given.items() if v is not None and (not isinstance(v, str) or len(v) > PLACE_MAX)}
     if problems:
-        raise Invalid("the location is not valid", problems)
+        raise Invalid(N_("位置无效"), problems)
     place = {k: v for k, v in (current or {}).items() if k in LOCATION_KEYS and v}
     place.update({k: v.strip() for k, v in given.items() if isinstance(v, str) and v.strip()})
-    missing = {f"location.{k}": "必填 (required)" for k in REQUIRED_PLACE if not place.get(k)}
+    missing = {f"location.{k}": N_("必填") for k in REQUIRED_PLACE if not place.get(k)}
     if missing:
-        raise Invalid("the folder's place is incomplete", missing)
+        raise Invalid(N_("纸质档案的存放位置不完整"), missing)
     return place
 
 
 def check_items(items) -> list[dict]:
     """The returned items, each with its reason; Invalid naming each bad one."""
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_RETURN_ITEMS:
-        raise Invalid("name at least one item with its reason",
-                      {"items": f"1-{MAX_RETURN_ITEMS} 项，每项写明原因 "
-                                f"(1-{MAX_RETURN_ITEMS} items, each with a reason)"})
+        raise Invalid(N_("请至少列出一项并写明原因"),
+                      {"items": N_("1-%(n)s 项，每项写明原因", n=MAX_RETURN_ITEMS)})
     problems, cleaned = {}, []
     for n, entry in enumerate(items):
         item = entry.get("item") if isinstance(entry, dict) else None
         reason = entry.get("reason") if isinstance(entry, dict) else None
         if not isinstance(item, str) or not item.strip() or len(item) > ITEM_MAX:
-            problems[f"items.{n}.item"] = f"请填写 1-{ITEM_MAX} 个字符 (1-{ITEM_MAX} characters)"
+            problems[f"items.{n}.item"] = N_("请填写 1-%(n)s 个字符", n=ITEM_MAX)
         elif not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-            problems[f"items.{n}.reason"] = f"请写明原因（至多 {REASON_MAX} 字）(a reason, at most {REASON_MAX})"
+            problems[f"items.{n}.reason"] = N_("请写明原因（至多 %(n)s 字）", n=REASON_MAX)
         else:
             cleaned.append({"item": item.strip(), "reason": reason.strip()})
     if problems:
-        raise Invalid("the return is not valid", problems)
+        raise Invalid(N_("归还登记无效"), problems)
     return cleaned
 
 
@@ -83,17 +84,17 @@ class IntakeReview:
         doc = self.intake.get(actor, submission_id)
         expected = body.get("version") if isinstance(body, dict) else None
         if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
-            raise Malformed("version must be a whole number", {"version": "integer"})
+            raise Malformed(N_("version 应为整数"), {"version": "integer"})
         if doc["status"] != "pending" or (expected is not None and expected != doc["version"]):
-            raise Conflict(f"该提交已{'处理' if doc['status'] != 'pending' else '更新'} (status {doc['status']}, "
-                           f"version {doc['version']})", {"status": doc["status"], "version": doc["version"]})
+            raise Conflict(N_("该提交已处理") if doc["status"] != "pending" else N_("该提交已更新"),
+                           {"status": doc["status"], "version": doc["version"]})
         return doc
 
     def _claim(self, actor: User, doc: dict, outcome: str, at, extra: dict) -> None:
         record = {"_id": version_key(doc["_id"], doc["version"]), "submission_id": str(doc["_id"]),
                   "version": doc["version"], "outcome": outcome, "by": actor.username, "at": at, **extra}
         if not self.repo.claim_review(record):
-            raise Conflict("另一位档案管理员刚处理了这个提交 (another archivist decided it a moment ago)")
+            raise Conflict(N_("另一位档案管理员刚处理了这个提交"))
 
     def return_(self, actor: User, submission_id, body) -> dict:
         """Return the submission with a reason per item; the submitter sees it and resubmits."""
@@ -114,7 +115,8 @@ class IntakeReview:
         doc = self._open(actor, submission_id, body)
         missing = self.intake.missing(doc)
         if missing:
-            raise Invalid("the submission is incomplete", {m["item"]: f"缺少 (missing): {m['label']}" for m in missing})
+            raise Invalid(N_("提交不完整"),
+                          {m["item"]: N_("缺少：%(label)s", label=m["label"]) for m in missing})
         file_doc = self.files.load(actor, doc["file_id"], "file.edit")
         place = check_location(file_doc.get("location") or {}, body.get("location"))
         at = clock.now()
@@ -146,7 +148,7 @@ class IntakeReview:
             try:
                 return self.files.patch(actor, file_id, file_doc["version"], {"location": place})
             except StaleVersion:
-                raise Conflict("档案刚被修改，请重试 (the file changed a moment ago; try again)") from None
+                raise Conflict(N_("档案刚被修改，请重试")) from None
         at = clock.now()
         number = self.files.archive_number((file_doc.get("classification") or {}).get("project", ""), at, file_id)
         new_doc = {**file_doc, "archive_no": number, "location": place, "version": file_doc["version"] + 1,
@@ -154,7 +156,7 @@ class IntakeReview:
         try:
             self.files._commit(actor, file_id, new_doc, ["archive_no", "location"], {"catalogued": True})
         except StaleVersion:
-            raise Conflict("档案刚被修改，请重试 (the file changed a moment ago; try again)") from None
+            raise Conflict(N_("档案刚被修改，请重试")) from None
         self.audit.record(actor.username, "file.updated", f"file:{file_id}",
                           {"version": new_doc["version"], "changes": ["archive_no", "location"]})
         return new_doc

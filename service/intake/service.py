@@ -18,6 +18,7 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
+from service.messages import N_
 from storage import mongo
 from storage import new_id
 from storage.documents import DocumentRepository
@@ -43,16 +44,16 @@ def _paper_items(value, problems: dict) -> list[dict]:
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_PAPER_ITEMS:
-        problems["paper_items"] = f"应为至多 {MAX_PAPER_ITEMS} 项的列表 (a list of at most {MAX_PAPER_ITEMS} items)"
+        problems["paper_items"] = N_("应为至多 %(n)s 项的列表", n=MAX_PAPER_ITEMS)
         return []
     items = []
     for n, item in enumerate(value):
         name = item.get("name") if isinstance(item, dict) else None
         count = item.get("count") if isinstance(item, dict) else None
         if not isinstance(name, str) or not name.strip() or len(name) > PAPER_NAME_MAX:
-            problems[f"paper_items.{n}.name"] = f"请填写 1-{PAPER_NAME_MAX} 个字符 (1-{PAPER_NAME_MAX} characters)"
+            problems[f"paper_items.{n}.name"] = N_("请填写 1-%(n)s 个字符", n=PAPER_NAME_MAX)
         elif not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= PAPER_COUNT_MAX:
-            problems[f"paper_items.{n}.count"] = f"应为 1-{PAPER_COUNT_MAX} 的整数 (a whole number 1-{PAPER_COUNT_MAX})"
+            problems[f"paper_items.{n}.count"] = N_("应为 1-%(n)s 的整数", n=PAPER_COUNT_MAX)
         else:
             items.append({"name": name.strip(), "count": count})
     return items
@@ -72,41 +73,41 @@ class IntakeService:
     def _materials(self, file_doc: dict, body) -> dict:
         """The checked content of a submission (documents, paper items, names); Invalid naming each bad part."""
         if not isinstance(body, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems: dict = {}
         doc_ids = body.get("documents") or []
         if not isinstance(doc_ids, list) or len(doc_ids) > MAX_DOCUMENTS or \
                 not all(isinstance(d, str) for d in doc_ids):
-            problems["documents"] = "应为扫描件编号的列表 (a list of document ids)"
+            problems["documents"] = N_("应为扫描件编号的列表")
             doc_ids = []
         own = {str(d["_id"]) for d in self.documents.of_file(str(file_doc["_id"]))}
         strangers = [d for d in doc_ids if d not in own]
         if strangers:
-            problems["documents"] = "不是本档案的扫描件 (not a document of this file): " + ", ".join(strangers[:5])
+            problems["documents"] = N_("不是本档案的扫描件：%(ids)s", ids=", ".join(strangers[:5]))
         paper = _paper_items(body.get("paper_items"), problems)
         values = {}
         for key, _label in SUBMISSION_FIELDS:
             value = body.get(key, "")
             value = "" if value is None else value
             if not _text(value, TEXT_MAX):
-                problems[key] = f"至多 {TEXT_MAX} 个字符 (at most {TEXT_MAX} characters)"
+                problems[key] = N_("至多 %(n)s 个字符", n=TEXT_MAX)
             else:
                 values[key] = value.strip()
         note = body.get("note") or ""
         if not _text(note, NOTE_MAX):
-            problems["note"] = f"至多 {NOTE_MAX} 个字符 (at most {NOTE_MAX} characters)"
+            problems["note"] = N_("至多 %(n)s 个字符", n=NOTE_MAX)
         if not problems and not doc_ids and not paper:
-            problems["documents"] = "请至少列出一份扫描件或纸质材料 (list at least one scan or paper item)"
+            problems["documents"] = N_("请至少列出一份扫描件或纸质材料")
         if problems:
-            raise Invalid("the submission is not valid", problems)
+            raise Invalid(N_("提交无效"), problems)
         return {"documents": list(dict.fromkeys(doc_ids)), "paper_items": paper, "note": note.strip(), **values}
 
     def _file(self, actor: User, file_id) -> dict:
         if not isinstance(file_id, str):
-            raise Invalid("file_id is required", {"file_id": "必填 (required)"})
+            raise Invalid(N_("需要 file_id"), {"file_id": N_("必填")})
         file_doc = self.files.load(actor, file_id, "file.view")
         if file_doc.get("status") in ("destroyed", "merged"):
-            raise Conflict("该档案已销毁或已合并 (the file was destroyed or merged)")
+            raise Conflict(N_("该档案已销毁或已合并"))
         return file_doc
 
     def submit(self, actor: User, body) -> dict:
@@ -116,8 +117,7 @@ class IntakeService:
         materials = self._materials(file_doc, body)
         at, sub_id = clock.now(), new_id()
         if not self.repo.claim_file(str(file_doc["_id"]), str(sub_id)):
-            raise Conflict("该档案已有未完成的归档提交，请在原提交上补充 "
-                           "(the file has an open submission; resubmit that one)",
+            raise Conflict(N_("该档案已有未完成的归档提交，请在原提交上补充"),
                            {"submission_id": self.repo.open_submission(str(file_doc["_id"]))})
         doc = {"_id": sub_id, "file_id": str(file_doc["_id"]), "archive_no": file_doc.get("archive_no"),
                "file_name": file_doc.get("name"), "template": file_doc.get("template"),
@@ -138,19 +138,20 @@ class IntakeService:
         access.require(actor, "intake.submit")
         doc = self.get(actor, submission_id)
         if doc["submitter"] != actor.username:
-            raise NotFound("没有这个归档提交 (no such submission)")
+            raise NotFound(N_("没有这个归档提交"))
         expected = body.get("version") if isinstance(body, dict) else None
         if not isinstance(expected, int) or isinstance(expected, bool):
-            raise Malformed("version (the version one saw) is required", {"version": "integer"})
+            raise Malformed(N_("需要 version（您看到的版本）"), {"version": "integer"})
         if expected != doc["version"] or doc["status"] != "returned":
-            raise Conflict(f"该提交已是第 {doc['version']} 版，状态 {doc['status']} (stale or not returned)",
+            raise Conflict(N_("该提交已是第 %(version)s 版，状态 %(status)s",
+                              version=doc["version"], status=doc["status"]),
                            {"version": doc["version"], "status": doc["status"]})
         file_doc = self._file(actor, doc["file_id"])
         materials = self._materials(file_doc, body)
         at, version = clock.now(), doc["version"] + 1
         if not self.repo.claim_version({"_id": version_key(doc["_id"], version), "submission_id": str(doc["_id"]),
                                         "version": version, "at": at, "by": actor.username, **materials}):
-            raise Conflict("该提交刚被重新提交过 (resubmitted a moment ago)", {"version": version})
+            raise Conflict(N_("该提交刚被重新提交过"), {"version": version})
         changes = {"version": version, "status": "pending", "submitted_at": at, **materials,
                    "archive_no": file_doc.get("archive_no"), "file_name": file_doc.get("name")}
         self.repo.set(doc["_id"], changes)
@@ -164,11 +165,11 @@ class IntakeService:
             access.require(actor, "intake.submit")
         doc = self.repo.by_id(submission_id)
         if doc is None or not (doc["submitter"] == actor.username or actor.has("archivist") or reader):
-            raise NotFound("没有这个归档提交 (no such submission)")
+            raise NotFound(N_("没有这个归档提交"))
         try:
             self.files.load(actor, doc["file_id"], "file.view")
         except NotFound:
-            raise NotFound("没有这个归档提交 (no such submission)") from None
+            raise NotFound(N_("没有这个归档提交")) from None
         return doc
 
     def history(self, submission_id) -> list[dict]:
@@ -219,12 +220,13 @@ class IntakeService:
         status = filters.get("status") or ""
         if status:
             if status not in STATUSES:
-                raise Malformed(f"status must be one of {', '.join(STATUSES)}", {"status": "/".join(STATUSES)})
+                raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(STATUSES)),
+                                {"status": "/".join(STATUSES)})
             query["status"] = status
         for key in ("submitter", "file_id", "archive_no"):
             if filters.get(key):
                 if not isinstance(filters[key], str):
-                    raise Malformed(f"{key} must be text", {key: "text"})
+                    raise Malformed(N_("%(name)s 应为文本", name=key), {key: "text"})
                 query[key] = filters[key]
         span = {}
         for key, op in (("since", "$gte"), ("until", "$lt")):
@@ -232,7 +234,7 @@ class IntakeService:
                 try:
                     day = datetime.strptime(filters[key], "%Y-%m-%d").replace(tzinfo=timezone.utc)
                 except (TypeError, ValueError):
-                    raise Malformed(f"{key} must be YYYY-MM-DD", {key: "YYYY-MM-DD"}) from None
+                    raise Malformed(N_("%(name)s 应为 YYYY-MM-DD", name=key), {key: "YYYY-MM-DD"}) from None
                 span[op] = day if key == "since" else day.replace(hour=23, minute=59, second=59)
         if span:
             query["first_submitted_at"] = span

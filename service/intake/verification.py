@@ -19,6 +19,7 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import STAGES
 from service.files import FileService
+from service.messages import N_
 from storage import mongo
 from storage.verification import VerificationRepository
 
@@ -53,7 +54,7 @@ def parse_day(value, default: date) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except (TypeError, ValueError):
-        raise Malformed("as_of must be YYYY-MM-DD", {"as_of": "YYYY-MM-DD"}) from None
+        raise Malformed(N_("as_of 应为 YYYY-MM-DD"), {"as_of": "YYYY-MM-DD"}) from None
 
 
 def _task(doc: dict, stage: str, cycle: str, period: str, due: str, at: datetime) -> dict:
@@ -85,15 +86,15 @@ class VerificationService:
         """Set the cycle of a stage (or "*" for every other stage) (admin); 400 naming a bad value."""
         access.require(actor, "verification.manage")
         if not isinstance(body, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         stage, cycle = body.get("stage"), body.get("cycle")
         problems = {}
         if stage not in STAGE_KEYS:
-            problems["stage"] = f"应为 (one of) {'/'.join(STAGE_KEYS)}"
+            problems["stage"] = N_("应为 %(values)s 之一", values="/".join(STAGE_KEYS))
         if not isinstance(cycle, str) or cycle not in CYCLES:
-            problems["cycle"] = f"应为 (one of) {'/'.join(CYCLES)}"
+            problems["cycle"] = N_("应为 %(values)s 之一", values="/".join(CYCLES))
         if problems:
-            raise Malformed("the cycle rule is not valid", problems)
+            raise Malformed(N_("核对周期规则无效"), problems)
         at = clock.now()
         self.repo.save_rule({"_id": stage, "cycle": cycle, "by": actor.username, "at": at})
         self.audit.record(actor.username, "verification.rule_set", f"verification_rule:{stage}", {"cycle": cycle})
@@ -103,7 +104,7 @@ class VerificationService:
         """Remove the cycle of a stage (admin); 404 if it had none."""
         access.require(actor, "verification.manage")
         if stage not in STAGE_KEYS or not self.repo.delete_rule(stage):
-            raise NotFound("没有这条核对规则 (no such rule)")
+            raise NotFound(N_("没有这条核对规则"))
         self.audit.record(actor.username, "verification.rule_deleted", f"verification_rule:{stage}")
 
     def generate(self, as_of: date | None = None, owner: str | None = None) -> int:
@@ -139,7 +140,7 @@ class VerificationService:
         query: dict = {"owner": actor.username}
         if status:
             if status not in TASK_STATUSES:
-                raise Malformed(f"status must be one of {', '.join(TASK_STATUSES)}",
+                raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(TASK_STATUSES)),
                                 {"status": "/".join(TASK_STATUSES)})
             query["status"] = status
         return self.repo.page(query, (page - 1) * per_page, per_page)
@@ -149,18 +150,18 @@ class VerificationService:
         access.require(actor, "verification.do")
         doc = self.repo.task(task_id)
         if doc is None or not (doc["owner"] == actor.username or actor.has("archivist")):
-            raise NotFound("没有这个核对任务 (no such verification task)")
+            raise NotFound(N_("没有这个核对任务"))
         try:
             self.files.load(actor, doc["file_id"], "file.view")
         except NotFound:
-            raise NotFound("没有这个核对任务 (no such verification task)") from None
+            raise NotFound(N_("没有这个核对任务")) from None
         return doc
 
     def _close(self, actor: User, doc: dict, at) -> None:
         if doc["status"] != "open":
-            raise Conflict(f"该核对任务已处理 (the task is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("该核对任务已处理"), {"status": doc["status"]})
         if not self.repo.claim_done(doc["_id"], actor.username, at):
-            raise Conflict("该核对任务刚被处理 (the task was closed a moment ago)")
+            raise Conflict(N_("该核对任务刚被处理"))
 
     def confirm(self, actor: User, task_id) -> dict:
         """The contact details are still right: close the task."""
@@ -176,7 +177,7 @@ class VerificationService:
         """Record what changed: the file is edited (version check, audit) and the task closed."""
         doc = self.task(actor, task_id)
         if not isinstance(changes, dict) or not changes or set(changes) - set(CHANGEABLE):
-            raise Malformed("changes must be an object of name and/or fields", {"changes": "/".join(CHANGEABLE)})
+            raise Malformed(N_("changes 应为含 name 或 fields 的对象"), {"changes": "/".join(CHANGEABLE)})
         at = clock.now()
         self._close(actor, doc, at)
         try:

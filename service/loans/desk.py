@@ -17,6 +17,7 @@ from service.loans.incidents import check_compensation
 from service.loans.reservations import ReservationService
 from service.loans.service import LoanService
 from service.loans.service import whole_days
+from service.messages import N_
 
 CONDITIONS = ("ok", "damaged", "lost")
 NOTE_MAX = 500
@@ -50,7 +51,7 @@ class LoanDesk:
     def _loan(self, loan_id) -> dict:
         doc = self.repo.by_id(loan_id)
         if doc is None:
-            raise NotFound("没有这个借阅记录 (no such loan)")
+            raise NotFound(N_("没有这个借阅记录"))
         return doc
 
     def checkout(self, actor: User, loan_id) -> dict:
@@ -58,17 +59,17 @@ class LoanDesk:
         access.require(actor, "loan.desk")
         doc = self._loan(loan_id)
         if doc["kind"] != "physical":
-            raise Conflict("数字借阅无需出库 (a digital loan is not handed out)")
+            raise Conflict(N_("数字借阅无需出库"))
         if doc["status"] != "approved":
-            raise Conflict(f"只能借出已批准的申请 (the loan is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("只能借出已批准的申请"), {"status": doc["status"]})
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "checkout", actor.username, at):
-            raise Conflict("该申请已出库或已撤回 (this loan was handed out or withdrawn already)")
+            raise Conflict(N_("该申请已出库或已撤回"))
         if not self.repo.claim_folder(doc["file_id"], str(doc["_id"]), at):
             self.repo.release_step(doc["_id"], "checkout")
             holder = self.repo.folder(doc["file_id"]) or {}
-            raise Conflict("档案已借出 (the folder is already out)" if not holder.get("lost")
-                           else "档案已遗失 (the folder is lost)", {"folder": "out"})
+            raise Conflict(N_("档案已借出") if not holder.get("lost")
+                           else N_("档案已遗失"), {"folder": "out"})
         at = clock.now()  # after winning the folder: later than the previous loan's return
         changes = {"status": "out", "handed_out_by": actor.username, "handed_out_at": at,
                    "due_at": at + timedelta(days=doc["days"])}
@@ -82,21 +83,21 @@ class LoanDesk:
         problems = {}
         note = "" if note is None else note
         if condition not in CONDITIONS:
-            problems["condition"] = "应为 ok、damaged 或 lost (ok, damaged or lost)"
+            problems["condition"] = N_("应为 ok、damaged 或 lost")
         if not isinstance(note, str) or len(note) > NOTE_MAX:
-            problems["note"] = f"至多 {NOTE_MAX} 字 (at most {NOTE_MAX} characters)"
+            problems["note"] = N_("至多 %(n)s 字", n=NOTE_MAX)
         elif condition in ("damaged", "lost") and not note.strip():
-            problems["note"] = "请说明损坏或遗失情况 (describe what happened)"
+            problems["note"] = N_("请说明损坏或遗失情况")
         if condition in ("damaged", "lost"):
             responsible = responsible or doc["borrower"]
             if not isinstance(responsible, str) or self.users.repo.by_username(responsible) is None:
-                problems["responsible"] = "没有这个用户 (no such user)"
+                problems["responsible"] = N_("没有这个用户")
             try:
                 compensation = check_compensation(compensation)
             except Invalid as exc:
                 problems.update(exc.fields)
         if problems:
-            raise Invalid("the return is not valid", problems)
+            raise Invalid(N_("归还登记无效"), problems)
         return note.strip(), responsible, compensation
 
     def take_back(self, actor: User, loan_id, condition, note="", responsible=None, compensation=None) -> dict:
@@ -105,10 +106,10 @@ class LoanDesk:
         doc = self._loan(loan_id)
         note, responsible, compensation = self._check_return(doc, condition, note, responsible, compensation)
         if doc["status"] != "out":
-            raise Conflict(f"该借阅不在借出状态 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
+            raise Conflict(N_("该借阅不在借出状态"), {"status": doc["status"]})
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "return", actor.username, at):
-            raise Conflict("该借阅已归还 (the loan was returned a moment ago)")
+            raise Conflict(N_("该借阅已归还"))
         changes = {"status": "lost" if condition == "lost" else "returned", "returned_by": actor.username,
                    "returned_at": at, "condition": condition, "note": note}
         if condition in ("damaged", "lost"):
@@ -131,24 +132,24 @@ class LoanDesk:
         doc = self._loan(loan_id)
         if doc["borrower"] != actor.username and not actor.has("archivist"):
             if not self.loans.visible(actor, doc):
-                raise NotFound("没有这个借阅记录 (no such loan)")
-            raise Forbidden("只有借阅人或档案管理员可以续借 (only the borrower or an archivist renews)")
+                raise NotFound(N_("没有这个借阅记录"))
+            raise Forbidden(N_("只有借阅人或档案管理员可以续借"))
         borrower = self.users.repo.by_username(doc["borrower"])
         limit = self.loans.max_days(self.users.get(str(borrower["_id"]))) if borrower else 0
         days = whole_days(days, max(limit, 1))
         if doc["status"] != "out":
-            raise Conflict(f"只能续借借出中的档案 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
+            raise Conflict(N_("只能续借借出中的档案"), {"status": doc["status"]})
         at = clock.now()
         if doc["due_at"] <= at:
-            raise Conflict("已超期，不能续借，请先归还 (the loan is overdue: return it first)")
+            raise Conflict(N_("已超期，不能续借，请先归还"))
         count = doc.get("renewals", 0)
         if count >= self.renewal_limit:
-            raise Conflict(f"续借次数已达上限 {self.renewal_limit} (the renewal limit is reached)",
+            raise Conflict(N_("续借次数已达上限 %(limit)s 次", limit=self.renewal_limit),
                            {"renewals": count})
         if self.queue.someone_else_waits(doc["file_id"], doc["borrower"]):
-            raise Conflict("他人已预约或申请该档案，不能续借 (someone else waits for this file)")
+            raise Conflict(N_("他人已预约或申请该档案，不能续借"))
         if not self.repo.claim_step(doc["_id"], f"renew:{count + 1}", actor.username, at):
-            raise Conflict("刚刚已续借 (the loan was renewed a moment ago)")
+            raise Conflict(N_("刚刚已续借"))
         due = doc["due_at"] + timedelta(days=days)
         changes = {"due_at": due, "renewals": count + 1,
                    "renewed": doc.get("renewed", []) + [{"at": at, "by": actor.username, "days": days, "due_at": due}]}

@@ -14,6 +14,7 @@ from service.audit import AuditTrail
 from service.documents import DocumentService
 from service.errors import Conflict
 from service.loans.service import LoanService
+from service.messages import N_
 
 CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
              "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
@@ -61,7 +62,7 @@ class DigitalViews:
         if text is None:
             return None
         if not doc.get("pages"):
-            raise Conflict("页面图像尚未生成，请稍后再下载 (the page images are not ready yet)")
+            raise Conflict(N_("页面图像尚未生成，请稍后再下载"))
         pages = [self.documents.page_image(user, document_id, n, "image") for n in range(1, doc["pages"] + 1)]
         self.audit.record(user.username, "loan.download_watermarked", f"document:{doc['_id']}",
                           {"file_id": doc["file_id"], "pages": len(pages)})

@@ -12,6 +12,7 @@ from service.files import FileService
 from service.loans.reservations import ReservationService
 from service.loans.service import OPEN
 from service.loans.service import LoanService
+from service.messages import N_
 
 MAX_FILES = 500
 
@@ -29,7 +30,7 @@ class HandoverService:
 
     def _require(self, actor: User) -> None:
         if not (access.can(actor, "user.manage") or access.can(actor, "file.reassign")):
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
 
     def summary(self, actor: User, username: str) -> dict:
         """Open loans, reservations and owned files of a person (admin; or those who reassign files)."""
@@ -37,7 +38,7 @@ class HandoverService:
         try:
             person = self.users.by_username(username)
         except NotFound:
-            raise NotFound("没有这个用户 (no such user)") from None
+            raise NotFound(N_("没有这个用户")) from None
         loans = self.loans.repo.find({"borrower": username, "status": {"$in": list(OPEN)}})
         owned = self.files.repo.find({"owner": username, "status": {"$nin": ["merged", "destroyed"]}},
                                      limit=MAX_FILES)
@@ -50,12 +51,12 @@ class HandoverService:
         """Hand every file the person owns to another active employee, each change in the history (audited)."""
         access.require(actor, "file.reassign")
         if not isinstance(new_owner, str) or not self.users.is_active_username(new_owner):
-            raise Invalid("no such active user", {"owner": "没有这个在职用户 (no such active user)"})
+            raise Invalid(N_("没有这个在职用户"), {"owner": N_("没有这个在职用户")})
         if new_owner == username:
-            raise Invalid("the same person", {"owner": "不能移交给本人 (the same person)"})
+            raise Invalid(N_("不能移交给本人"), {"owner": N_("不能移交给本人")})
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-            raise Invalid("a reason is required",
-                          {"reason": "请填写原因（至多 500 字）(a reason, at most 500 characters)"})
+            raise Invalid(N_("请填写原因"),
+                          {"reason": N_("请填写原因（至多 500 字）")})
         owned = self.files.repo.find({"owner": username, "status": {"$nin": ["merged", "destroyed"]}},
                                      limit=MAX_FILES)
         moved = []

@@ -7,6 +7,7 @@ from service.audit import AuditTrail
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
+from service.messages import N_
 from storage import new_id
 from storage.loan_records import IncidentRepository
 
@@ -20,8 +21,9 @@ def check_compensation(value) -> float:
     """An amount of 50-500 yuan (a number, not text); Invalid otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or not MIN_COMPENSATION <= value <= MAX_COMPENSATION:
-        raise Invalid("compensation must be 50-500 yuan",
-                      {"compensation": f"赔偿金额应为 {MIN_COMPENSATION}-{MAX_COMPENSATION} 元 (50 to 500 yuan)"})
+        raise Invalid(N_("赔偿金额应为 50-500 元"),
+                      {"compensation": N_("赔偿金额应为 %(min)s-%(max)s 元",
+                                          min=MIN_COMPENSATION, max=MAX_COMPENSATION)})
     return round(float(value), 2)
 
 
@@ -47,17 +49,17 @@ class IncidentService:
     def page(self, actor: User, page: int = 1, per_page: int = 20, kind: str = "") -> tuple[int, list[dict]]:
         """The register, newest first (archivists, auditors, admins, the executive)."""
         if not actor.active or not actor.has(*READERS):
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
         query = {"kind": kind} if kind in KINDS else {}
         return self.repo.page(query, [("at", -1), ("_id", -1)], (page - 1) * per_page, per_page)
 
     def get(self, actor: User, incident_id) -> dict:
         """One incident (for those who read the register)."""
         if not actor.active or not actor.has(*READERS):
-            raise Forbidden("没有权限 (not allowed)")
+            raise Forbidden(N_("没有权限"))
         doc = self.repo.by_id(incident_id)
         if doc is None:
-            raise NotFound("没有这条登记 (no such incident)")
+            raise NotFound(N_("没有这条登记"))
         return doc
 
     def of_file(self, file_id: str) -> list[dict]:

@@ -8,6 +8,7 @@ from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import NotFound
 from service.loans.service import LoanService
+from service.messages import N_
 from storage import new_id
 from storage.loan_records import NoticeRepository
 from storage.loan_records import ReservationRepository
@@ -30,18 +31,18 @@ class ReservationService:
         access.require(actor, "loan.request")
         file_doc = self.loans.find_file(file_ref)
         if not access.can_see(actor, self.loans.target(actor, file_doc)):
-            raise NotFound("没有这个档案 (no such file)")
+            raise NotFound(N_("没有这个档案"))
         file_id = str(file_doc["_id"])
         holder = self.loans.repo.folder(file_id)
         if holder is None:
-            raise Conflict("档案在库，请直接申请借阅 (the folder is in the archive: ask to borrow it)")
+            raise Conflict(N_("档案在库，请直接申请借阅"))
         if holder.get("lost"):
-            raise Conflict("档案已遗失 (the folder is lost)")
+            raise Conflict(N_("档案已遗失"))
         current = self.loans.repo.by_id(holder["loan_id"])
         if current is not None and current["borrower"] == actor.username:
-            raise Conflict("档案正借给您 (you hold this folder)")
+            raise Conflict(N_("档案正借给您"))
         if self.repo.find({"file_id": file_id, "user": actor.username, "status": WAITING}, [("at", 1)], 1):
-            raise Conflict("您已预约该档案 (you are already in the queue)")
+            raise Conflict(N_("您已预约该档案"))
         doc = {"_id": new_id(), "file_id": file_id, "archive_no": file_doc["archive_no"], "user": actor.username,
                "user_name": actor.display_name, "at": clock.now(), "status": WAITING}
         self.repo.insert(doc)
@@ -52,9 +53,9 @@ class ReservationService:
         """Leave the queue."""
         doc = self.repo.by_id(reservation_id)
         if doc is None or (doc["user"] != actor.username and not actor.has("archivist", "admin")):
-            raise NotFound("没有这个预约 (no such reservation)")
+            raise NotFound(N_("没有这个预约"))
         if doc["status"] != WAITING:
-            raise Conflict("预约已结束 (the reservation has ended)")
+            raise Conflict(N_("预约已结束"))
         self.repo.set(doc["_id"], {"status": CANCELLED, "ended_at": clock.now()})
         self.audit.record(actor.username, "loan.reservation_cancelled", f"file:{doc['file_id']}",
                           {"reservation": str(doc["_id"])})
@@ -104,5 +105,5 @@ class ReservationService:
         """Mark one's own notice as read."""
         doc = self.notices.by_id(notice_id)
         if doc is None or doc["user"] != actor.username:
-            raise NotFound("没有这条通知 (no such notice)")
+            raise NotFound(N_("没有这条通知"))
         self.notices.set(doc["_id"], {"read": True})

@@ -25,6 +25,7 @@ from service.files import target_of
 from service.listings import Listed
 from service.listings import Listings
 from service.listings import epoch_ms
+from service.messages import N_
 from storage import new_id
 from storage.loans import LoanRepository
 
@@ -62,18 +63,18 @@ def parse_day(raw, name: str = "as_of") -> date | None:
     if raw in (None, ""):
         return None
     if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise Malformed(f"{name} must be a date YYYY-MM-DD", {name: "YYYY-MM-DD"})
+        raise Malformed(N_("%(name)s 应为日期 YYYY-MM-DD", name=name), {name: "YYYY-MM-DD"})
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise Malformed(f"{name} is not a real date", {name: "YYYY-MM-DD"}) from None
+        raise Malformed(N_("%(name)s 不是真实存在的日期", name=name), {name: "YYYY-MM-DD"}) from None
 
 
 def whole_days(value, limit: int, name: str = "days") -> int:
     """A whole number of days between 1 and the limit; Invalid otherwise (booleans and text too)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= limit:
-        raise Invalid(f"{name} must be a whole number from 1 to {limit}",
-                      {name: f"1-{limit} 天 (1 to {limit} days)"})
+        raise Invalid(N_("%(name)s 应为 1-%(n)s 的整数", name=name, n=limit),
+                      {name: N_("1-%(n)s 天", n=limit)})
     return value
 
 
@@ -95,14 +96,14 @@ class LoanService:
     def find_file(self, ref) -> dict:
         """A file by id or archive number, whoever asks (callers decide what to reveal); NotFound otherwise."""
         if not isinstance(ref, str) or not ref.strip() or len(ref) > 80:
-            raise NotFound("没有这个档案 (no such file)")
+            raise NotFound(N_("没有这个档案"))
         ref = ref.strip()
         doc = self.files.repo.by_id(ref)
         if doc is None:
             found = self.files.repo.find({"archive_no": ref}, limit=1)
             doc = found[0] if found else None
         if doc is None or doc.get("status") in ("destroyed",):
-            raise NotFound("没有这个档案 (no such file)")
+            raise NotFound(N_("没有这个档案"))
         return doc
 
     def max_days(self, user: User) -> int:
@@ -114,29 +115,29 @@ class LoanService:
         """Ask for a folder or a digital view of a file; the answer reveals nothing of the file."""
         access.require(actor, "loan.request")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems = {}
         kind, purpose = data.get("kind"), data.get("purpose")
         if kind not in KINDS:
-            problems["kind"] = "应为 physical 或 digital (physical or digital)"
+            problems["kind"] = N_("应为 physical 或 digital")
         if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > PURPOSE_MAX:
-            problems["purpose"] = f"请填写借阅目的（至多 {PURPOSE_MAX} 字）(1-{PURPOSE_MAX} characters)"
+            problems["purpose"] = N_("请填写借阅目的（至多 %(n)s 字）", n=PURPOSE_MAX)
         try:
             days = whole_days(data.get("days"), self.max_days(actor))
         except Invalid as exc:
             problems.update(exc.fields)
         if problems:
-            raise Invalid("the request is not valid", problems)
+            raise Invalid(N_("申请无效"), problems)
         file_doc = self.find_file(data.get("file_id") or data.get("archive_no"))
         if file_doc.get("status") == "merged":
-            raise Conflict("档案已合并，请借阅合并后的档案 (the file was merged)")
+            raise Conflict(N_("档案已合并，请借阅合并后的档案"))
         for guard in self.guards:
             reason = guard(str(file_doc["_id"]))
             if reason:
                 raise Conflict(reason)
         if self.repo.exists({"file_id": str(file_doc["_id"]), "borrower": actor.username, "kind": kind,
                              "status": {"$in": list(OPEN)}}):
-            raise Conflict("您已有该档案的未结申请 (you already have an open request for this file)")
+            raise Conflict(N_("您已有该档案的未结申请"))
         at = clock.now()
         loan_id = new_id()
         doc = {"_id": loan_id, "number": self.number(at, str(loan_id)), "file_id": str(file_doc["_id"]),
@@ -175,7 +176,7 @@ class LoanService:
         """One loan the person may see; NotFound otherwise."""
         doc = self.repo.by_id(loan_id)
         if doc is None or not self.visible(actor, doc):
-            raise NotFound("没有这个借阅记录 (no such loan)")
+            raise NotFound(N_("没有这个借阅记录"))
         return doc
 
     def visible(self, actor: User, doc: dict) -> bool:
@@ -256,7 +257,8 @@ class LoanService:
         query: dict = {}
         status = filters.get("status") or ""
         if status and status not in LIST_STATUSES:
-            raise Malformed(f"status must be one of {', '.join(LIST_STATUSES)}", {"status": "/".join(LIST_STATUSES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(LIST_STATUSES)),
+                            {"status": "/".join(LIST_STATUSES)})
         as_of = parse_day(filters.get("as_of"))
         if status == "overdue":
             query.update({"status": "out", "kind": "physical", "due_at": {"$lt": self.day_start(as_of)}})
@@ -323,18 +325,18 @@ class LoanService:
         access.require(actor, "loan.approve")
         doc = self.repo.by_id(loan_id)
         if doc is None:
-            raise NotFound("没有这个借阅记录 (no such loan)")
+            raise NotFound(N_("没有这个借阅记录"))
         if doc["borrower"] == actor.username:
-            raise Forbidden("不能审批自己的申请 (nobody approves their own request)")
+            raise Forbidden(N_("不能审批自己的申请"))
         if not self.may_decide(actor, doc):
-            raise Forbidden("您不能审批这份档案的借阅 (not an approver of this file)")
+            raise Forbidden(N_("您不能审批这份档案的借阅"))
         if doc["status"] != "requested":
-            raise Conflict(f"申请已处理 (the request is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("申请已处理"), {"status": doc["status"]})
         return doc
 
     def _claim_decision(self, actor: User, doc: dict, at: datetime) -> None:
         if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
-            raise Conflict("申请已被他人处理 (someone decided this request a moment ago)")
+            raise Conflict(N_("申请已被他人处理"))
 
     def approve(self, actor: User, loan_id) -> dict:
         """Approve a request; a digital loan starts at once and runs for its days."""
@@ -353,8 +355,8 @@ class LoanService:
     def reject(self, actor: User, loan_id, reason) -> dict:
         """Reject a request with a reason."""
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-            raise Invalid("a reason is required",
-                          {"reason": f"请填写驳回原因（至多 {REASON_MAX} 字）(1-{REASON_MAX} characters)"})
+            raise Invalid(N_("请填写原因"),
+                          {"reason": N_("请填写驳回原因（至多 %(n)s 字）", n=REASON_MAX)})
         doc = self._decidable(actor, loan_id)
         at = clock.now()
         self._claim_decision(actor, doc, at)
@@ -374,18 +376,18 @@ class LoanService:
         """The borrower withdraws a request that is not out yet."""
         doc = self.repo.by_id(loan_id)
         if doc is None or doc["borrower"] != actor.username:
-            raise NotFound("没有这个借阅记录 (no such loan)")
+            raise NotFound(N_("没有这个借阅记录"))
         if doc["status"] not in ("requested", "approved"):
-            raise Conflict(f"无法撤回 (the loan is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("无法撤回"), {"status": doc["status"]})
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "end", actor.username, at):
-            raise Conflict("借阅已结束 (the loan has ended)")
+            raise Conflict(N_("借阅已结束"))
         if doc["status"] == "requested" and not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
             self.repo.release_step(doc["_id"], "end")
-            raise Conflict("申请刚刚被处理 (the request was decided a moment ago)")
+            raise Conflict(N_("申请刚刚被处理"))
         if doc["status"] == "approved" and not self.repo.claim_step(doc["_id"], "checkout", actor.username, at):
             self.repo.release_step(doc["_id"], "end")
-            raise Conflict("档案刚刚出库 (the folder was handed out a moment ago)")
+            raise Conflict(N_("档案刚刚出库"))
         changes = {"status": "cancelled", "ended_at": at}
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "loan.cancelled", f"loan:{doc['_id']}", {"file_id": doc["file_id"]})
@@ -424,6 +426,6 @@ class LoanService:
         for doc in ended:
             if self.repo.claim_step(doc["_id"], "return", "-", clock.now()):
                 self.repo.set(doc["_id"], {"status": "returned", "returned_at": doc["due_at"],
-                                           "returned_by": "-", "condition": "ok", "note": "到期自动结束 (ended)"})
+                                           "returned_by": "-", "condition": "ok", "note": "到期自动结束"})
                 self.audit.record("-", "loan.digital_ended", f"loan:{doc['_id']}", {"file_id": doc["file_id"]})
         return len(ended)

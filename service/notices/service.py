@@ -4,6 +4,7 @@ from __future__ import annotations
 from service import clock
 from service.accounts import User
 from service.errors import NotFound
+from service.messages import N_
 from storage import new_id
 from storage.notices import UserNoticeRepository
 
@@ -40,7 +41,7 @@ class NoticeService:
         """One of the person's own notices; NotFound for anyone else's, a malformed id or none."""
         doc = self.repo.by_id(notice_id) if isinstance(notice_id, str) else None
         if doc is None or doc.get("user") != actor.username:
-            raise NotFound("没有这条通知 (no such notice)")
+            raise NotFound(N_("没有这条通知"))
         return doc
 
     def read(self, actor: User, notice_id) -> dict:

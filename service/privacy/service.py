@@ -12,6 +12,7 @@ from service.errors import Malformed
 from service.errors import NotFound
 from service.files import FileService
 from service.files import target_of
+from service.messages import N_
 from service.privacy import pii
 from storage.privacy import PrivacyRepository
 
@@ -24,7 +25,7 @@ def text_of(value, name: str, limit: int, missing: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise Malformed(missing, {name: missing})
     if not isinstance(value, str) or len(value) > limit:
-        raise Invalid(f"{name} must be text of at most {limit} characters", {name: f"1-{limit}"})
+        raise Invalid(N_("%(name)s 应为至多 %(n)s 个字符的文本", name=name, n=limit), {name: f"1-{limit}"})
     return value.strip()
 
 
@@ -48,11 +49,11 @@ class PrivacyService:
         """One ID or phone number of a file in full, for a stated purpose (audited); for this answer only."""
         file_doc = self.files.load(actor, file_id, "file.view")
         access.require(actor, "pii.reveal", target_of(file_doc))
-        purpose = text_of(purpose, "purpose", PURPOSE_MAX, "请填写查看目的 (a purpose is required)")
+        purpose = text_of(purpose, "purpose", PURPOSE_MAX, N_("请填写查看目的"))
         fields = file_doc.get("fields") or {}
         kinds = pii.paths(fields, self.definitions(file_doc))
         if not isinstance(path, str) or path not in kinds:
-            raise NotFound("没有这个个人信息字段 (no such personal field)")
+            raise NotFound(N_("没有这个个人信息字段"))
         self.audit.record(actor.username, "pii.revealed", f"file:{file_doc['_id']}",
                           {"field": path, "kind": kinds[path], "purpose": purpose})
         return {"field": path, "kind": kinds[path], "value": str(pii.value_at(fields, path))}
@@ -62,14 +63,14 @@ class PrivacyService:
         """Record a customer's erasure request on the file (archivist); the file is restricted from now on."""
         access.require(actor, "privacy.manage")
         file_doc = self.files.load(actor, file_id, "file.view")
-        requester = text_of(requester, "requester", 100, "请填写提出人 (who asked)")
-        reason = text_of(reason, "reason", REASON_MAX, "请填写原因 (a reason is required)")
+        requester = text_of(requester, "requester", 100, N_("请填写提出人"))
+        reason = text_of(reason, "reason", REASON_MAX, N_("请填写原因"))
         if file_doc.get("status") in ("destroyed", "merged"):
-            raise Conflict(f"档案状态为 {file_doc['status']}，无需登记 (the file is {file_doc['status']})")
+            raise Conflict(N_("档案状态为 %(status)s，无需登记", status=file_doc["status"]))
         doc = {"kind": "erasure", "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "requester": requester, "reason": reason, "recorded_by": actor.username, "requested_at": clock.now()}
         if not self.repo.insert_erasure(doc):
-            raise Conflict("该档案已有删除请求 (the file already has an erasure request)")
+            raise Conflict(N_("该档案已有删除请求"))
         self.audit.record(actor.username, "privacy.erasure_requested", f"file:{doc['file_id']}",
                           {"requester": requester, "reason": reason})
         return self.erasure(doc["file_id"])
@@ -94,8 +95,7 @@ class PrivacyService:
         """Why a file takes no new loans or shares (an open erasure request), or None."""
         if self.repo.erasure(str(file_id)) is None:
             return None
-        return ("档案有待执行的删除请求，暂停借阅和外部共享 "
-                "(the file has a pending erasure request: no new loans or shares)")
+        return (N_("档案有待执行的删除请求，暂停借阅和外部共享"))
 
     # -- subject access ------------------------------------------------------------------------
     def subject_access(self, actor: User, file_id: str) -> tuple[str, bytes]:

@@ -15,6 +15,8 @@ from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.messages import N_
+from service.messages import Joined
 from service.retention import rules
 from service.retention.service import RetentionService
 from service.retention.service import require_reader
@@ -26,12 +28,12 @@ from storage.sequences import Sequences
 MAX_FILES = 500
 TEXT_MAX = 500
 STATUSES = ("proposed", "approved", "rejected", "executing", "done")
-HOLD_LABELS = {"dispute": "纠纷 dispute", "audit": "审计 audit", "litigation": "诉讼 litigation"}
+HOLD_LABELS = {"dispute": N_("纠纷"), "audit": N_("审计检查"), "litigation": N_("诉讼")}
 
 
 def _text(value, name: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise Invalid(f"{name} is not valid", {name: f"请填写（至多 {limit} 字）(1-{limit} characters)"})
+        raise Invalid(N_("%(name)s 无效", name=name), {name: N_("请填写（至多 %(n)s 字）", n=limit)})
     return value.strip()
 
 
@@ -52,38 +54,40 @@ class DestructionService:
         """Why a file cannot be destroyed now (in this batch), or None. Its dates are computed afresh."""
         file_doc = self.files.repo.by_id(file_id)
         if file_doc is None:
-            return "没有这个档案 (no such file)"
+            return N_("没有这个档案")
         if file_doc.get("status") == "destroyed":
-            return "档案已销毁 (already destroyed)"
+            return N_("档案已销毁")
         if file_doc.get("status") == "merged":
-            return "档案已合并 (merged into another file)"
+            return N_("档案已合并")
         holds = self.retention.repo.holds({"file_id": file_id, "status": "active"})[1]
         if holds:
             hold = holds[0]
-            return f"已冻结：{HOLD_LABELS[hold['reason']]}{('，' + hold['note']) if hold.get('note') else ''} (on hold)"
+            if hold.get("note"):
+                return N_("已冻结：%(reason)s，%(note)s", reason=HOLD_LABELS[hold["reason"]], note=hold["note"])
+            return N_("已冻结：%(reason)s", reason=HOLD_LABELS[hold["reason"]])
         state = self.retention.recompute(file_id) or {}
         if not rules.is_due(state, self.retention.today()):
             return _not_due(state)
         folder = self.loans.folder(file_id)
         if folder is not None:
-            return ("纸质档案已遗失 (the folder is lost)" if folder.get("lost")
-                    else "纸质档案借出中 (the folder is out on loan)")
+            return (N_("纸质档案已遗失") if folder.get("lost")
+                    else N_("纸质档案借出中"))
         if self.loans.find({"file_id": file_id, "status": "out"}, limit=1):
-            return "借阅中 (out on a loan)"
+            return N_("借阅中")
         claim = self.repo.file_claim(file_id)
         if claim is not None and claim["batch_id"] != str(batch_id):
             other = self.repo.by_id(claim["batch_id"]) or {}
-            return f"已在销毁批次 {other.get('number', claim['batch_id'])} 中 (already in another batch)"
+            return N_("已在销毁批次 %(number)s 中", number=other.get("number", claim["batch_id"]))
         return None
 
     def _check_ids(self, file_ids) -> list[str]:
         if not isinstance(file_ids, list) or not file_ids or len(file_ids) > MAX_FILES \
                 or not all(isinstance(i, str) for i in file_ids):
-            raise Invalid("file_ids must list 1-500 file ids", {"file_ids": f"1-{MAX_FILES} 个档案 id (file ids)"})
+            raise Invalid(N_("file_ids 应列出 1-500 个档案 id"), {"file_ids": N_("1-%(n)s 个档案 id", n=MAX_FILES)})
         ids = list(dict.fromkeys(i.strip() for i in file_ids))
         unknown = [i for i in ids if self.files.repo.by_id(i) is None]
         if unknown:
-            raise Invalid("unknown files", {"file_ids": "没有这些档案 (no such files): " + ", ".join(unknown[:20])})
+            raise Invalid(N_("未知档案"), {"file_ids": N_("没有这些档案：%(ids)s", ids=", ".join(unknown[:20]))})
         return ids
 
     # -- proposing and deciding -------------------------------------------------------------
@@ -91,7 +95,7 @@ class DestructionService:
         """Propose a batch (archivist); 409 naming each file that is not due, on hold, out or in another batch."""
         access.require(actor, "destruction.propose")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         reason = _text(data.get("reason"), "reason", TEXT_MAX)
         ids = self._check_ids(data.get("file_ids"))
         batch_id = new_id()
@@ -100,14 +104,15 @@ class DestructionService:
         taken = []
         for file_id in ids if not refused else []:
             if not self.repo.claim_file(file_id, str(batch_id), at):
-                refused[file_id] = "刚被另一销毁批次选中 (taken by another batch a moment ago)"
+                refused[file_id] = N_("刚被另一销毁批次选中")
                 break
             taken.append(file_id)
         if refused:
             for file_id in taken:
                 self.repo.release_file(file_id, str(batch_id))
-            raise Conflict("以下档案不能销毁 (these files cannot be destroyed): " + "；".join(
-                f"{self._archive_no(i)}: {why}" for i, why in refused.items()), refused)
+            reasons = Joined("；", (N_("%(no)s：%(why)s", no=self._archive_no(i), why=why)
+                                   for i, why in refused.items()))
+            raise Conflict(N_("以下档案不能销毁：%(reasons)s", reasons=reasons), refused)
         doc = {"_id": batch_id, "number": self._number(at, str(batch_id)), "status": "proposed",
                "file_ids": ids, "items": [self._item(i) for i in ids], "reason": reason,
                "proposed_by": actor.username, "proposed_at": at}
@@ -137,11 +142,11 @@ class DestructionService:
         access.require(actor, "destruction.approve")
         doc = self.load(batch_id)
         if doc["proposed_by"] == actor.username:
-            raise Forbidden("不能审批自己提出的销毁 (nobody approves their own proposal)")
+            raise Forbidden(N_("不能审批自己提出的销毁"))
         if doc["status"] != "proposed":
-            raise Conflict(f"该批次已处理 (the batch is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("该批次已处理"), {"status": doc["status"]})
         if not self.repo.claim_step(doc["_id"], "decision", {"actor": actor.username, "at": clock.now()}):
-            raise Conflict("该批次刚被他人处理 (someone decided this batch a moment ago)")
+            raise Conflict(N_("该批次刚被他人处理"))
         return doc
 
     def approve(self, actor: User, batch_id) -> dict:
@@ -170,13 +175,13 @@ class DestructionService:
         """Record how, where and before whom the paper folders were destroyed (archivist or admin)."""
         access.require(actor, "destruction.execute")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         paper = self._check_paper(data)
         doc = self.load(batch_id)
         if doc["status"] != "approved":
-            raise Conflict(f"只有已批准的批次可以登记 (the batch is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("只有已批准的批次可以登记"), {"status": doc["status"]})
         if not self.repo.claim_step(doc["_id"], "paper", {"actor": actor.username, "at": clock.now()}):
-            raise Conflict("纸质销毁已登记 (the paper destruction is recorded already)")
+            raise Conflict(N_("纸质销毁已登记"))
         paper.update(recorded_by=actor.username, recorded_at=clock.now())
         self.repo.set(doc["_id"], {"paper": paper})
         self.audit.record(actor.username, "destruction.paper_recorded", f"destruction:{doc['_id']}", paper)
@@ -193,17 +198,17 @@ class DestructionService:
         if not isinstance(witnesses, list) or len(witnesses) != 2 or not all(
                 isinstance(w, str) and w.strip() and len(w) <= 40 for w in witnesses) \
                 or witnesses[0].strip() == witnesses[1].strip():
-            problems["witnesses"] = "需两名不同的监销人 (two different witnesses)"
+            problems["witnesses"] = N_("需两名不同的监销人")
         else:
             paper["witnesses"] = [w.strip() for w in witnesses]
         day = data.get("date") or self.retention.today().isoformat()
         parsed = rules.parse_date(day) if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
         if parsed is None or parsed > self.retention.today():
-            problems["date"] = "应为不晚于今天的日期 YYYY-MM-DD (a date not after today)"
+            problems["date"] = N_("应为不晚于今天的日期 YYYY-MM-DD")
         else:
             paper["date"] = parsed.isoformat()
         if problems:
-            raise Invalid("the paper destruction record is not valid", problems)
+            raise Invalid(N_("纸质销毁登记无效"), problems)
         return paper
 
     # -- reading ----------------------------------------------------------------------------
@@ -211,7 +216,7 @@ class DestructionService:
         """A batch; NotFound otherwise."""
         doc = self.repo.by_id(batch_id)
         if doc is None:
-            raise NotFound("没有这个销毁批次 (no such destruction batch)")
+            raise NotFound(N_("没有这个销毁批次"))
         return doc
 
     def get(self, actor: User, batch_id) -> dict:
@@ -223,7 +228,8 @@ class DestructionService:
         """Batches, newest first, by status."""
         require_reader(actor)
         if status and status not in STATUSES:
-            raise Malformed(f"status must be one of {', '.join(STATUSES)}", {"status": "/".join(STATUSES)})
+            raise Malformed(N_("%(name)s 应为 %(values)s 之一", name="status", values=", ".join(STATUSES)),
+                            {"status": "/".join(STATUSES)})
         return self.repo.page({"status": status} if status else {}, (page - 1) * per_page, per_page)
 
     def destroyed_items(self, batch: dict) -> list[dict]:
@@ -234,10 +240,10 @@ class DestructionService:
 def _not_due(state: dict) -> str:
     kind = state.get("kind", rules.NONE)
     if kind == rules.PERMANENT:
-        return "永久保管 (kept permanently)"
+        return N_("永久保管")
     if kind == rules.PENDING:
-        return "保管期限起算日未知 (the retention period has not started)"
+        return N_("保管期限起算日未知")
     if kind == rules.DATED:
-        return f"保管期限至 {state['destroy_after']} (kept until {state['destroy_after']})"
-    return "没有适用的保管策略 (no retention policy applies)"
+        return N_("保管期限至 %(date)s", date=state["destroy_after"])
+    return N_("没有适用的保管策略")
 

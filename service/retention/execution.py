@@ -25,6 +25,8 @@ from service.audit import AuditTrail
 from service.errors import Conflict
 from service.errors import DomainError
 from service.fulltext import SearchService
+from service.messages import N_
+from service.messages import Joined
 from service.retention.destruction import DestructionService
 from service.retention.register import DestructionRegister
 from storage.documents import derivative_prefix
@@ -119,17 +121,18 @@ class DestructionExecutor:
         if batch["status"] == "done":
             return batch, []
         if batch["status"] not in ("approved", "executing"):
-            raise Conflict(f"只有已批准的批次可以执行 (the batch is {batch['status']})", {"status": batch["status"]})
+            raise Conflict(N_("只有已批准的批次可以执行"), {"status": batch["status"]})
         if paper and not batch.get("paper"):
             batch = self.batches.record_paper(actor, batch_id, paper)
         if not batch.get("paper"):
-            raise Conflict("请先登记纸质档案的销毁（方式、地点、两名监销人）(record the paper destruction first)",
+            raise Conflict(N_("请先登记纸质档案的销毁（方式、地点、两名监销人）"),
                            {"paper": "required"})
         remaining = [f for f in batch["file_ids"] if self.repo.step(batch["_id"], f"file:{f}") is None]
         refused = {f: why for f in remaining if (why := self._refusal(batch, f))}
         if refused:
-            raise Conflict("以下档案现在不能销毁 (these files cannot be destroyed now): " + "；".join(
-                f"{self.batches._archive_no(f)}: {why}" for f, why in refused.items()), refused)
+            reasons = Joined("；", (N_("%(no)s：%(why)s", no=self.batches._archive_no(f), why=why)
+                                   for f, why in refused.items()))
+            raise Conflict(N_("以下档案现在不能销毁：%(reasons)s", reasons=reasons), refused)
         return batch, remaining
 
     def _refusal(self, batch: dict, file_id: str) -> str | None:
@@ -152,12 +155,12 @@ class DestructionExecutor:
         while (found := self.repo.step(batch["_id"], f"attempt:{number}")) is not None:
             number, previous = number + 1, found
         if previous is not None and _alive(previous):
-            raise Conflict("该批次正在执行 (the batch is being executed right now)", {"status": "executing"})
+            raise Conflict(N_("该批次正在执行"), {"status": "executing"})
         step = f"attempt:{number}"
         record = {"actor": actor.username, "at": clock.now(), "alive_at": clock.now(), "host": socket.gethostname(),
                   "pid": os.getpid(), "ended_at": None}
         if not self.repo.claim_step(batch["_id"], step, record):
-            raise Conflict("该批次正在执行 (the batch is being executed right now)", {"status": "executing"})
+            raise Conflict(N_("该批次正在执行"), {"status": "executing"})
         return step
 
     # -- one file ---------------------------------------------------------------------------
@@ -173,7 +176,7 @@ class DestructionExecutor:
                 self.objects.purge("originals", doc["key"])
                 self.objects.purge("derivatives", derivative_prefix(doc["_id"]), prefix=True)
             except ObjectLocked as exc:
-                raise Conflict(f"对象存储仍锁定 {exc} (the store still locks this original)",
+                raise Conflict(N_("对象存储仍锁定 %(object)s", object=str(exc)),
                                {file_id: "storage lock"}) from None
         self._step("objects", file_id)
         self.search.index_file(file_id)  # the tombstone: its pages go, its entry stays for the file list

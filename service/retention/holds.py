@@ -10,6 +10,7 @@ from service.errors import Gone
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.messages import N_
 from service.retention.service import RetentionService
 from service.retention.service import require_reader
 from storage import new_id
@@ -22,7 +23,7 @@ def _text(value, name: str, required: bool) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or len(value) > NOTE_MAX or (required and not value.strip()):
-        raise Invalid(f"{name} is not valid", {name: f"请填写说明（至多 {NOTE_MAX} 字）(1-{NOTE_MAX} characters)"})
+        raise Invalid(N_("%(name)s 无效", name=name), {name: N_("请填写说明（至多 %(n)s 字）", n=NOTE_MAX)})
     return value.strip()
 
 
@@ -39,11 +40,11 @@ class HoldService:
         """Put a hold on a file (archivist, auditor, admin) for a dispute, an audit or litigation."""
         access.require(actor, "hold.manage")
         if reason not in KINDS:
-            raise Invalid("the reason is not valid", {"reason": f"应为 (one of) {'/'.join(KINDS)}"})
+            raise Invalid(N_("原因无效"), {"reason": N_("应为 %(values)s 之一", values="/".join(KINDS))})
         note = _text(note, "note", required=False)
         file_doc = self.files.load(actor, str(file_id), "file.view")
         if file_doc.get("status") == "destroyed":
-            raise Gone("档案已销毁 (the file was destroyed)")
+            raise Gone(N_("档案已销毁"))
         doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "reason": reason, "note": note, "status": "active", "placed_by": actor.username,
                "placed_at": clock.now()}
@@ -59,9 +60,9 @@ class HoldService:
         reason = _text(reason, "reason", required=True)
         doc = self.repo.hold(hold_id)
         if doc is None or doc["file_id"] != str(file_id):
-            raise NotFound("没有这个冻结 (no such hold)")
+            raise NotFound(N_("没有这个冻结"))
         if doc["status"] != "active" or not self.repo.claim(f"{doc['_id']}:lift", actor.username, clock.now()):
-            raise Conflict("冻结已解除 (the hold was lifted already)", {"status": "lifted"})
+            raise Conflict(N_("冻结已解除"), {"status": "lifted"})
         changes = {"status": "lifted", "lifted_by": actor.username, "lifted_at": clock.now(), "lift_reason": reason}
         self.repo.set_hold(doc["_id"], changes)
         self.audit.record(actor.username, "retention.hold_lifted", f"file:{doc['file_id']}",
@@ -78,5 +79,5 @@ class HoldService:
         """Holds of every file (active by default) for the people who work with retention."""
         require_reader(actor)
         if status not in ("active", "lifted", ""):
-            raise Malformed("status must be active or lifted", {"status": "active/lifted"})
+            raise Malformed(N_("status 应为 active 或 lifted"), {"status": "active/lifted"})
         return self.repo.holds({"status": status} if status else {}, (page - 1) * per_page, per_page)

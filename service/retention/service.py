@@ -22,6 +22,7 @@ from service.files import STAGES
 from service.files import FileService
 from service.files import TemplateRegistry
 from service.held_reads import once
+from service.messages import N_
 from service.retention import rules
 from storage import StorageUnavailable
 from storage import new_id
@@ -40,7 +41,7 @@ MAX_YEARS = 200
 def require_reader(actor: User | None) -> None:
     """Forbidden unless the person works with retention (archivist, admin, auditor, approver, executive)."""
     if actor is None or not actor.active or not actor.has(*READERS):
-        raise Forbidden("没有权限 (not allowed)")
+        raise Forbidden(N_("没有权限"))
 
 
 class RetentionService:
@@ -69,23 +70,23 @@ class RetentionService:
     def check_policy(self, data) -> dict:
         """A policy's stored values from a request; Invalid naming each bad field."""
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems: dict = {}
         name = data.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
-            problems["name"] = f"请填写名称（至多 {NAME_MAX} 字）(1-{NAME_MAX} characters)"
+            problems["name"] = N_("请填写名称（至多 %(n)s 字）", n=NAME_MAX)
         match = data.get("match") if data.get("match") is not None else {}
         if not isinstance(match, dict) or set(match) - set(rules.MATCH_KEYS):
-            problems["match"] = f"只能包含 (only) {', '.join(rules.MATCH_KEYS)}"
+            problems["match"] = N_("只能包含 %(keys)s", keys=", ".join(rules.MATCH_KEYS))
             match = {}
         problems.update(self._check_match(match))
         if data.get("trigger") not in rules.TRIGGERS:
-            problems["trigger"] = f"应为 (one of) {'/'.join(rules.TRIGGERS)}"
+            problems["trigger"] = N_("应为 %(values)s 之一", values="/".join(rules.TRIGGERS))
         years = data.get("years", "missing")
         if years is not None and (not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_YEARS):
-            problems["years"] = f"应为 1-{MAX_YEARS} 年，或 null 表示永久 (1-{MAX_YEARS} years, or null for permanent)"
+            problems["years"] = N_("应为 1-%(n)s 年，或 null 表示永久", n=MAX_YEARS)
         if problems:
-            raise Invalid("the policy is not valid", problems)
+            raise Invalid(N_("保管策略无效"), problems)
         cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in match.items() if v not in (None, "", [])}
         return {"name": name.strip(), "match": cleaned, "trigger": data["trigger"], "years": years}
 
@@ -93,18 +94,18 @@ class RetentionService:
         problems = {}
         template = match.get("template")
         if template not in (None, "") and (not isinstance(template, str) or self.registry.get(template) is None):
-            problems["match.template"] = "没有这个模板 (no such template)"
+            problems["match.template"] = N_("没有这个模板")
         if match.get("customer_type") not in (None, "", *CUSTOMER_TYPES):
-            problems["match.customer_type"] = f"应为 (one of) {'/'.join(CUSTOMER_TYPES)}"
+            problems["match.customer_type"] = N_("应为 %(values)s 之一", values="/".join(CUSTOMER_TYPES))
         if match.get("stage") not in (None, "", *STAGES):
-            problems["match.stage"] = f"应为 (one of) {'/'.join(STAGES)}"
+            problems["match.stage"] = N_("应为 %(values)s 之一", values="/".join(STAGES))
         project = match.get("project")
         if project not in (None, "") and (not isinstance(project, str) or len(project) > 60):
-            problems["match.project"] = "至多 60 个字符 (at most 60 characters)"
+            problems["match.project"] = N_("至多 60 个字符")
         doc_types = match.get("doc_types")
         if doc_types not in (None, []) and (not isinstance(doc_types, list) or len(doc_types) > 20
                                             or not all(self.types.is_active(t) for t in doc_types)):
-            problems["match.doc_types"] = "应为已有文件类型的列表 (a list of known document types)"
+            problems["match.doc_types"] = N_("应为已有文件类型的列表")
         return problems
 
     def create_policy(self, actor: User, data) -> dict:
@@ -122,7 +123,7 @@ class RetentionService:
         access.require(actor, "retention.manage")
         doc = self.repo.policy(policy_id)
         if doc is None:
-            raise NotFound("没有这个保管策略 (no such policy)")
+            raise NotFound(N_("没有这个保管策略"))
         if doc.get("active"):
             self.repo.set_policy(doc["_id"], {"active": False, "retired_by": actor.username, "retired_at": clock.now()})
             self.audit.record(actor.username, "retention.policy_retired", f"retention_policy:{doc['_id']}",
@@ -140,7 +141,7 @@ class RetentionService:
         access.require(actor, "file.view")
         doc = self.repo.policy(policy_id)
         if doc is None:
-            raise NotFound("没有这个保管策略 (no such policy)")
+            raise NotFound(N_("没有这个保管策略"))
         return doc
 
     # -- computing --------------------------------------------------------------------------
@@ -247,7 +248,7 @@ class RetentionService:
             return self.today()
         day = rules.parse_date(raw) if isinstance(raw, str) and len(raw) == 10 else None
         if day is None:
-            raise Malformed("as_of must be a date YYYY-MM-DD", {"as_of": "YYYY-MM-DD"})
+            raise Malformed(N_("as_of 应为日期 YYYY-MM-DD"), {"as_of": "YYYY-MM-DD"})
         return day
 
     def due(self, actor: User, as_of: date, page: int = 1, per_page: int = 0) -> tuple[int, list[dict]]:

@@ -9,7 +9,7 @@ __all__, __getattr__ = public(__name__, {
     "inbox": ["InboxService", "require_archivist"],
     "imports": ["ScanImportService"],
     "filing": ["Filing"],
-    "plan": ["UNREADABLE", "FileResolver", "Segment", "split"],
+    "plan": ["FileResolver", "Segment", "split"],
     "sources": ["Input", "folder_inputs", "open_zip", "zip_inputs"],
     "separators": ["decode_separator", "separators"],
 })

@@ -18,9 +18,9 @@ from service.documents import DocumentService
 from service.documents.ocr import OcrFailure
 from service.errors import Conflict
 from service.errors import DomainError
+from service.messages import N_
 from service.scans import pages as scan_pages
 from service.scans.inbox import InboxService
-from service.scans.plan import UNREADABLE
 from service.scans.plan import FileResolver
 from service.scans.plan import Segment
 from service.scans.plan import split
@@ -31,9 +31,9 @@ from storage.scan_import import ScanImportRepository
 log = logging.getLogger(__name__)
 
 UNIT_GRACE = timedelta(minutes=10)
-NOT_A_SCAN = "不是 PDF、JPEG、PNG 或 TIFF 内容 (not PDF, JPEG, PNG or TIFF content)"
-BUSY = "另一次导入正在处理这些页面 (another import is filing these pages right now)"
-ONLY_SEPARATORS = "只有分隔页，没有要归档的页面 (separator sheets only, nothing to file)"
+NOT_A_SCAN = N_("不是 PDF、JPEG、PNG 或 TIFF 内容")
+BUSY = N_("另一次导入正在处理这些页面")
+ONLY_SEPARATORS = N_("只有分隔页，没有要归档的页面")
 SUFFIX = {"application/pdf": ".pdf", "image/tiff": ".tif", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
@@ -97,7 +97,7 @@ class Filing:
         file_doc, _ = self.resolver.by_name(item.name)
         if file_doc is not None:
             return [Segment(1, 0, file=file_doc, doc_type="other")]
-        return [Segment(1, 0, reason=UNREADABLE.format(reason=reason))]
+        return [Segment(1, 0, reason=N_("无法读取页面：%(reason)s", reason=reason))]
 
     def _claim(self, key: str) -> tuple[str, dict | None]:
         """'won', 'taken' (over from a dead holder), 'done' or 'busy', and the claim found."""

@@ -21,6 +21,7 @@ from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import FileService
+from service.messages import N_
 from service.scans import separators
 from service.scans.filing import Filing
 from service.scans.inbox import InboxService
@@ -78,7 +79,7 @@ class ScanImportService:
         """A separator sheet (PDF) for a file and document type, and a name to save it under."""
         file_doc = self.documents.writable_file(actor, file_id)
         if not self.doc_types.is_active(doc_type):
-            raise Invalid("unknown document type", {"doc_type": "没有这个文件类型 (no such document type)"})
+            raise Invalid(N_("未知文件类型"), {"doc_type": N_("没有这个文件类型")})
         label = self.doc_types.labels()[doc_type]["label_zh"]
         return separators.sheet_pdf(file_doc, doc_type, label), f"separator-{file_doc['archive_no']}-{doc_type}.pdf"
 
@@ -87,12 +88,12 @@ class ScanImportService:
         require_archivist(actor)
         head = stream.read(4)
         if not head.startswith(ZIP_MAGIC):
-            raise UnsupportedMedia("只接受 zip 压缩包 (only a zip of scans is accepted)", {"file": filename[:100]})
+            raise UnsupportedMedia(N_("只接受 zip 压缩包"), {"file": filename[:100]})
         import_id = new_id()
         key = upload_key(import_id)
         try:
             stored = self.objects.put("originals", key,
-                                      CappedReader(head, stream, self.max_bytes, "压缩包 (the zip)"), -1,
+                                      CappedReader(head, stream, self.max_bytes, N_("压缩包")), -1,
                                       content_type="application/zip")
         except TooLarge:
             self._forget(key)
@@ -121,7 +122,7 @@ class ScanImportService:
         """Run a queued import (the worker's job; a retry files only what the last attempt did not)."""
         doc = self.repo.get_import(import_id)
         if doc is None:
-            raise NotFound("no such scan import")
+            raise NotFound(N_("没有这次扫描导入"))
         if doc["state"] in (DONE, FAILED):
             return doc
         actor = self.users.get(doc["created_by"])
@@ -142,7 +143,7 @@ class ScanImportService:
         """Import a folder of scanner output (or a zip file) now, as the given archivist (the CLI)."""
         require_archivist(actor)
         if not path.is_dir() and not path.is_file():
-            raise NotFound(f"no such folder: {path}")
+            raise NotFound(N_("没有这个文件夹：%(path)s", path=str(path)))
         doc = self._record(actor, new_id(), "folder" if path.is_dir() else "zip", str(path)[:200], RUNNING)
         self.repo.insert_import(doc)
         self.audit.record(actor.username, "scan_import.started", f"scan_import:{doc['_id']}", {"name": doc["name"]})
@@ -198,7 +199,7 @@ class ScanImportService:
         require_archivist(actor)
         doc = self.repo.get_import(import_id)
         if doc is None:
-            raise NotFound("没有这次导入 (no such scan import)")
+            raise NotFound(N_("没有这次导入"))
         return doc
 
     def page(self, actor: User, page: int = 1, per_page: int = 20) -> tuple[int, list[dict]]:

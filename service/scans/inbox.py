@@ -19,6 +19,7 @@ from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
+from service.messages import N_
 from storage import StorageUnavailable
 from storage.errors import ObjectMissing
 from storage.objects import ObjectStore
@@ -36,7 +37,7 @@ REASON_MAX = 500
 def require_archivist(actor: User | None) -> None:
     """Batch scanning and the inbox are the archivists' desk."""
     if not access.can(actor, "scan.import"):
-        raise Forbidden("只有档案管理员可以处理扫描导入 (only archivists handle scan imports)")
+        raise Forbidden(N_("只有档案管理员可以处理扫描导入"))
 
 
 class _ChunkReader:
@@ -88,7 +89,7 @@ class InboxService:
         """Inbox items in a state, in the order they were scanned."""
         require_archivist(actor)
         if state not in STATES:
-            raise Invalid("unknown state", {"state": "open / assigned / discarded"})
+            raise Invalid(N_("未知状态"), {"state": "open / assigned / discarded"})
         return self.repo.items_page(state, (page - 1) * per_page, per_page)
 
     def get(self, actor: User, item_id: str) -> dict:
@@ -96,24 +97,24 @@ class InboxService:
         require_archivist(actor)
         doc = self.repo.item(item_id)
         if doc is None:
-            raise NotFound("没有这个待归档项 (no such inbox item)")
+            raise NotFound(N_("没有这个待归档项"))
         return doc
 
     def thumbnail(self, actor: User, item_id: str) -> bytes:
         """The item's first-page thumbnail (JPEG)."""
         doc = self.get(actor, item_id)
         if not doc.get("thumb") or doc["state"] != OPEN:
-            raise NotFound("没有缩略图 (no thumbnail)")
+            raise NotFound(N_("没有缩略图"))
         try:
             return self.objects.read("derivatives", inbox_thumb_key(item_id))
         except ObjectMissing:
-            raise NotFound("没有缩略图 (no thumbnail)") from None
+            raise NotFound(N_("没有缩略图")) from None
 
     def _claim(self, actor: User, item_id: str, decision: str) -> dict:
         doc = self.get(actor, item_id)
         if doc["state"] != OPEN or not self.repo.claim_decision(item_id, {"decision": decision, "by": actor.username,
                                                                           "at": clock.now()}):
-            raise Conflict("此项已处理 (this item was already assigned or discarded)", {"state": doc["state"]})
+            raise Conflict(N_("此项已处理"), {"state": doc["state"]})
         return doc
 
     def file_id(self, actor: User, file_id=None, archive_no=None) -> str:
@@ -125,8 +126,8 @@ class InboxService:
             found = self.repo.files_by_numbers([archive_no.strip()])
             if found:
                 return str(found[0]["_id"])
-            raise Invalid("unknown archive number", {"archive_no": "没有这个档案号 (no such archive number)"})
-        raise Invalid("name the file", {"archive_no": "请填写档案号 (give the archive number)"})
+            raise Invalid(N_("未知档案号"), {"archive_no": N_("没有这个档案号")})
+        raise Invalid(N_("请指明档案"), {"archive_no": N_("请填写档案号")})
 
     def assign(self, actor: User, item_id: str, file_id: str, doc_type, title) -> tuple[dict, dict]:
         """Make the item a document of a file (through the ordinary upload); (item, document)."""
@@ -161,7 +162,7 @@ class InboxService:
     def discard(self, actor: User, item_id: str, reason) -> dict:
         """Throw the item away with a reason (audited); its bytes are removed."""
         if not isinstance(reason, str) or not reason.strip() or len(reason) > REASON_MAX:
-            raise Invalid("a reason is required", {"reason": "请填写原因 (give a reason)"})
+            raise Invalid(N_("请填写原因"), {"reason": N_("请填写原因")})
         doc = self._claim(actor, item_id, DISCARDED)
         outcome = {"state": DISCARDED, "discard_reason": reason.strip(), "decided_by": actor.username,
                    "decided_at": clock.now()}

@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from typing import Callable
 from typing import Iterable
 
+from service.messages import N_
 from storage.scan_import import ScanImportRepository
 
 MAX_CANDIDATES = 60
 MAX_MERGE_HOPS = 5
-NO_PLACE = ("文件名中没有档案号，这些页面之前也没有分隔页 "
-            "(no archive number in the name and no separator sheet before these pages)")
-UNKNOWN_FILE = "分隔页指向的档案不存在 (the separator sheet names an unknown file)"
-DESTROYED_FILE = "分隔页指向的档案已销毁 (the separator sheet names a destroyed file)"
-UNKNOWN_TYPE = "分隔页上的文件类型不存在或已停用：{code} (the separator sheet names an unknown document type)"
-NAMED_DESTROYED = "文件名中的档案 {no} 已销毁 (the file named in the input's name was destroyed)"
-UNREADABLE = "无法读取页面：{reason} (the pages cannot be read)"
+NO_PLACE = N_("文件名中没有档案号，这些页面之前也没有分隔页")
+UNKNOWN_FILE = N_("分隔页指向的档案不存在")
+DESTROYED_FILE = N_("分隔页指向的档案已销毁")
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ class FileResolver:
         best = max(found, key=lambda doc: len(doc["archive_no"]))
         doc = self._follow(best)
         if doc is None or doc.get("status") in ("destroyed", "merged"):
-            return None, NAMED_DESTROYED.format(no=best["archive_no"])
+            return None, N_("文件名中的档案 %(no)s 已销毁", no=best["archive_no"])
         return doc, None
 
     def separator(self, file_id: str, doc_type: str) -> Segment:
@@ -107,7 +104,7 @@ class FileResolver:
         if doc.get("status") in ("destroyed", "merged"):
             return Segment(0, 0, reason=DESTROYED_FILE)
         if not self.type_active(doc_type):
-            return Segment(0, 0, reason=UNKNOWN_TYPE.format(code=doc_type))
+            return Segment(0, 0, reason=N_("分隔页上的文件类型不存在或已停用：%(code)s", code=doc_type))
         return Segment(0, 0, file=doc, doc_type=doc_type)
 
 

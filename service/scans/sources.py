@@ -15,22 +15,23 @@ from pathlib import Path
 from typing import Iterator
 
 from service.errors import Invalid
+from service.messages import N_
 
 log = logging.getLogger(__name__)
 
 MAX_MEMBERS = 10_000
 CHUNK = 1024 * 1024
-HIDDEN = "隐藏文件 (hidden file)"
-FOLDER = "文件夹 (folder)"
-UNSAFE = "不安全的文件名（路径穿越）(unsafe name: path traversal)"
-LINK = "符号链接 (symbolic link)"
-NOT_REGULAR = "不是普通文件 (not a regular file)"
-ENCRYPTED = "压缩包内的文件已加密 (encrypted zip member)"
+HIDDEN = N_("隐藏文件")
+FOLDER = N_("文件夹")
+UNSAFE = N_("不安全的文件名（路径穿越）")
+LINK = N_("符号链接")
+NOT_REGULAR = N_("不是普通文件")
+ENCRYPTED = N_("压缩包内的文件已加密")
 
 
 def too_large(size: int, limit: int) -> str:
     """The reason given for an input over the size limit."""
-    return f"文件过大：{size} 字节，上限 {limit} 字节 (too large: {size} bytes, limit {limit})"
+    return N_("文件过大：%(size)s 字节，上限 %(limit)s 字节", size=size, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,10 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise Invalid("not a zip file", {"file": f"不是有效的 zip 压缩包 (not a valid zip: {exc})"}) from None
+        raise Invalid(N_("不是 zip 文件"), {"file": N_("不是有效的 zip 压缩包：%(why)s", why=str(exc))}) from None
     if len(archive.infolist()) > MAX_MEMBERS:
         archive.close()
-        raise Invalid("too many members", {"file": f"至多 {MAX_MEMBERS} 个文件 (at most {MAX_MEMBERS} members)"})
+        raise Invalid(N_("压缩包内文件太多"), {"file": N_("至多 %(n)s 个文件", n=MAX_MEMBERS)})
     return archive
 
 
@@ -143,5 +144,5 @@ def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, 
                     return too_large(written, limit)
                 out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-        return f"压缩包内的文件已损坏 (damaged zip member: {exc})"
+        return N_("压缩包内的文件已损坏：%(why)s", why=str(exc))
     return None

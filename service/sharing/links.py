@@ -13,6 +13,7 @@ from service.errors import Gone
 from service.errors import NotFound
 from service.loans import stamp_jpeg
 from service.loans import watermarked_pdf
+from service.messages import N_
 from service.sharing.service import ShareService
 from service.sharing.service import token_hash
 from storage import ObjectMissing
@@ -32,20 +33,20 @@ class ShareLinks:
     def resolve(self, token) -> dict:
         """The share behind a token; NotFound for an unknown (or tampered) token, Gone once it ended."""
         if not isinstance(token, str) or not 20 <= len(token) <= TOKEN_MAX:
-            raise NotFound("链接无效 (no such link)")
+            raise NotFound(N_("链接无效"))
         doc = self.shares.repo.by_token_hash(token_hash(token))
         if doc is None:
-            raise NotFound("链接无效 (no such link)")
+            raise NotFound(N_("链接无效"))
         if doc["status"] == "revoked" or self.shares.repo.has_step(doc["_id"], "end"):
-            raise Gone("共享已被撤销 (the share was revoked)")
+            raise Gone(N_("共享已被撤销"))
         if doc["status"] != "approved":
-            raise NotFound("链接无效 (no such link)")
+            raise NotFound(N_("链接无效"))
         ends = doc["expires_at"].replace(tzinfo=doc["expires_at"].tzinfo or timezone.utc)
         if ends <= clock.now():
-            raise Gone("共享已过期 (the share has expired)")
+            raise Gone(N_("共享已过期"))
         file_doc = self.shares.files.repo.by_id(doc["file_id"])
         if file_doc is None or file_doc.get("status") in ("destroyed",):
-            raise Gone("档案已销毁 (the file was destroyed)")
+            raise Gone(N_("档案已销毁"))
         return {**doc, "file": file_doc}
 
     def watermark(self, share: dict) -> str:
@@ -70,28 +71,28 @@ class ShareLinks:
     def document(self, share: dict, document_id: str) -> dict:
         """An included, still active document; NotFound otherwise."""
         if document_id not in share["documents"]:
-            raise NotFound("没有这个文件 (no such document)")
+            raise NotFound(N_("没有这个文件"))
         doc = self.shares.documents.repo.by_id(document_id)
         if doc is None or doc.get("status", "active") != "active":
-            raise Gone("文件已不可用 (the document is gone)")
+            raise Gone(N_("文件已不可用"))
         return doc
 
     def page_image(self, share: dict, document_id: str, number: int) -> bytes:
         """One page image of an included document, watermarked."""
         doc = self.document(share, document_id)
         if not doc.get("pages") or not 1 <= number <= doc["pages"]:
-            raise NotFound("没有这一页 (no such page)")
+            raise NotFound(N_("没有这一页"))
         try:
             data = self.objects.read("derivatives", page_key(doc["_id"], number, "image"))
         except ObjectMissing:
-            raise NotFound("这一页还没有图像 (no image of this page yet)") from None
+            raise NotFound(N_("这一页还没有图像")) from None
         return stamp_jpeg(data, self.watermark(share))
 
     def pdf(self, share: dict, document_id: str) -> tuple[dict, bytes]:
         """An included document as a watermarked PDF of its pages."""
         doc = self.document(share, document_id)
         if not doc.get("pages"):
-            raise Conflict("页面图像尚未生成，请稍后再下载 (the page images are not ready yet)")
+            raise Conflict(N_("页面图像尚未生成，请稍后再下载"))
         pages = [self.objects.read("derivatives", page_key(doc["_id"], n, "image")) for n in range(1, doc["pages"] + 1)]
         return doc, watermarked_pdf(pages, self.watermark(share))
 

@@ -11,6 +11,7 @@ from service.audit import AuditTrail
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.messages import N_
 from storage import new_id
 from storage.objects import ObjectStore
 from storage.partners import PartnerRepository
@@ -29,7 +30,7 @@ def parse_date(raw, name: str, problems: dict) -> date | None:
             return date.fromisoformat(raw)
     except ValueError:
         pass
-    problems[name] = "日期格式应为 YYYY-MM-DD (a date is written YYYY-MM-DD)"
+    problems[name] = N_("日期格式应为 YYYY-MM-DD")
     return None
 
 
@@ -37,7 +38,7 @@ def check_period(valid_from, valid_to, problems: dict) -> tuple[date | None, dat
     """valid_from and valid_to as dates, the end not before the start."""
     start, end = parse_date(valid_from, "valid_from", problems), parse_date(valid_to, "valid_to", problems)
     if start and end and end < start:
-        problems["valid_to"] = "截止日期早于起始日期 (ends before it starts)"
+        problems["valid_to"] = N_("截止日期早于起始日期")
     return start, end
 
 
@@ -60,18 +61,18 @@ class PartnerService:
     def check(self, data) -> dict:
         """The partner's name, kind and contact, checked; Invalid naming each bad one."""
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems, clean = {}, {}
         for key, limit in (("name", 100), ("contact", 200)):
             value = data.get(key, "")
             if not isinstance(value, str) or len(value) > limit or (key == "name" and not value.strip()):
-                problems[key] = f"请填写（至多 {limit} 字）(1-{limit} characters)"
+                problems[key] = N_("请填写（至多 %(n)s 字）", n=limit)
             else:
                 clean[key] = value.strip()
         if data.get("kind") not in KINDS:
             problems["kind"] = "应为 " + "/".join(KINDS)
         if problems:
-            raise Invalid("the partner is not valid", problems)
+            raise Invalid(N_("合作方无效"), problems)
         return {**clean, "kind": data["kind"]}
 
     def create(self, actor: User, data) -> dict:
@@ -96,10 +97,10 @@ class PartnerService:
         """One partner (anyone who may ask for a share sees the register)."""
         if not (access.can(actor, "partner.manage") or access.can(actor, "share.request")
                 or access.can(actor, "share.approve")):
-            raise NotFound("没有这个合作方 (no such partner)")
+            raise NotFound(N_("没有这个合作方"))
         partner = self.repo.by_id(partner_id)
         if partner is None:
-            raise NotFound("没有这个合作方 (no such partner)")
+            raise NotFound(N_("没有这个合作方"))
         return partner
 
     def list(self, actor: User, page: int = 1, per_page: int = 20, kind: str = "") -> tuple[int, list[dict]]:
@@ -117,9 +118,9 @@ class PartnerService:
         start, end = check_period(valid_from, valid_to, problems)
         media = next((t for magic, t in NDA_TYPES.items() if data.startswith(magic)), None)
         if not data or len(data) > NDA_MAX_BYTES or media is None:
-            problems["file"] = "请上传 PDF、JPEG 或 PNG（至多 20 MB）(a PDF, JPEG or PNG up to 20 MB)"
+            problems["file"] = N_("请上传 PDF、JPEG 或 PNG（至多 20 MB）")
         if problems:
-            raise Invalid("the NDA is not valid", problems)
+            raise Invalid(N_("保密协议无效"), problems)
         number = len(partner.get("ndas") or []) + 1
         stored = self.objects.put("originals", nda_key(partner["_id"], number), io.BytesIO(data), len(data), media)
         nda = {"number": number, "key": stored.key, "sha256": stored.sha256, "size": stored.size,
@@ -136,6 +137,6 @@ class PartnerService:
         partner = self.get(actor, partner_id)
         nda = next((n for n in partner.get("ndas") or [] if n["number"] == number), None)
         if nda is None:
-            raise NotFound("没有这份保密协议 (no such NDA)")
+            raise NotFound(N_("没有这份保密协议"))
         self.audit.record(actor.username, "partner.nda_read", f"partner:{partner['_id']}", {"number": number})
         return nda, self.objects.read("originals", nda["key"])

@@ -21,6 +21,7 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.files import target_of
+from service.messages import N_
 from service.sharing.partners import check_period
 from service.sharing.partners import current_nda
 from service.sharing.partners import parse_date
@@ -32,9 +33,8 @@ AUTHORIZATION_TYPE = "authorization"
 MAX_DAYS = 90
 PURPOSE_MAX = 100
 SEES_ALL = ("archivist", "executive", "auditor")
-NO_AUTHORIZATION = ("档案中没有覆盖该合作方和用途、当日有效的客户授权委托书 "
-                    "(no valid authorization for this partner and purpose)")
-NO_NDA = "该合作方没有在有效期内的保密协议 (the partner has no NDA on file that is valid today)"
+NO_AUTHORIZATION = N_("档案中没有覆盖该合作方和用途、当日有效的客户授权委托书")
+NO_NDA = N_("该合作方没有在有效期内的保密协议")
 
 
 def token_hash(token: str) -> str:
@@ -44,7 +44,7 @@ def token_hash(token: str) -> str:
 
 def _purpose(value, problems: dict, name: str = "purpose") -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > PURPOSE_MAX:
-        problems[name] = f"请填写用途（至多 {PURPOSE_MAX} 字）(1-{PURPOSE_MAX} characters)"
+        problems[name] = N_("请填写用途（至多 %(n)s 字）", n=PURPOSE_MAX)
         return ""
     return value.strip()
 
@@ -73,21 +73,21 @@ class ShareService:
         doc, file_doc = self.documents.load(actor, document_id, "file.view")
         access.require(actor, "file.edit", target_of(file_doc))
         if doc.get("doc_type") != AUTHORIZATION_TYPE:
-            raise Conflict("只有授权委托书可以登记授权范围 (only an authorization document covers partners)")
+            raise Conflict(N_("只有授权委托书可以登记授权范围"))
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         problems: dict = {}
         partner_ids = data.get("partners")
         if not isinstance(partner_ids, list) or not partner_ids or \
                 any(not isinstance(p, str) or self.partners.by_id(p) is None for p in partner_ids):
-            problems["partners"] = "请选择登记在册的合作方 (choose partners from the register)"
+            problems["partners"] = N_("请选择登记在册的合作方")
         raw = data.get("purposes")
         purposes = [_purpose(p, problems, "purposes") for p in raw] if isinstance(raw, list) and raw else []
         if not purposes:
-            problems.setdefault("purposes", "请填写授权用途 (at least one purpose)")
+            problems.setdefault("purposes", N_("请填写授权用途"))
         start, end = check_period(data.get("valid_from"), data.get("valid_to"), problems)
         if problems:
-            raise Invalid("the authorization is not valid", problems)
+            raise Invalid(N_("授权无效"), problems)
         record = {"document_id": str(doc["_id"]), "file_id": doc["file_id"], "partners": sorted(set(partner_ids)),
                   "purposes": sorted(set(purposes)), "valid_from": start.isoformat(), "valid_to": end.isoformat(),
                   "recorded_by": actor.username, "recorded_at": clock.now()}
@@ -129,20 +129,20 @@ class ShareService:
         """Ask to share named fields and documents of a file with a partner until a day."""
         access.require(actor, "share.request")
         if not isinstance(data, dict):
-            raise Malformed("the body must be a JSON object")
+            raise Malformed(N_("请求体应为 JSON 对象"))
         file_doc = self.files.load(actor, str(data.get("file_id") or ""), "file.content")
         problems: dict = {}
         partner = self.partners.by_id(data.get("partner_id")) if isinstance(data.get("partner_id"), str) else None
         if partner is None:
-            problems["partner_id"] = "请选择登记在册的合作方 (choose a partner from the register)"
+            problems["partner_id"] = N_("请选择登记在册的合作方")
         purpose = _purpose(data.get("purpose"), problems)
         fields = self._fields(file_doc, data.get("fields"), problems)
         documents = self._documents(file_doc, data.get("documents"), problems)
         expires_on = self._expiry(data.get("expires_on"), problems)
         if not fields and not documents and "fields" not in problems:
-            problems["fields"] = "请至少选择一项内容或一份文件 (choose at least one field or document)"
+            problems["fields"] = N_("请至少选择一项内容或一份文件")
         if problems:
-            raise Invalid("the share request is not valid", problems)
+            raise Invalid(N_("共享申请无效"), problems)
         self.refuse(self.missing(str(file_doc["_id"]), partner, purpose))
         doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "partner_id": str(partner["_id"]), "partner_name": partner["name"],
@@ -165,7 +165,7 @@ class ShareService:
         if raw is None:
             return []
         if not isinstance(raw, list) or any(k not in allowed for k in raw):
-            problems["fields"] = "含有档案没有的字段 (unknown field keys)"
+            problems["fields"] = N_("含有档案没有的字段")
             return []
         return [k for k in allowed if k in raw]
 
@@ -174,14 +174,14 @@ class ShareService:
             return []
         mine = {str(d["_id"]) for d in self.documents.repo.of_file(str(file_doc["_id"]))}
         if not isinstance(raw, list) or any(not isinstance(d, str) or d not in mine for d in raw):
-            problems["documents"] = "含有不属于该档案的文件 (a document is not of this file)"
+            problems["documents"] = N_("含有不属于该档案的文件")
             return []
         return sorted(set(raw))
 
     def _expiry(self, raw, problems: dict) -> date | None:
         day = parse_date(raw, "expires_on", problems)
         if day and not self.today() <= day <= self.today() + timedelta(days=MAX_DAYS):
-            problems["expires_on"] = f"应在今天到 {MAX_DAYS} 天之内 (today to {MAX_DAYS} days ahead)"
+            problems["expires_on"] = N_("应在今天到 %(n)s 天之内", n=MAX_DAYS)
         return day
 
     # -- reading -------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class ShareService:
         """One share the person may see; NotFound otherwise."""
         doc = self.repo.by_id(share_id)
         if doc is None or not actor.active or not (actor.has(*SEES_ALL) or doc["requester"] == actor.username):
-            raise NotFound("没有这个共享 (no such share)")
+            raise NotFound(N_("没有这个共享"))
         return self.with_state(doc)
 
     def with_state(self, doc: dict) -> dict:
@@ -221,11 +221,11 @@ class ShareService:
         access.require(actor, action)
         doc = self.repo.by_id(share_id)
         if doc is None:
-            raise NotFound("没有这个共享 (no such share)")
+            raise NotFound(N_("没有这个共享"))
         if doc["requester"] == actor.username:
-            raise Forbidden("不能审批自己的申请 (nobody approves their own request)")
+            raise Forbidden(N_("不能审批自己的申请"))
         if doc["status"] != "requested":
-            raise Conflict(f"申请已处理 (the request is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("申请已处理"), {"status": doc["status"]})
         return doc
 
     def approve(self, actor: User, share_id) -> tuple[dict, str]:
@@ -235,7 +235,7 @@ class ShareService:
         self.refuse(self.missing(doc["file_id"], partner, doc["purpose"]))
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
-            raise Conflict("申请已被他人处理 (someone decided this request a moment ago)")
+            raise Conflict(N_("申请已被他人处理"))
         token = secrets.token_urlsafe(32)
         end = datetime.combine(date.fromisoformat(doc["expires_on"]) + timedelta(days=1), time.min, tzinfo=self.zone)
         changes = {"status": "approved", "approved_by": actor.username, "approved_at": at,
@@ -251,11 +251,11 @@ class ShareService:
         problems: dict = {}
         reason = _purpose(reason, problems, "reason")
         if problems:
-            raise Invalid("a reason is required", problems)
+            raise Invalid(N_("请填写原因"), problems)
         doc = self._open(actor, share_id, "share.approve")
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
-            raise Conflict("申请已被他人处理 (someone decided this request a moment ago)")
+            raise Conflict(N_("申请已被他人处理"))
         changes = {"status": "rejected", "rejected_by": actor.username, "rejected_at": at, "reason": reason}
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "share.rejected", f"share:{doc['_id']}", {"reason": reason})
@@ -269,14 +269,14 @@ class ShareService:
         """End a share now: its link answers 410 Gone from this moment."""
         doc = self.repo.by_id(share_id)
         if doc is None or not (actor.has(*SEES_ALL) or doc["requester"] == actor.username):
-            raise NotFound("没有这个共享 (no such share)")
+            raise NotFound(N_("没有这个共享"))
         if not self.may_revoke(actor, doc):
-            raise Forbidden("您不能撤销这个共享 (only the archivist, the executive or the requester)")
+            raise Forbidden(N_("您不能撤销这个共享"))
         if doc["status"] not in ("requested", "approved"):
-            raise Conflict(f"共享已结束 (the share is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("共享已结束"), {"status": doc["status"]})
         at = clock.now()
         if not self.repo.claim_step(doc["_id"], "end", actor.username, at):
-            raise Conflict("共享已被撤销 (the share was revoked a moment ago)")
+            raise Conflict(N_("共享已被撤销"))
         if doc["status"] == "requested":
             self.repo.claim_step(doc["_id"], "decision", actor.username, at)  # nobody approves it afterwards
         changes = {"status": "revoked", "revoked_by": actor.username, "revoked_at": at}
@@ -288,9 +288,9 @@ class ShareService:
         """A fresh link for an approved share (the old link stops working); for the requester or the archivist."""
         doc = self.get(actor, share_id)
         if not self.may_revoke(actor, doc):
-            raise Forbidden("您不能重新生成链接 (only the archivist, the executive or the requester)")
+            raise Forbidden(N_("您不能重新生成链接"))
         if doc["status"] != "approved":
-            raise Conflict(f"共享不在有效期内 (the share is {doc['status']})", {"status": doc["status"]})
+            raise Conflict(N_("共享不在有效期内"), {"status": doc["status"]})
         token, at = secrets.token_urlsafe(32), clock.now()
         self.repo.set(doc["_id"], {"token_hash": token_hash(token), "link_issued_at": at})
         self.audit.record(actor.username, "share.link_issued", f"share:{doc['_id']}", {})

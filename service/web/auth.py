@@ -14,6 +14,7 @@ from flask_login import current_user
 from service.accounts import User
 from service.errors import NotFound
 from service.errors import Unauthenticated
+from service.messages import N_
 
 
 class SessionUser(UserMixin):
@@ -81,7 +82,7 @@ def api_user() -> User:
         header = request.headers.get("Authorization", "")
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise Unauthenticated("需要登录令牌 (a bearer token is required)")
+            raise Unauthenticated(N_("需要登录令牌"))
         g.api_user = services().tokens.resolve(raw.strip())
     return g.api_user
 

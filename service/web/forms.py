@@ -5,6 +5,8 @@ from flask import request
 
 from service.errors import DomainError
 from service.errors import Malformed
+from service.messages import N_
+from service.web.i18n import localise
 
 MAX_PER_PAGE = 200
 
@@ -15,10 +17,10 @@ def paging(default_per_page: int = 20) -> tuple[int, int]:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", default_per_page))
     except ValueError:
-        raise Malformed("page and per_page must be whole numbers",
+        raise Malformed(N_("page 和 per_page 应为整数"),
                         {"page": "must be a whole number"}) from None
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise Malformed(f"page must be at least 1 and per_page between 1 and {MAX_PER_PAGE}",
+        raise Malformed(N_("page 至少为 1，per_page 应在 1 到 %(n)s 之间", n=MAX_PER_PAGE),
                         {"per_page": f"1-{MAX_PER_PAGE}"})
     return page, per_page
 
@@ -27,10 +29,10 @@ def json_body() -> dict:
     """The request's JSON object, or Malformed."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Malformed("the body must be a JSON object")
+        raise Malformed(N_("请求体应为 JSON 对象"))
     return body
 
 
 def problems(exc: DomainError) -> str:
-    """A refusal as one line for a flash message."""
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
+    """A refusal as one line for a flash message, in the reader's language."""
+    return "；".join(f"{k}: {localise(v)}" for k, v in exc.fields.items()) or localise(exc.message)

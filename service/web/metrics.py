@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from service import logs
 from service import metrics
 from service.errors import Forbidden
+from service.messages import N_
 
 bp = Blueprint("metrics", __name__)
 request_log = logging.getLogger("archive.request")
@@ -42,7 +43,7 @@ def _allowed() -> bool:
 def scrape():
     """Every metric in Prometheus text format (token or local only)."""
     if not _allowed():
-        raise Forbidden("metrics: a token or a local request is required")
+        raise Forbidden(N_("查看监控指标需要令牌或本机请求"))
     return Response(metrics.exposition(current_app.extensions["archive"]), mimetype=CONTENT_TYPE_LATEST)
 
 

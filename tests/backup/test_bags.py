@@ -94,7 +94,7 @@ def test_a_tampered_bag_is_refused_and_nothing_is_stored(office, services, insta
     second = installations("tampered")
     with pytest.raises(Invalid) as refused:
         bags_cli.import_(second, path)
-    assert "does not validate" in refused.value.message
+    assert "袋校验失败" in refused.value.message
     (path / "data" / "extra.txt").write_text("not in the manifest")
     with pytest.raises(Invalid):
         BagService(second).import_bag(path, "cli")

@@ -261,7 +261,7 @@ def test_an_index_of_an_older_schema_answers_503_until_the_worker_rebuilds_it(cl
     services.search._index = None  # as a process that starts after the upgrade
     response = client.get("/api/v1/search", headers=archivist, query_string={"q": "锦绣澜庭"})
     assert response.status_code == 503
-    assert "rebuilt" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"]["message"] == "搜索索引正在为新版本重建，请稍后再试"
     assert services.search.rebuild_if_outdated() is True
     assert services.search.rebuild_if_outdated() is False
     assert find(client, archivist, "锦绣澜庭")["total"] == 1

@@ -345,7 +345,7 @@ def test_a_file_whose_folder_is_out_cannot_be_merged_until_it_is_back(desk):
     loan = desk.out("clerk", out_file["id"])
     body = {"into": other["id"], "reason": "重复建档"}
     refused = desk.post("keeper", f"/files/{out_file['id']}/merge", body)
-    assert refused.status_code == 409 and "out on loan" in refused.get_json()["error"]["message"]
+    assert refused.status_code == 409 and "纸质档案已借出" in refused.get_json()["error"]["message"]
     assert desk.post("keeper", f"/files/{other['id']}/merge", {**body, "into": out_file["id"]}).status_code == 409
     assert desk.client.get(f"/api/v1/files/{out_file['id']}", headers=desk.h["keeper"]).get_json()["version"] == 1
     assert desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok"}).status_code == 200

@@ -195,7 +195,7 @@ def test_handover_lists_what_a_leaving_employee_holds_and_reassigns_their_files(
                           data={"active": "0", "csrf_token": _token(client, f"/admin/users/{clerk.id}")})
     assert refused.status_code == 302 and services.users.by_username("clerk").active
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "still holds a folder" in page or "仍有借出未还" in page  # said on the user's page
+    assert "仍有借出未还的纸质档案，不能停用" in page  # said on the user's page
     _post(client, "/loans/handover/clerk/files", {"owner": "clerk2", "reason": "离职交接", "confirm": "1"},
           "/loans/handover/clerk")
     assert services.files.repo.by_id(f["id"])["owner"] == "clerk2"

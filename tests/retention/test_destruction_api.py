@@ -107,7 +107,7 @@ def test_proposing_is_refused_naming_each_file_and_why_and_stores_nothing(office
     assert refused.status_code == 409
     why = refused.get_json()["error"]["fields"]
     assert set(why) == {held["id"], young["id"], out["id"]}
-    assert "litigation" in why[held["id"]] and "2040-01-31" in why[young["id"]] and "loan" in why[out["id"]]
+    assert why[held["id"]] == "已冻结：诉讼" and "2040-01-31" in why[young["id"]] and why[out["id"]] == "纸质档案借出中"
     assert held["archive_no"] in refused.get_json()["error"]["message"]
     assert services.db["destructions"].count_documents({}) == 0
     assert services.db["destruction_claims"].count_documents({}) == 0
@@ -157,7 +157,7 @@ def test_a_rejected_batch_frees_its_files_and_a_hold_after_approval_stops_execut
     batch = office.approved_batch([f["id"]])
     office.post("auditor", f"/files/{f['id']}/holds", {"reason": "audit", "note": "年度审计"})
     refused = office.post("keeper", f"/destructions/{batch}/execute")
-    assert refused.status_code == 409 and "audit" in refused.get_json()["error"]["fields"][f["id"]]
+    assert refused.status_code == 409 and "审计检查" in refused.get_json()["error"]["fields"][f["id"]]
     assert services.files.repo.by_id(f["id"])["status"] == "active"
     assert office.get("keeper", f"/destructions/{batch}").get_json()["status"] == "approved"
 

@@ -89,7 +89,7 @@ def test_propose_approve_record_and_execute_through_the_pages_then_only_the_tomb
     assert sheet[0][0] == "档案号" and sheet[1][:2] == [f["archive_no"], "张伟"] and sheet[1][-1] == "2010-06-30"
     refused = _post(client, "/destructions", {"file_id": held["id"], "reason": "期满"}, "/retention/due")
     assert refused.status_code == 302
-    assert "litigation" in client.get("/retention/due").get_data(as_text=True)  # the flash names the hold
+    assert "已冻结：诉讼" in client.get("/retention/due").get_data(as_text=True)  # the flash names the hold
     _post(client, "/destructions", {"file_id": f["id"], "reason": "保管期限已满"}, "/retention/due")
     batch = services.db["destructions"].find_one()
     url = f"/destructions/{batch['_id']}"

@@ -98,10 +98,10 @@ def test_a_folder_is_filed_by_name_and_separators_with_the_rest_in_the_inbox(ser
 
     by_name = {e["name"]: e for e in run["summary"]}
     assert [e["name"] for e in run["summary"]] == sorted(by_name)
-    assert "not PDF, JPEG, PNG or TIFF" in by_name["readme.txt"]["reason"]
+    assert "不是 PDF、JPEG、PNG 或 TIFF" in by_name["readme.txt"]["reason"]
     assert by_name["setup.exe"]["outcome"] == "skipped" and by_name[".DS_Store"]["reason"].startswith("隐藏文件")
     inbox_entry = by_name["scan_0003.jpg"]["items"][0]
-    assert inbox_entry["kind"] == "inbox" and "no archive number" in inbox_entry["reason"]
+    assert inbox_entry["kind"] == "inbox" and "文件名中没有档案号" in inbox_entry["reason"]
     total, items = services.scan_inbox.page(keeper)
     assert total == 1 and items[0]["source_name"] == "scan_0003.jpg" and items[0]["thumb"]
     assert services.scan_inbox.thumbnail(keeper, items[0]["_id"]).startswith(b"\xff\xd8")
@@ -143,7 +143,7 @@ def test_a_separator_naming_a_destroyed_or_unknown_file_sends_its_pages_to_the_i
         separator_scan(ghost, "id_copy", "身份证复印件"), scans.contract_page_png(seed=2)]))
     run = services.scan_imports.run_folder(keeper, folder)
     reasons = [item["reason"] for item in run["summary"][0]["items"]]
-    assert run["counts"]["inbox"] == 2 and "destroyed" in reasons[0] and "unknown file" in reasons[1]
+    assert run["counts"]["inbox"] == 2 and "已销毁" in reasons[0] and "不存在" in reasons[1]
     assert services.db["documents"].count_documents({}) == 0
 
 
@@ -219,9 +219,9 @@ def test_a_zip_with_traversal_names_and_a_bomb_header_is_skipped_with_reasons(se
     monkeypatch.chdir(tmp_path)
     run = services.scan_imports.run_folder(keeper, target)
     reasons = {e["name"]: (e["outcome"], e.get("reason") or "") for e in run["summary"]}
-    assert reasons["../../evil.pdf"][0] == "skipped" and "path traversal" in reasons["../../evil.pdf"][1]
-    assert reasons["/etc/passwd.pdf"][0] == "skipped" and "path traversal" in reasons["/etc/passwd.pdf"][1]
-    assert reasons["bomb.pdf"][0] == "skipped" and "too large" in reasons["bomb.pdf"][1]
+    assert reasons["../../evil.pdf"][0] == "skipped" and "路径穿越" in reasons["../../evil.pdf"][1]
+    assert reasons["/etc/passwd.pdf"][0] == "skipped" and "路径穿越" in reasons["/etc/passwd.pdf"][1]
+    assert reasons["bomb.pdf"][0] == "skipped" and "文件过大" in reasons["bomb.pdf"][1]
     assert not any(p.name == "evil.pdf" for p in tmp_path.parent.rglob("evil.pdf"))
     assert services.db["documents"].count_documents({}) == 0 and services.db["scan_inbox"].count_documents({}) == 0
 
@@ -311,7 +311,7 @@ def test_a_unit_left_started_by_a_crashed_import_is_taken_over_without_storing_t
     services.db["scan_units"].update_many({}, {"$set": {"state": "started", "import_id": "dead",
                                                         "at": clock.now() - timedelta(minutes=5)}})
     busy = services.scan_imports.run_folder(keeper, folder)
-    assert busy["counts"]["failed"] == 1 and "another import" in busy["summary"][0]["items"][0]["reason"]
+    assert busy["counts"]["failed"] == 1 and "另一次导入" in busy["summary"][0]["items"][0]["reason"]
     services.db["scan_units"].update_many({}, {"$set": {"at": clock.now() - timedelta(minutes=11)}})
     taken = services.scan_imports.run_folder(keeper, folder)
     assert taken["counts"]["already"] == 1 and taken["counts"]["failed"] == 0
@@ -346,7 +346,7 @@ def test_zip_names_in_gbk_tiff_batches_and_unreadable_files_are_handled(services
     assert tiff_doc["doc_type"] == "survey_form" and tiff_doc["media_type"] == "image/tiff"
     assert Image.open(io.BytesIO(services.objects.read("originals", tiff_doc["key"]))).n_frames == 2
     broken = next(e for e in run["summary"] if e["name"] == "broken.pdf")
-    assert broken["items"][0]["kind"] == "inbox" and "cannot be read" in broken["items"][0]["reason"]
+    assert broken["items"][0]["kind"] == "inbox" and "无法读取页面" in broken["items"][0]["reason"]
 
 
 def test_the_command_prints_each_input_and_exits_1_only_when_something_failed(services, keeper, two_files, settings,
@@ -357,9 +357,9 @@ def test_the_command_prints_each_input_and_exits_1_only_when_something_failed(se
         monkeypatch.setenv(name, value)
     assert archive_main(["import-scans", str(folder), "--user", "keeper"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "[1/6] .DS_Store: skipped (隐藏文件 (hidden file))"
+    assert out[0] == "[1/6] .DS_Store: skipped (隐藏文件)"
     assert any(line.startswith("  p2-3 -> ") and "purchase_contract" in line for line in out)
     assert json.loads(out[-1])["documents"] == 3
     services.users.create("clerk", "Correct-Horse-42", ["staff"], "销售部")
     assert archive_main(["import-scans", str(folder), "--user", "clerk"]) == 1
-    assert "only archivists" in capsys.readouterr().err
+    assert "只有档案管理员可以处理扫描导入" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from service.errors import Invalid
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.i18n import localise
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -88,7 +89,7 @@ def set_active(user_id: str):
     try:
         target = services().users.set_active(user_id, active)
     except Conflict as exc:  # e.g. still holding a folder: the handover page lists what to return
-        flash(exc.message, "error")
+        flash(localise(exc.message), "error")
         return redirect(url_for("admin.user", user_id=user_id))
     services().audit.record(page_user().username, "user.reactivated" if active else "user.deactivated",
                             f"user:{user_id}", {"username": target.username})

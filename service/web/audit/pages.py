@@ -17,6 +17,7 @@ from flask_login import login_required
 from service import access
 from service import exports
 from service.errors import Malformed
+from service.messages import N_
 from service.web.audit.actions import action_label
 from service.web.auth import page_user
 from service.web.auth import services
@@ -44,7 +45,7 @@ def filters() -> dict:
             try:
                 day = datetime.strptime(raw, "%Y-%m-%d").date() + timedelta(days=shift)
             except ValueError:
-                raise Malformed("dates are YYYY-MM-DD", {key: "YYYY-MM-DD"}) from None
+                raise Malformed(N_("日期应为 YYYY-MM-DD"), {key: "YYYY-MM-DD"}) from None
             values[name] = datetime.combine(day, time(0), zone).astimezone(timezone.utc)
     return values
 

@@ -7,6 +7,7 @@ from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
+from service.messages import N_
 from service.privacy import pii
 from service.web.api import iso
 from service.web.auth import api_auth
@@ -40,7 +41,7 @@ def upload_document(file_id: str):
     with streamed_form(request) as form:
         scan = form.file("file", at_end=lambda late: documents.check_type(_description(late)[0]))
         if scan is None:
-            raise Malformed("send the scan as the multipart part 'file'", {"file": "required"})
+            raise Malformed(N_("请以 multipart 的 file 部分上传扫描件"), {"file": "required"})
         doc = documents.upload(api_user(), file_id, scan, scan.filename, form.fields.get("doc_type"),
                                form.fields.get("title"))
         late = _description(form.finish())

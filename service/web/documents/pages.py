@@ -28,6 +28,7 @@ from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
 from service.files import target_of
+from service.messages import N_
 from service.privacy import pii
 from service.web import errors
 from service.web.auth import page_user
@@ -35,6 +36,7 @@ from service.web.auth import services
 from service.web.documents.api import document_json
 from service.web.documents.upload_stream import streamed_form
 from service.web.file_tabs import file_tab
+from service.web.i18n import localise
 
 bp = Blueprint("documents", __name__)
 PAGE_CACHE = "private, max-age=300"
@@ -61,8 +63,9 @@ def problem(exc: DomainError) -> str:
     if isinstance(exc, Conflict) and exc.fields.get("duplicate_of"):
         return _("本档案中已有内容相同的文件，未重复保存")
     if isinstance(exc, Invalid):
-        return _("未保存：%(why)s", why="；".join(str(v) for v in exc.fields.values()) or exc.message)
-    return exc.message
+        why = "；".join(str(localise(v)) for v in exc.fields.values()) or localise(exc.message)
+        return _("未保存：%(why)s", why=why)
+    return localise(exc.message)
 
 
 @bp.errorhandler(DomainError)
@@ -114,7 +117,7 @@ def upload(file_id: str):
         scan = form.file("file")
         _check_csrf(form.fields.get("csrf_token") or request.headers.get("X-CSRFToken"))
         if scan is None:
-            raise Invalid("no file", {"file": _("请选择文件")})
+            raise Invalid(N_("没有文件"), {"file": _("请选择文件")})
         doc = services().documents.upload(page_user(), file_id, scan, scan.filename,
                                           form.fields.get("doc_type"), form.fields.get("title"))
         form.finish()

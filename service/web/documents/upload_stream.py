@@ -27,6 +27,7 @@ from werkzeug.sansio.multipart import MultipartDecoder
 from werkzeug.sansio.multipart import NeedData
 
 from service.errors import Malformed
+from service.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def streamed_form(request: Request) -> Iterator["StreamedForm"]:
     """
     boundary = request.mimetype_params.get("boundary", "")
     if request.mimetype != "multipart/form-data" or not boundary or not boundary.isascii():
-        raise Malformed("send the scan as the multipart part 'file'", {"file": "required"})
+        raise Malformed(N_("请以 multipart 的 file 部分上传扫描件"), {"file": "required"})
     form = StreamedForm(request.stream, boundary.encode("ascii"), request.max_form_memory_size,
                         request.max_form_parts)
     try:
@@ -138,7 +139,7 @@ class StreamedForm:
         while True:
             event = self._next_event()
             if not isinstance(event, Data):
-                raise Malformed("the multipart body is malformed", {"body": "a part without data"})
+                raise Malformed(N_("multipart 请求体格式错误"), {"body": "a part without data"})
             yield event.data
             if not event.more_data:
                 return
@@ -148,7 +149,7 @@ class StreamedForm:
             try:
                 event = self._decoder.next_event()
             except ValueError:
-                raise Malformed("the multipart body ended early or is malformed", {"body": "truncated"}) from None
+                raise Malformed(N_("multipart 请求体不完整或格式错误"), {"body": "truncated"}) from None
             if not isinstance(event, NeedData):
                 return event
             self._decoder.receive_data(self._feed())
@@ -212,7 +213,7 @@ class FilePart:
     def _pull(self) -> None:
         event = self._form._next_event()
         if not isinstance(event, Data):
-            raise Malformed("the multipart body is malformed", {"body": "a part without data"})
+            raise Malformed(N_("multipart 请求体格式错误"), {"body": "a part without data"})
         self._rest = event.data
         if not event.more_data:
             self._ended = True

@@ -15,6 +15,7 @@ from service.errors import StaleVersion
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.file_tabs import file_tab
+from service.web.forms import problems
 
 bp = Blueprint("file_actions", __name__)
 
@@ -27,10 +28,6 @@ def signed_in():
 
 def _back(file_id: str, tab: str):
     return redirect(file_tab(file_id, tab))
-
-
-def _problems(exc) -> str:
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
 
 
 def _version(name: str = "version") -> int | None:
@@ -46,7 +43,7 @@ def merge(file_id: str):
         services().merging.merge(page_user(), file_id, into, request.form.get("reason", ""),
                                  version=_version(), into_version=None)
     except (Invalid, Conflict, StaleVersion) as exc:
-        flash(_("未能合并：%(why)s", why=_problems(exc)), "error")
+        flash(_("未能合并：%(why)s", why=problems(exc)), "error")
         return _back(file_id, "basic")
     flash(_("已合并，本档案现指向保留的档案"))
     return redirect(url_for("files.detail", file_id=into))
@@ -61,7 +58,7 @@ def request_correction(file_id: str):
         services().corrections.request(page_user(), file_id, {"changes": changes,
                                                               "evidence": request.form.get("evidence", "")})
     except (Invalid, Conflict) as exc:
-        flash(_("更正申请未登记：%(why)s", why=_problems(exc)), "error")
+        flash(_("更正申请未登记：%(why)s", why=problems(exc)), "error")
         return _back(file_id, "privacy")
     flash(_("更正申请已登记，等待档案管理员处理"))
     return _back(file_id, "privacy")
@@ -81,7 +78,7 @@ def decide(correction_id: str, decision: str):
         else:
             return _back(file_id, "privacy")
     except (Invalid, Conflict, StaleVersion) as exc:
-        flash(_("未能处理：%(why)s", why=_problems(exc)), "error")
+        flash(_("未能处理：%(why)s", why=problems(exc)), "error")
     return _back(file_id, "privacy")
 
 
@@ -92,7 +89,7 @@ def reassign(file_id: str):
         services().files.reassign(page_user(), file_id, _version(), request.form.get("owner", "").strip(),
                                   request.form.get("reason", ""), services().users)
     except (Invalid, StaleVersion) as exc:
-        flash(_("未能移交：%(why)s", why=_problems(exc)), "error")
+        flash(_("未能移交：%(why)s", why=problems(exc)), "error")
         return _back(file_id, "basic")
     flash(_("已移交"))
     return _back(file_id, "basic")

@@ -6,6 +6,7 @@ from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
+from service.messages import N_
 from service.privacy import pii
 from service.web.api import iso
 from service.web.auth import api_auth
@@ -74,9 +75,9 @@ def patch_file(file_id: str):
     """Change a file with a JSON Merge Patch against the version in If-Match."""
     raw = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/").strip('"')
     if not raw.isdigit():
-        raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+        raise Malformed(N_("If-Match 应为档案的版本号"), {"If-Match": "version"})
     if request.mimetype not in ("application/json", "application/merge-patch+json"):
-        raise Malformed("send a JSON Merge Patch (application/merge-patch+json)")
+        raise Malformed(N_("请发送 JSON Merge Patch（application/merge-patch+json）"))
     body = request.get_json(silent=True, force=True)
     return file_response(services().files.patch(api_user(), file_id, int(raw), body))
 
@@ -117,7 +118,7 @@ def reassign_owner(file_id: str):
     body = json_body()
     raw = (request.headers.get("If-Match") or "").strip().strip('"')
     if not raw.isdigit():
-        raise Malformed("If-Match must carry the file's version number", {"If-Match": "version"})
+        raise Malformed(N_("If-Match 应为档案的版本号"), {"If-Match": "version"})
     doc = services().files.reassign(api_user(), file_id, int(raw), body.get("owner"), body.get("reason"),
                                     services().users)
     return file_response(doc)

@@ -13,6 +13,7 @@ from service import access
 from service.errors import Invalid
 from service.errors import Malformed
 from service.files import imports
+from service.messages import N_
 from service.web.auth import page_user
 from service.web.auth import services
 
@@ -35,7 +36,7 @@ def upload():
     sheet = request.files.get("sheet")
     if sheet is None or not sheet.filename:
         return render_template("files/import_upload.html", templates=registry.all(),
-                               errors={"file": "请选择文件 (choose a file)"}), 422
+                               errors={"file": N_("请选择文件")}), 422
     try:
         doc = services().imports.upload(page_user(), request.form.get("template", ""),
                                         sheet.read(imports.MAX_SHEET_BYTES + 1), sheet.filename)
@@ -87,6 +88,6 @@ def start(import_id: str):
     """Start the import in the worker."""
     doc = services().imports.get(page_user(), import_id)
     if doc["state"] != "checked":
-        raise Malformed("run the check first")
+        raise Malformed(N_("请先检查"))
     services().imports.start(page_user(), import_id)
     return redirect(url_for("imports.mapping", import_id=import_id))

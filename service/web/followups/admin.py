@@ -19,6 +19,7 @@ from service.errors import Malformed
 from service.followups import CAMPAIGN_FILTERS
 from service.followups import CATEGORIES
 from service.followups import bar_chart
+from service.messages import N_
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
@@ -78,7 +79,7 @@ def report_workbook():
 def _days(raw: str, name: str) -> list:
     parts = [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]
     if not all(p.isdigit() for p in parts):
-        raise Malformed("days must be whole numbers", {name: "应为用逗号分隔的天数 (days separated by commas)"})
+        raise Malformed(N_("天数应为整数"), {name: N_("应为用逗号分隔的天数")})
     return [int(p) for p in parts]
 
 

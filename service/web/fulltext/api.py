@@ -9,6 +9,7 @@ from flask import request
 
 from search import SearchResult
 from service.errors import Invalid
+from service.messages import N_
 from service.privacy import pii
 from service.web.api import iso
 from service.web.auth import api_auth
@@ -32,12 +33,12 @@ def search_params() -> tuple[str, dict, str]:
             try:
                 filters[name] = date.fromisoformat(value)
             except ValueError:
-                problems[name] = "日期格式应为 YYYY-MM-DD (a date as YYYY-MM-DD)"
+                problems[name] = N_("日期格式应为 YYYY-MM-DD")
     sort = request.args.get("sort") or "relevance"
     if sort not in SORTS:
-        problems["sort"] = f"应为 (one of) {'/'.join(SORTS)}"
+        problems["sort"] = N_("应为 %(values)s 之一", values="/".join(SORTS))
     if problems:
-        raise Invalid("the search cannot be run", problems)
+        raise Invalid(N_("无法执行检索"), problems)
     return request.args.get("q", "").strip(), filters, sort
 
 

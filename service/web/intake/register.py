@@ -10,6 +10,7 @@ from flask_login import login_required
 from service import access
 from service import exports
 from service.errors import Forbidden
+from service.messages import N_
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
@@ -30,7 +31,7 @@ def signed_in():
 def _reader() -> None:
     user = page_user()
     if not (access.can(user, "intake.review") or access.can(user, "register.read")):
-        raise Forbidden("没有权限 (not allowed)")
+        raise Forbidden(N_("没有权限"))
 
 
 def _args() -> dict:

@@ -19,6 +19,7 @@ from service.intake import STAGE_KEYS
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.forms import problems
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
 CONTACT_CHECKS = ("mobile", "phone")
@@ -37,10 +38,6 @@ def contact_fields(template: dict) -> list[dict]:
     """The template's top-level contact fields (phones, addresses) offered on the change form."""
     return [d for d in template.get("fields", []) if d["type"] in ("string", "text")
             and (d.get("check") in CONTACT_CHECKS or d["key"] in CONTACT_KEYS)]
-
-
-def _problems(exc: DomainError) -> str:
-    return "；".join(f"{k}: {v}" for k, v in exc.fields.items()) or exc.message
 
 
 @bp.get("/mine")
@@ -70,7 +67,7 @@ def confirm(task_id: str):
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        flash(_("未能确认：%(why)s", why=_problems(exc)), "error")
+        flash(_("未能确认：%(why)s", why=problems(exc)), "error")
     return redirect(url_for("verification.mine"))
 
 
@@ -87,7 +84,7 @@ def changes(task_id: str):
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        flash(_("未能记录变更：%(why)s", why=_problems(exc)), "error")
+        flash(_("未能记录变更：%(why)s", why=problems(exc)), "error")
     return redirect(url_for("verification.mine"))
 
 
@@ -133,7 +130,7 @@ def rules():
                                                         "cycle": request.form.get("cycle")})
                 flash(_("已保存核对规则"))
         except DomainError as exc:
-            flash(_("未能保存：%(why)s", why=_problems(exc)), "error")
+            flash(_("未能保存：%(why)s", why=problems(exc)), "error")
         return redirect(url_for("verification.rules"))
     return render_template("verification/rules.html", rules=services().verification.rules(),
                            stages=STAGE_KEYS, cycles=tuple(CYCLES))

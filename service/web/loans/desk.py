@@ -19,6 +19,7 @@ from service.errors import NotFound
 from service.files import LOCATION_KEYS
 from service.loans import INCIDENT_HEADERS
 from service.loans import parse_day
+from service.messages import N_
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
@@ -110,7 +111,7 @@ def take_back(loan_id: str):
 
 def _register_reader() -> None:
     if not page_user().has("archivist", "auditor", "admin", "executive"):
-        raise Forbidden("没有权限 (not allowed)")
+        raise Forbidden(N_("没有权限"))
 
 
 @bp.get("/register")
@@ -171,7 +172,7 @@ def _reminders(as_of_raw: str) -> tuple[dict, object]:
     """Overdue loans grouped by the borrower's department (an approver sees their own department)."""
     user = page_user()
     if not user.has("approver", "executive", "archivist", "admin", "auditor"):
-        raise Forbidden("没有权限 (not allowed)")
+        raise Forbidden(N_("没有权限"))
     day = parse_day(as_of_raw) or services().loans.local_day(services().loans.day_start(None))
     filters = {"status": "overdue", "as_of": day.isoformat()}
     if not services().loans.sees_all(user):

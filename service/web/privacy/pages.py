@@ -19,6 +19,7 @@ from service.privacy import pii
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.file_tabs import file_tab
+from service.web.i18n import localise
 
 bp = Blueprint("privacy", __name__)
 
@@ -87,7 +88,7 @@ def erasure(file_id: str):
                                            request.form.get("reason"))
         flash(_("已登记删除请求；档案在执行前暂停借阅和外部共享"))
     except (Malformed, Invalid, Conflict) as exc:
-        flash(_("未登记：%(why)s", why=exc.message), "error")
+        flash(_("未登记：%(why)s", why=localise(exc.message)), "error")
     return redirect(file_tab(file_id, "privacy"))
 
 

@@ -7,6 +7,7 @@ from flask import jsonify
 from flask import request
 
 from service.errors import Conflict
+from service.messages import N_
 from service.retention import require_reader
 from service.web.api import iso
 from service.web.auth import api_auth
@@ -120,7 +121,7 @@ def certificate_response(batch_id: str, actor) -> Response:
     doc = services().destructions.get(actor, batch_id)
     entry = services().destruction_register.of_batch(str(doc["_id"]))
     if doc["status"] != "done" or entry is None:
-        raise Conflict("批次尚未执行完毕 (the batch has not been executed)", {"status": doc["status"]})
+        raise Conflict(N_("批次尚未执行完毕"), {"status": doc["status"]})
     data = certificate_pdf(doc, entry, services().settings.timezone)
     services().audit.record(actor.username, "destruction.certificate_printed", f"destruction:{doc['_id']}",
                             {"number": doc["number"]})

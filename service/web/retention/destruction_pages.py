@@ -22,6 +22,7 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.i18n import localise
 from service.web.retention.destruction_api import certificate_response
 from service.web.retention.destruction_api import execution_json
 
@@ -55,7 +56,8 @@ def propose():
         doc = services().destructions.propose(page_user(), {"file_ids": request.form.getlist("file_id"),
                                                              "reason": request.form.get("reason", "")})
     except DomainError as exc:
-        flash(_("未能提交销毁申请：%(why)s", why=exc.message if exc.status == 409 else problems(exc)), "error")
+        why = localise(exc.message) if exc.status == 409 else problems(exc)
+        flash(_("未能提交销毁申请：%(why)s", why=why), "error")
         return redirect(url_for("retention.due", as_of=request.form.get("as_of", "")))
     flash(_("已提交销毁批次 %(no)s，等待审批", no=doc["number"]))
     return redirect(url_for("destructions.detail", batch_id=str(doc["_id"])))
@@ -92,7 +94,7 @@ def act(batch_id: str, step: str):
         else:
             services().destruction_executor.queue(user, batch_id)
     except DomainError as exc:
-        flash(_("未能办理：%(why)s", why=exc.message if exc.status == 409 else problems(exc)), "error")
+        flash(_("未能办理：%(why)s", why=localise(exc.message) if exc.status == 409 else problems(exc)), "error")
     return redirect(url_for("destructions.detail", batch_id=batch_id))
 
 

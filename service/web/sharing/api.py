@@ -6,6 +6,7 @@ from flask import jsonify
 from flask import request
 
 from service.errors import Malformed
+from service.messages import N_
 from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
@@ -81,7 +82,7 @@ def upload_nda(partner_id: str):
     """Upload a signed NDA (multipart: file, valid_from, valid_to)."""
     upload = request.files.get("file")
     if upload is None:
-        raise Malformed("send the NDA as the multipart part 'file'", {"file": "required"})
+        raise Malformed(N_("请以 multipart 的 file 部分上传保密协议"), {"file": "required"})
     nda = services().partners.upload_nda(api_user(), partner_id, upload.read(), upload.filename or "",
                                          request.form.get("valid_from"), request.form.get("valid_to"))
     return jsonify(nda_json(nda)), 201

@@ -21,6 +21,7 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.file_tabs import file_tab
 from service.web.forms import paging
+from service.web.i18n import localise
 
 bp = Blueprint("sharing", __name__)
 STATUSES = ("requested", "approved", "rejected", "revoked")
@@ -114,7 +115,8 @@ def act(share_id: str, step: str):
         else:
             return redirect(url_for("sharing.detail", share_id=share_id))
     except (Invalid, Conflict, Forbidden, Malformed) as exc:
-        flash(_("未能完成：%(why)s", why=exc.message + "".join(f"；{v}" for v in exc.fields.values())), "error")
+        why = localise(exc.message) + "".join(f"；{localise(v)}" for v in exc.fields.values())
+        flash(_("未能完成：%(why)s", why=why), "error")
     return redirect(url_for("sharing.detail", share_id=share_id))
 
 
