@@ -12,7 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from service.errors import DomainError
 from storage import DatabaseDown
+from storage import DatabaseError
 from storage import StorageUnavailable
+from storage import backend_down
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,12 @@ def register(app: Flask) -> None:
         g.database_down = True  # the page is drawn for nobody: loading the signed-in person needs the database
         return error_response(503, "unavailable", "database is unavailable, try again shortly",
                               {"service": "database"})
+
+    @app.errorhandler(DatabaseError)
+    def database_failed(exc: DatabaseError):
+        if backend_down(exc):  # FerretDB answers, PostgreSQL behind it does not
+            return database_down(exc)
+        raise exc  # a failure of ours: the 500 of any unhandled error
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
