@@ -79,6 +79,18 @@ class LoanDesk:
                           {"file_id": doc["file_id"], "borrower": doc["borrower"], "due_at": changes["due_at"]})
         return {**doc, **changes}
 
+    def _finish_cut_off_return(self, doc: dict) -> bool:
+        """A return asked again for a loan recorded as returned whose folder is still marked out to it (the
+        first try stopped in between, and answered 503): free the folder now; True if that was the case."""
+        if doc["status"] != "returned" or doc["kind"] != "physical":
+            return False
+        holder = self.repo.folder(doc["file_id"])
+        if holder is None or holder.get("loan_id") != str(doc["_id"]) or holder.get("lost"):
+            return False
+        self.repo.release_folder(doc["file_id"], str(doc["_id"]))
+        self.queue.folder_returned(doc["file_id"], doc["archive_no"])
+        return True
+
     def _free_folder_of_ended_loan(self, file_id: str) -> None:
         """A folder still marked out to a loan that was returned (the return stopped between recording the
         loan and freeing its folder) is back in the archive."""
@@ -116,6 +128,8 @@ class LoanDesk:
         access.require(actor, "loan.desk")
         doc = self._loan(loan_id)
         note, responsible, compensation = self._check_return(doc, condition, note, responsible, compensation)
+        if self._finish_cut_off_return(doc):
+            return doc
         if doc["status"] != "out":
             raise Conflict(f"该借阅不在借出状态 (the loan is {doc['status']}, not out)", {"status": doc["status"]})
         at = clock.now()

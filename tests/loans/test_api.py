@@ -390,3 +390,15 @@ def test_a_return_cut_off_before_freeing_the_folder_does_not_keep_it_from_the_ne
     out = desk.post("keeper", f"/loans/{second}/checkout")
     assert out.status_code == 200, out.get_json()
     assert services.db["folders_out"].find_one({"_id": f["id"]})["loan_id"] == second
+
+
+def test_a_return_cut_off_before_freeing_the_folder_is_finished_by_asking_again(desk, services):
+    f = desk.file()
+    loan = desk.out("clerk", f["id"])
+    assert services.loans.repo.claim_step(loan, "return", "keeper", clock.now())
+    services.loans.repo.set(loan, {"status": "returned", "returned_by": "keeper", "returned_at": clock.now(),
+                                   "condition": "ok", "note": ""})  # then the database died: the desk saw a 503
+    again = desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok", "note": ""})
+    assert again.status_code == 200 and again.get_json()["status"] == "returned"
+    assert services.db["folders_out"].count_documents({"_id": f["id"]}) == 0
+    assert desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok", "note": ""}).status_code == 409
