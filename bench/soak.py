@@ -61,6 +61,7 @@ from bench.soak_load import Recorder
 from bench.soak_load import Team
 from service import clock
 from service import settings as settings_module
+from service.migrations import migrate_at_start
 from service.wiring import build_services
 
 FILES = int(os.environ.get("SOAK_FILES") or 10_000)
@@ -115,8 +116,8 @@ def _run(install: Installation, minutes: float, faults: int, report: dict) -> No
     install.start_servers()
     settings = settings_module.from_env(install.env)
     teams = _seed(settings, report)
-    install.start_worker()
     install.start_web()
+    install.start_worker()
     install.start_sampling()
     say(f"web on {install.url}, worker pid {install.worker.pid}")
     tokens = _tokens(install.url, teams)
@@ -155,6 +156,7 @@ def _seed(settings, report: dict) -> list[Team]:
     services = build_services(settings)
     try:
         services.ensure_schema()
+        migrate_at_start(services)  # on the empty database, as a first start does: the seeding is current
         started = time.monotonic()
         shapes = learn_shapes(settings)
         people = make_people(services)
@@ -363,6 +365,9 @@ def _print(report: dict) -> None:
     table([(name, f"{mb:.0f}") for name, mb in sorted(report.get("peak_rss_mb", {}).items())],
           ["process", "peak RSS MB"])
     print(f"\nledger: {report.get('ledger')}", flush=True)
+    if "drain_seconds" in report:
+        print(f"after the run: the queue drained in {report['drain_seconds']:.0f} s; sweep: {report.get('sweep')}",
+              flush=True)
     if report.get("failed_jobs"):
         print(f"failed jobs: {report['failed_jobs']}", flush=True)
     problems = report["problems"]

@@ -16,7 +16,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ROOT / "scripts" / "services"
 SERVERS = ("postgres", "ferretdb", "minio")
-START_TIMEOUT = 120.0
+START_TIMEOUT = 300.0  # two web processes importing the app on two busy cores
 # gunicorn calls post_worker_init once a worker process has loaded the app: the soak reads these lines
 # to time a killed web worker's replacement
 HOOKS = """def post_worker_init(worker):
@@ -260,6 +260,7 @@ class Installation:
     # -- the end ----------------------------------------------------------------------------------
     def stop(self) -> None:
         """Stop the app's processes (TERM, then KILL) and the servers."""
+        web_workers = self.web_workers()
         for process in (self.web_master, self.worker):
             if process and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -269,6 +270,9 @@ class Installation:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        for pid in web_workers:  # a master killed before its workers leaves them behind
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
         try:
             self.script("stop")
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
