@@ -146,7 +146,7 @@ class Client(threading.Thread):
         except requests.Timeout:
             self.recorder.add(Call(kind, started, time.monotonic(), "timeout"))
             return None
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, reset, or cut off in the middle of the answer
             self.recorder.add(Call(kind, started, time.monotonic(), "connection"))
             self.session = requests.Session()
             return None
