@@ -16,9 +16,9 @@
    (default: 3 in 10 minutes, at least 1), leaves it down 2-8 s, restarts it and times its recovery:
    for a server until /readyz answers 200 again, for the worker until it logs that it started, for a
    web worker until gunicorn's master has forked its replacement and it has loaded the app.
-4. Then every server is up, the worker drains the queue, the sweeper runs after its grace, and the
-   ledger is checked (bench/soak_check.py), with `archive search-check`, `archive audit-verify` and
-   `archive destruction-register-verify`.
+4. Then every server is up, the worker and SOAK_DRAIN_WORKERS more (default 2) drain the queue the run
+   left, the sweeper runs after its grace, and the ledger is checked (bench/soak_check.py), with
+   `archive search-check`, `archive audit-verify` and `archive destruction-register-verify`.
 
 The table: requests per second by kind outside and inside fault windows (kill to recovery), what the
 clients saw during each kind of fault, recovery times, peak resident memory per process. Results go to
@@ -70,6 +70,7 @@ LEASE = int(os.environ.get("SOAK_LEASE_SECONDS") or 30)
 GRACE = int(os.environ.get("SOAK_GRACE_SECONDS") or 30)
 TARGETS = ("postgres", "ferretdb", "minio", "worker", "web worker")
 DRAIN_TIMEOUT = 1800.0
+DRAIN_WORKERS = int(os.environ.get("SOAK_DRAIN_WORKERS") or 2)
 
 
 class NoDocuments(PageTexts):
@@ -301,6 +302,7 @@ def _reckon(install: Installation, settings, ledger: Ledger, since, report: dict
     install.restart_servers()
     if install.worker.poll() is not None:
         install.start_worker()
+    install.start_drain_workers(DRAIN_WORKERS)
     services = build_services(settings)
     try:
         drained = _drain(services)

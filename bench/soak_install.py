@@ -87,6 +87,7 @@ class Installation:
         self.lease, self.grace = worker_lease_seconds, sweep_grace_seconds
         self.web_master: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        self.drain_workers: list[subprocess.Popen] = []
         self.url = ""
         self.peak: dict[str, float] = {}
         self._sampling = threading.Event()
@@ -176,6 +177,11 @@ class Installation:
         """`archive worker`."""
         self.worker = self._spawn("worker", [str(ROOT / ".venv/bin/archive"), "worker"])
 
+    def start_drain_workers(self, count: int) -> None:
+        """More `archive worker` processes, to work off the queue the run left (several workers share it)."""
+        for n in range(count):
+            self.drain_workers.append(self._spawn(f"drain-worker-{n + 1}", [str(ROOT / ".venv/bin/archive"), "worker"]))
+
     def worker_started(self, since_bytes: int) -> bool:
         """Whether the worker's log says it started after the log had `since_bytes` bytes."""
         path = self.logs / "worker.log"
@@ -261,10 +267,11 @@ class Installation:
     def stop(self) -> None:
         """Stop the app's processes (TERM, then KILL) and the servers."""
         web_workers = self.web_workers()
-        for process in (self.web_master, self.worker):
+        processes = (self.web_master, self.worker, *self.drain_workers)
+        for process in processes:
             if process and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (self.web_master, self.worker):
+        for process in processes:
             if process:
                 try:
                     process.wait(timeout=30)
