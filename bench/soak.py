@@ -69,7 +69,7 @@ CLIENTS = int(os.environ.get("SOAK_CLIENTS") or 8)
 LEASE = int(os.environ.get("SOAK_LEASE_SECONDS") or 30)
 GRACE = int(os.environ.get("SOAK_GRACE_SECONDS") or 30)
 TARGETS = ("postgres", "ferretdb", "minio", "worker", "web worker")
-DRAIN_TIMEOUT = 1800.0
+DRAIN_TIMEOUT = float(os.environ.get("SOAK_DRAIN_MINUTES") or 30) * 60
 DRAIN_WORKERS = int(os.environ.get("SOAK_DRAIN_WORKERS") or 2)
 
 
@@ -95,7 +95,7 @@ def main() -> int:
                     "problems": []}
     try:
         _run(install, args.minutes, faults, report)
-    except Exception as exc:  # report what was measured, then fail
+    except (Exception, KeyboardInterrupt) as exc:  # report what was measured (Ctrl-C too), then fail
         import traceback
         traceback.print_exc()
         report["problems"].append(f"{type(exc).__name__}: {str(exc)[:500]}")
