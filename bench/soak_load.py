@@ -133,6 +133,8 @@ class Client(threading.Thread):
         self.rng = random.Random(seed)
         self.session = requests.Session()
         self.own: dict[str, int] = {}  # my files: id -> the version I last saw acknowledged
+        self.own_tags: dict[str, str] = {}  # my files' tags (location.box), kept through edits
+        self.own_templates: dict[str, str] = {}
         self.open_loans: list[dict] = []  # my loans on their way: {"id", "file_id", "status"}
         self.serial = 0
 
@@ -182,12 +184,15 @@ class Client(threading.Thread):
         doc = self.acknowledged(response, "file", tag)
         if doc:
             self.own[doc["id"]] = doc["version"]
+            self.own_tags[doc["id"]], self.own_templates[doc["id"]] = tag, body["template"]
             self.ledger.note("files", doc["id"], tag=tag, versions={doc["version"]})
         return response
 
     def do_edit(self):
         file_id = self.rng.choice(list(self.own))
-        patch = {"fields": {"budget": self.rng.randint(80, 1500)}, "location": {"shelf": str(self.rng.randint(1, 6))}}
+        patch = {"location": {"shelf": str(self.rng.randint(1, 6)), "box": self.own_tags[file_id]}}
+        if self.own_templates[file_id] == "individual":  # an enterprise's fields have no budget
+            patch["fields"] = {"budget": self.rng.randint(80, 1500)}
         response = self.call("edit file", "PATCH", f"/api/v1/files/{file_id}", json=patch,
                              headers={"If-Match": str(self.own[file_id])})
         doc = self.acknowledged(response, "version", file_id)
