@@ -16,6 +16,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ROOT / "scripts" / "services"
 SERVERS = ("postgres", "ferretdb", "minio")
+# `archive` as this checkout's code (the console script finds the package its venv was installed from)
+ARCHIVE = [sys.executable, "-m", "service.cli"]
 START_TIMEOUT = 300.0  # two web processes importing the app on two busy cores
 # gunicorn calls post_worker_init once a worker process has loaded the app: the soak reads these lines
 # to time a killed web worker's replacement
@@ -175,12 +177,12 @@ class Installation:
 
     def start_worker(self) -> None:
         """`archive worker`."""
-        self.worker = self._spawn("worker", [str(ROOT / ".venv/bin/archive"), "worker"])
+        self.worker = self._spawn("worker", ARCHIVE + ["worker"])
 
     def start_drain_workers(self, count: int) -> None:
         """More `archive worker` processes, to work off the queue the run left (several workers share it)."""
         for n in range(count):
-            self.drain_workers.append(self._spawn(f"drain-worker-{n + 1}", [str(ROOT / ".venv/bin/archive"), "worker"]))
+            self.drain_workers.append(self._spawn(f"drain-worker-{n + 1}", ARCHIVE + ["worker"]))
 
     def worker_started(self, since_bytes: int) -> bool:
         """Whether the worker's log says it started after the log had `since_bytes` bytes."""
@@ -196,7 +198,7 @@ class Installation:
 
     def run_cli(self, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
         """`archive <args>` against this installation."""
-        return subprocess.run([str(ROOT / ".venv/bin/archive"), *args], cwd=ROOT, env=self.env,
+        return subprocess.run(ARCHIVE + list(args), cwd=ROOT, env=self.env,
                               capture_output=True, text=True, timeout=timeout)
 
     def tail(self, name: str, lines: int = 30) -> str:
