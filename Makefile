@@ -37,8 +37,14 @@ lint: $(BIN)/.installed
 test: setup browser lint
 	scripts/test $(ARGS)
 
+# `make bench soak` (and `make bench files jobs`): the words after `bench` name benchmarks, not targets.
+ifeq (bench,$(firstword $(MAKECMDGOALS)))
+BENCH_NAMES := $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS))
+$(eval $(BENCH_NAMES):;@:)
+endif
+
 bench: setup
-	scripts/bench $(ARGS)
+	scripts/bench $(ARGS) $(BENCH_NAMES)
 
 clean:
 	rm -rf $(VENV) .local/bin

@@ -96,8 +96,9 @@ class Records:
         """Every record of one file registered by `owner` at `created`."""
         bundle = Bundle()
         doc = self._file_doc(body, owner, created, bundle)
-        self._retention(doc, bundle)
-        entry = file_entry(doc)
+        state = self._retention(doc, bundle)
+        # the entry copies the retention as the index job reads it (fulltext.retention_of)
+        entry = file_entry(doc, {"kind": state["kind"], "destroy_after": state["destroy_after"], "held": False})
         bundle.entries.append(entry)
         bundle.terms += [w for w in (doc["name"], doc["classification"].get("project")) if w]
         for number, (doc_type, title, pages) in enumerate(self.texts.documents(doc)):
@@ -146,7 +147,7 @@ class Records:
                                         "owner": str(doc["_id"]), "at": created})
         return files.number_rule.format(seq=number, **values)
 
-    def _retention(self, doc: dict, bundle: Bundle) -> None:
+    def _retention(self, doc: dict, bundle: Bundle) -> dict:
         """The state RetentionService.recompute stores after the file is made."""
         outcome = retention_rules.decide(self.policies, doc, set(), None, self.zone)
         policy = outcome.policy or {}
@@ -161,6 +162,7 @@ class Records:
                  "legal_hold": False, "locks_synced": True}
         self.shapes.check("retention", state)
         bundle.add("retention", state)
+        return state
 
     # -- documents -------------------------------------------------------------------------------
     def _document(self, file_doc: dict, entry, owner: User, uploaded: datetime, doc_type: str, title: str,

@@ -6,8 +6,10 @@ from storage.errors import DatabaseError
 from storage.errors import DuplicateKey
 from storage.errors import ObjectMissing
 from storage.errors import StorageUnavailable
+from storage.errors import backend_down
 
-__all__ = ["DatabaseDown", "DatabaseError", "DuplicateKey", "ObjectMissing", "StorageUnavailable", "new_id"]
+__all__ = ["DatabaseDown", "DatabaseError", "DuplicateKey", "ObjectMissing", "StorageUnavailable", "backend_down",
+           "new_id"]
 
 
 def new_id() -> ObjectId:

@@ -65,25 +65,40 @@ class LoanRepository:
         self._loans.update_one({"_id": loan_oid(loan_id)}, {"$set": changes})
         self._marks.add(self.LISTED, str(loan_id), clock.now())
 
-    def claim_step(self, loan_id, step: str, actor: str, at: datetime) -> bool:
-        """Claim a step of a loan; False if it was already taken."""
+    def claim_step(self, loan_id, step: str, actor: str, at: datetime,
+                   abandoned_before: datetime | None = None) -> bool:
+        """Claim a step of a loan; False if it was already taken. With `abandoned_before` (for a caller that has
+        just seen the loan still waiting for this step), a claim made before then is one whose step never
+        finished (its process or the database died in between): one caller takes it over."""
         try:
             self._steps.insert_one({"_id": step_key(loan_id, step), "actor": actor, "at": at})
             return True
         except DuplicateKeyError:
+            if abandoned_before is None:
+                return False
+        held = self._steps.find_one({"_id": step_key(loan_id, step)})
+        if held is None or held["at"] >= abandoned_before:
             return False
+        try:  # one taker per abandoned claim, decided by a unique insert as every other race here
+            self._steps.insert_one({"_id": f"{step_key(loan_id, step)}:retaken:{held['at'].timestamp():.3f}",
+                                    "actor": actor, "at": at})
+        except DuplicateKeyError:
+            return False
+        self._steps.update_one({"_id": step_key(loan_id, step)}, {"$set": {"actor": actor, "at": at}})
+        return True
 
     def release_step(self, loan_id, step: str) -> None:
         """Give a step back (its winner could not finish, e.g. the folder was out)."""
         self._steps.delete_one({"_id": step_key(loan_id, step)})
 
     def claim_folder(self, file_id: str, loan_id: str, at: datetime) -> bool:
-        """Mark a folder as out to a loan; False if it is out (or lost) already."""
+        """Mark a folder as out to a loan; False if it is out (or lost) already, to another loan."""
         try:
             self._out.insert_one({"_id": file_id, "loan_id": loan_id, "at": at, "lost": False})
             return True
-        except DuplicateKeyError:
-            return False
+        except DuplicateKeyError:  # this loan's own claim, from a hand-out that never finished, is its to keep
+            held = self._out.find_one({"_id": file_id})
+            return held is not None and held.get("loan_id") == loan_id and not held.get("lost")
 
     def folder(self, file_id: str) -> dict | None:
         """Who holds a folder: {loan_id, at, lost}, or None while it is in the archive."""

@@ -12,6 +12,7 @@ from service import settings as settings_module
 from service.app import create_app
 from service.wiring import build_services
 from tests.conftest import csrf_from
+from tests.support.files import individual
 from tests.support.servers import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +103,29 @@ def test_a_dead_database_gives_503_naming_it_in_the_api_and_on_pages(private_ser
     assert response.status_code == 503
     assert response.get_json()["error"]["fields"] == {"service": "database"}
     page = client.get("/files")  # a page that reads the database, for a signed-in person
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "database" in page.get_data(as_text=True)
+    services.close()
+
+
+def test_a_dead_postgresql_behind_a_live_ferretdb_gives_503_naming_the_database(private_servers, base_settings):
+    env = private_servers.start()
+    settings = settings_for(base_settings, env, "pgdown")
+    services = build_services(settings)
+    services.ensure_schema()
+    services.users.create("clerk", "Desk-Pass-20261", ["staff"])
+    client = create_app(settings, services).test_client()
+    signed_in = client.post("/login", data={"username": "clerk", "password": "Desk-Pass-20261",
+                                            "csrf_token": csrf_from(client.get("/login").get_data(as_text=True))})
+    assert signed_in.status_code == 302
+    token = client.post("/api/v1/auth/token", json={"username": "clerk", "password": "Desk-Pass-20261"})
+    bearer = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    private_servers.kill("postgres")  # FerretDB still answers, and says it cannot reach PostgreSQL
+    for answer in (client.get("/api/v1/files", headers=bearer),
+                   client.post("/api/v1/files", headers=bearer, json=individual())):
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["fields"] == {"service": "database"}
+    page = client.get("/files")
     assert page.status_code == 503 and page.mimetype == "text/html"
     assert "database" in page.get_data(as_text=True)
     services.close()

@@ -15,6 +15,7 @@ from service.errors import NotFound
 from service.loans.incidents import IncidentService
 from service.loans.incidents import check_compensation
 from service.loans.reservations import ReservationService
+from service.loans.service import STEP_ABANDONED_AFTER
 from service.loans.service import LoanService
 from service.loans.service import whole_days
 from service.messages import N_
@@ -63,8 +64,9 @@ class LoanDesk:
         if doc["status"] != "approved":
             raise Conflict(N_("只能借出已批准的申请"), {"status": doc["status"]})
         at = clock.now()
-        if not self.repo.claim_step(doc["_id"], "checkout", actor.username, at):
+        if not self.repo.claim_step(doc["_id"], "checkout", actor.username, at, at - STEP_ABANDONED_AFTER):
             raise Conflict(N_("该申请已出库或已撤回"))
+        self._free_folder_of_ended_loan(doc["file_id"])
         if not self.repo.claim_folder(doc["file_id"], str(doc["_id"]), at):
             self.repo.release_step(doc["_id"], "checkout")
             holder = self.repo.folder(doc["file_id"]) or {}
@@ -77,6 +79,28 @@ class LoanDesk:
         self.audit.record(actor.username, "loan.handed_out", f"loan:{doc['_id']}",
                           {"file_id": doc["file_id"], "borrower": doc["borrower"], "due_at": changes["due_at"]})
         return {**doc, **changes}
+
+    def _finish_cut_off_return(self, doc: dict) -> bool:
+        """A return asked again for a loan recorded as returned whose folder is still marked out to it (the
+        first try stopped in between, and answered 503): free the folder now; True if that was the case."""
+        if doc["status"] != "returned" or doc["kind"] != "physical":
+            return False
+        holder = self.repo.folder(doc["file_id"])
+        if holder is None or holder.get("loan_id") != str(doc["_id"]) or holder.get("lost"):
+            return False
+        self.repo.release_folder(doc["file_id"], str(doc["_id"]))
+        self.queue.folder_returned(doc["file_id"], doc["archive_no"])
+        return True
+
+    def _free_folder_of_ended_loan(self, file_id: str) -> None:
+        """A folder still marked out to a loan that was returned (the return stopped between recording the
+        loan and freeing its folder) is back in the archive."""
+        holder = self.repo.folder(file_id)
+        if holder is None or holder.get("lost"):
+            return
+        loan = self.repo.by_id(holder["loan_id"])
+        if loan is None or loan["status"] in ("returned", "cancelled", "rejected"):
+            self.repo.release_folder(file_id, holder["loan_id"])
 
     def _check_return(self, doc: dict, condition, note, responsible, compensation) -> tuple[str, str, float]:
         """The note, responsible person and amount of a return; Invalid naming each bad field."""
@@ -105,10 +129,12 @@ class LoanDesk:
         access.require(actor, "loan.desk")
         doc = self._loan(loan_id)
         note, responsible, compensation = self._check_return(doc, condition, note, responsible, compensation)
+        if self._finish_cut_off_return(doc):
+            return doc
         if doc["status"] != "out":
             raise Conflict(N_("该借阅不在借出状态"), {"status": doc["status"]})
         at = clock.now()
-        if not self.repo.claim_step(doc["_id"], "return", actor.username, at):
+        if not self.repo.claim_step(doc["_id"], "return", actor.username, at, at - STEP_ABANDONED_AFTER):
             raise Conflict(N_("该借阅已归还"))
         changes = {"status": "lost" if condition == "lost" else "returned", "returned_by": actor.username,
                    "returned_at": at, "condition": condition, "note": note}

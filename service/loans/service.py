@@ -30,6 +30,9 @@ from storage import new_id
 from storage.loans import LoanRepository
 
 KINDS = ("physical", "digital")
+# A step is claimed (by a unique insert) before the loan changes: a claim this old on a loan that still
+# waits for the step was left by a process or a database that died in between, and is taken over.
+STEP_ABANDONED_AFTER = timedelta(minutes=1)
 STATUSES = ("requested", "approved", "out", "returned", "rejected", "cancelled", "lost")
 LIST_STATUSES = STATUSES + ("overdue", "due_soon")  # due_soon: out, due within DUE_SOON_DAYS
 DUE_SOON_DAYS = 7
@@ -335,7 +338,7 @@ class LoanService:
         return doc
 
     def _claim_decision(self, actor: User, doc: dict, at: datetime) -> None:
-        if not self.repo.claim_step(doc["_id"], "decision", actor.username, at):
+        if not self.repo.claim_step(doc["_id"], "decision", actor.username, at, at - STEP_ABANDONED_AFTER):
             raise Conflict(N_("申请已被他人处理"))
 
     def approve(self, actor: User, loan_id) -> dict:

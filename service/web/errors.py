@@ -14,7 +14,9 @@ from service.errors import DomainError
 from service.messages import N_
 from service.web.i18n import localise
 from storage import DatabaseDown
+from storage import DatabaseError
 from storage import StorageUnavailable
+from storage import backend_down
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,12 @@ def register(app: Flask) -> None:
         log.warning("database unavailable: %s", type(exc).__name__)
         g.database_down = True  # the page is drawn for nobody: loading the signed-in person needs the database
         return error_response(503, "unavailable", N_("数据库暂时不可用，请稍后再试"), {"service": "database"})
+
+    @app.errorhandler(DatabaseError)
+    def database_failed(exc: DatabaseError):
+        if backend_down(exc):  # FerretDB answers, PostgreSQL behind it does not
+            return database_down(exc)
+        raise exc  # a failure of ours: the 500 of any unhandled error
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

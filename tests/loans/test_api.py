@@ -350,3 +350,55 @@ def test_a_file_whose_folder_is_out_cannot_be_merged_until_it_is_back(desk):
     assert desk.client.get(f"/api/v1/files/{out_file['id']}", headers=desk.h["keeper"]).get_json()["version"] == 1
     assert desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok"}).status_code == 200
     assert desk.post("keeper", f"/files/{out_file['id']}/merge", body).status_code == 200
+
+
+# A step is claimed by an insert before the loan changes. A process or a database that dies in between
+# leaves the claim without its change: the tests below store exactly that state, as a crash leaves it.
+
+def test_an_approval_cut_off_after_its_claim_can_be_given_again_once_the_claim_is_abandoned(desk, services):
+    loan = desk.ask("clerk", desk.file()["id"])
+    assert services.loans.repo.claim_step(loan, "decision", "boss", clock.now())  # then the database died
+    assert desk.post("boss", f"/loans/{loan}/approve").status_code == 409  # it may still be finishing
+    clock.advance(timedelta(minutes=2))
+    approved = desk.post("boss", f"/loans/{loan}/approve")
+    assert approved.status_code == 200, approved.get_json()
+    assert desk.loan(loan)["status"] == "approved"
+    assert desk.post("boss", f"/loans/{loan}/approve").status_code == 409
+
+
+def test_a_hand_out_cut_off_after_taking_the_folder_can_be_done_again(desk, services):
+    f = desk.file()
+    loan = desk.ask("clerk", f["id"])
+    assert desk.post("boss", f"/loans/{loan}/approve").status_code == 200
+    assert services.loans.repo.claim_step(loan, "checkout", "keeper", clock.now())
+    assert services.loans.repo.claim_folder(f["id"], loan, clock.now())  # then the process died
+    clock.advance(timedelta(minutes=2))
+    out = desk.post("keeper", f"/loans/{loan}/checkout")
+    assert out.status_code == 200, out.get_json()
+    assert desk.loan(loan)["status"] == "out"
+    assert services.db["folders_out"].find_one({"_id": f["id"]})["loan_id"] == loan
+
+
+def test_a_return_cut_off_before_freeing_the_folder_does_not_keep_it_from_the_next_borrower(desk, services):
+    f = desk.file()
+    first = desk.out("clerk", f["id"])
+    assert services.loans.repo.claim_step(first, "return", "keeper", clock.now())
+    services.loans.repo.set(first, {"status": "returned", "returned_by": "keeper", "returned_at": clock.now(),
+                                    "condition": "ok", "note": ""})  # then the database died
+    second = desk.ask("clerk2", f["id"])
+    assert desk.post("boss", f"/loans/{second}/approve").status_code == 200
+    out = desk.post("keeper", f"/loans/{second}/checkout")
+    assert out.status_code == 200, out.get_json()
+    assert services.db["folders_out"].find_one({"_id": f["id"]})["loan_id"] == second
+
+
+def test_a_return_cut_off_before_freeing_the_folder_is_finished_by_asking_again(desk, services):
+    f = desk.file()
+    loan = desk.out("clerk", f["id"])
+    assert services.loans.repo.claim_step(loan, "return", "keeper", clock.now())
+    services.loans.repo.set(loan, {"status": "returned", "returned_by": "keeper", "returned_at": clock.now(),
+                                   "condition": "ok", "note": ""})  # then the database died: the desk saw a 503
+    again = desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok", "note": ""})
+    assert again.status_code == 200 and again.get_json()["status"] == "returned"
+    assert services.db["folders_out"].count_documents({"_id": f["id"]}) == 0
+    assert desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok", "note": ""}).status_code == 409
