@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
 from service import clock as product_clock
@@ -151,10 +152,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Unlogged(WSGIRequestHandler):
+    """No access log: a request's thread may outlive its test, whose captured output is closed by then."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP on a free port, for the browser."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=_Unlogged)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
