@@ -88,16 +88,21 @@ def test_readyz_names_the_dead_server_and_recovers(private_servers, base_setting
     services.close()
 
 
-def test_a_dead_database_gives_503_naming_it_in_the_api_and_on_pages(private_servers, base_settings):
-    env = private_servers.start()
-    settings = settings_for(base_settings, env, "down")
+def signed_in_clerk(private_servers, base_settings, label: str):
+    """Services on private servers, and a test client signed in as a clerk while the database is up."""
+    settings = settings_for(base_settings, private_servers.start(), label)
     services = build_services(settings)
     services.ensure_schema()
     services.users.create("clerk", "Desk-Pass-20261", ["staff"])
     client = create_app(settings, services).test_client()
     signed_in = client.post("/login", data={"username": "clerk", "password": "Desk-Pass-20261",
                                             "csrf_token": csrf_from(client.get("/login").get_data(as_text=True))})
-    assert signed_in.status_code == 302  # signed in while the database was up
+    assert signed_in.status_code == 302
+    return services, client
+
+
+def test_a_dead_database_gives_503_naming_it_in_the_api_and_on_pages(private_servers, base_settings):
+    services, client = signed_in_clerk(private_servers, base_settings, "down")
     private_servers.kill("ferretdb")
     response = client.post("/api/v1/auth/token", json={"username": "clerk", "password": "Desk-Pass-20261"})
     assert response.status_code == 503
@@ -109,15 +114,7 @@ def test_a_dead_database_gives_503_naming_it_in_the_api_and_on_pages(private_ser
 
 
 def test_a_dead_postgresql_behind_a_live_ferretdb_gives_503_naming_the_database(private_servers, base_settings):
-    env = private_servers.start()
-    settings = settings_for(base_settings, env, "pgdown")
-    services = build_services(settings)
-    services.ensure_schema()
-    services.users.create("clerk", "Desk-Pass-20261", ["staff"])
-    client = create_app(settings, services).test_client()
-    signed_in = client.post("/login", data={"username": "clerk", "password": "Desk-Pass-20261",
-                                            "csrf_token": csrf_from(client.get("/login").get_data(as_text=True))})
-    assert signed_in.status_code == 302
+    services, client = signed_in_clerk(private_servers, base_settings, "pgdown")
     token = client.post("/api/v1/auth/token", json={"username": "clerk", "password": "Desk-Pass-20261"})
     bearer = {"Authorization": f"Bearer {token.get_json()['token']}"}
     private_servers.kill("postgres")  # FerretDB still answers, and says it cannot reach PostgreSQL

@@ -2,35 +2,18 @@
 it, without a reload, in Chinese and in English (1366×768)."""
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import pytest
 from playwright.sync_api import expect
 
-from service.worker import Worker
 from tests.files.test_imports import sheet
 from tests.support.browser import screenshot
 from tests.support.browser import sign_in
+from tests.support.jobs import running_job
 
 pytestmark = pytest.mark.browser
 MAPPING = {"客户编号": "external_key", "客户姓名": "name", "手机号码": "fields.phone", "证件类型": "fields.id_type",
            "证件号码": "fields.id_number", "阶段": "classification.stage", "项目": "classification.project"}
 
-
-@contextmanager
-def importing(services):
-    """The worker runs the queued import in a thread for the length of the block."""
-    job = services.jobs.claim("test", 600, ["import"])
-    assert job is not None
-    worker = Worker(services, worker_id="test")
-    runner = threading.Thread(target=worker.run_one, args=(job,), daemon=True)
-    runner.start()
-    try:
-        yield
-    finally:
-        runner.join(timeout=120)
-        worker.close()
 
 
 def checked_import(services, clerk, rows: int, name: str) -> str:
@@ -54,7 +37,7 @@ def test_the_import_page_follows_the_run_without_a_reload_in_both_languages(page
         expect(page.locator("#import-state")).to_contain_text(queued)
         page.evaluate("window.notReloaded = true")
         screenshot(page, f"register-import-queued-{language}")
-        with importing(services):
+        with running_job(services, "import"):
             expect(page.locator("#import-state")).to_contain_text(finished)
         expect(page.locator("#import-errors")).to_be_visible()  # the failed rows, brought in when it ended
         expect(page.locator("#import-files")).to_be_visible()

@@ -379,12 +379,19 @@ def test_a_hand_out_cut_off_after_taking_the_folder_can_be_done_again(desk, serv
     assert services.db["folders_out"].find_one({"_id": f["id"]})["loan_id"] == loan
 
 
-def test_a_return_cut_off_before_freeing_the_folder_does_not_keep_it_from_the_next_borrower(desk, services):
+def cut_off_return(desk, services):
+    """A file lent out and its loan marked returned, with the folder not yet freed (then the database
+    died): the file and the loan."""
     f = desk.file()
-    first = desk.out("clerk", f["id"])
-    assert services.loans.repo.claim_step(first, "return", "keeper", clock.now())
-    services.loans.repo.set(first, {"status": "returned", "returned_by": "keeper", "returned_at": clock.now(),
-                                    "condition": "ok", "note": ""})  # then the database died
+    loan = desk.out("clerk", f["id"])
+    assert services.loans.repo.claim_step(loan, "return", "keeper", clock.now())
+    services.loans.repo.set(loan, {"status": "returned", "returned_by": "keeper", "returned_at": clock.now(),
+                                   "condition": "ok", "note": ""})
+    return f, loan
+
+
+def test_a_return_cut_off_before_freeing_the_folder_does_not_keep_it_from_the_next_borrower(desk, services):
+    f, _first = cut_off_return(desk, services)
     second = desk.ask("clerk2", f["id"])
     assert desk.post("boss", f"/loans/{second}/approve").status_code == 200
     out = desk.post("keeper", f"/loans/{second}/checkout")
@@ -393,11 +400,7 @@ def test_a_return_cut_off_before_freeing_the_folder_does_not_keep_it_from_the_ne
 
 
 def test_a_return_cut_off_before_freeing_the_folder_is_finished_by_asking_again(desk, services):
-    f = desk.file()
-    loan = desk.out("clerk", f["id"])
-    assert services.loans.repo.claim_step(loan, "return", "keeper", clock.now())
-    services.loans.repo.set(loan, {"status": "returned", "returned_by": "keeper", "returned_at": clock.now(),
-                                   "condition": "ok", "note": ""})  # then the database died: the desk saw a 503
+    f, loan = cut_off_return(desk, services)  # the desk saw a 503
     again = desk.post("keeper", f"/loans/{loan}/return", {"condition": "ok", "note": ""})
     assert again.status_code == 200 and again.get_json()["status"] == "returned"
     assert services.db["folders_out"].count_documents({"_id": f["id"]}) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import screenshot
+from tests.support.browser import cancel_confirmation
 from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
@@ -15,18 +15,13 @@ def test_an_erasure_request_asks_first_and_cancelling_records_nothing(page, live
     file = desk.file(name="张伟")
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server, "keeper")
-    dialog = page.locator("#confirm-dialog")
     for language, words in (("en", ("Record the erasure request", file["archive_no"], "张伟本人", "1 file")),
                             ("zh", ("登记不能撤回", file["archive_no"], "张伟本人", "1 份档案"))):
         page.goto(f"{live_server}/lang/{language}?next=/files/{file['id']}%23tab-privacy")
         page.fill("#erasure-form input[name=requester]", "张伟本人")
         page.fill("#erasure-form input[name=reason]", "不再购房，要求删除")
-        page.click("#erasure-submit")
-        expect(dialog).to_be_visible()
-        assert all(word in dialog.inner_text() for word in words), dialog.inner_text()
-        screenshot(page, f"erasure-confirm-{language}")
-        page.click("#confirm-cancel")
-        assert not dialog.is_visible() and services.privacy.erasure(file["id"]) is None
+        cancel_confirmation(page, "#erasure-submit", words, f"erasure-confirm-{language}")
+        assert services.privacy.erasure(file["id"]) is None
     page.click("#erasure-submit")
     page.click("#confirm-ok")
     expect(page.locator("#erasure-state")).to_contain_text("不再购房")

@@ -3,35 +3,20 @@ records the paper destruction, executes, and downloads the certificate; the file
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 
 import pypdfium2
 import pytest
 from playwright.sync_api import expect
 
-from service.worker import Worker
 from tests.support.browser import screenshot
 from tests.support.browser import sign_in
 from tests.support.browser import sign_out
 from tests.support.files import individual
+from tests.support.jobs import running_job
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1366, 768
 
-
-@contextmanager
-def executing(services):
-    """The worker executes the queued destruction in a thread for the length of the block."""
-    job = services.jobs.claim("test", 600, ["destruction"])
-    assert job is not None
-    worker = Worker(services, worker_id="test")
-    runner = threading.Thread(target=worker.run_one, args=(job,), daemon=True)
-    runner.start()
-    try:
-        yield
-    finally:
-        runner.join(timeout=120)
-        worker.close()
 
 
 def test_propose_approve_as_another_user_execute_and_download_the_certificate(page, live_server, auth, services,
@@ -80,7 +65,7 @@ def test_propose_approve_as_another_user_execute_and_download_the_certificate(pa
     page.click("#execute-batch")
     page.click("#confirm-ok")  # the form is sent once the dialog has closed; the worker executes the batch
     expect(page.locator("#execution-state")).to_contain_text("已销毁 0 / 1 卷档案")
-    with executing(services):
+    with running_job(services, "destruction"):
         expect(page.locator("#batch-status")).to_have_text("已销毁")  # the page follows without a reload
     with page.expect_download() as download:
         page.click("#certificate")
@@ -126,7 +111,7 @@ def test_the_batch_page_follows_an_execution_file_by_file_in_both_languages(page
     page.click("#confirm-ok")
     expect(page.locator("#execution-state")).to_contain_text("排队等待执行… 已销毁 0 / 2 卷档案")
     assert page.locator("#execute-batch").count() == 0
-    with executing(services):
+    with running_job(services, "destruction"):
         expect(page.locator("#execution-state")).to_contain_text("正在销毁… 已销毁 1 / 2 卷档案")
         screenshot(page, "destruction-progress-zh")
         page.goto(f"{live_server}/lang/en?next=/destructions/{batch['_id']}")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from service.worker import Worker
 from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.browser import cancel_confirmation
 from tests.support.browser import screenshot
 from tests.support.browser import sign_in
 from tests.support.files import individual
@@ -87,15 +88,10 @@ def test_discarding_an_inbox_item_asks_first_naming_the_scan_and_its_pages(page,
     services.scan_imports.run_folder(keeper, folder)
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server, "keeper")
-    dialog = page.locator("#confirm-dialog")
     for language, words in (("en", ("loose.pdf", "2 pages")), ("zh", ("loose.pdf", "2 页", "不可撤销"))):
         page.goto(f"{live_server}/lang/{language}?next=/scans/inbox")
         page.fill(".discard-form input[name=reason]", "空白页")
-        page.click("button.discard")
-        expect(dialog).to_be_visible()
-        assert all(word in dialog.inner_text() for word in words), dialog.inner_text()
-        screenshot(page, f"discard-confirm-{language}")
-        page.click("#confirm-cancel")
+        cancel_confirmation(page, "button.discard", words, f"discard-confirm-{language}")
         assert services.scan_inbox.page(keeper)[0] == 1
     page.click("button.discard")
     page.click("#confirm-ok")

@@ -25,3 +25,16 @@ def screenshot(page, name: str) -> None:
     if folder:
         page.screenshot(path=f"{folder}/{name}.png")
         page.screenshot(path=f"{folder}/{name}-full.png", full_page=True)
+
+
+def cancel_confirmation(page, button: str, words, name: str) -> None:
+    """Click `button`, see the confirmation dialog say every one of `words`, keep a screenshot as
+    `name`, and cancel it."""
+    from playwright.sync_api import expect
+    dialog = page.locator("#confirm-dialog")
+    page.click(button)
+    expect(dialog).to_be_visible()
+    assert all(word in dialog.inner_text() for word in words), dialog.inner_text()
+    screenshot(page, name)
+    page.click("#confirm-cancel")
+    expect(dialog).to_be_hidden()

@@ -38,3 +38,18 @@ def running_worker(services):
         worker.stop()
         runner.join(timeout=120)
         worker.close()
+
+
+@contextmanager
+def running_job(services, kind: str):
+    """The worker runs the next queued job of `kind` in a thread for the length of the block."""
+    job = services.jobs.claim("test", 600, [kind])
+    assert job is not None, f"no {kind} job is queued"
+    worker = Worker(services, worker_id="test")
+    runner = threading.Thread(target=worker.run_one, args=(job,), daemon=True)
+    runner.start()
+    try:
+        yield job
+    finally:
+        runner.join(timeout=120)
+        worker.close()
