@@ -80,6 +80,12 @@ def compute_retention(services) -> dict:
     return {"files": services.retention.recompute_all()}
 
 
+def job_lanes(services) -> dict:
+    """6: claims look jobs up by lane (their kind while runnable); jobs queued before lanes had none."""
+    mongo.ensure_schema(services.db, services.settings.postgres_url)
+    return {"jobs": services.jobs.assign_lanes()}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "indexes", "create the indexes every area relies on", ensure_indexes),
     Migration(2, "file-derived-keys", "backfill dup_keys, pinyin name keys and template_version of older files",
@@ -90,6 +96,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               ensure_indexes),
     Migration(5, "equality-indexes", "GIN indexes for every equality lookup on FerretDB over PostgreSQL",
               ensure_lookup_indexes),
+    Migration(6, "job-lanes", "index jobs by lane and give every queued job its lane", job_lanes),
 )
 
 

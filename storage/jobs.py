@@ -1,4 +1,9 @@
-"""The jobs collection: enqueue, claim with a lease (one atomic find-and-modify), ack, fail.
+"""The jobs collection: enqueue, claim with a lease (won by a unique insert), ack, fail.
+
+A job that may run now carries its kind in `lane`; one queued for later carries LATER until its time
+comes. A claim therefore asks for a few jobs of each kind by one equality (a GIN lookup on FerretDB
+over PostgreSQL) instead of filtering and sorting the whole queue, which FerretDB v1 does by decoding
+every queued job: 2.6 s per claim with 3,000 queued.
 
 Every change of a job's state (queued, running, failed, done) leaves a mark for the jobs' listing
 index, which answers the counts by state and the lists of jobs without decoding either collection."""
@@ -20,7 +25,8 @@ from storage.listing_marks import ListingMarks
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 LISTED = "job"
 LISTED_FIELDS = {"state": 1, "kind": 1, "created_at": 1}
-CLAIM_CANDIDATES = 8
+CLAIM_CANDIDATES = 8  # read per kind; the oldest of them is tried first
+LATER = "@later"  # the lane of a queued job whose run_after is still to come (no kind starts with @)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class JobQueue:
         doc = {"kind": kind, "payload": payload or {}, "state": QUEUED, "attempts": 0,
                "attempt_limit": self._max_attempts,
                "run_after": now + timedelta(seconds=delay_seconds), "created_at": now,
-               "lease_until": None, "lease_token": None, "last_error": None}
+               "lease_until": None, "lease_token": None, "last_error": None,
+               "lane": kind if delay_seconds <= 0 else LATER}
         job_id = self._jobs.insert_one(doc).inserted_id
         self._changed(job_id)
         return str(job_id)
@@ -69,30 +76,67 @@ class JobQueue:
         return self.enqueue(kind, payload)
 
     def claim(self, worker_id: str, lease_seconds: float, kinds: list[str] | None = None) -> Job | None:
-        """Take the oldest runnable job, or one whose lease ran out, or None.
+        """Take the oldest runnable job of the given kinds (of any kind if None), or one whose lease ran
+        out, or None.
 
         The claim is won by inserting `<job id>:<attempt>` into job_claims, whose _id is unique:
         FerretDB v1 applies find-and-modify and conditional updates as a read followed by a
         write, so two workers could both "win" an update; a unique insert has exactly one winner.
         """
         now = clock.now()
-        ready = {"$or": [{"state": QUEUED, "run_after": {"$lte": now}},
-                         {"state": RUNNING, "lease_until": {"$lt": now}}]}
-        if kinds is not None:
-            ready = {"$and": [ready, {"kind": {"$in": kinds}}]}
-        for doc in self._jobs.find(ready).sort("run_after", 1).limit(CLAIM_CANDIDATES):
-            attempt = doc.get("attempts", 0) + 1
-            token = secrets.token_hex(8)
-            if not self._won_claim(doc, attempt, worker_id, now, lease_seconds):
-                continue
-            self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
-                "state": RUNNING, "attempts": attempt, "lease_token": token, "worker": worker_id,
-                "lease_until": now + timedelta(seconds=lease_seconds), "started_at": now}})
-            self._changed(doc["_id"])
-            return Job(id=str(doc["_id"]), kind=doc["kind"], payload=doc.get("payload") or {},
-                       attempts=attempt, lease_token=token,
-                       attempt_limit=doc.get("attempt_limit", self._max_attempts))
+        self._wake(now)
+        for doc in self._candidates(now, kinds):
+            job = self._take(doc, worker_id, now, lease_seconds)
+            if job is not None:
+                return job
         return None
+
+    def claim_more(self, worker_id: str, lease_seconds: float, kind: str, limit: int) -> list[Job]:
+        """Up to `limit` more runnable jobs of one kind, for a worker that runs them together."""
+        now, taken = clock.now(), []
+        waiting = self._jobs.find({"lane": kind}).limit(limit)
+        for doc in sorted(waiting, key=lambda doc: doc["run_after"]):
+            if doc.get("state") == QUEUED and doc["run_after"] <= now:
+                job = self._take(doc, worker_id, now, lease_seconds)
+                if job is not None:
+                    taken.append(job)
+        return taken
+
+    def _take(self, doc: dict, worker_id: str, now: datetime, lease_seconds: float) -> Job | None:
+        attempt = doc.get("attempts", 0) + 1
+        token = secrets.token_hex(8)
+        if not self._won_claim(doc, attempt, worker_id, now, lease_seconds):
+            return None
+        self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
+            "state": RUNNING, "attempts": attempt, "lease_token": token, "worker": worker_id, "lane": None,
+            "lease_until": now + timedelta(seconds=lease_seconds), "started_at": now}})
+        self._changed(doc["_id"])
+        return Job(id=str(doc["_id"]), kind=doc["kind"], payload=doc.get("payload") or {},
+                   attempts=attempt, lease_token=token,
+                   attempt_limit=doc.get("attempt_limit", self._max_attempts))
+
+    def _wake(self, now: datetime) -> None:
+        """Move the jobs queued for later whose time has come into their kind's lane (a job that left
+        the queue meanwhile just leaves the LATER lane). Only retries, postponed and delayed jobs wait
+        there, so this reads few."""
+        for doc in self._jobs.find({"lane": LATER}, {"state": 1, "kind": 1, "run_after": 1}):
+            if doc.get("state") != QUEUED:
+                self._jobs.update_one({"_id": doc["_id"], "lane": LATER}, {"$set": {"lane": None}})
+            elif doc["run_after"] <= now:
+                self._jobs.update_one({"_id": doc["_id"], "lane": LATER}, {"$set": {"lane": doc["kind"]}})
+
+    def _candidates(self, now: datetime, kinds: list[str] | None) -> list[dict]:
+        """A few runnable jobs of each kind and every job whose lease ran out, oldest first."""
+        if kinds is None:  # tools and tests: the whole queue, by state
+            waiting = self._jobs.find({"state": QUEUED})
+        else:
+            waiting = (doc for kind in dict.fromkeys(kinds)
+                       for doc in self._jobs.find({"lane": kind}).limit(CLAIM_CANDIDATES))
+        found = [doc for doc in waiting if doc.get("state") == QUEUED and doc["run_after"] <= now]
+        found += [doc for doc in self._jobs.find({"state": RUNNING})
+                  if doc.get("lease_until") is not None and doc["lease_until"] < now
+                  and (kinds is None or doc["kind"] in kinds)]
+        return sorted(found, key=lambda doc: doc["run_after"])
 
     def _won_claim(self, doc: dict, attempt: int, worker_id: str, now: datetime, lease_seconds: float) -> bool:
         key = f"{doc['_id']}:{attempt}"
@@ -148,9 +192,9 @@ class JobQueue:
         backoff = min(600, 2 ** job.attempts)
         update = {"last_error": reason[:2000], "lease_until": None, "finished_at": clock.now()}
         if give_up:
-            update["state"] = FAILED
+            update.update(state=FAILED, lane=None)
         else:
-            update.update(state=QUEUED, run_after=clock.now() + timedelta(seconds=backoff))
+            update.update(state=QUEUED, run_after=clock.now() + timedelta(seconds=backoff), lane=LATER)
         if self._held(job) is not None:
             self._jobs.update_one({"_id": ObjectId(job.id)}, {"$set": update})
             self._changed(job.id)
@@ -164,7 +208,7 @@ class JobQueue:
             return False
         self._jobs.update_one({"_id": ObjectId(job.id)}, {"$set": {
             "state": QUEUED, "run_after": clock.now() + timedelta(seconds=seconds), "lease_until": None,
-            "last_error": reason[:2000], "attempt_limit": job.attempt_limit + 1}})
+            "lane": LATER, "last_error": reason[:2000], "attempt_limit": job.attempt_limit + 1}})
         self._changed(job.id)
         return True
 
@@ -174,10 +218,20 @@ class JobQueue:
         if doc is None or doc.get("state") != FAILED:
             return False
         self._jobs.update_one({"_id": doc["_id"]}, {"$set": {
-            "state": QUEUED, "run_after": clock.now(), "last_error": None,
+            "state": QUEUED, "run_after": clock.now(), "last_error": None, "lane": doc["kind"],
             "attempt_limit": doc.get("attempts", 0) + self._max_attempts}})
         self._changed(job_id)
         return True
+
+    def assign_lanes(self) -> int:
+        """Give every queued job its lane (jobs queued before lanes existed); how many changed."""
+        now, changed = clock.now(), 0
+        for doc in self._jobs.find({"state": QUEUED}, {"kind": 1, "run_after": 1, "lane": 1}):
+            lane = doc["kind"] if doc["run_after"] <= now else LATER
+            if doc.get("lane") != lane:
+                self._jobs.update_one({"_id": doc["_id"]}, {"$set": {"lane": lane}})
+                changed += 1
+        return changed
 
     def get(self, job_id: str) -> dict | None:
         """The job document, queued, running, failed or done."""

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # (collection, keys, options); extended by each area as it lands.
 INDEXES: list[tuple[str, list[tuple[str, int]], dict]] = [
     ("jobs", [("state", ASCENDING), ("run_after", ASCENDING)], {}),
+    ("jobs", [("lane", ASCENDING)], {}),
     ("users", [("username", ASCENDING)], {"unique": True}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("files", [("archive_no", ASCENDING)], {"unique": True}),
@@ -99,7 +100,7 @@ _LOOKUPS_BESIDES_ID: dict[str, tuple[str, ...]] = {  # every collection is also 
     "intake_submissions": ("file_id", "status", "submitter"),
     "intake_versions": ("submission_id",),
     "job_claims": (),
-    "jobs": ("state",),
+    "jobs": ("lane", "state"),
     "jobs_done": (),
     "loan_incidents": ("file_id",),
     "loan_notices": ("read", "user"),

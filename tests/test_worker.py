@@ -178,3 +178,56 @@ def test_the_listing_indexes_keep_up_while_a_long_job_runs(services):
     runner.join(timeout=20)
     assert services.jobs.get(job_id)["state"] == DONE
     assert services.listings.marks.of_kind("job") == []  # its claim and its end, taken in as well
+
+
+def test_a_job_queued_for_later_waits_for_its_time_then_goes_before_younger_ones(clock, services):
+    later = services.jobs.enqueue("noop", {"sleep": 0}, delay_seconds=60)
+    assert services.jobs.claim("w", 60, ["noop"]) is None
+    clock.advance(timedelta(seconds=61))
+    younger = services.jobs.enqueue("noop", {"sleep": 0})
+    assert services.jobs.claim("w", 60, ["noop"]).id == later
+    assert services.jobs.claim("w", 60, ["noop"]).id == younger
+    assert services.jobs.claim("w", 60, ["noop"]) is None
+
+
+def test_a_job_queued_before_lanes_existed_is_claimed_after_the_migration(services):
+    from bson import ObjectId
+
+    from service.migrations import job_lanes
+    job_id = services.jobs.enqueue("noop", {"sleep": 0})
+    services.db["jobs"].update_one({"_id": ObjectId(job_id)}, {"$unset": {"lane": ""}})
+    assert services.jobs.claim("w", 60, ["noop"]) is None
+    assert job_lanes(services) == {"jobs": 1}
+    assert services.jobs.claim("w", 60, ["noop"]).id == job_id
+
+
+def test_waiting_index_jobs_are_written_in_one_commit_and_each_is_done(desk, services):
+    from search import FileQuery
+    from search import Visibility
+    files = [desk.file(name=name) for name in ("张伟", "李娜", "王强", "赵敏", "孙立")]
+    queued = [job["_id"] for job in services.db["jobs"].find({"kind": "index", "state": QUEUED})]
+    assert len(queued) >= len(files)
+    generation = services.search.index.whoosh.latest_generation()
+    worker = Worker(services, worker_id="w")
+    try:
+        assert worker.run(max_jobs=1) == len(queued)
+    finally:
+        worker.close()
+    assert services.search.index.whoosh.latest_generation() == generation + 1
+    assert all(services.jobs.get(str(job_id))["state"] == DONE for job_id in queued)
+    listed = services.search.index.list_files(FileQuery(), visibility=Visibility(all=True), per_page=50)
+    assert set(listed.file_ids) == {file["id"] for file in files}
+
+
+def test_a_broken_job_among_jobs_run_together_fails_alone(desk, services):
+    files = [desk.file(name=name) for name in ("张伟", "李娜", "王强")]
+    broken = services.jobs.enqueue("index", {"file": "not a file id field"})
+    worker = Worker(services, worker_id="w")
+    try:
+        worker.run(max_jobs=1)
+    finally:
+        worker.close()
+    jobs = {str(job["_id"]): job for job in services.db["jobs"].find({})}
+    assert jobs[broken]["state"] == FAILED and "file_id" in jobs[broken]["last_error"]
+    assert set(jobs) == {broken}  # every file's job is done (moved out of the queue)
+    assert services.db["index_pending"].count_documents({"file_id": {"$in": [f["id"] for f in files]}}) == 0

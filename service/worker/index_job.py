@@ -25,3 +25,17 @@ def run(ctx: JobContext, payload: dict) -> None:
             raise PermanentFailure("an index job needs a file_id or a document_id")
     except IndexBusy as exc:
         raise TryLater(f"{exc}", BUSY_PAUSE) from exc
+
+
+def combine(payloads: list[dict]) -> list[dict]:
+    """Index jobs' payloads as fewer: every file change among them (one file, or many) as one write of
+    all those files; a merge's file with its pages and a document's pages as they were."""
+    files, rest = [], []
+    for payload in payloads:
+        if payload.get("file_ids"):
+            files += payload["file_ids"]
+        elif payload.get("file_id") and not payload.get("documents"):
+            files.append(payload["file_id"])
+        else:
+            rest.append(payload)
+    return ([{"file_ids": list(dict.fromkeys(files))}] if files else []) + rest

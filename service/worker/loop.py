@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from typing import Callable
 
 from service import clock
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[JobContext, dict], None]
 DEFERRED = frozenset({"index"})  # claimed only when no other kind is waiting
 LISTINGS_INTERVAL = 1.0  # seconds between passes of the listing indexes, long jobs or not
+# Kinds whose waiting jobs a worker takes together (at most so many more), with how their payloads are
+# joined: every file change waiting for the index is then written in one commit instead of one each.
+TOGETHER = {"index": (index_job.combine, 200)}
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -105,8 +109,12 @@ class Worker:
             if job is None:
                 self._stop.wait(self.services.settings.worker_poll_seconds)
                 continue
-            self.run_one(job)
-            done += 1
+            alongside = self._alongside(job)
+            if alongside:
+                self.run_together([job, *alongside])
+            else:
+                self.run_one(job)
+            done += 1 + len(alongside)
         return done
 
     def _claim(self) -> Job | None:
@@ -123,6 +131,17 @@ class Worker:
             job = self.services.jobs.claim(self.worker_id, self._lease, later)
         return job
 
+    def _alongside(self, job: Job) -> list[Job]:
+        """More waiting jobs of the claimed job's kind, where that kind runs together; none on a
+        database error (the claimed job then runs alone)."""
+        if job.kind not in TOGETHER or job.kind not in self.handlers:
+            return []
+        try:
+            return self.services.jobs.claim_more(self.worker_id, self._lease, job.kind, TOGETHER[job.kind][1])
+        except DatabaseError as exc:
+            log.warning("cannot claim more %s jobs (%s)", job.kind, type(exc).__name__)
+            return []
+
     def queue_periodic(self) -> list[str]:
         """Queue fixity and sweep once per their interval (the slot claim makes it once per cluster)."""
         settings, now = self.services.settings, clock.now().timestamp()
@@ -134,12 +153,36 @@ class Worker:
                 queued.append(kind)
         return queued
 
+    def run_together(self, jobs: list[Job]) -> None:
+        """Run claimed jobs of one kind as their joined payloads, under leases kept alive together, and
+        ack them all. A busy resource postpones them all; any other failure runs each alone, so that
+        each meets its own outcome (and a broken one fails by itself)."""
+        join = TOGETHER[jobs[0].kind][0]
+        handler = self.handlers[jobs[0].kind]
+        with self._heartbeats(jobs):
+            try:
+                for payload in join([job.payload for job in jobs]):
+                    handler(JobContext(self.services, jobs[0]), payload)
+            except TryLater as exc:
+                for job in jobs:
+                    self._postpone(job, exc)
+                return
+            except Exception:  # the batch's boundary: logged, then every job is tried on its own
+                log.exception("%d %s jobs run together failed; running each alone", len(jobs), jobs[0].kind)
+            else:
+                for job in jobs:
+                    self._ack(job)
+                return
+        for job in jobs:
+            self.run_one(job)
+
     def run_one(self, job: Job) -> None:
         """Run one claimed job under a lease kept alive by a heartbeat."""
         handler = self.handlers[job.kind]
-        heartbeat_stop = threading.Event()
-        heartbeat = threading.Thread(target=self._heartbeat, args=(job, heartbeat_stop), daemon=True)
-        heartbeat.start()
+        with self._heartbeats([job]):
+            self._run(handler, job)
+
+    def _run(self, handler: Handler, job: Job) -> None:
         try:
             handler(JobContext(self.services, job), job.payload)
         except PermanentFailure as exc:
@@ -150,14 +193,26 @@ class Worker:
             log.exception("job %s (%s) failed", job.id, job.kind)
             self._record_failure(job, f"{type(exc).__name__}: {exc}", retry=True)
         else:
-            try:
-                self.services.jobs.ack(job)
-            except DatabaseError as exc:
-                log.warning("could not ack job %s (%s); its lease will expire and it runs again",
-                            job.id, type(exc).__name__)
+            self._ack(job)
+
+    def _ack(self, job: Job) -> None:
+        try:
+            self.services.jobs.ack(job)
+        except DatabaseError as exc:
+            log.warning("could not ack job %s (%s); its lease will expire and it runs again",
+                        job.id, type(exc).__name__)
+
+    @contextmanager
+    def _heartbeats(self, jobs: list[Job]):
+        """Keep the leases of these jobs alive while the block runs."""
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(jobs, stop), daemon=True)
+        beat.start()
+        try:
+            yield
         finally:
-            heartbeat_stop.set()
-            heartbeat.join()
+            stop.set()
+            beat.join()
 
     def _postpone(self, job: Job, exc: TryLater) -> None:
         try:
@@ -174,12 +229,14 @@ class Worker:
         except DatabaseError as exc:
             log.warning("could not record failure of job %s (%s)", job.id, type(exc).__name__)
 
-    def _heartbeat(self, job: Job, stop: threading.Event) -> None:
+    def _heartbeat(self, jobs: list[Job], stop: threading.Event) -> None:
         interval = max(0.5, self._lease / 3)
-        while not stop.wait(interval):
-            try:
-                if not self.services.jobs.extend(job, self._lease):
-                    log.warning("job %s was taken by another worker", job.id)
-                    return
-            except DatabaseError as exc:
-                log.warning("lease renewal of job %s failed (%s)", job.id, type(exc).__name__)
+        held = list(jobs)
+        while held and not stop.wait(interval):
+            for job in list(held):
+                try:
+                    if not self.services.jobs.extend(job, self._lease):
+                        log.warning("job %s was taken by another worker", job.id)
+                        held.remove(job)
+                except DatabaseError as exc:
+                    log.warning("lease renewal of job %s failed (%s)", job.id, type(exc).__name__)
