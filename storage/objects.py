@@ -58,11 +58,15 @@ class ObjectVersion:
     modified: datetime | None = None
 
 
+READ_TIMEOUT = 15.0  # s of silence from MinIO mid-request (it answers or streams at once when well)
+
+
 def make_minio(endpoint: str, access_key: str, secret_key: str, secure: bool,
                region: str, timeout_seconds: float = 5.0) -> Minio:
-    """A MinIO client with short timeouts and few retries, so an outage shows quickly."""
+    """A MinIO client with short timeouts and few retries, so an outage shows quickly: a store that dies
+    while a scan is sent answers the request with 503 within READ_TIMEOUT, before a client gives up."""
     http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=timeout_seconds, read=60),
+        timeout=urllib3.Timeout(connect=timeout_seconds, read=READ_TIMEOUT),
         retries=urllib3.Retry(total=1, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
         maxsize=16,
     )
