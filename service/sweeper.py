@@ -39,21 +39,24 @@ class SweepReport:
     removed: list[str] = field(default_factory=list)
     kept_young: int = 0
     requeued: int = 0
+    reindexed: int = 0  # files whose index job was lost, queued again
 
 
 class Sweeper:
     """Walks both buckets and removes orphans older than the grace period."""
 
     def __init__(self, references: References, documents: DocumentRepository, objects: ObjectStore,
-                 jobs: JobQueue, grace_seconds: int):
+                 jobs: JobQueue, grace_seconds: int, index_queue=None):
         self.references = references
+        self.index_queue = index_queue
         self.documents = documents
         self.objects = objects
         self.jobs = jobs
         self.grace = timedelta(seconds=grace_seconds)
 
     def run(self, now: datetime | None = None) -> SweepReport:
-        """One sweep over every object; also re-queues documents whose OCR job was never queued."""
+        """One sweep over every object; also re-queues documents whose OCR job was never queued, and
+        files written more than the grace ago that no index commit holds yet."""
         now = now or clock.now()
         report = SweepReport()
         known: dict[tuple[str, str], bool] = {}  # one lookup per owner, not per page derivative
@@ -81,6 +84,8 @@ class Sweeper:
                 report.removed.append(f"{role}/{key}")
                 log.info("swept orphan %s/%s", role, key)
         report.requeued = self._requeue_lost_ocr(now)
+        if self.index_queue is not None:
+            report.reindexed = self.index_queue.lost_writes(now - self.grace)
         return report
 
     def _owner(self, role: str, key: str) -> tuple[str, str] | None:

@@ -1,11 +1,13 @@
 """Marks of files written since the search index last wrote them (`index_pending`).
 
 Every write of a file (or of what its index entry copies, such as its retention) inserts one mark,
-after the write and before its index job is queued; the index job reads the file's marks before it
-reads the file, and deletes exactly those after its commit. A mark therefore stays until an index
-commit holds a state at least as new as the write it records, and lists read the marks before the
-index (see service/file_lists.py). Marks are only inserted and deleted, never updated: FerretDB's
-updates are a read then a write, and two writes of one file must not lose a mark.
+after the write and before its index job is queued (a write of the file itself one more before it, so
+that a process that dies between the write and the queueing leaves a mark the sweeper finds); the
+index job reads the file's marks before it reads the file, and deletes exactly those after its commit.
+A mark therefore stays until an index commit holds a state at least as new as the write it records,
+and lists read the marks before the index (see service/file_lists.py). Marks are only inserted and
+deleted, never updated: FerretDB's updates are a read then a write, and two writes of one file must
+not lose a mark.
 
 Documents have marks of their own (`index_pending_documents`), by the same rule: the OCR job inserts
 one before it records the document's text as read, the document's index job reads them before it
@@ -47,13 +49,14 @@ class PendingMarks:
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(lambda mark_id: self._marks.delete_one({"_id": mark_id}), mark_ids))
 
-    def count(self) -> int:
-        """How many marks wait (few: each goes with the index commit that holds its write)."""
-        return self._marks.count_documents({})
-
     def marks(self, reason: str | None = None) -> list[dict]:
         """Every mark ({_id, file_id}), or those of one reason (an indexed lookup)."""
         return list(self._marks.find({"reason": reason} if reason else {}, {"file_id": 1}))
+
+    def file_ids_marked_before(self, at: datetime) -> list[str]:
+        """The files with a mark older than `at`, each once (every mark is read: they are few)."""
+        return list(dict.fromkeys(doc["file_id"] for doc in self._marks.find({}, {"file_id": 1, "at": 1})
+                                  if doc["at"] < at))
 
     def file_ids(self, reason: str | None = None) -> list[str]:
         """The files with a mark, each once, in the order first marked."""

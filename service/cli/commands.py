@@ -134,7 +134,8 @@ def cmd_sweep(args) -> int:
     """Remove stored objects that no record points to (older than the grace period)."""
     report = _services().sweeper.run()
     print(json.dumps({"seen": report.seen, "removed": report.removed, "kept_young": report.kept_young,
-                      "requeued_ocr": report.requeued}, ensure_ascii=False))
+                      "requeued_ocr": report.requeued,
+                      "reindexed": report.reindexed}, ensure_ascii=False))
     return 0
 
 

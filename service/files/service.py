@@ -167,6 +167,7 @@ class FileService:
         self.repo.claim_version({"_id": version_key(str(file_id), 1), "file_id": str(file_id), "version": 1,
                                  "at": now, "actor": actor.username, "changes": sorted(EDITABLE),
                                  "state": _snapshot(doc)})
+        self._writing(file_id)
         try:
             self.repo.insert(doc)
         except DuplicateKey:
@@ -241,8 +242,14 @@ class FileService:
             record["note"] = note
         if not self.repo.claim_version(record):
             raise StaleVersion(N_("档案刚被他人保存"), {"version": version})
+        self._writing(file_id)
         self.repo.replace_state(file_id, {k: v for k, v in new_doc.items() if k != "_id"})
         self._changed(file_id)
+
+    def _writing(self, file_id) -> None:
+        """Before a write: the search index hears of it first (see IndexQueue.file_writing)."""
+        if self.notify is not None:
+            self.notify.file_writing(file_id)
 
     def _changed(self, file_id, created: dict | None = None) -> None:
         """Tell whoever listens (the hooks, then the search index) that a file was written; a file just

@@ -71,6 +71,20 @@ class IndexQueue:
         self.pending = pending
         self.document_marks = document_marks
 
+    def file_writing(self, file_id) -> None:
+        """A file is about to be written: its mark goes in first, so that a write whose index job was
+        never queued (the process died in between) still leaves a mark for the sweeper to find
+        (`lost_writes`). file_changed marks it again after the write, for the lists."""
+        self.pending.mark(file_id, FILE, clock.now())
+
+    def lost_writes(self, older_than) -> int:
+        """Queue one index job for every file marked before `older_than` (a write whose job was lost,
+        or is that late: indexing a file twice is harmless); how many files."""
+        file_ids = self.pending.file_ids_marked_before(older_than)
+        if file_ids:
+            self.jobs.enqueue("index", {"file_ids": file_ids})
+        return len(file_ids)
+
     def file_changed(self, file_id) -> None:
         """A file's own values changed (created, edited, reassigned, merged, destroyed)."""
         self.pending.mark(file_id, FILE, clock.now())
@@ -298,7 +312,7 @@ class SearchService:
     def index_state(self) -> dict:
         """Whether the index is being rebuilt (files written of all), stopped half-way or ready, and how
         many files and documents wait for their next index commit."""
-        return {**search_rebuild.progress(self.directory), "files_waiting": self.sources.pending.count(),
+        return {**search_rebuild.progress(self.directory), "files_waiting": len(self.sources.pending.file_ids()),
                 "documents_waiting": self.sources.document_marks.count()}
 
     def check(self) -> search_rebuild.Drift:

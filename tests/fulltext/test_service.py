@@ -6,10 +6,12 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import timedelta
 
 import pytest
 
 from service.cli.commands import main as archive_main
+from storage.errors import StorageUnavailable
 from tests.support import scans
 from tests.support.files import individual
 from tests.support.jobs import drain
@@ -265,3 +267,22 @@ def test_an_index_of_an_older_schema_answers_503_until_the_worker_rebuilds_it(cl
     assert services.search.rebuild_if_outdated() is True
     assert services.search.rebuild_if_outdated() is False
     assert find(client, archivist, "锦绣澜庭")["total"] == 1
+
+
+def test_a_file_whose_index_job_was_lost_is_indexed_after_the_sweepers_grace(clock, client, services, archivist,
+                                                                              monkeypatch):
+    def died(file_id):  # the process died after the write, before the index job was queued
+        raise StorageUnavailable("database", "ServerSelectionTimeoutError")
+    with monkeypatch.context() as patched:
+        patched.setattr(services.index_queue, "file_changed", died)
+        response = client.post("/api/v1/files", headers=archivist, json=individual(name="林晓"))
+    assert response.status_code == 503
+    assert services.db["jobs"].count_documents({"kind": "index"}) == 0
+    drain(services)
+    assert services.search.check().counts() == {"missing": 1, "stale": 0, "extra": 0}
+    assert services.sweeper.run().reindexed == 0  # within the grace: its job may still come
+    clock.advance(timedelta(seconds=services.settings.sweep_grace_seconds + 1))
+    assert services.sweeper.run().reindexed == 1
+    drain(services)
+    assert services.search.check().ok
+    assert find(client, archivist, "林晓")["total"] == 1
