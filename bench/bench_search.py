@@ -26,8 +26,9 @@ and about 300,000 pages, is BENCH_SEARCH_FILES=100000 (see "How long" below).
    商品房买卖合同, 身份证号码: in most pages, so the costliest phrases), a customer's name in pinyin
    (full, or initials, alternately), and a single word filtered by project and doc_type. Every
    query runs as a department user (Visibility(departments={"销售一部"}): normal files plus that
-   department's confidential ones) three ways, interleaved query by query, after one untimed
-   warm-up pass of the service calls:
+   department's confidential ones). After one untimed warm-up pass of the service calls, every
+   query is timed through the service alone, one after another ("alone": how a server answering
+   its users meets them), then three ways, interleaved query by query:
    - service: `SearchIndex.search(q, visibility=..., filters=..., per_page=20)`, the call the
      service layer makes: it reads terms.txt if it grew, parses, takes the kept searcher, reads
      every match of the query as arrays (`search/_evaluate.py`), masks what the user may not see,
@@ -40,9 +41,10 @@ and about 300,000 pages, is BENCH_SEARCH_FILES=100000 (see "How long" below).
      what a bare Whoosh user pays for a top-20 page with Whoosh's own estimate of the total.
    - raw, all matches: the same with `limit=None`, what exact totals and facets would cost
      through Whoosh's own collector.
-   The overhead ratio is service / raw (limit 20), at p50 and at p95. Targets: p95 under 100 ms
-   for single and two-word queries and for both kinds of phrase, ratio under 1.3. Both are
-   reported, not failed: they depend on the machine's load.
+   The overhead ratio is service (interleaved) / raw (limit 20), at p50 and at p95. Targets: p95
+   of the service alone under 100 ms for single and two-word queries and for both kinds of phrase,
+   ratio under 1.3. Both are reported, not failed: they depend on the machine's load. A service
+   search right after a raw one takes up to twice as long as alone (see the README's search section).
 3. Checks (exit 1 on any miss), as a user who sees everything (Visibility(all=True)), every
    result page read (per_page 200, up to 50 pages per file):
    - every sampled quoted phrase (BENCH_SEARCH_QUERIES x 2 pages, one phrase of two to four
@@ -152,7 +154,8 @@ class Kind:
 
     name: str
     queries: list[tuple[str, dict]]
-    service: list[float] = field(default_factory=list)
+    alone: list[float] = field(default_factory=list)  # the service, its searches one after another
+    service: list[float] = field(default_factory=list)  # the service, each search right after raw Whoosh
     raw: list[float] = field(default_factory=list)
     raw_all: list[float] = field(default_factory=list)
     files: list[int] = field(default_factory=list)
@@ -239,10 +242,16 @@ def make_kinds(items: list[CustomerFile], phrases: list[tuple[str, str]]) -> lis
 
 
 def time_queries(index: SearchIndex, kinds: list[Kind]) -> None:
-    """Service, raw and raw-all timings of every query, interleaved, after a warm-up pass."""
+    """After a warm-up pass, the service's searches one after another, then service, raw and raw-all
+    timings of every query, interleaved."""
     for kind in kinds:
         for q, filters in kind.queries:
             index.search(q, visibility=VIEWER, filters=filters, per_page=PER_PAGE)
+    for kind in kinds:
+        for q, filters in kind.queries:
+            with Stopwatch() as alone:
+                index.search(q, visibility=VIEWER, filters=filters, per_page=PER_PAGE)
+            kind.alone.append(alone.seconds)
     for kind in kinds:
         for q, filters in kind.queries:
             service, raw, raw_all, files = _one(index, q, filters)
@@ -310,23 +319,27 @@ def report(kinds: list[Kind], built: dict) -> tuple[list[dict], list[str]]:
     for kind in kinds:
         ratio50, ratio95 = _ratio(p50(kind.service), p50(kind.raw)), _ratio(p95(kind.service), p95(kind.raw))
         rows.append([kind.name, len(kind.queries), f"{sum(kind.files) / len(kind.files):.0f}",
-                     ms(p50(kind.service)), ms(p95(kind.service)), ms(p50(kind.raw)), ms(p95(kind.raw)),
-                     ms(p50(kind.raw_all)), ms(p95(kind.raw_all)), f"{ratio50:.2f}x", f"{ratio95:.2f}x"])
+                     ms(p50(kind.alone)), ms(p95(kind.alone)), ms(p50(kind.service)), ms(p95(kind.service)),
+                     ms(p50(kind.raw)), ms(p95(kind.raw)), ms(p50(kind.raw_all)), ms(p95(kind.raw_all)),
+                     f"{ratio50:.2f}x", f"{ratio95:.2f}x"])
         results.append({"kind": kind.name, "queries": [q for q, _ in kind.queries],
                         "filters": [f for _, f in kind.queries],
                         "files_matched_mean": sum(kind.files) / len(kind.files),
+                        "alone_p50_s": p50(kind.alone), "alone_p95_s": p95(kind.alone),
                         "service_p50_s": p50(kind.service), "service_p95_s": p95(kind.service),
                         "raw_p50_s": p50(kind.raw), "raw_p95_s": p95(kind.raw),
                         "raw_all_p50_s": p50(kind.raw_all), "raw_all_p95_s": p95(kind.raw_all),
                         "ratio_p50": ratio50, "ratio_p95": ratio95})
-        if kind.name in TARGETED and p95(kind.service) >= P95_TARGET:
-            missed.append(f"{kind.name}: service p95 {ms(p95(kind.service))} ms >= {P95_TARGET * 1000:.0f} ms")
+        if kind.name in TARGETED and p95(kind.alone) >= P95_TARGET:
+            missed.append(f"{kind.name}: service p95 {ms(p95(kind.alone))} ms >= {P95_TARGET * 1000:.0f} ms")
         if ratio50 >= RATIO_TARGET:
             missed.append(f"{kind.name}: service/raw at p50 {ratio50:.2f}x >= {RATIO_TARGET}x")
     print()
-    table(rows, ["query kind", "n", "files", "service p50", "p95", "raw p50", "p95", "raw-all p50", "p95",
-                 "ratio p50", "ratio p95"])
-    print("(ms; files = mean files matched as the department user; raw = Whoosh limit=20, raw-all = limit=None)")
+    table(rows, ["query kind", "n", "files", "alone p50", "p95", "after raw p50", "p95", "raw p50", "p95",
+                 "raw-all p50", "p95", "ratio p50", "ratio p95"])
+    print("(ms; files = mean files matched as the department user; alone = the service's searches one after "
+          "another, after raw = each right after the same query through raw Whoosh; raw = Whoosh limit=20, "
+          "raw-all = limit=None; the ratios compare after raw with raw)")
     if built["peak_rss_mb"] >= MEMORY_TARGET_MB:
         missed.append(f"reindex peak RSS {built['peak_rss_mb']:.0f} MB >= {MEMORY_TARGET_MB} MB")
     return results, missed
