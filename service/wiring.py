@@ -301,7 +301,7 @@ def _wire_sharing(services: Services) -> None:
                                    services.templates, services.audit, services.settings.timezone)
     services.share_links = ShareLinks(services.shares, services.objects)
     services.privacy = PrivacyService(PrivacyRepository(db), services.files, services.templates, services.retention,
-                                      services.audit)
+                                      services.audit, services.documents)
     services.privacy.sources = (services.documents.repo, services.loans.repo, services.objects)
     services.loans.guards.append(services.privacy.restriction)
     services.shares.guards.append(services.privacy.restriction)

@@ -19,6 +19,7 @@ from service import access
 from service import clock
 from service.accounts import User
 from service.audit import AuditTrail
+from service.documents.covering import cover_jpeg
 from service.documents.ocr import sniff
 from service.documents.streams import CappedReader
 from service.documents.types import DocTypeService
@@ -270,15 +271,19 @@ class DocumentService:
         except ObjectMissing:
             raise NotFound(N_("这一页还没有识别")) from None
 
-    def page_image(self, actor: User, document_id, number: int, kind: str = "image") -> bytes:
-        """A page's image or thumbnail (JPEG)."""
+    def page_image(self, actor: User, document_id, number: int, kind: str = "image", covered: bool = True) -> bytes:
+        """A page's image or thumbnail (JPEG), its ID and mobile numbers covered unless the actor's role sees them
+        in full; `covered=False` only for an audited reveal (the privacy area's reveal_page)."""
         doc, _ = self.load(actor, document_id, "file.content")
         if not doc.get("pages") or not 1 <= number <= doc["pages"] or kind not in ("image", "thumb"):
             raise NotFound(N_("没有这一页"))
         try:
-            return self.objects.read("derivatives", page_key(doc["_id"], number, kind))
+            data = self.objects.read("derivatives", page_key(doc["_id"], number, kind))
         except ObjectMissing:
             raise NotFound(N_("这一页还没有图像")) from None
+        if not covered or access.sees_pii_in_full(actor):
+            return data
+        return cover_jpeg(data, self._page_text(doc, number))  # no text read: NotFound rather than an open page
 
     def text(self, actor: User, document_id) -> str:
         """The whole recognised or embedded text, pages separated by a form feed (audited)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import NamedTuple
 
 from service import access
 
@@ -13,9 +14,32 @@ PHONE_KEYS = frozenset({"phone", "mobile", "tel", "telephone", "手机号码", "
 ID_CHECKS = frozenset({"resident_id"})
 PHONE_CHECKS = frozenset({"mobile", "phone"})
 
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+# A resident ID (6 + 8 + 4 characters, the last may be X) and a mainland mobile (3 + 4 + 4 digits) in free text,
+# written whole or in those groups with a space or a dash between them; the middle group is what a mask hides.
+_GAP = "[ \u3000\\-\u2010-\u2015\uff0d]?"
+_ID_IN_TEXT = re.compile(rf"(?<![\dA-Za-z])(\d{{6}}){_GAP}(\d{{8}}){_GAP}(\d{{3}}[\dXx])(?![\dA-Za-z])")
+_MOBILE_IN_TEXT = re.compile(rf"(?<!\d)([1１][3-9３-９]\d){_GAP}(\d{{4}}){_GAP}(\d{{4}})(?!\d)")
 _TAG = re.compile(r"(<[^>]*>)")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)(\d{4})(\d{4})(?![0-9])")
+
+
+class Number(NamedTuple):
+    """Where one personal number stands in a text: characters [start, end), its kind, and the part a mask hides."""
+
+    start: int
+    end: int
+    kind: str
+    hidden: range
+
+
+def number_spans(text) -> list[Number]:
+    """The resident ID and mobile numbers in a line of text, in order (none where the text has none)."""
+    if not isinstance(text, str) or not text:
+        return []
+    found = [Number(m.start(), m.end(), "id", range(m.start(2), m.end(2))) for m in _ID_IN_TEXT.finditer(text)]
+    for m in _MOBILE_IN_TEXT.finditer(text):
+        if not any(m.start() < other.end and other.start < m.end() for other in found):
+            found.append(Number(m.start(), m.end(), "phone", range(m.start(2), m.end(2))))
+    return sorted(found)
 
 
 def mask_id(value) -> str:
@@ -84,11 +108,7 @@ def mask_text(text: str) -> str:
         return text
     parts = _TAG.split(str(text))  # text at even indexes, tags at odd ones
     plain = "".join(parts[0::2])
-    hidden: set[int] = set()
-    for match in _ID_IN_TEXT.finditer(plain):
-        hidden.update(range(match.start() + 6, match.end() - 4))
-    for match in _MOBILE_IN_TEXT.finditer(plain):
-        hidden.update(range(match.start() + 3, match.end() - 4))
+    hidden = {i for number in number_spans(plain) for i in number.hidden}
     if not hidden:
         return text
     out, position = [], 0

@@ -6,6 +6,7 @@ from service import access
 from service import clock
 from service.accounts import User
 from service.audit import AuditTrail
+from service.documents import DocumentService
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
@@ -30,11 +31,14 @@ def text_of(value, name: str, limit: int, missing: str) -> str:
 
 
 class PrivacyService:
-    """Reveal one personal number for a purpose; record erasure requests and restrict their files."""
+    """Reveal one personal number, or one scanned page uncovered, for a purpose; record erasure requests and
+    restrict their files."""
 
-    def __init__(self, repo: PrivacyRepository, files: FileService, templates, retention, audit: AuditTrail):
+    def __init__(self, repo: PrivacyRepository, files: FileService, templates, retention, audit: AuditTrail,
+                 documents: DocumentService):
         self.repo = repo
         self.files = files
+        self.documents = documents
         self.templates = templates
         self.retention = retention
         self.audit = audit
@@ -57,6 +61,21 @@ class PrivacyService:
         self.audit.record(actor.username, "pii.revealed", f"file:{file_doc['_id']}",
                           {"field": path, "kind": kinds[path], "purpose": purpose})
         return {"field": path, "kind": kinds[path], "value": str(pii.value_at(fields, path))}
+
+    def reveal_page(self, actor: User, document_id: str, number: int, purpose) -> dict:
+        """One scanned page with its ID and mobile numbers shown, text and image, for a stated purpose (audited);
+        for this answer only: {"document", "file", "page", "image" (JPEG bytes)}."""
+        doc, file_doc = self.documents.load(actor, document_id, "file.content")
+        access.require(actor, "pii.reveal", target_of(file_doc))
+        purpose = text_of(purpose, "purpose", PURPOSE_MAX, N_("请填写查看目的"))
+        page = self.documents.page(actor, document_id, number)
+        kinds = sorted({found.kind for found in pii.number_spans(page.get("text"))})
+        if not kinds:
+            raise NotFound(N_("这一页没有遮盖的号码"))
+        image = self.documents.page_image(actor, document_id, number, "image", covered=False)
+        self.audit.record(actor.username, "pii.revealed", f"file:{file_doc['_id']}",
+                          {"document_id": str(doc["_id"]), "page": number, "kinds": kinds, "purpose": purpose})
+        return {"document": doc, "file": file_doc, "page": page, "image": image}
 
     # -- erasure -----------------------------------------------------------------------------
     def request_erasure(self, actor: User, file_id: str, requester, reason) -> dict:

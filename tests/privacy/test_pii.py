@@ -34,6 +34,24 @@ def test_numbers_in_free_text_are_masked_even_when_a_highlight_splits_them():
     assert pii.mask_text("合同编号 2026000123") == "合同编号 2026000123"
 
 
+def test_the_one_rule_finds_id_and_mobile_numbers_in_a_line_however_they_are_written():
+    def spans(text):
+        return [(text[n.start:n.end], n.kind, text[n.hidden.start:n.hidden.stop]) for n in pii.number_spans(text)]
+    assert spans("身份证号码：11010519491231002X") == [("11010519491231002X", "id", "19491231")]
+    assert spans("身份证 11010519491231002x 已核") == [("11010519491231002x", "id", "19491231")]
+    assert spans("手机13812345678。") == [("13812345678", "phone", "1234")]
+    assert spans("联系电话：158 2093 6471") == [("158 2093 6471", "phone", "2093")]
+    assert spans("电话 158-2093-6471，证件 110105-19491231-002X") == [
+        ("158-2093-6471", "phone", "2093"), ("110105-19491231-002X", "id", "19491231")]
+    assert spans(f"买受人 {VALID_ID} 电话 13900001111") == [(VALID_ID, "id", "19491231"),
+                                                          ("13900001111", "phone", "0000")]
+    assert spans("１５８ ２０９３ ６４７１") == [("１５８ ２０９３ ６４７１", "phone", "２０９３")]
+    # no number: contract numbers, dates, amounts, a number too long to be either
+    assert spans("合同编号 2026000123，签订日期 2026-08-15，总价 3200000 元") == []
+    assert spans("流水号 1101051949123100212") == [] and spans("12345678901") == [] and spans("") == []
+    assert pii.mask_text("联系电话：158 2093 6471") == "联系电话：158 **** 6471"
+
+
 def test_staff_see_masked_numbers_in_the_api(desk, client):
     file = desk.file()
     assert file["fields"]["id_number"] == MASKED_ID and file["fields"]["phone"] == MASKED_PHONE

@@ -279,3 +279,21 @@ def stamped_share(data: bytes) -> float:
     pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
     red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
     return float(((red - green > 25) & (red - blue > 25)).mean())
+
+
+def band_of_line(page: dict, text: str, start: float, end: float, width: int = 1600) -> tuple[int, int, int, int]:
+    """The middle band (35-65% of its height) of the recognised line holding `text`, from `start` to `end` of
+    its width, in the pixels of a page image `width` wide (the stored page images are 1600)."""
+    line = next(line for line in page["lines"] if text in line["text"])
+    xs, ys = [p[0] for p in line["box"]], [p[1] for p in line["box"]]
+    scale = width / page["width"]
+    left, wide, top, high = min(xs), max(xs) - min(xs), min(ys), max(ys) - min(ys)
+    return (round((left + start * wide) * scale), round((top + 0.35 * high) * scale),
+            round((left + end * wide) * scale), round((top + 0.65 * high) * scale))
+
+
+def lightest(data: bytes, region: tuple[int, int, int, int]) -> int:
+    """The lightest grey (0-255) in a region of an encoded image: under an opaque black box it stays dark."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("L").crop(region).getextrema()[1]
+

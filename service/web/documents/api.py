@@ -97,7 +97,7 @@ def document_page(document_id: str, number: int):
 @bp.get("/documents/<document_id>/pages/<int:number>/<any(image, thumb):kind>")
 @api_auth
 def document_page_image(document_id: str, number: int, kind: str):
-    """A page image or thumbnail (JPEG)."""
+    """A page image or thumbnail (JPEG), ID and mobile numbers covered for those who see them masked."""
     data = services().documents.page_image(api_user(), document_id, number, kind)
     return Response(data, mimetype="image/jpeg")
 

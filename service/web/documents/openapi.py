@@ -61,7 +61,8 @@ PATHS: dict = {
             "width": {"type": "integer"}, "height": {"type": "integer"},
             "lines": {"type": "array", "items": {"type": "object"}}}})}, **_errors(401, 404)}}},
     "/api/v1/documents/{document_id}/pages/{number}/{kind}": {"get": {
-        "summary": "A page image or thumbnail (JPEG)", "security": SECURED,
+        "summary": "A page image or thumbnail (JPEG); ID and mobile numbers covered by an opaque box for roles "
+                   "that see them masked (POST .../reveal with a purpose shows a page uncovered)", "security": SECURED,
         "parameters": PAGE + [{"name": "kind", "in": "path", "required": True,
                                "schema": {"enum": ["image", "thumb"]}}],
         "responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}}, **_errors(401, 404)}}},

@@ -21,6 +21,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError
 
+from service import access
 from service.errors import Conflict
 from service.errors import DomainError
 from service.errors import Invalid
@@ -174,12 +175,19 @@ def viewer(document_id: str):
     page = None
     if doc.get("ocr_status") == "done" and doc.get("pages"):
         try:
-            page = pii.page_for(page_user(), services().documents.page(page_user(), document_id, number))
+            page = seen_page(services().documents.page(page_user(), document_id, number))
         except NotFound:
             page = None  # the page's text was never written; the viewer shows the image alone
     return render_template("documents/viewer.html", doc=doc, file=file_doc, target=target_of(file_doc),
                            number=number, page=page, q=query, highlight=highlight, matches=matches,
                            labels=services().doc_types.labels(), watermark=watermark)
+
+
+def seen_page(page: dict) -> dict:
+    """A page's text as the signed-in person sees it, with `covered`: whether its image hides numbers from them
+    (the viewer then offers to show the page in full, for a purpose)."""
+    covered = not access.sees_pii_in_full(page_user()) and bool(pii.number_spans(page.get("text")))
+    return {**pii.page_for(page_user(), page), "covered": covered}
 
 
 @bp.get("/documents/<document_id>/state")
@@ -192,15 +200,15 @@ def state(document_id: str):
 
 @bp.get("/documents/<document_id>/pages/<int:number>")
 def page_text(document_id: str, number: int):
-    """One page's recognised text and line boxes (JSON)."""
-    response = jsonify(pii.page_for(page_user(), services().documents.page(page_user(), document_id, number)))
+    """One page's recognised text and line boxes, and whether its image is covered (JSON)."""
+    response = jsonify(seen_page(services().documents.page(page_user(), document_id, number)))
     response.headers["Cache-Control"] = PAGE_CACHE
     return response
 
 
 @bp.get("/documents/<document_id>/pages/<int:number>/<any(image, thumb):kind>")
 def page_image(document_id: str, number: int, kind: str):
-    """A page image or thumbnail (JPEG)."""
+    """A page image or thumbnail (JPEG), its numbers covered for those who see them masked."""
     data, stamped = services().digital_views.page_image(page_user(), document_id, number, kind)
     return Response(data, mimetype="image/jpeg",
                     headers={"Cache-Control": "private, no-store" if stamped else PAGE_CACHE})

@@ -1,4 +1,5 @@
-"""The personal-information part of the JSON API: show in full, erasure requests, subject access packages."""
+"""The personal-information part of the JSON API: show in full (a number, or a page image uncovered), erasure
+requests, subject access packages."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -27,6 +28,14 @@ def reveal(file_id: str):
     """One ID or phone number in full: {"field": "id_number", "purpose"}; audited; 400 without a purpose."""
     body = json_body()
     return jsonify(services().privacy.reveal(api_user(), file_id, body.get("field"), body.get("purpose")))
+
+
+@bp.post("/documents/<document_id>/pages/<int:number>/reveal")
+@api_auth
+def reveal_page(document_id: str, number: int):
+    """One page image with its ID and mobile numbers uncovered: {"purpose"}; audited; 400 without a purpose."""
+    shown = services().privacy.reveal_page(api_user(), document_id, number, json_body().get("purpose"))
+    return Response(shown["image"], mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @bp.post("/files/<file_id>/erasure")

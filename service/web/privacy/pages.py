@@ -1,6 +1,9 @@
-"""Pages of personal information: "show in full" with a purpose, erasure requests, the subject access package;
-and the template helpers that mask ID and phone numbers wherever a page shows them."""
+"""Pages of personal information: "show in full" (a number, or a scanned page uncovered) with a purpose, erasure
+requests, the subject access package; and the template helpers that mask ID and phone numbers wherever a page
+shows them."""
 from __future__ import annotations
+
+import base64
 
 from flask import Blueprint
 from flask import Response
@@ -8,6 +11,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -15,6 +19,7 @@ from service import access
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
+from service.loans import stamp_jpeg
 from service.privacy import pii
 from service.web.auth import page_user
 from service.web.auth import services
@@ -77,6 +82,23 @@ def reveal(file_id: str):
     file_doc = services().files.repo.by_id(file_id)
     response = render_template("privacy/revealed.html", file=file_doc, shown=shown,
                                purpose=request.form.get("purpose", ""))
+    return response, 200, {"Cache-Control": "private, no-store"}
+
+
+@bp.post("/documents/<document_id>/reveal")
+def reveal_page(document_id: str):
+    """Show one scanned page with its numbers uncovered, for the purpose given (audited); only on this answer."""
+    number = request.form.get("page", "")
+    number = int(number) if number.isdigit() else 0
+    try:
+        shown = services().privacy.reveal_page(page_user(), document_id, number, request.form.get("purpose"))
+    except (Malformed, Invalid):
+        flash(_("请填写查看目的"), "error")
+        return redirect(url_for("documents.viewer", document_id=document_id, page=number or None), code=303)
+    watermark = services().digital_views.watermark(page_user(), shown["file"]["_id"])  # a digital loan's reader
+    image = stamp_jpeg(shown["image"], watermark) if watermark else shown["image"]
+    response = render_template("privacy/revealed_page.html", shown=shown, number=number, watermark=watermark,
+                               image=base64.b64encode(image).decode("ascii"), purpose=request.form.get("purpose"))
     return response, 200, {"Cache-Control": "private, no-store"}
 
 

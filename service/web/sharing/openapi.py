@@ -97,6 +97,15 @@ PATHS: dict = {
         {"type": "object", "required": ["field", "purpose"], "properties": {
             "field": {"type": "string", "description": "dotted path, e.g. id_number or contacts.0.phone"},
             "purpose": {"type": "string"}}}, _id("file_id"))},
+    "/api/v1/documents/{document_id}/pages/{number}/reveal": {"post": {
+        "summary": "A page image with its ID and mobile numbers uncovered, for a purpose (audited); 400 without "
+                   "a purpose, 404 for a page with no such number",
+        "security": SECURED, "parameters": _id("document_id") + [
+            {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+        "requestBody": _json({"type": "object", "required": ["purpose"], "properties": {
+            "purpose": {"type": "string", "maxLength": 200}}}),
+        "responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}},
+                      **_errors(400, 401, 403, 404, 410)}}},
     "/api/v1/files/{file_id}/erasure": {
         "post": _op("Record a customer's erasure request (archivist); the file takes no new loans or shares",
                     ERASURE, (400, 401, 403, 404, 409, 422), {"type": "object", "properties": {

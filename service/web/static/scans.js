@@ -299,7 +299,10 @@
     var query = this.query(), text = this.el("page-text"), marks = this.el("page-marks");
     var lines = data.lines && data.lines.length ? data.lines :
       (data.text || "").split("\n").map(function (t) { return { text: t }; });
+    var reveal = this.el("reveal-page"), form = this.el("reveal-page-form");
     this.data = data;
+    if (reveal) { reveal.hidden = !data.covered; }  // the page's image hides numbers: offer to show it in full
+    if (form) { form.querySelector("input[name=page]").value = this.number; }
     marks.setAttribute("viewBox", "0 0 " + data.width + " " + data.height);
     marks.replaceChildren();
     text.replaceChildren();
