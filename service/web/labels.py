@@ -1,4 +1,5 @@
-"""Names of the things pages and registers show, in the reader's language: a template, a field path, a person."""
+"""Names of the things pages and registers show, in the reader's language: a code (a state, a kind), a
+template, a document type, a field path, a person. Pages and Excel exports take their labels from here."""
 from __future__ import annotations
 
 import time
@@ -8,6 +9,7 @@ from flask_babel import gettext as _
 
 from service.errors import NotFound
 from service.files import path_label
+from service.messages import N_
 from service.web.auth import services
 
 SYSTEM = "-"  # the actor of what the system does by itself
@@ -15,10 +17,69 @@ NAME_SECONDS = 60.0  # a renamed person shows by the new name within this time i
 MAX_NAMES = 10_000
 _names: dict[tuple[str, str], tuple[str, float]] = {}  # (database, login) -> (display name, when read)
 
+# every code a page or an export shows, by what it is a code of
+CODES = {
+    "security": {"normal": N_("普通"), "confidential": N_("机密"), "sealed": N_("封存")},
+    "file_status": {"active": N_("在档"), "closed": N_("已结案"), "destroyed": N_("已销毁"), "merged": N_("已合并")},
+    "loan_kind": {"physical": N_("纸质档案"), "digital": N_("电子查阅")},
+    "loan_status": {"requested": N_("待审批"), "approved": N_("已批准待出库"), "out": N_("借出中"),
+                    "returned": N_("已归还"), "rejected": N_("已驳回"), "cancelled": N_("已撤回"), "lost": N_("已遗失"),
+                    "overdue": N_("已超期")},
+    "condition": {"ok": N_("完好"), "damaged": N_("损坏"), "lost": N_("遗失")},
+    "trigger": {"created": N_("建档日"), "closed": N_("结案日"), "contract_end": N_("合同终止日"),
+                "last_activity": N_("最后活动日")},
+    "job_kind": {"noop": N_("空任务"), "import": N_("档案批量导入"), "ocr": N_("文字识别"), "fixity": N_("完整性校验"),
+                 "sweep": N_("清理孤立对象"), "scan_import": N_("扫描件批量导入"), "index": N_("更新检索索引"),
+                 "destruction": N_("执行销毁")},
+    "ocr_status": {"pending": N_("等待识别"), "running": N_("正在识别"), "done": N_("已识别"), "failed": N_("识别失败")},
+    "duplicate_reason": {"id_number": N_("证件号码相同"), "phone": N_("手机号码相同"),
+                         "credit_code": N_("统一社会信用代码相同"), "name_pinyin": N_("姓名读音相同")},
+    "policy_match": {"template": N_("模板"), "customer_type": N_("客户类型"), "stage": N_("阶段"),
+                     "project": N_("项目"), "doc_types": N_("文件类型")},
+}
+
 
 def english() -> bool:
     """True when the page is read in English."""
     return str(get_locale()) == "en"
+
+
+def code_label(group: str, code, empty: str = "") -> str:
+    """The label of a code of `group` (a state, a kind) in the reader's language; an unknown code as it is."""
+    label = CODES[group].get(code) if isinstance(code, str) else None
+    return label.render(_) if label is not None else (code or empty)
+
+
+def code_labels(group: str, codes) -> str:
+    """The labels of several codes of `group`, joined the way the reader's language lists things."""
+    return joined(code_label(group, code) for code in codes or [])
+
+
+def joined(items) -> str:
+    """Items as one phrase, with the list separator of the reader's language (、 or a comma)."""
+    return (", " if english() else "、").join(str(item) for item in items)
+
+
+def doc_type_label(code) -> str:
+    """A document type's name (购房合同), or its code if no such type was ever defined."""
+    known = services().doc_types.labels().get(code)
+    if known is None:
+        return code or ""
+    return (known.get("label_en") if english() else None) or known.get("label_zh") or code
+
+
+def policy_scope(match) -> str:
+    """What a retention policy applies to, in words (模板：个人客户；文件类型：身份证复印件)."""
+    parts = []
+    for key, value in (match or {}).items():
+        if key == "template":
+            shown = template_label(value)
+        elif key == "doc_types":
+            shown = joined(doc_type_label(code) for code in value)
+        else:
+            shown = value if isinstance(value, str) else joined(value)
+        parts.append(f"{code_label('policy_match', key)}{': ' if english() else '：'}{shown}")
+    return ("; " if english() else "；").join(parts)
 
 
 def field_label(path: str, template_key: str) -> str:
