@@ -160,6 +160,9 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["doc_type_label"] = labels.doc_type_label
     app.jinja_env.globals["policy_scope"] = labels.policy_scope
     app.jinja_env.filters["joined"] = labels.joined
+    app.jinja_env.filters["value"] = labels.value_label
+    app.jinja_env.filters["bracketed"] = labels.bracketed
+    app.jinja_env.globals["colon"] = labels.colon
     app.jinja_env.filters["person"] = labels.person
     app.jinja_env.globals["can"] = access.can
     app.jinja_env.globals["page_user"] = auth.page_user

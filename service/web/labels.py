@@ -6,6 +6,7 @@ import time
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from service.errors import NotFound
 from service.files import path_label
@@ -28,7 +29,7 @@ CODES = {
     "condition": {"ok": N_("完好"), "damaged": N_("损坏"), "lost": N_("遗失")},
     "trigger": {"created": N_("建档日"), "closed": N_("结案日"), "contract_end": N_("合同终止日"),
                 "last_activity": N_("最后活动日")},
-    "job_kind": {"noop": N_("空任务"), "import": N_("档案批量导入"), "ocr": N_("文字识别"), "fixity": N_("完整性校验"),
+    "job_kind": {"noop": N_("空任务"), "import": N_("档案批量导入"), "ocr": N_("文字识别"), "fixity": N_("完整性检查"),
                  "sweep": N_("清理孤立对象"), "scan_import": N_("扫描件批量导入"), "index": N_("更新检索索引"),
                  "destruction": N_("执行销毁")},
     "ocr_status": {"pending": N_("等待识别"), "running": N_("正在识别"), "done": N_("已识别"),
@@ -38,6 +39,17 @@ CODES = {
     "policy_match": {"template": N_("模板"), "customer_type": N_("客户类型"), "stage": N_("阶段"),
                      "project": N_("项目"), "doc_types": N_("文件类型")},
 }
+
+# The built-in templates' choices, the stages and the customer types are stored as these Chinese words (they
+# are the data, and the API takes them as they are); pages show them in the reader's language. Listed here so
+# that extraction puts them in the catalog; a choice an admin adds shows as it was entered.
+VALUES = frozenset({
+    N_("男"), N_("女"), N_("身份证"), N_("护照"), N_("港澳通行证"), N_("台胞证"), N_("其他"),
+    N_("10万以下"), N_("10-20万"), N_("20-50万"), N_("50-100万"), N_("100万以上"),
+    N_("来访"), N_("来电"), N_("网络"), N_("老带新"), N_("中介"),
+    N_("国营"), N_("外企"), N_("股份"), N_("私营"), N_("批发"), N_("零售"), N_("工程"),
+    N_("意向"), N_("潜在"), N_("准客户"), N_("成交"), N_("刚需"), N_("改善"), N_("投资"),
+})
 
 
 def english() -> bool:
@@ -49,6 +61,11 @@ def code_label(group: str, code, empty: str = "") -> str:
     """The label of a code of `group` (a state, a kind) in the reader's language; an unknown code as it is."""
     label = CODES[group].get(code) if isinstance(code, str) else None
     return label.render(_) if label is not None else (code or empty)
+
+
+def value_label(value):
+    """A stored choice, stage or customer type (意向, 身份证) in the reader's language; others as they are."""
+    return _(value) if isinstance(value, str) and value in VALUES else value
 
 
 def code_labels(group: str, codes) -> str:
@@ -78,7 +95,7 @@ def policy_scope(match) -> str:
         elif key == "doc_types":
             shown = joined(doc_type_label(code) for code in value)
         else:
-            shown = value if isinstance(value, str) else joined(value)
+            shown = value_label(value) if isinstance(value, str) else joined(value_label(v) for v in value)
         parts.append(f"{code_label('policy_match', key)}{': ' if english() else '：'}{shown}")
     return ("; " if english() else "；").join(parts)
 
@@ -102,7 +119,17 @@ def person(username, with_login: bool = False) -> str:
     if username == SYSTEM:
         return _("系统")
     name = _display_name(str(username))
-    return f"{name}（{username}）" if with_login and name != username else name
+    return f"{name}{bracketed(username)}" if with_login and name != username else name
+
+
+def colon() -> str:
+    """The colon after a label in the reader's language (：, or ": ")."""
+    return ": " if english() else "："
+
+
+def bracketed(text) -> Markup:
+    """An aside in the brackets of the reader's language: 王芳（wangfang）, Wang Fang (wangfang)."""
+    return Markup(" (%s)" if english() else "（%s）") % text
 
 
 def _display_name(username: str) -> str:
