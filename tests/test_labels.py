@@ -37,7 +37,7 @@ def test_a_retention_policy_names_its_template_and_document_types_not_their_code
     zh = _read(client, "/retention/policies", "zh")
     assert "模板：个人客户；文件类型：身份证复印件；阶段：成交" in zh
     en = _read(client, "/retention/policies", "en")
-    assert "Template: Individual buyer; Document types: ID copy; Stage: 成交" in en
+    assert "Template: Individual buyer; Document types: ID copy; Stage: Deal closed" in en
     for page in (zh, en):
         assert "template=" not in page and "id_copy<" not in page and "doc_types" not in page.split("<form")[0]
 
