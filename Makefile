@@ -22,6 +22,7 @@ setup: $(BIN)/.installed services-bin translations
 
 browser:
 	scripts/install-browser
+	scripts/install-axe
 
 run: setup
 	scripts/run

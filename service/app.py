@@ -155,6 +155,14 @@ def _register_template_helpers(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["template_label"] = labels.template_label
     app.jinja_env.globals["field_label"] = labels.field_label
+    app.jinja_env.globals["code_label"] = labels.code_label
+    app.jinja_env.globals["code_labels"] = labels.code_labels
+    app.jinja_env.globals["doc_type_label"] = labels.doc_type_label
+    app.jinja_env.globals["policy_scope"] = labels.policy_scope
+    app.jinja_env.filters["joined"] = labels.joined
+    app.jinja_env.filters["value"] = labels.value_label
+    app.jinja_env.filters["bracketed"] = labels.bracketed
+    app.jinja_env.globals["colon"] = labels.colon
     app.jinja_env.filters["person"] = labels.person
     app.jinja_env.globals["can"] = access.can
     app.jinja_env.globals["page_user"] = auth.page_user

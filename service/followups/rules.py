@@ -182,8 +182,12 @@ def occurrences(file_doc: dict, rules: dict, zone: ZoneInfo) -> list[dict]:
 
 
 def _schedule_purpose(kind: str, day: int, is_bought: bool) -> str:
-    who = "客服回访" if kind == CS else ("成交客户回访" if is_bought else "未成交客户回访")
-    return f"{who}（建档后 {day} 日内）"
+    # kept as the Chinese text; pages show it in the reader's language (service.web.i18n.stored)
+    if kind == CS:
+        return N_("客服回访（建档后 %(day)s 日内）", day=day)
+    if is_bought:
+        return N_("成交客户回访（建档后 %(day)s 日内）", day=day)
+    return N_("未成交客户回访（建档后 %(day)s 日内）", day=day)
 
 
 def next_anniversary(anchor: date, today: date) -> date:

@@ -88,7 +88,7 @@ class ScanImportService:
         require_archivist(actor)
         head = stream.read(4)
         if not head.startswith(ZIP_MAGIC):
-            raise UnsupportedMedia(N_("只接受 zip 压缩包"), {"file": filename[:100]})
+            raise UnsupportedMedia(N_("只接受 ZIP 压缩包"), {"file": filename[:100]})
         import_id = new_id()
         key = upload_key(import_id)
         try:

@@ -92,7 +92,7 @@ def open_zip(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise Invalid(N_("不是 zip 文件"), {"file": N_("不是有效的 zip 压缩包：%(why)s", why=str(exc))}) from None
+        raise Invalid(N_("不是 ZIP 文件"), {"file": N_("不是有效的 ZIP 压缩包：%(why)s", why=str(exc))}) from None
     if len(archive.infolist()) > MAX_MEMBERS:
         archive.close()
         raise Invalid(N_("压缩包内文件太多"), {"file": N_("至多 %(n)s 个文件", n=MAX_MEMBERS)})

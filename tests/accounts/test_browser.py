@@ -38,7 +38,7 @@ def test_admin_creates_an_auditor_who_sees_only_the_audit_pages(page, live_serve
     assert page.locator("#nav-users").count() == 0
 
     page.click("#nav-audit")
-    assert page.locator("#audit-entries td", has_text="user.created").first.is_visible()
+    assert page.locator('#audit-entries td[data-action="user.created"]').first.is_visible()
     page.click("text=校验哈希链")
     assert "校验通过" in page.locator("#verify-result").inner_text()
 

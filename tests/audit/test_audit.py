@@ -103,7 +103,7 @@ def test_the_auditor_page_filters_and_verifies(client, auth, services):
     services.audit.record("someone", "file.viewed", "file:42")
     auth.login("shenji")
     page = client.get("/audit?target=file:42").get_data(as_text=True)
-    assert "<td>file:42</td>" in page and "<td>auth.login</td>" not in page
+    assert 'data-target="file:42">档案 42</td>' in page and 'data-action="auth.login"' not in page
     assert "哈希链校验通过" in client.get("/audit/verify").get_data(as_text=True)
     assert client.get("/audit?from=yesterday").status_code == 400
 
@@ -178,4 +178,4 @@ def test_the_trail_refuses_other_roles_and_bad_filters(client, auth, services):
     auth.login("shenji")
     for bad in ("from=2026-13-01", "to=tomorrow", "from=2026-02-30", "page=0"):
         assert client.get(f"/audit?{bad}").status_code == 400, bad
-    assert "<td>file:3</td>" in client.get("/audit?target=file:3&from=2020-01-01").get_data(as_text=True)
+    assert 'data-target="file:3"' in client.get("/audit?target=file:3&from=2020-01-01").get_data(as_text=True)

@@ -1,7 +1,10 @@
-"""What each audited action is called on the audit pages (the code stays in the entry and the filter)."""
+"""What each audited action and each kind of target is called on the audit pages (the codes stay in the
+entry, the export and the filter)."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+
+from service.web.labels import value_label
 
 
 def N_(text: str) -> str:
@@ -131,3 +134,29 @@ def action_label(action: str) -> str:
     """An action in words in the page's language (登记档案), or its code if it has no label yet."""
     label = ACTION_LABELS.get(action or "")
     return _(label) if label else (action or "")
+
+
+TARGET_LABELS = {
+    "audit": N_("审计日志"), "backup": N_("备份"), "campaign": N_("专项回访"), "destruction": N_("销毁批次"),
+    "destruction_register": N_("销毁登记簿"), "doc_type": N_("文件类型"), "document": N_("扫描件"), "file": N_("档案"),
+    "files": N_("档案"), "fixity": N_("完整性检查"), "followup_report": N_("回访报表"),
+    "followup_rules": N_("回访规则"),
+    "followups": N_("回访"), "intake": N_("归档提交"), "loan": N_("借阅"), "loan_incidents": N_("损坏遗失登记"),
+    "loans": N_("借阅"), "partner": N_("合作方"), "retention": N_("保管期限"), "retention_policy": N_("保管策略"),
+    "scan_import": N_("扫描导入"), "scan_inbox": N_("待归档扫描件"), "share": N_("外部共享"), "template": N_("模板"),
+    "token": N_("API 令牌"), "user": N_("用户"), "verification": N_("定期核对"), "verification_rule": N_("核对周期"),
+}
+
+
+def target_label(target: str) -> str:
+    """What an entry is about in words (扫描件 6b14…), its kind named; a target of an unknown kind as it is."""
+    kind, sep, rest = str(target or "").partition(":")
+    label = TARGET_LABELS.get(kind)
+    if label is None:
+        return str(target or "")
+    return f"{_(label)} {value_label(rest)}" if sep else _(label)  # a stage names a verification rule
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every labelled action as (code, label), by label, for the trail's filter."""
+    return sorted(((code, _(label)) for code, label in ACTION_LABELS.items()), key=lambda pair: pair[1])

@@ -18,13 +18,17 @@ from service import access
 from service import exports
 from service.errors import Malformed
 from service.messages import N_
+from service.web.audit.actions import action_choices
 from service.web.audit.actions import action_label
+from service.web.audit.actions import target_label
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 bp.add_app_template_global(action_label)
+bp.add_app_template_global(action_choices)
+bp.add_app_template_global(target_label)
 HEADERS = ("seq", "time (UTC)", "actor", "action", "target", "details", "hash")
 
 

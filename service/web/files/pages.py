@@ -29,6 +29,7 @@ from service.web.auth import services
 from service.web.documents import pages as ui_documents
 from service.web.files import forms as file_forms
 from service.web.forms import paging
+from service.web.labels import code_label
 from service.web.labels import template_label
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -89,11 +90,9 @@ def _export_row(doc: dict, viewer) -> list:
     c, loc = doc.get("classification") or {}, doc.get("location") or {}
     place = "-".join(loc.get(k, "") for k in LOCATION_KEYS if loc.get(k))
     fields = pii.fields_for(viewer, doc.get("fields") or {})
-    security = {"normal": _("普通"), "confidential": _("机密"), "sealed": _("封存")}
-    status = {"active": _("在档"), "closed": _("已结案"), "destroyed": _("已销毁"), "merged": _("已合并")}
     return [doc["archive_no"], doc["name"], template_label(doc["template"]), c.get("customer_type", ""),
-            c.get("stage", ""), c.get("project", ""), security.get(doc["security"], doc["security"]),
-            doc.get("department", ""), doc.get("owner", ""), status.get(doc["status"], doc["status"]),
+            c.get("stage", ""), c.get("project", ""), code_label("security", doc["security"]),
+            doc.get("department", ""), doc.get("owner", ""), code_label("file_status", doc["status"]),
             place, doc["version"], doc.get("created_at"), fields.get("id_number") or "", fields.get("phone") or ""]
 
 

@@ -19,7 +19,7 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
-from service.web.labels import english
+from service.web.labels import doc_type_label
 from service.web.labels import field_label
 
 # the submission form's lines a review can name as missing (gettext'd where shown)
@@ -45,9 +45,7 @@ def item_label(item, template_key: str = "") -> str:
     template field's label, a line of the submission form; an item someone typed stays as it was."""
     kind, _sep, code = str(item or "").partition(":")
     if kind == "document":
-        label = services().doc_types.labels().get(code)
-        if label:
-            return (label.get("label_en") if english() else None) or label["label_zh"]
+        return doc_type_label(code)
     elif kind == "field" and template_key:
         return field_label(code, template_key)
     elif kind == "submission" and code in SUBMISSION_LABELS:
@@ -79,8 +77,7 @@ def _form_context(file_doc: dict, values: dict) -> dict:
     labels = services().doc_types.labels()
     documents = services().documents.repo.of_file(str(file_doc["_id"]))
     return {"file": file_doc, "documents": documents, "labels": labels, "values": values,
-            "required": [labels.get(c, {}).get("label_zh", c)
-                         for c in services().doc_types.required(file_doc["template"])]}
+            "required": [doc_type_label(c) for c in services().doc_types.required(file_doc["template"])]}
 
 
 @bp.route("/new", methods=["GET", "POST"])

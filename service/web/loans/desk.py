@@ -24,6 +24,7 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.labels import code_label
 from service.web.labels import person
 
 bp = Blueprint("loan_desk", __name__, url_prefix="/loans")
@@ -138,15 +139,12 @@ def register_export():
 
 
 def _register_row(d: dict) -> list:
-    kinds = {"physical": _("纸质档案"), "digital": _("电子查阅")}
-    states = {"requested": _("待审批"), "approved": _("已批准待出库"), "out": _("借出中"), "returned": _("已归还"),
-              "rejected": _("已驳回"), "cancelled": _("已撤回"), "lost": _("已遗失")}
-    conditions = {"ok": _("完好"), "damaged": _("损坏"), "lost": _("遗失")}
-    return [d.get("number") or str(d["_id"]), d["archive_no"], d.get("file_name", ""), kinds.get(d["kind"], d["kind"]),
-            d.get("borrower_name") or person(d["borrower"]), d.get("borrower_department", ""), d["purpose"],
-            d["days"], states.get(d["status"], d["status"]), d.get("requested_at"), person(d.get("decided_by")),
+    return [d.get("number") or str(d["_id"]), d["archive_no"], d.get("file_name", ""),
+            code_label("loan_kind", d["kind"]), d.get("borrower_name") or person(d["borrower"]),
+            d.get("borrower_department", ""), d["purpose"],
+            d["days"], code_label("loan_status", d["status"]), d.get("requested_at"), person(d.get("decided_by")),
             d.get("handed_out_at"), d.get("due_at"), d.get("renewals", 0), d.get("returned_at"),
-            conditions.get(d.get("condition"), d.get("condition") or ""), d.get("note") or d.get("reason") or ""]
+            code_label("condition", d.get("condition")), d.get("note") or d.get("reason") or ""]
 
 
 @bp.get("/incidents")

@@ -22,6 +22,7 @@ from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.labels import code_label
 from service.web.labels import template_label
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
@@ -153,12 +154,10 @@ def due():
 def due_export():
     """The due list as an Excel sheet."""
     as_of, rows, shown = _due_rows()
-    triggers = {"created": _("建档日"), "closed": _("结案日"), "contract_end": _("合同终止日"),
-                "last_activity": _("最后活动日")}
     data = exports.workbook(f"到期档案 {as_of}", DUE_HEADERS, (
         [r["archive_no"], (shown.get(r["_id"]) or {}).get("name", ""),
          template_label((shown.get(r["_id"]) or {}).get("template", "")), r.get("policy_name"),
-         triggers.get(r.get("trigger"), r.get("trigger")), r.get("trigger_date"), r.get("destroy_after")]
+         code_label("trigger", r.get("trigger")), r.get("trigger_date"), r.get("destroy_after")]
         for r in rows),
                             zone=services().settings.timezone)
     services().audit.record(page_user().username, "retention.due_exported", "retention", {"as_of": as_of,

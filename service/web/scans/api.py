@@ -25,7 +25,7 @@ def start_scan_import():
     """Upload a zip of scanner output (multipart part 'file'); the import runs in the worker."""
     upload = request.files.get("file")
     if upload is None:
-        raise Malformed(N_("请以 multipart 的 file 部分上传 zip 压缩包"), {"file": "required"})
+        raise Malformed(N_("请以 multipart 的 file 部分上传 ZIP 压缩包"), {"file": "required"})
     doc = services().scan_imports.upload(api_user(), upload.stream, upload.filename or "")
     return jsonify(import_json(doc, with_summary=False)), 202
 
