@@ -11,11 +11,13 @@
    versions, follow-ups, loans and audit entries, the search index written beside them; the seeded
    files hold no documents (their objects would not be in the store, which the reckoning checks).
 3. For --minutes (or SOAK_MINUTES; default 10) SOAK_CLIENTS threads (default 8) work through the HTTP
-   API (bench/soak_load.py), while a fault injector SIGKILLs, at random moments and one at a time,
-   PostgreSQL, FerretDB, MinIO, the worker and one gunicorn worker process, each SOAK_FAULTS times
-   (default: 3 in 10 minutes, at least 1), leaves it down 2-8 s, restarts it and times its recovery:
-   for a server until /readyz answers 200 again, for the worker until it logs that it started, for a
-   web worker until gunicorn's master has forked its replacement and it has loaded the app.
+   API (bench/soak_load.py), uploading SOAK_SCANS_PER_MINUTE scans a minute between them (default 30:
+   what the one worker reads beside them; faster, the queue outgrows the drain), while a fault
+   injector SIGKILLs, at random moments and one at a time, PostgreSQL, FerretDB, MinIO, the worker and
+   one gunicorn worker process, each SOAK_FAULTS times (default: 3 in 10 minutes, at least 1), leaves
+   it down 2-8 s, restarts it and times its recovery: for a server until /readyz answers 200 again,
+   for the worker until it logs that it started, for a web worker until gunicorn's master has forked
+   its replacement and it has loaded the app.
 4. Then every server is up, the worker and SOAK_DRAIN_WORKERS more (default 2) drain the queue the run
    left, the sweeper runs after its grace, and the ledger is checked (bench/soak_check.py), with
    `archive search-check`, `archive audit-verify` and `archive destruction-register-verify`.
@@ -55,8 +57,10 @@ from bench.soak_check import failed_jobs
 from bench.soak_check import unfinished_jobs
 from bench.soak_install import SERVERS
 from bench.soak_install import Installation
+from bench.soak_load import SCANS_PER_MINUTE
 from bench.soak_load import Client
 from bench.soak_load import Ledger
+from bench.soak_load import Pace
 from bench.soak_load import Recorder
 from bench.soak_load import Team
 from service import clock
@@ -124,7 +128,8 @@ def _run(install: Installation, minutes: float, faults: int, report: dict) -> No
     tokens = _tokens(install.url, teams)
     ledger, recorder, stop = Ledger(), Recorder(), threading.Event()
     since = clock.now()
-    clients = [Client(n, install.url, tokens, teams[n % len(teams)], ledger, recorder, stop, seed=n)
+    scans = Pace(SCANS_PER_MINUTE)
+    clients = [Client(n, install.url, tokens, teams[n % len(teams)], ledger, recorder, stop, seed=n, scans=scans)
                for n in range(CLIENTS)]
     injector = Injector(install, faults, minutes * 60, stop)
     began = time.monotonic()
