@@ -231,3 +231,15 @@ def test_a_broken_job_among_jobs_run_together_fails_alone(desk, services):
     assert jobs[broken]["state"] == FAILED and "file_id" in jobs[broken]["last_error"]
     assert set(jobs) == {broken}  # every file's job is done (moved out of the queue)
     assert services.db["index_pending"].count_documents({"file_id": {"$in": [f["id"] for f in files]}}) == 0
+
+
+def test_index_jobs_get_their_turn_while_other_jobs_keep_coming(services, monkeypatch):
+    from service.worker import loop
+    services.jobs.enqueue("index", {"file_ids": []})
+    for _ in range(3):
+        services.jobs.enqueue("noop", {"sleep": 0})
+    worker = Worker(services, worker_id="w")
+    first = worker._claim()
+    assert first.kind == "noop"  # other work first
+    monkeypatch.setattr(loop, "DEFERRED_AT_MOST", 0.0)
+    assert worker._claim().kind == "index"  # its turn has come although noop jobs still wait

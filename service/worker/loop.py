@@ -27,11 +27,12 @@ from storage.jobs import Job
 log = logging.getLogger(__name__)
 
 Handler = Callable[[JobContext, dict], None]
-DEFERRED = frozenset({"index"})  # claimed only when no other kind is waiting
+DEFERRED = frozenset({"index"})  # claimed when no other kind is waiting, or DEFERRED_AT_MOST after their last turn
+DEFERRED_AT_MOST = 30.0  # seconds a steady stream of other jobs may keep index updates waiting
 LISTINGS_INTERVAL = 1.0  # seconds between passes of the listing indexes, long jobs or not
 # Kinds whose waiting jobs a worker takes together (at most so many more), with how their payloads are
 # joined: every file change waiting for the index is then written in one commit instead of one each.
-TOGETHER = {"index": (index_job.combine, 200)}
+TOGETHER = {"index": (index_job.combine, 500)}
 
 
 def default_handlers() -> dict[str, Handler]:
@@ -53,6 +54,7 @@ class Worker:
         self._stop = threading.Event()
         self._lease = services.settings.worker_lease_seconds
         self._next_tick = 0.0
+        self._deferred_turn = time.monotonic()  # when deferred kinds were last tried first
 
     def stop(self) -> None:
         """Ask the loop to end."""
@@ -118,18 +120,28 @@ class Worker:
         return done
 
     def _claim(self) -> Job | None:
-        """The oldest job of the ordinary kinds, else the oldest deferred one (index updates).
+        """The oldest job of the ordinary kinds, else the oldest deferred one (index updates); the
+        deferred ones first once DEFERRED_AT_MOST has passed since their last turn.
 
         Index jobs come after the work that produces them, so that a bulk import's files are
         written in a few large commits. (An OCR job indexes its own document's pages as it ends,
-        and queues an index job only when the index is busy: see ocr_job.)
+        and queues an index job only when the index is busy: see ocr_job.) Under a steady stream of
+        scans there is always an OCR job waiting, so without their turn the file changes would wait
+        for the scans to stop; they are run together (TOGETHER), so a turn costs one commit.
         """
         first = [kind for kind in self.handlers if kind not in DEFERRED]
         later = [kind for kind in self.handlers if kind in DEFERRED]
-        job = self.services.jobs.claim(self.worker_id, self._lease, first) if first else None
-        if job is None and later:
-            job = self.services.jobs.claim(self.worker_id, self._lease, later)
-        return job
+        order = [first, later]
+        if time.monotonic() - self._deferred_turn >= DEFERRED_AT_MOST:
+            order.reverse()
+            self._deferred_turn = time.monotonic()
+        for kinds in order:
+            job = self.services.jobs.claim(self.worker_id, self._lease, kinds) if kinds else None
+            if job is not None:
+                if job.kind in DEFERRED:
+                    self._deferred_turn = time.monotonic()
+                return job
+        return None
 
     def _alongside(self, job: Job) -> list[Job]:
         """More waiting jobs of the claimed job's kind, where that kind runs together; none on a
