@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import uuid
 from datetime import date
@@ -22,7 +21,9 @@ from service import settings as settings_module
 from service.accounts import users as users_module
 from service.app import create_app
 from service.wiring import build_services
+from tests.support.auth import AuthActions
 from tests.support.servers import PrivateServers
+from tests.support.servers import free_port
 
 # the fixtures of stories told in several modules (each module uses them by name, never imports them)
 pytest_plugins = ["tests.support.backup", "tests.support.documents", "tests.support.followups", "tests.support.intake",
@@ -145,13 +146,6 @@ def private_servers(tmp_path):
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Unlogged(WSGIRequestHandler):
     """No access log: a request's thread may outlive its test, whose captured output is closed by then."""
 
@@ -184,45 +178,6 @@ def page(live_server, tmp_path):
         yield page
         context.close()
         browser.close()
-
-
-PASSWORD = "Correct-Horse-42"
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    import re
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-class AuthActions:
-    """Make people and sign them in the way they would."""
-
-    def __init__(self, client, services):
-        self.client = client
-        self.services = services
-
-    def user(self, username: str, roles: list[str], department: str = "销售部", display_name: str = ""):
-        """Create an account with the shared test password."""
-        return self.services.users.create(username, PASSWORD, roles, department, display_name or username)
-
-    def login(self, username: str, password: str = PASSWORD):
-        """Sign in through the login form, CSRF token included."""
-        token = csrf_from(self.client.get("/login").get_data(as_text=True))
-        return self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-
-    def logout(self):
-        """Sign out through the header's form."""
-        token = csrf_from(self.client.get("/account").get_data(as_text=True))
-        return self.client.post("/logout", data={"csrf_token": token})
-
-    def token(self, username: str, password: str = PASSWORD) -> dict:
-        """Bearer headers for the API."""
-        response = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from service import settings as settings_module
 from service.app import create_app
 from service.wiring import build_services
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.files import individual
 from tests.support.servers import settings_for
 

@@ -5,8 +5,8 @@ import time
 
 from argon2 import PasswordHasher
 
-from tests.conftest import PASSWORD
-from tests.conftest import csrf_from
+from tests.support.auth import PASSWORD
+from tests.support.auth import csrf_from
 
 
 def test_an_admin_creates_a_user_through_the_page_and_it_is_audited(client, auth, services):
@@ -93,7 +93,7 @@ def test_a_deactivated_users_token_and_session_stop_working_at_once(app, auth, s
     auth.user("boss", ["admin"])
     leaving = auth.user("leaving", ["staff"])
     headers = auth.token("leaving")
-    from tests.conftest import AuthActions
+    from tests.support.auth import AuthActions
     AuthActions(other, services).login("leaving")
     assert other.get("/account").status_code == 200
     assert auth.client.get("/api/v1/me", headers=headers).status_code == 200

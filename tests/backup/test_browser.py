@@ -8,8 +8,8 @@ import zipfile
 import bagit
 import pytest
 
-from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.auth import PASSWORD
 from tests.support.files import individual
 from tests.support.jobs import drain
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.auth import PASSWORD
 from tests.support.dashboard import seed
 
 pytestmark = pytest.mark.browser

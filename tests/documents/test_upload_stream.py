@@ -18,7 +18,7 @@ import pytest
 
 from service.errors import Malformed
 from service.web.documents.upload_stream import StreamedForm
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 BOUNDARY = "scan-boundary-7d1f"
 DELIMITER = f"\r\n--{BOUNDARY}".encode()

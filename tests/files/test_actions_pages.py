@@ -1,7 +1,7 @@
 """Duplicates, merge, corrections and owner reassignment from a file's page; reassignment in the API."""
 from __future__ import annotations
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.files import register
 
 

@@ -3,16 +3,8 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from tests.support.files import enterprise
 from tests.support.files import individual
-
-
-@pytest.fixture
-def clerk(auth):
-    auth.user("clerk", ["staff"], department="销售部")
-    return auth.token("clerk")
 
 
 def test_individual_and_enterprise_files_get_distinct_numbers_from_the_rule(client, clerk):

@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.conftest import PASSWORD
+from tests.support.auth import PASSWORD
 from tests.support.browser import screenshot
 from tests.support.browser import sign_in
 from tests.support.files import individual

@@ -19,18 +19,6 @@ def individual(**overrides) -> dict:
 
 
 @pytest.fixture
-def clerk(auth):
-    auth.user("clerk", ["staff"], department="销售部")
-    return auth.token("clerk")
-
-
-@pytest.fixture
-def keeper(auth):
-    auth.user("keeper", ["archivist"], department="档案室")
-    return auth.token("keeper")
-
-
-@pytest.fixture
 def file(client, clerk) -> dict:
     response = client.post("/api/v1/files", headers=clerk, json=individual())
     assert response.status_code == 201

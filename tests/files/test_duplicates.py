@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from bson import ObjectId
 
 from service.files import credit_check_char
@@ -33,18 +32,6 @@ def person(name: str, serial: str, phone: str, project: str = "JXLT", **override
 def company(name: str, code: str, project: str = "JXLT") -> dict:
     return {"template": "enterprise", "name": name, "fields": {"ownership_type": "私营", "credit_code": code},
             "classification": {"customer_type": "私营", "project": project}}
-
-
-@pytest.fixture
-def clerk(auth):
-    auth.user("clerk", ["staff"], department="销售部")
-    return auth.token("clerk")
-
-
-@pytest.fixture
-def keeper(auth):
-    auth.user("keeper", ["archivist"], department="档案室")
-    return auth.token("keeper")
 
 
 def create(client, headers, body) -> dict:

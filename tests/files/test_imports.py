@@ -14,7 +14,7 @@ from service import clock as product_clock
 from service.errors import Invalid
 from service.errors import UnsupportedMedia
 from service.worker import Worker
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 
 GOOD_ID = "11010519491231002X"
 BAD_ID = "110105194912310021"

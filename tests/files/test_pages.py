@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.files import VALID_ID
 from tests.support.files import form_for
 from tests.support.files import register

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from service.web.file_tabs import TABS
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.files import register
 
 SECTIONS = {"basic": ("fields", "classification", "location", "owner", "duplicates"), "documents": ("documents",),

@@ -1,7 +1,7 @@
 """Templates an admin defines without code, used by files like the built-in ones."""
 from __future__ import annotations
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 
 PARKING = {"key": "parking_buyer", "label": {"zh": "车位客户", "en": "Parking buyer"}, "fields": [
     {"key": "phone", "type": "string", "label": {"zh": "手机", "en": "Mobile"}, "required": True, "check": "mobile"},

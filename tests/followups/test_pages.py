@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.followups import in_days
 from tests.support.followups import today
 

@@ -6,8 +6,8 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.auth import PASSWORD
 from tests.support.files import individual
 from tests.support.jobs import drain
 

@@ -15,12 +15,6 @@ CONTRACT = ("商品房买卖合同\n买受人联系电话：158 2093 6471\n"
 APPRAISAL = "房产评估报告\n评估价：¥1,368,000元"
 
 
-@pytest.fixture
-def archivist(auth):
-    auth.user("keeper", ["archivist"], department="档案室")
-    return auth.token("keeper")
-
-
 def upload(client, headers, file_id: str, text: str, title: str) -> str:
     """The id of a PDF with `text` as its text layer, uploaded into the file."""
     response = client.post(f"/api/v1/files/{file_id}/documents", headers=headers,

@@ -21,12 +21,6 @@ CONTRACT = ("商品房买卖合同\n买受人：张伟\n本合同项目锦绣澜
 
 
 @pytest.fixture
-def archivist(auth):
-    auth.user("keeper", ["archivist"], department="档案室")
-    return auth.token("keeper")
-
-
-@pytest.fixture
 def archive(client, services, archivist):
     """张伟's file with a contract whose text layer mentions 锦绣澜庭, 违约金 and 逾期交房, indexed;
     and a confidential file of the sales department."""

@@ -26,12 +26,12 @@ from service.fulltext import SearchService
 from storage.jobs import FAILED
 from storage.jobs import QUEUED
 from storage.jobs import RUNNING
-from tests.conftest import PASSWORD
-from tests.conftest import free_port
 from tests.support import scans
 from tests.support import writer_probe
+from tests.support.auth import PASSWORD
 from tests.support.files import individual
 from tests.support.jobs import drain
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0   # a process imports the app (jieba, numpy, the OCR engine's wrapper) on 2 shared cores

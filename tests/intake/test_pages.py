@@ -5,7 +5,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.intake import PLACE
 
 

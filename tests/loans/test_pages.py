@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from service.web.loans import pages as loans_pages
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 
 
 def _token(client, path: str) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from service.loans import loan_queues
 from storage import mongo
 from storage.notices import UserNoticeRepository
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 
 def _user(services, username):

@@ -95,7 +95,7 @@ def test_staff_see_masked_numbers_on_the_pages_and_in_the_export(desk, auth, cli
 
 
 def test_saving_the_edit_form_with_masked_numbers_keeps_the_real_ones(desk, auth, client, services):
-    from tests.conftest import csrf_from
+    from tests.support.auth import csrf_from
     file = desk.file()
     auth.login("clerk")
     form_html = client.get(f"/files/{file['id']}/edit").get_data(as_text=True)
@@ -143,7 +143,7 @@ def test_show_in_full_respects_roles_and_visibility(desk, auth, client):
 
 
 def test_show_in_full_on_the_file_page(desk, auth, client, services):
-    from tests.conftest import csrf_from
+    from tests.support.auth import csrf_from
     file = desk.file()
     auth.login("clerk")
     page = client.get(f"/files/{file['id']}").get_data(as_text=True)

@@ -7,7 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from service.worker import Worker
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.retention import pdf_text
 from tests.support.retention import stored_versions
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from service.worker import Worker
-from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.auth import PASSWORD
 from tests.support.files import register
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from service.worker import Worker
-from tests.conftest import PASSWORD
 from tests.support import scans
+from tests.support.auth import PASSWORD
 from tests.support.browser import cancel_confirmation
 from tests.support.browser import screenshot
 from tests.support.browser import sign_in

@@ -17,8 +17,8 @@ from service.cli.commands import main as archive_main
 from service.errors import Conflict
 from service.scans import separators
 from service.worker import Worker
-from tests.conftest import csrf_from
 from tests.support import scans
+from tests.support.auth import csrf_from
 from tests.support.files import individual
 
 

@@ -7,8 +7,8 @@ import re
 
 from PIL import Image
 
-from tests.conftest import csrf_from
 from tests.support import scans
+from tests.support.auth import csrf_from
 from tests.support.files import register
 from tests.support.jobs import run_worker
 

@@ -1,7 +1,7 @@
 """External sharing and the partner register through the pages (forms with CSRF, roles, refusals)."""
 from __future__ import annotations
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 from tests.support.sharing import authorization_document
 from tests.support.sharing import day
 from tests.support.sharing import partner

@@ -9,8 +9,8 @@ import pytest
 
 from service.app import create_app
 from service.wiring import build_services
-from tests.conftest import AuthActions
 from tests.support import scans
+from tests.support.auth import AuthActions
 
 CONTRACT = "商品房买卖合同\n买受人：{buyer}\n本合同项目{project}位于滨江路88号。"
 

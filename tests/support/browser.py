@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conftest import PASSWORD
+from tests.support.auth import PASSWORD
 
 
 def sign_in(page, live_server, username: str) -> None:

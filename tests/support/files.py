@@ -1,7 +1,7 @@
 """Customer files for the tests: good request bodies of both templates, and a file registered through the form."""
 from __future__ import annotations
 
-from tests.conftest import csrf_from
+from tests.support.auth import csrf_from
 
 VALID_ID = "11010519491231002X"
 VALID_CREDIT = "91350100M000100Y43"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -66,3 +67,10 @@ def settings_for(base_settings, env: dict[str, str], name: str):
         s3_endpoint=env["ARCHIVE_S3_ENDPOINT"],
         s3_access_key=env["ARCHIVE_S3_ACCESS_KEY"], s3_secret_key=env["ARCHIVE_S3_SECRET_KEY"],
         db_name=name, bucket_prefix=name, worker_poll_seconds=0.1)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
