@@ -58,6 +58,11 @@ class PendingMarks:
         return list(dict.fromkeys(doc["file_id"] for doc in self._marks.find({}, {"file_id": 1, "at": 1})
                                   if doc["at"] < at))
 
+    def files_marked(self) -> int:
+        """How many files have a mark, each counted once (grouped in the database: no mark is sent here)."""
+        rows = list(self._marks.aggregate([{"$group": {"_id": "$file_id"}}, {"$count": "n"}]))
+        return rows[0]["n"] if rows else 0
+
     def file_ids(self, reason: str | None = None) -> list[str]:
         """The files with a mark, each once, in the order first marked."""
         return list(dict.fromkeys(doc["file_id"] for doc in self.marks(reason)))

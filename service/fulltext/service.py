@@ -312,7 +312,7 @@ class SearchService:
     def index_state(self) -> dict:
         """Whether the index is being rebuilt (files written of all), stopped half-way or ready, and how
         many files and documents wait for their next index commit."""
-        return {**search_rebuild.progress(self.directory), "files_waiting": len(self.sources.pending.file_ids()),
+        return {**search_rebuild.progress(self.directory), "files_waiting": self.sources.pending.files_marked(),
                 "documents_waiting": self.sources.document_marks.count()}
 
     def check(self) -> search_rebuild.Drift:

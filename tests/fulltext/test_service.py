@@ -161,8 +161,11 @@ def test_the_index_state_follows_a_rebuild_file_by_file_and_says_when_one_stoppe
     services.search.reindex(batch_size=1)
     assert state()["status"] == "ready"
 
-    services.files.create(services.users.by_username("keeper"), individual(name="李娜"))  # its index job waits
-    assert state()["files_waiting"] == 1
+    keeper = services.users.by_username("keeper")
+    services.files.create(keeper, individual(name="李娜"))  # its index job waits
+    assert state()["files_waiting"] == 1  # two marks (before and after the write), one file
+    services.files.create(keeper, individual(name="王强"))
+    assert state()["files_waiting"] == 2
     drain(services)
     assert state()["files_waiting"] == 0
     auth.user("clerk", ["staff"])
