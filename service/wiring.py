@@ -5,7 +5,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -21,6 +20,8 @@ from service.documents import FixityService
 from service.documents import RecognitionService
 from service.documents import listed_documents
 from service.documents.ocr import Limits
+from service.events import EventBus
+from service.events import handlers
 from service.files import CorrectionService
 from service.files import DuplicateService
 from service.files import FileLists
@@ -42,6 +43,7 @@ from service.intake import IntakeService
 from service.intake import VerificationService
 from service.jobs import listed_jobs
 from service.listings import Listings
+from service.loans import DigitalGrants
 from service.loans import DigitalViews
 from service.loans import HandoverService
 from service.loans import IncidentService
@@ -49,8 +51,8 @@ from service.loans import LoanDesk
 from service.loans import LoanService
 from service.loans import ReservationService
 from service.loans import listed_loans
-from service.messages import N_
 from service.notices import NoticeService
+from service.privacy import PrivacyService
 from service.retention import DestructionExecutor
 from service.retention import DestructionRegister
 from service.retention import DestructionService
@@ -59,6 +61,9 @@ from service.retention import RetentionService
 from service.scans import InboxService
 from service.scans import ScanImportService
 from service.settings import Settings
+from service.sharing import PartnerService
+from service.sharing import ShareLinks
+from service.sharing import ShareService
 from service.sweeper import Sweeper
 from storage import StorageUnavailable
 from storage import mongo
@@ -82,6 +87,8 @@ from storage.loans import LoanRepository
 from storage.notices import UserNoticeRepository
 from storage.objects import ObjectStore
 from storage.objects import make_minio
+from storage.partners import PartnerRepository
+from storage.privacy import PrivacyRepository
 from storage.references import References
 from storage.retention import RetentionRepository
 from storage.retention_destructions import DestructionRepository
@@ -90,16 +97,11 @@ from storage.retention_locks import ObjectLocks
 from storage.retention_register import RegisterRepository
 from storage.scan_import import ScanImportRepository
 from storage.sequences import Sequences
+from storage.sharing import ShareRepository
 from storage.templates import TemplateRepository
 from storage.tokens import TokenRepository
 from storage.users import UserRepository
 from storage.verification import VerificationRepository
-
-if TYPE_CHECKING:  # built at the end of build_services, imported there (they import services built before)
-    from service.privacy import PrivacyService
-    from service.sharing import PartnerService
-    from service.sharing import ShareLinks
-    from service.sharing import ShareService
 
 
 @dataclass
@@ -141,19 +143,20 @@ class Services:
     destructions: DestructionService
     destruction_executor: DestructionExecutor
     destruction_register: DestructionRegister
-    intake: IntakeService = None
-    intake_review: IntakeReview = None
-    verification: VerificationService = None
-    dashboard: DashboardService | None = None  # set by build_services
-    followups: FollowupService | None = None
-    complaints: ComplaintService | None = None
-    followup_report: FollowupReport | None = None
-    followup_team: FollowupTeam | None = None
-    partners: PartnerService | None = None
-    shares: ShareService | None = None
-    share_links: ShareLinks | None = None
-    privacy: PrivacyService | None = None
-    notices: NoticeService | None = None
+    intake: IntakeService
+    intake_review: IntakeReview
+    verification: VerificationService
+    dashboard: DashboardService
+    followups: FollowupService
+    complaints: ComplaintService
+    followup_report: FollowupReport
+    followup_team: FollowupTeam
+    partners: PartnerService
+    shares: ShareService
+    share_links: ShareLinks
+    privacy: PrivacyService
+    notices: NoticeService
+    events: EventBus
 
     def ensure_schema(self) -> None:
         """Indexes and buckets; idempotent."""
@@ -207,7 +210,10 @@ def build_services(settings: Settings) -> Services:
     minio = make_minio(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
                        settings.s3_secure, settings.s3_region,
                        timeout_seconds=settings.ready_timeout_seconds)
-    users = UserService(UserRepository(db))
+    # Services publish through the bus from the start; it is connected to the handlers (methods of services
+    # built after the ones that publish: retention needs the files it reacts to) once all are built, below.
+    events = EventBus()
+    users = UserService(UserRepository(db), events)
     audit_repo, loan_repo, document_repo = AuditRepository(db), LoanRepository(db), DocumentRepository(db)
     followup_repo = FollowupRepository(db)
     jobs = JobQueue(db, max_attempts=settings.job_max_attempts)
@@ -218,45 +224,42 @@ def build_services(settings: Settings) -> Services:
     index_queue = IndexQueue(jobs, PendingMarks(db), DocumentMarks(db))
     doc_types = DocTypeService(document_repo, registry, audit)
     retention_repo = RetentionRepository(db)
+    grants = DigitalGrants(loan_repo)  # what digital loans open, read from the loans' records by files and search
     search = SearchService(Sources(FileRepository(db), document_repo, objects, doc_types, retention_repo,
-                                   index_queue.pending, index_queue.document_marks), settings.search_dir)
+                                   index_queue.pending, index_queue.document_marks), settings.search_dir,
+                           borrowed=grants.files)
     lists = FileLists(search.sources.files, search, index_queue.pending, retention_repo)
-    files = FileService(search.sources.files, Sequences(db), audit, settings.archive_number_rule, registry,
-                        notify=index_queue, lists=lists)
+    files = FileService(search.sources.files, Sequences(db), audit, settings.archive_number_rule, registry, events,
+                        notify=index_queue, lists=lists, grants=grants.opens)
     limits = Limits(dpi=settings.ocr_dpi, max_pixels=settings.ocr_max_pixels,
                     page_timeout_seconds=settings.ocr_page_timeout_seconds)
     documents = DocumentService(document_repo, files, objects, jobs, audit, doc_types, settings.max_upload_bytes,
-                                index_queue.document_marks)
+                                index_queue.document_marks, events)
     scan_repo = ScanImportRepository(db)
     scan_inbox = InboxService(scan_repo, documents, objects, audit)
     scan_imports = ScanImportService(scan_repo, files, documents, doc_types, scan_inbox, users, objects, jobs, audit,
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
-    loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, settings.timezone)
-    files.grants = loans.digital_grant
-    search.borrowed = loans.digital_files
-    merging = MergeService(files)
-    merging.guards.append(lambda file_id: N_("纸质档案已借出，归还后才能合并") if loans.repo.folder(file_id) else None)
+    loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, grants, events, settings.timezone)
     notices = NoticeService(UserNoticeRepository(db))
-    loans.after_decision.append(notices.loan_decided)  # the borrower hears of the decision
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
     retention = RetentionService(retention_repo, files, document_repo, loans.repo, doc_types, registry,
                                  ObjectLocks(minio, objects), audit, settings.timezone, notify=index_queue, lists=lists)
-    files.after_write.append(retention.file_changed)
-    documents.after_upload.append(retention.document_added)
     destructions = DestructionService(DestructionRepository(db), retention, loans.repo, Sequences(db), audit)
     register = DestructionRegister(RegisterRepository(db))
     executor = DestructionExecutor(destructions, Tombstones(db), objects, search, register, audit, jobs)
-    users.deactivation_guards.append(
-        lambda username: N_("仍有借出未还的纸质档案，不能停用")
-        if loan_desk.holds_folder(username) else None)
     intake = IntakeService(IntakeRepository(db), files, document_repo, doc_types, audit)
     followups = FollowupService(followup_repo, files, users, audit, listings, settings.timezone)
-    files.after_write.append(followups.file_changed)
-    services = Services(intake=intake, notices=notices, intake_review=IntakeReview(intake),
-                    verification=VerificationService(VerificationRepository(db), files, audit, settings.timezone),
+    verification = VerificationService(VerificationRepository(db), files, audit, settings.timezone)
+    partners = PartnerService(PartnerRepository(db), objects, audit)
+    shares = ShareService(ShareRepository(db), partners.repo, files, documents, registry, audit, events,
+                          settings.timezone)
+    privacy = PrivacyService(PrivacyRepository(db), files, registry, retention, audit, documents, loan_repo, objects)
+    events.connect(handlers(retention=retention, followups=followups, index=index_queue, notices=notices,
+                            loans=loans, loan_desk=loan_desk, privacy=privacy))
+    return Services(intake=intake, notices=notices, intake_review=IntakeReview(intake), verification=verification,
                     followups=followups, complaints=ComplaintService(followups.repo, followups, audit),
                     followup_report=FollowupReport(followups.repo, followups), followup_team=FollowupTeam(followups),
                     retention=retention, holds=HoldService(retention, audit), destructions=destructions,
@@ -271,37 +274,14 @@ def build_services(settings: Settings) -> Services:
                     recognition=RecognitionService(document_repo, objects, limits, settings.data_dir / "work",
                                                    notify=index_queue),
                     search=search, listings=listings,
-                    index_queue=index_queue,
+                    index_queue=index_queue, events=events,
                     settings=settings, client=client, db=db, objects=objects, jobs=jobs,
                     templates=registry,
                     imports=ImportService(ImportRepository(db), files, registry, users, objects, jobs),
                     users=users,
                     tokens=TokenService(TokenRepository(db), users, settings.token_days),
-                    audit=audit, files=files, duplicates=DuplicateService(files), merging=merging,
-                    corrections=CorrectionService(CorrectionRepository(db), files))
-    services.dashboard = DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone,
-                                          lists=lists)
-    services.dashboard.verification = services.verification
-    _wire_sharing(services)
-    return services
-
-
-def _wire_sharing(services: Services) -> None:
-    """Partners, external shares and personal-information rules, with their guards on loans and shares."""
-    from service.privacy import PrivacyService
-    from service.sharing import PartnerService
-    from service.sharing import ShareLinks
-    from service.sharing import ShareService
-    from storage.partners import PartnerRepository
-    from storage.privacy import PrivacyRepository
-    from storage.sharing import ShareRepository
-    db = services.db
-    services.partners = PartnerService(PartnerRepository(db), services.objects, services.audit)
-    services.shares = ShareService(ShareRepository(db), services.partners.repo, services.files, services.documents,
-                                   services.templates, services.audit, services.settings.timezone)
-    services.share_links = ShareLinks(services.shares, services.objects)
-    services.privacy = PrivacyService(PrivacyRepository(db), services.files, services.templates, services.retention,
-                                      services.audit, services.documents)
-    services.privacy.sources = (services.documents.repo, services.loans.repo, services.objects)
-    services.loans.guards.append(services.privacy.restriction)
-    services.shares.guards.append(services.privacy.restriction)
+                    audit=audit, files=files, duplicates=DuplicateService(files), merging=MergeService(files, events),
+                    corrections=CorrectionService(CorrectionRepository(db), files),
+                    dashboard=DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone,
+                                               lists=lists, verification=verification),
+                    partners=partners, shares=shares, share_links=ShareLinks(shares, objects), privacy=privacy)

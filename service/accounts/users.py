@@ -14,6 +14,8 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import NotFound
 from service.errors import Unauthenticated
+from service.events import EventBus
+from service.events import UserDeactivating
 from service.messages import N_
 from storage.users import UsernameTaken
 from storage.users import UserRepository
@@ -81,9 +83,9 @@ def lock_delay(failures: int) -> timedelta:
 class UserService:
     """Business rules for accounts."""
 
-    def __init__(self, repo: UserRepository):
+    def __init__(self, repo: UserRepository, events: EventBus):
         self.repo = repo
-        self.deactivation_guards: list = []  # (username) -> reason not to deactivate, or None (wiring adds them)
+        self.events = events  # UserDeactivating: another area may refuse (a folder still out)
 
     def create(self, username, password, roles, department="", display_name="") -> User:
         """Create an active account after checking every input."""
@@ -196,10 +198,9 @@ class UserService:
         """Deactivate (ending every session and token at once) or reactivate an account."""
         user = self.get(user_id)
         if not active:
-            for guard in self.deactivation_guards:
-                reason = guard(user.username)
-                if reason:
-                    raise Conflict(reason, {"active": reason})
+            reason = self.events.refusal(UserDeactivating(user.username))
+            if reason:
+                raise Conflict(reason, {"active": reason})
         doc = self.repo.update(user_id, {"active": active, "session_epoch": user.session_epoch + 1})
         return to_user(doc)
 

@@ -32,6 +32,7 @@ from service.backup.service import product_version
 from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid
+from service.events import DocumentAdded
 from service.messages import N_
 from storage import new_id
 from storage.backup import Records
@@ -219,8 +220,7 @@ class BagService:
         record.pop("ocr_progress", None)
         repo.insert(record)
         repo.update(document_id, {"ocr_job": self.s.jobs.enqueue("ocr", {"document_id": str(document_id)})})
-        for hook in self.s.documents.after_upload:
-            hook(record)
+        self.s.events.publish(DocumentAdded(record))
 
 
 def number_scope(rule: str, archive_no: str) -> tuple[str, int] | None:

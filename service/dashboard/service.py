@@ -62,14 +62,14 @@ class DashboardService:
     """Counts for the start page and the JSON dashboard, each as its list behind it would count."""
 
     def __init__(self, repo: DashboardRepository, jobs: JobQueue, loans: LoanService, listings: Listings,
-                 zone: str = "Asia/Shanghai", lists: FileLists | None = None):
+                 zone: str = "Asia/Shanghai", lists: FileLists | None = None, verification=None):
         self.repo = repo
         self.jobs = jobs
         self.loans = loans
         self.listings = listings  # documents, jobs and loans are counted and listed from their listing indexes
         self.zone = ZoneInfo(zone)
         self.lists = lists  # the file list's counts and the due list (service/file_lists.py)
-        self.verification = None  # VerificationService, set by wiring: overdue periodic verifications
+        self.verification = verification  # VerificationService: overdue periodic verifications
 
     def overview(self, actor: User, now: datetime | None = None) -> dict:
         """Every section the person may see, keyed by section name."""

@@ -29,6 +29,8 @@ from service.errors import Invalid
 from service.errors import NotFound
 from service.errors import TooLarge
 from service.errors import UnsupportedMedia
+from service.events import DocumentAdded
+from service.events import EventBus
 from service.files import FileService
 from service.files import target_of
 from service.listings import Listed
@@ -73,7 +75,8 @@ class DocumentService:
     """The business rules of scans: who may add, read and re-read them, and what is kept."""
 
     def __init__(self, repo: DocumentRepository, files: FileService, objects: ObjectStore, jobs: JobQueue,
-                 audit: AuditTrail, types: DocTypeService, max_bytes: int, index_marks: DocumentMarks):
+                 audit: AuditTrail, types: DocTypeService, max_bytes: int, index_marks: DocumentMarks,
+                 events: EventBus):
         self.repo = repo
         self.index_marks = index_marks
         self.files = files
@@ -82,7 +85,7 @@ class DocumentService:
         self.audit = audit
         self.types = types
         self.max_bytes = max_bytes
-        self.after_upload: list = []  # (document) -> None after a stored upload (wiring adds retention's lock)
+        self.events = events  # DocumentAdded after a stored upload (retention locks the original)
 
     def upload(self, actor: User, file_id: str, stream: BinaryIO, filename: str = "", doc_type=None,
                title=None, source: dict | None = None, length: int = -1) -> dict:
@@ -125,8 +128,7 @@ class DocumentService:
             self.objects.remove("originals", key)
             raise
         doc["ocr_job"] = self._queue_ocr(document_id)
-        for hook in self.after_upload:
-            hook(doc)
+        self.events.publish(DocumentAdded(doc))
         self.audit.record(actor.username, "document.uploaded", f"document:{document_id}",
                           {"file_id": doc["file_id"], "sha256": stored.sha256, "size": stored.size,
                            "doc_type": doc_type})

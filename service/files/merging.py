@@ -14,6 +14,8 @@ from service.accounts import User
 from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
+from service.events import EventBus
+from service.events import MergeRequested
 from service.files.duplicates import RETIRED_STATUSES
 from service.files.duplicates import duplicate_keys
 from service.files.service import EDITABLE
@@ -65,9 +67,9 @@ def _refuse_conflicts(merged: dict, survivor: dict, version, into_version) -> No
 class MergeService:
     """The archivist's merge of duplicates, and following the redirect it leaves."""
 
-    def __init__(self, files: FileService):
+    def __init__(self, files: FileService, events: EventBus):
         self.files = files
-        self.guards: list = []  # (file_id) -> reason a file cannot be merged now, or None (wiring adds them)
+        self.events = events  # MergeRequested: another area may refuse the merge (a folder out on loan)
 
     def merge(self, actor: User, file_id: str, into, reason, version=None, into_version=None) -> dict:
         """Merge file_id into `into`: the survivor's new state (with merged_from); 409 if it cannot be."""
@@ -76,10 +78,9 @@ class MergeService:
         merged = self.files.load(actor, file_id, "file.merge")
         survivor = self.files.load(actor, into, "file.merge")
         _refuse_conflicts(merged, survivor, version, into_version)
-        for guard in self.guards:
-            reason_not = guard(str(merged["_id"])) or guard(str(survivor["_id"]))
-            if reason_not:
-                raise Conflict(reason_not, {"into": reason_not})
+        reason_not = self.events.refusal(MergeRequested(str(merged["_id"]), str(survivor["_id"])))
+        if reason_not:
+            raise Conflict(reason_not, {"into": reason_not})
         merged_id, survivor_id, now = str(merged["_id"]), str(survivor["_id"]), clock.now()
         new_survivor, changes = self._survivor_state(actor, survivor, merged, now)
         new_merged = {**merged, "status": "merged", "merged_into": survivor_id, "merged_at": now,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import re
 import string
+from collections.abc import Callable
 from datetime import datetime
 
 from service import access
@@ -16,6 +17,8 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.errors import StaleVersion
+from service.events import EventBus
+from service.events import FileWritten
 from service.files import templates
 from service.files.duplicates import duplicate_keys
 from service.files.pinyin import name_keys
@@ -106,17 +109,17 @@ class FileService:
     """The business rules of customer files."""
 
     def __init__(self, repo: FileRepository, sequences: Sequences, audit: AuditTrail, number_rule: str,
-                 registry: TemplateRegistry, notify=None, lists=None):
+                 registry: TemplateRegistry, events: EventBus, notify=None, lists=None,
+                 grants: Callable[[str, User | None], bool] | None = None):
         self.repo = repo
         self.lists = lists  # FileLists (service/file_lists.py): the list of files, from the search index
         self.sequences = sequences
         self.audit = audit
         self.number_rule = number_rule
         self.registry = registry
-        self.notify = notify  # told after each write (wiring passes the search index's queue)
-        self.grants = None  # (file_id, user) -> True while a digital loan lets the user read the file (wiring sets it)
-        # (file_id, created doc or None) -> None, called after each write (wiring adds retention's recompute)
-        self.after_write: list = []
+        self.events = events  # FileWritten after each write
+        self.notify = notify  # the search index's queue: marks a file before its write, and a merge
+        self.grants = grants  # (file_id, user) -> True while a digital loan lets the user read the file
 
     def check(self, state: dict) -> dict:
         """Problems with a state, checked against the newest version of its template."""
@@ -252,15 +255,9 @@ class FileService:
             self.notify.file_writing(file_id)
 
     def _changed(self, file_id, created: dict | None = None) -> None:
-        """Tell whoever listens (the hooks, then the search index) that a file was written; a file just
-        made is handed to the hooks as written (no other write can have followed it), saving each
-        a read. The index hears last so that its job finds what the hooks computed (retention)."""
-        try:
-            for hook in self.after_write:
-                hook(file_id, created)
-        finally:
-            if self.notify is not None:
-                self.notify.file_changed(file_id)
+        """Tell the areas that react (service/events.py: retention, follow-ups, then the search index)
+        that a file was written; a file just made is handed to them as written, saving each a read."""
+        self.events.publish(FileWritten(str(file_id), created))
 
     def reassign(self, actor: User, file_id: str, expected_version, owner, reason, users) -> dict:
         """Hand a file to another employee (a manager's decision, with its reason in the history)."""

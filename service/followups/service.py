@@ -22,6 +22,7 @@ from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Malformed
 from service.errors import NotFound
+from service.events import FileWritten
 from service.files import FileService
 from service.files import target_of
 from service.followups import rules as rules_mod
@@ -126,9 +127,13 @@ class FollowupService:
         self.audit.record(actor.username, "followup.rescheduled", "followup_rules", {"added": added})
         return added
 
-    # -- the files.after_write hook ---------------------------------------------------------
+    # -- after a file's write ----------------------------------------------------------------
+    def file_written(self, event: FileWritten) -> None:
+        """The reaction to a file's write (service/events.py)."""
+        self.file_changed(event.file_id, event.created)
+
     def file_changed(self, file_id, created: dict | None = None) -> None:
-        """FileService's hook after each write: schedule, move open ones to a new owner, copy the file's facts."""
+        """After a write of a file: schedule, move open ones to a new owner, copy the file's facts."""
         doc = created or self.files.repo.by_id(str(file_id))
         if doc is None:
             return

@@ -22,6 +22,7 @@ from service.accounts import User
 from service.documents import DocTypeService
 from service.errors import Invalid
 from service.errors import Unavailable
+from service.events import FileWritten
 from service.fulltext import rebuild as search_rebuild
 from service.fulltext.entries import file_entry
 from service.fulltext.entries import file_terms
@@ -89,6 +90,10 @@ class IndexQueue:
         """A file's own values changed (created, edited, reassigned, merged, destroyed)."""
         self.pending.mark(file_id, FILE, clock.now())
         self._queue(str(file_id))
+
+    def file_written(self, event: FileWritten) -> None:
+        """The reaction to a file's write (service/events.py): its index job."""
+        self.file_changed(event.file_id)
 
     def retention_changed(self, file_id) -> None:
         """A file's computed retention or holds changed (its entry copies them for the due list)."""
@@ -169,11 +174,11 @@ def _write_file(batch, doc: dict, entry) -> None:
 class SearchService:
     """Finding files and pages for a user, and writing what the database holds into the index."""
 
-    def __init__(self, sources: Sources, directory: Path):
+    def __init__(self, sources: Sources, directory: Path, borrowed: Callable[[User], set[str]] | None = None):
         self.sources = sources
         self.directory = Path(directory)
         self._index: SearchIndex | None = None
-        self.borrowed: Callable[[User], set[str]] | None = None  # files a running digital loan opens (wiring)
+        self.borrowed = borrowed  # the files a person's running digital loans open to them
 
     @property
     def index(self) -> SearchIndex:

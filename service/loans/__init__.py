@@ -9,6 +9,7 @@ __all__, __getattr__ = public(__name__, {
     "service": ["DUE_SOON_DAYS", "LOAN_LISTING", "OPEN", "LoanService", "listed_loans", "parse_day", "whole_days"],
     "desk": ["LoanDesk"],
     "digital": ["DigitalViews", "stamp_jpeg", "watermarked_pdf"],
+    "grants": ["DigitalGrants"],
     "handover": ["HandoverService"],
     "queues": ["loan_queues"],
     "incidents": ["HEADERS as INCIDENT_HEADERS", "IncidentService", "check_compensation"],

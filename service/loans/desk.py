@@ -12,6 +12,7 @@ from service.errors import Conflict
 from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import NotFound
+from service.events import UserDeactivating
 from service.loans.incidents import IncidentService
 from service.loans.incidents import check_compensation
 from service.loans.reservations import ReservationService
@@ -187,3 +188,9 @@ class LoanDesk:
     def holds_folder(self, username: str) -> bool:
         """True while the person has a folder out (a leaving employee must hand it back first)."""
         return self.repo.exists({"borrower": username, "kind": "physical", "status": "out"})
+
+    def refuse_deactivation(self, check: UserDeactivating) -> str | None:
+        """Why the account cannot be deactivated yet (its holder has a folder out), or None."""
+        if self.holds_folder(check.username):
+            return N_("仍有借出未还的纸质档案，不能停用")
+        return None

@@ -20,11 +20,16 @@ from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.events import EventBus
+from service.events import LoanDecided
+from service.events import LoanRequested
+from service.events import MergeRequested
 from service.files import FileService
 from service.files import target_of
 from service.listings import Listed
 from service.listings import Listings
 from service.listings import epoch_ms
+from service.loans.grants import DigitalGrants
 from service.messages import N_
 from storage import new_id
 from storage.loans import LoanRepository
@@ -85,15 +90,15 @@ class LoanService:
     """The business rules of asking for a file and deciding on it."""
 
     def __init__(self, repo: LoanRepository, files: FileService, audit: AuditTrail, loan_days: dict,
-                 listings: Listings, zone: str = "Asia/Shanghai"):
+                 listings: Listings, grants: DigitalGrants, events: EventBus, zone: str = "Asia/Shanghai"):
         self.repo = repo
         self.listings = listings
         self.files = files
         self.audit = audit
         self.loan_days = loan_days
+        self.grants = grants
+        self.events = events  # LoanRequested may be refused (an erasure request); LoanDecided is told
         self.zone = ZoneInfo(zone)
-        self.guards: list = []  # callables file_id -> reason or None that stop new requests (e.g. erasure)
-        self.after_decision: list = []  # callables (loan) -> None once a decision is recorded (wiring: notices)
 
     # -- the file asked for ------------------------------------------------------------------
     def find_file(self, ref) -> dict:
@@ -134,10 +139,9 @@ class LoanService:
         file_doc = self.find_file(data.get("file_id") or data.get("archive_no"))
         if file_doc.get("status") == "merged":
             raise Conflict(N_("档案已合并，请借阅合并后的档案"))
-        for guard in self.guards:
-            reason = guard(str(file_doc["_id"]))
-            if reason:
-                raise Conflict(reason)
+        reason = self.events.refusal(LoanRequested(str(file_doc["_id"])))
+        if reason:
+            raise Conflict(reason)
         if self.repo.exists({"file_id": str(file_doc["_id"]), "borrower": actor.username, "kind": kind,
                              "status": {"$in": list(OPEN)}}):
             raise Conflict(N_("您已有该档案的未结申请"))
@@ -204,7 +208,7 @@ class LoanService:
     def target(self, actor: User, file_doc: dict) -> access.FileTarget:
         """The policy's view of a file, with the person added as a borrower while a digital loan runs."""
         base = target_of(file_doc)
-        if not access.can_see(actor, base) and self.digital_grant(str(file_doc["_id"]), actor):
+        if not access.can_see(actor, base) and self.grants.opens(str(file_doc["_id"]), actor):
             return access.FileTarget(base.security, base.department, base.approved_borrowers | {actor.id})
         return base
 
@@ -370,9 +374,8 @@ class LoanService:
         return self._decided({**doc, **changes})
 
     def _decided(self, doc: dict) -> dict:
-        """Tell whoever listens (the borrower's notices) that a decision was recorded."""
-        for hook in self.after_decision:
-            hook(doc)
+        """Tell the areas that react (service/events.py: the borrower's notices) that a decision was recorded."""
+        self.events.publish(LoanDecided(doc))
         return doc
 
     def cancel(self, actor: User, loan_id) -> dict:
@@ -399,23 +402,13 @@ class LoanService:
     # -- digital loans -----------------------------------------------------------------------
     def digital_loan(self, file_id: str, user: User | None) -> dict | None:
         """The person's running digital loan of a file (out and not yet ended), or None."""
-        if user is None or not user.active:
-            return None
-        found = self.repo.find({"file_id": file_id, "borrower": user.username, "kind": "digital",
-                                "status": "out", "due_at": {"$gt": clock.now()}}, limit=1)
-        return found[0] if found else None
+        return self.grants.loan(file_id, user)
 
-    def digital_files(self, user: User | None) -> set[str]:
-        """The files the person's running digital loans open to them (search asks this)."""
-        if user is None or not user.active:
-            return set()
-        found = self.repo.find({"borrower": user.username, "kind": "digital", "status": "out",
-                                "due_at": {"$gt": clock.now()}})
-        return {str(doc["file_id"]) for doc in found}
-
-    def digital_grant(self, file_id: str, user: User | None) -> bool:
-        """True while the person's digital loan of the file runs (FileService asks this)."""
-        return self.digital_loan(file_id, user) is not None
+    def refuse_merge(self, check: MergeRequested) -> str | None:
+        """Why the files cannot be merged now (a folder of one is out of the archive), or None."""
+        if self.repo.folder(check.file_id) or self.repo.folder(check.into):
+            return N_("纸质档案已借出，归还后才能合并")
+        return None
 
     def close_ended_digital(self) -> int:
         """Mark digital loans whose time is up as returned (access already stopped at due_at)."""

@@ -1,9 +1,11 @@
-"""A person's notices: posted by other areas' reactions (wiring), listed and read by their owner only."""
+"""A person's notices: posted by other areas' reactions (service/events.py), listed and read by their owner
+only."""
 from __future__ import annotations
 
 from service import clock
 from service.accounts import User
 from service.errors import NotFound
+from service.events import LoanDecided
 from service.messages import N_
 from storage import new_id
 from storage.notices import UserNoticeRepository
@@ -19,8 +21,10 @@ class NoticeService:
     def __init__(self, repo: UserNoticeRepository):
         self.repo = repo
 
-    def loan_decided(self, loan: dict) -> bool:
-        """The reaction to a loan decision: one notice to the borrower (a repeat posts nothing)."""
+    def loan_decided(self, event: LoanDecided) -> bool:
+        """The reaction to a loan decision (service/events.py): one notice to the borrower (a repeat posts
+        nothing)."""
+        loan = event.loan
         approved = loan["status"] in ("approved", "out")
         doc = {"_id": new_id(), "key": f"loan-decided:{loan['_id']}", "user": loan["borrower"],
                "kind": LOAN_APPROVED if approved else LOAN_REJECTED, "at": loan.get("decided_at") or clock.now(),

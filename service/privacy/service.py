@@ -11,10 +11,14 @@ from service.errors import Conflict
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.events import LoanRequested
+from service.events import ShareRequested
 from service.files import FileService
 from service.files import target_of
 from service.messages import N_
 from service.privacy import pii
+from storage.loans import LoanRepository
+from storage.objects import ObjectStore
 from storage.privacy import PrivacyRepository
 
 PURPOSE_MAX = 200
@@ -35,14 +39,15 @@ class PrivacyService:
     restrict their files."""
 
     def __init__(self, repo: PrivacyRepository, files: FileService, templates, retention, audit: AuditTrail,
-                 documents: DocumentService):
+                 documents: DocumentService, loans: LoanRepository, objects: ObjectStore):
         self.repo = repo
         self.files = files
         self.documents = documents
         self.templates = templates
         self.retention = retention
         self.audit = audit
-        self.sources: tuple = ()  # (document repository, loan repository, object store), set by the wiring
+        self.loans = loans  # the loan records a subject access export lists
+        self.objects = objects
 
     def definitions(self, file_doc: dict) -> list | None:
         """The template field definitions of a file (None for an unknown template)."""
@@ -110,9 +115,9 @@ class PrivacyService:
             status = "pending"
         return {**doc, "status": status, "until": until}
 
-    def restriction(self, file_id: str) -> str | None:
+    def restriction(self, check: LoanRequested | ShareRequested) -> str | None:
         """Why a file takes no new loans or shares (an open erasure request), or None."""
-        if self.repo.erasure(str(file_id)) is None:
+        if self.repo.erasure(str(check.file_id)) is None:
             return None
         return (N_("档案有待执行的删除请求，暂停借阅和外部共享"))
 
@@ -123,8 +128,7 @@ class PrivacyService:
         access.require(actor, "privacy.manage")
         file_doc = self.files.load(actor, file_id, "file.content")
         found = privacy_export.customer_files(self.files, actor, file_doc)
-        documents, loans, objects = self.sources
-        data = privacy_export.build(found, documents, loans, objects)
+        data = privacy_export.build(found, self.documents.repo, self.loans, self.objects)
         self.audit.record(actor.username, "privacy.subject_access_exported", f"file:{file_doc['_id']}",
                           {"files": [f["archive_no"] for f in found], "size": len(data)})
         return f"subject-access-{file_doc['archive_no']}.zip", data

@@ -17,6 +17,8 @@ from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.events import DocumentAdded
+from service.events import FileWritten
 from service.files import CUSTOMER_TYPES
 from service.files import STAGES
 from service.files import FileService
@@ -223,13 +225,17 @@ class RetentionService:
         return len(ids)
 
     def file_changed(self, file_id, created: dict | None = None) -> None:
-        """FileService's hook after each write (`created`: the file as just made); the write's own index
-        job, queued after the hooks, carries the new retention to the index."""
+        """After a write of a file (`created`: the file as just made): the retention again; the write's own
+        index job, queued after this, carries the new retention to the index."""
         self.recompute(str(file_id), file_doc=created, announce=False, new=created is not None)
 
-    def document_added(self, document: dict) -> None:
-        """DocumentService's hook after an upload: the new original is locked like its file's others."""
-        self.recompute(document["file_id"], new_keys=(document["key"],))
+    def file_written(self, event: FileWritten) -> None:
+        """The reaction to a file's write (service/events.py)."""
+        self.file_changed(event.file_id, event.created)
+
+    def document_added(self, event: DocumentAdded) -> None:
+        """The reaction to an upload (service/events.py): the new original is locked like its file's others."""
+        self.recompute(event.document["file_id"], new_keys=(event.document["key"],))
 
     # -- reading ----------------------------------------------------------------------------
     def of_file(self, actor: User, file_id: str) -> dict:

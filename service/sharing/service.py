@@ -20,6 +20,8 @@ from service.errors import Forbidden
 from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
+from service.events import EventBus
+from service.events import ShareRequested
 from service.files import target_of
 from service.messages import N_
 from service.sharing.partners import check_period
@@ -53,7 +55,7 @@ class ShareService:
     """The rules of sharing part of a file with a partner."""
 
     def __init__(self, repo: ShareRepository, partners: PartnerRepository, files, documents, templates,
-                 audit: AuditTrail, zone: str = "Asia/Shanghai"):
+                 audit: AuditTrail, events: EventBus, zone: str = "Asia/Shanghai"):
         self.repo = repo
         self.partners = partners
         self.files = files
@@ -61,7 +63,7 @@ class ShareService:
         self.templates = templates
         self.audit = audit
         self.zone = ZoneInfo(zone)
-        self.guards: list = []  # callables file_id -> reason or None that stop new shares (e.g. erasure)
+        self.events = events  # ShareRequested: another area may refuse (an erasure request)
 
     def today(self) -> date:
         """Today's local date."""
@@ -108,10 +110,8 @@ class ShareService:
     def missing(self, file_id: str, partner: dict, purpose: str) -> dict:
         """{piece: message} of what stops a share today: the authorization, the NDA, a restriction."""
         day, found = self.today(), {}
-        for guard in self.guards:
-            reason = guard(file_id)
-            if reason:
-                found["restriction"] = reason
+        for reason in self.events.refusals(ShareRequested(str(file_id))):
+            found["restriction"] = reason
         if self.covering(file_id, str(partner["_id"]), purpose, day) is None:
             found["authorization"] = NO_AUTHORIZATION
         if current_nda(partner, day) is None:

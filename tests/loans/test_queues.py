@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from service.events import LoanDecided
 from service.loans import loan_queues
 from storage import mongo
 from storage.notices import UserNoticeRepository
@@ -91,7 +92,7 @@ def test_a_decision_leaves_exactly_one_notice_for_the_borrower(desk, services):
     assert services.notices.unread_count(clerk) == 2
     for other in ("boss", "clerk2", "keeper"):
         assert services.notices.list(_user(services, other)) == (0, [])
-    services.loans.after_decision[0](services.loans.repo.by_id(approved))  # a repeated reaction posts nothing
+    services.events.publish(LoanDecided(services.loans.repo.by_id(approved)))  # a repeated reaction posts nothing
     assert services.notices.list(clerk)[0] == 2
 
 
