@@ -9,6 +9,7 @@ from service.messages import N_
 from service.web.i18n import localise
 
 MAX_PER_PAGE = 200
+MAX_PAGE = 100_000  # far past any list's end; (page - 1) * per_page must stay an offset the database takes
 
 
 def paging(default_per_page: int = 20) -> tuple[int, int]:
@@ -22,6 +23,8 @@ def paging(default_per_page: int = 20) -> tuple[int, int]:
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise Malformed(N_("page 至少为 1，per_page 应在 1 到 %(n)s 之间", n=MAX_PER_PAGE),
                         {"per_page": f"1-{MAX_PER_PAGE}"})
+    if page > MAX_PAGE:
+        raise Malformed(N_("page 应在 1 到 %(n)s 之间", n=MAX_PAGE), {"page": f"1-{MAX_PAGE}"})
     return page, per_page
 
 

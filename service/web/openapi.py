@@ -4,6 +4,9 @@ A test checks that every /api/v1 route of the app is described here, and nothing
 """
 from __future__ import annotations
 
+from service.web.forms import MAX_PAGE
+from service.web.forms import MAX_PER_PAGE
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -32,8 +35,8 @@ def _page_of(schema: dict) -> dict:
     return {"type": "object", "properties": {"total": {"type": "integer"}, "items": {"type": "array", "items": schema}}}
 
 
-PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}]
 SECURED = [{"bearer": []}]
 
 PATHS: dict = {

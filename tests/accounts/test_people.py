@@ -262,3 +262,13 @@ def test_sign_in_through_page_and_api_is_audited_the_same_way(client, auth, serv
     entries = services.audit.search(action="auth.")[1]
     vias = sorted((e["action"], e["details"]["via"]) for e in entries)
     assert vias == [("auth.login", "api"), ("auth.login", "page"), ("auth.login_failed", "api")]
+
+
+def test_a_page_number_past_what_the_database_can_skip_is_refused_as_malformed(client, auth):
+    auth.user("root", ["admin"], department="IT")
+    headers = auth.token("root")
+    for page in ("46116860184273880", str(10 ** 30)):  # (page - 1) * per_page no longer fits in 64 bits
+        response = client.get("/api/v1/users", headers=headers, query_string={"page": page, "per_page": "200"})
+        assert response.status_code == 400, response.get_data(as_text=True)
+        assert response.get_json()["error"]["fields"] == {"page": "1-100000"}
+    assert client.get("/api/v1/users", headers=headers, query_string={"page": "100000"}).get_json()["items"] == []

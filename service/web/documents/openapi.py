@@ -7,10 +7,11 @@ from service.web.openapi import _errors
 from service.web.openapi import _json
 from service.web.openapi import _page_of
 
+MEDIA_TYPES = ["application/pdf", "image/jpeg", "image/png", "image/tiff"]  # recognised by content, not by name
 DOCUMENT = {"type": "object", "properties": {
     "id": {"type": "string"}, "file_id": {"type": "string"}, "doc_type": {"type": "string"},
     "title": {"type": "string"}, "original_name": {"type": "string"}, "sha256": {"type": "string"},
-    "size": {"type": "integer"}, "media_type": {"enum": ["application/pdf", "image/jpeg", "image/png", "image/tiff"]},
+    "size": {"type": "integer"}, "media_type": {"enum": MEDIA_TYPES},
     "pages": {"type": ["integer", "null"]}, "ocr_status": {"enum": ["pending", "running", "done", "failed"]},
     "ocr_error": {"type": ["string", "null"]}, "ocr_progress": {"type": ["integer", "null"]},
     "search_status": {"enum": ["pending", "indexed"],
@@ -48,7 +49,8 @@ PATHS: dict = {
         "responses": {"200": {"description": "document", **_json(DOCUMENT)}, **_errors(401, 404)}}},
     "/api/v1/documents/{document_id}/content": {"get": {
         "summary": "The original bytes (audited)", "security": SECURED, "parameters": DOCUMENT_ID,
-        "responses": {"200": {"description": "the original", "content": {"application/octet-stream": {}}},
+        "responses": {"200": {"description": "the original, in the media type its content was recognised as",
+                              "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in MEDIA_TYPES}},
                       **_errors(401, 404, 410, 503)}}},
     "/api/v1/documents/{document_id}/text": {"get": {
         "summary": "Recognised or embedded text, pages separated by a form feed (audited)", "security": SECURED,

@@ -59,7 +59,7 @@ PATHS: dict = {
     "/api/v1/partners": {
         "post": _op("Add a partner to the register (archivist, admin)", PARTNER, (400, 401, 403, 422), PARTNER_BODY,
                     status="201"),
-        "get": _op("The partner register", _page_of(PARTNER), (401, 403), params=PAGING + [
+        "get": _op("The partner register", _page_of(PARTNER), (400, 401, 403), params=PAGING + [
             {"name": "kind", "in": "query", "schema": {"type": "string"}}])},
     "/api/v1/partners/{partner_id}": {
         "get": _op("One partner", PARTNER, (401, 404), params=_id("partner_id")),
@@ -76,14 +76,14 @@ PATHS: dict = {
     "/api/v1/shares": {
         "post": _op("Ask to share; 409 naming the missing authorization, NDA or restriction in error.fields", SHARE,
                     (400, 401, 403, 404, 409, 422), SHARE_BODY, status="201"),
-        "get": _op("Shares the caller may see", _page_of(SHARE), (401,), params=PAGING + [
+        "get": _op("Shares the caller may see", _page_of(SHARE), (400, 401), params=PAGING + [
             {"name": k, "in": "query", "schema": {"type": "string"}} for k in ("status", "file_id", "partner_id")])},
     "/api/v1/shares/{share_id}": {"get": _op("One share", SHARE, (401, 404), params=_id("share_id"))},
     "/api/v1/shares/{share_id}/approve": {"post": _op(
         "The executive approves (never their own request); the answer carries the link once", WITH_LINK,
         (401, 403, 404, 409), params=_id("share_id"))},
     "/api/v1/shares/{share_id}/reject": {"post": _op("The executive refuses with a reason", SHARE,
-                                                     (401, 403, 404, 409, 422), {"type": "object", "properties": {
+                                                     (400, 401, 403, 404, 409, 422), {"type": "object", "properties": {
                                                          "reason": {"type": "string"}}}, _id("share_id"))},
     "/api/v1/shares/{share_id}/revoke": {"post": _op(
         "End a share at once (archivist, executive, requester); its link answers 410", SHARE, (401, 403, 404, 409),
@@ -93,10 +93,10 @@ PATHS: dict = {
     "/api/v1/files/{file_id}/reveal": {"post": _op(
         "One ID or phone number in full for a purpose (audited); 400 without a purpose",
         {"type": "object", "properties": {"field": {"type": "string"}, "kind": {"enum": ["id", "phone"]},
-                                          "value": {"type": "string"}}}, (400, 401, 403, 404),
+                                          "value": {"type": "string"}}}, (400, 401, 403, 404, 422),
         {"type": "object", "required": ["field", "purpose"], "properties": {
             "field": {"type": "string", "description": "dotted path, e.g. id_number or contacts.0.phone"},
-            "purpose": {"type": "string"}}}, _id("file_id"))},
+            "purpose": {"type": "string", "maxLength": 200}}}, _id("file_id"))},
     "/api/v1/documents/{document_id}/pages/{number}/reveal": {"post": {
         "summary": "A page image with its ID and mobile numbers uncovered, for a purpose (audited); 400 without "
                    "a purpose, 404 for a page with no such number",
@@ -105,7 +105,7 @@ PATHS: dict = {
         "requestBody": _json({"type": "object", "required": ["purpose"], "properties": {
             "purpose": {"type": "string", "maxLength": 200}}}),
         "responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}},
-                      **_errors(400, 401, 403, 404, 410)}}},
+                      **_errors(400, 401, 403, 404, 410, 422)}}},
     "/api/v1/files/{file_id}/erasure": {
         "post": _op("Record a customer's erasure request (archivist); the file takes no new loans or shares",
                     ERASURE, (400, 401, 403, 404, 409, 422), {"type": "object", "properties": {
