@@ -299,7 +299,7 @@ def _wire_sharing(services: Services) -> None:
     services.partners = PartnerService(PartnerRepository(db), services.objects, services.audit)
     services.shares = ShareService(ShareRepository(db), services.partners.repo, services.files, services.documents,
                                    services.templates, services.audit, services.settings.timezone)
-    services.share_links = ShareLinks(services.shares, services.objects)
+    services.share_links = ShareLinks(services.shares)
     services.privacy = PrivacyService(PrivacyRepository(db), services.files, services.templates, services.retention,
                                       services.audit, services.documents)
     services.privacy.sources = (services.documents.repo, services.loans.repo, services.objects)
