@@ -237,7 +237,7 @@ def build_services(settings: Settings) -> Services:
     search.borrowed = loans.digital_files
     merging = MergeService(files)
     merging.guards.append(lambda file_id: N_("纸质档案已借出，归还后才能合并") if loans.repo.folder(file_id) else None)
-    notices = NoticeService(UserNoticeRepository(db))
+    notices = NoticeService(UserNoticeRepository(db), jobs)
     loans.after_decision.append(notices.loan_decided)  # the borrower hears of the decision
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)

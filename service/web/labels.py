@@ -31,7 +31,7 @@ CODES = {
                 "last_activity": N_("最后活动日")},
     "job_kind": {"noop": N_("空任务"), "import": N_("档案批量导入"), "ocr": N_("文字识别"), "fixity": N_("完整性检查"),
                  "sweep": N_("清理孤立对象"), "scan_import": N_("扫描件批量导入"), "index": N_("更新检索索引"),
-                 "destruction": N_("执行销毁")},
+                 "destruction": N_("执行销毁"), "loan_notice": N_("通知借阅人")},
     "ocr_status": {"pending": N_("等待识别"), "running": N_("正在识别"), "done": N_("已识别"),
                    "failed": N_("识别失败")},
     "duplicate_reason": {"id_number": N_("证件号码相同"), "phone": N_("手机号码相同"),
