@@ -241,7 +241,7 @@ def build_services(settings: Settings) -> Services:
                                      settings.archive_number_rule, settings.max_upload_bytes,
                                      settings.ocr_max_pixels, settings.data_dir / "scan-work")
     loans = LoanService(loan_repo, files, audit, settings.loan_days, listings, grants, events, settings.timezone)
-    notices = NoticeService(UserNoticeRepository(db))
+    notices = NoticeService(UserNoticeRepository(db), jobs)
     reservations = ReservationService(ReservationRepository(db), NoticeRepository(db), loans, audit)
     incidents = IncidentService(IncidentRepository(db), audit)
     loan_desk = LoanDesk(loans, incidents, reservations, users, audit, settings.loan_renewal_limit)
@@ -284,4 +284,4 @@ def build_services(settings: Settings) -> Services:
                     corrections=CorrectionService(CorrectionRepository(db), files),
                     dashboard=DashboardService(DashboardRepository(db), jobs, loans, listings, settings.timezone,
                                                lists=lists, verification=verification),
-                    partners=partners, shares=shares, share_links=ShareLinks(shares, objects), privacy=privacy)
+                    partners=partners, shares=shares, share_links=ShareLinks(shares), privacy=privacy)

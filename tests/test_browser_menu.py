@@ -114,3 +114,20 @@ def test_an_approver_sees_the_queues_counted_and_the_borrower_the_notice_of_the_
     assert page.url.endswith("/loans/mine")
     assert page.locator("#notice-count").count() == 0  # read: the bell has nothing to count
     assert page.locator("#nav-notices").get_attribute("aria-label") == "通知"
+
+
+def test_every_menu_heading_stays_on_one_line_on_an_office_laptop(page, live_server, auth):
+    auth.user("admin", ["admin", "archivist", "auditor"])
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "admin")
+    for language in ("en", "zh"):
+        page.goto(f"{live_server}/lang/{language}?next=/")
+        headings = page.locator("#side-menu .menu-group h3")
+        one_line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#side-menu h3')).lineHeight)"
+                                 " || 1.2 * parseFloat(getComputedStyle(document.querySelector('#side-menu h3'))"
+                                 ".fontSize)")
+        heights = {h.inner_text(): h.bounding_box()["height"] for h in headings.all()}
+        assert len(heights) >= 6 and all(height < 1.5 * one_line for height in heights.values()), (language, heights)
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{SHOTS}/menu-headings-{language}-1366.png")

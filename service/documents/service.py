@@ -277,13 +277,18 @@ class DocumentService:
         """A page's image or thumbnail (JPEG), its ID and mobile numbers covered unless the actor's role sees them
         in full; `covered=False` only for an audited reveal (the privacy area's reveal_page)."""
         doc, _ = self.load(actor, document_id, "file.content")
+        return self.covered_page(doc, number, kind, covered=covered and not access.sees_pii_in_full(actor))
+
+    def covered_page(self, doc: dict, number: int, kind: str = "image", covered: bool = True) -> bytes:
+        """A page's image or thumbnail of a document the caller already may read (a share link included), its
+        ID and mobile numbers covered unless `covered` is False."""
         if not doc.get("pages") or not 1 <= number <= doc["pages"] or kind not in ("image", "thumb"):
             raise NotFound(N_("没有这一页"))
         try:
             data = self.objects.read("derivatives", page_key(doc["_id"], number, kind))
         except ObjectMissing:
             raise NotFound(N_("这一页还没有图像")) from None
-        if not covered or access.sees_pii_in_full(actor):
+        if not covered:
             return data
         return cover_jpeg(data, self._page_text(doc, number))  # no text read: NotFound rather than an open page
 

@@ -14,7 +14,9 @@ from storage.loan_records import IncidentRepository
 MIN_COMPENSATION, MAX_COMPENSATION = 50, 500  # the company rules: 50-500 yuan
 KINDS = ("damaged", "lost")
 READERS = ("archivist", "auditor", "admin", "executive")
-HEADERS = ("登记时间", "档案号", "名称", "情况", "责任人", "赔偿金额（元）", "说明", "借阅人", "登记人")
+HEADERS = (  # column headers, shown in the reader's language
+    N_("登记时间"), N_("档案号"), N_("名称"), N_("情况"), N_("责任人"), N_("赔偿金额（元）"), N_("说明"),
+    N_("借阅人"), N_("登记人"))
 
 
 def check_compensation(value) -> float:

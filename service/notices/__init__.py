@@ -6,5 +6,5 @@ Its pages and API are in service/web/notices/, its records in storage/notices.py
 from service.areas import public
 
 __all__, __getattr__ = public(__name__, {
-    "service": ["KINDS", "NoticeService", "UNREAD_CAP"],
+    "service": ["JOB_KIND", "KINDS", "NoticeService", "UNREAD_CAP"],
 })

@@ -16,9 +16,6 @@ from service.loans import watermarked_pdf
 from service.messages import N_
 from service.sharing.service import ShareService
 from service.sharing.service import token_hash
-from storage import ObjectMissing
-from storage.documents import page_key
-from storage.objects import ObjectStore
 
 TOKEN_MAX = 100
 
@@ -26,9 +23,8 @@ TOKEN_MAX = 100
 class ShareLinks:
     """Resolve a link token and serve what the share includes."""
 
-    def __init__(self, shares: ShareService, objects: ObjectStore):
+    def __init__(self, shares: ShareService):
         self.shares = shares
-        self.objects = objects
 
     def resolve(self, token) -> dict:
         """The share behind a token; NotFound for an unknown (or tampered) token, Gone once it ended."""
@@ -82,18 +78,18 @@ class ShareLinks:
         doc = self.document(share, document_id)
         if not doc.get("pages") or not 1 <= number <= doc["pages"]:
             raise NotFound(N_("没有这一页"))
-        try:
-            data = self.objects.read("derivatives", page_key(doc["_id"], number, "image"))
-        except ObjectMissing:
-            raise NotFound(N_("这一页还没有图像")) from None
-        return stamp_jpeg(data, self.watermark(share))
+        return stamp_jpeg(self._page(share, doc, number), self.watermark(share))
+
+    def _page(self, share: dict, doc: dict, number: int) -> bytes:
+        """A page image as the share gives it: numbers covered unless the share was made to show them."""
+        return self.shares.documents.covered_page(doc, number, covered=not share.get("show_numbers"))
 
     def pdf(self, share: dict, document_id: str) -> tuple[dict, bytes]:
         """An included document as a watermarked PDF of its pages."""
         doc = self.document(share, document_id)
         if not doc.get("pages"):
             raise Conflict(N_("页面图像尚未生成，请稍后再下载"))
-        pages = [self.objects.read("derivatives", page_key(doc["_id"], n, "image")) for n in range(1, doc["pages"] + 1)]
+        pages = [self._page(share, doc, n) for n in range(1, doc["pages"] + 1)]
         return doc, watermarked_pdf(pages, self.watermark(share))
 
     def package(self, share: dict) -> bytes:

@@ -44,6 +44,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _numbers(data: dict, problems: dict) -> tuple[bool, str]:
+    """Whether page images go out with ID and phone numbers uncovered, and why (required when they do)."""
+    shown = data.get("show_numbers", False)
+    if not isinstance(shown, bool):
+        problems["show_numbers"] = N_("应为 true 或 false")
+        return False, ""
+    if not shown:
+        return False, ""
+    why = data.get("numbers_purpose")
+    if not isinstance(why, str) or not why.strip() or len(why) > PURPOSE_MAX:
+        problems["numbers_purpose"] = N_("显示完整号码须填写理由（至多 %(n)s 字）", n=PURPOSE_MAX)
+        return False, ""
+    return True, why.strip()
+
+
 def _purpose(value, problems: dict, name: str = "purpose") -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > PURPOSE_MAX:
         problems[name] = N_("请填写用途（至多 %(n)s 字）", n=PURPOSE_MAX)
@@ -139,6 +154,7 @@ class ShareService:
         fields = self._fields(file_doc, data.get("fields"), problems)
         documents = self._documents(file_doc, data.get("documents"), problems)
         expires_on = self._expiry(data.get("expires_on"), problems)
+        show_numbers, numbers_purpose = _numbers(data, problems)
         if not fields and not documents and "fields" not in problems:
             problems["fields"] = N_("请至少选择一项内容或一份文件")
         if problems:
@@ -147,12 +163,14 @@ class ShareService:
         doc = {"_id": new_id(), "file_id": str(file_doc["_id"]), "archive_no": file_doc["archive_no"],
                "file_name": file_doc["name"], "partner_id": str(partner["_id"]), "partner_name": partner["name"],
                "purpose": purpose, "fields": fields, "documents": documents, "expires_on": expires_on.isoformat(),
-               "requester": actor.username, "requester_name": actor.display_name, "status": "requested",
+               "show_numbers": show_numbers, "numbers_purpose": numbers_purpose, "requester": actor.username,
+               "requester_name": actor.display_name, "status": "requested",
                "requested_at": clock.now()}
         self.repo.insert(doc)
         self.audit.record(actor.username, "share.requested", f"share:{doc['_id']}",
                           {"file_id": doc["file_id"], "partner": doc["partner_name"], "purpose": purpose,
-                           "fields": fields, "documents": documents, "expires_on": doc["expires_on"]})
+                           "fields": fields, "documents": documents, "expires_on": doc["expires_on"],
+                           "show_numbers": show_numbers, "numbers_purpose": numbers_purpose})
         return doc
 
     def field_choices(self, file_doc: dict) -> list[str]:
@@ -243,7 +261,8 @@ class ShareService:
         self.repo.set(doc["_id"], changes)
         self.audit.record(actor.username, "share.approved", f"share:{doc['_id']}",
                           {"file_id": doc["file_id"], "partner": doc["partner_name"],
-                           "expires_at": changes["expires_at"]})
+                           "expires_at": changes["expires_at"], "show_numbers": bool(doc.get("show_numbers")),
+                           "numbers_purpose": doc.get("numbers_purpose") or ""})
         return {**doc, **changes}, token
 
     def reject(self, actor: User, share_id, reason) -> dict:

@@ -31,13 +31,15 @@ CODES = {
                 "last_activity": N_("最后活动日")},
     "job_kind": {"noop": N_("空任务"), "import": N_("档案批量导入"), "ocr": N_("文字识别"), "fixity": N_("完整性检查"),
                  "sweep": N_("清理孤立对象"), "scan_import": N_("扫描件批量导入"), "index": N_("更新检索索引"),
-                 "destruction": N_("执行销毁")},
+                 "destruction": N_("执行销毁"), "loan_notice": N_("通知借阅人")},
     "ocr_status": {"pending": N_("等待识别"), "running": N_("正在识别"), "done": N_("已识别"),
                    "failed": N_("识别失败")},
     "duplicate_reason": {"id_number": N_("证件号码相同"), "phone": N_("手机号码相同"),
                          "credit_code": N_("统一社会信用代码相同"), "name_pinyin": N_("姓名读音相同")},
     "policy_match": {"template": N_("模板"), "customer_type": N_("客户类型"), "stage": N_("阶段"),
                      "project": N_("项目"), "doc_types": N_("文件类型")},
+    "verification_cycle": {"monthly": N_("每月"), "quarterly": N_("每季度"), "yearly": N_("每年")},
+    "intake_status": {"pending": N_("待审核"), "returned": N_("已退回"), "accepted": N_("已接收")},
 }
 
 # The built-in templates' choices, the stages and the customer types are stored as these Chinese words (they
@@ -66,6 +68,11 @@ def code_label(group: str, code, empty: str = "") -> str:
 def value_label(value):
     """A stored choice, stage or customer type (意向, 身份证) in the reader's language; others as they are."""
     return _(value) if isinstance(value, str) and value in VALUES else value
+
+
+def headers(messages) -> list[str]:
+    """An export's column headers (N_ messages) in the reader's language."""
+    return [message.render(_) for message in messages]
 
 
 def code_labels(group: str, codes) -> str:

@@ -15,6 +15,7 @@ from service.worker import destruction_job
 from service.worker import imports_job
 from service.worker import index_job
 from service.worker import noop
+from service.worker import notice_job
 from service.worker import scan_import_job
 from service.worker import upkeep
 from service.worker.context import JobContext
@@ -39,7 +40,7 @@ def default_handlers() -> dict[str, Handler]:
     """Every job kind the worker knows; later areas add theirs here."""
     return {"noop": noop.run, "import": imports_job.run, "ocr": OcrHandler(),
             "fixity": upkeep.fixity, "sweep": upkeep.sweep, "scan_import": scan_import_job.run,
-            "index": index_job.run, "destruction": destruction_job.run}
+            "index": index_job.run, "destruction": destruction_job.run, "loan_notice": notice_job.run}
 
 
 class Worker:

@@ -85,7 +85,7 @@ def test_the_audit_register_exports_to_excel(client, auth):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "seq" and any(row[3] == "auth.login" for row in rows[1:])
+    assert rows[0][0] == "序号" and any(row[3] == "auth.login" for row in rows[1:])
 
 
 def test_a_deactivated_users_token_and_session_stop_working_at_once(app, auth, services):

@@ -68,7 +68,7 @@ def test_submit_return_resubmit_accept_through_the_pages(intake, auth, client, s
     assert f["archive_no"] in register
     sheet = client.get("/intake/register.xlsx")
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.values)
-    assert rows[0][0] == "档案号" and rows[1][0] == f["archive_no"] and rows[1][4] == "accepted"
+    assert rows[0][0] == "档案号" and rows[1][0] == f["archive_no"] and rows[1][4] == "已接收"
 
 
 def test_pages_refuse_the_wrong_people(intake, auth, client, services):

@@ -152,3 +152,25 @@ def test_a_failing_count_hides_its_badge_and_the_page_still_renders(desk, auth, 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'id="nav-approvals-count"' in page and 'id="notice-count"' not in page and 'id="nav-notices"' in page
+
+
+def test_a_notice_whose_write_fails_after_the_decision_reaches_the_borrower_once(desk, services, monkeypatch):
+    from tests.support.jobs import drain
+    f = desk.file()
+    loan = desk.ask("clerk", f["id"])
+    working = services.notices.repo
+    # the notices' collection on a server that is not there while the decision is recorded
+    unreachable = mongo.make_client(f"mongodb://127.0.0.1:{free_port()}", timeout_ms=200)
+    monkeypatch.setattr(services.notices, "repo", UserNoticeRepository(unreachable["nowhere"]))
+    assert desk.post("boss", f"/loans/{loan}/approve").status_code == 200  # the decision stands
+    monkeypatch.setattr(services.notices, "repo", working)
+    clerk = _user(services, "clerk")
+    assert services.notices.list(clerk)[0] == 0
+    drain(services)  # the queued notice job posts it
+    total, rows = services.notices.list(clerk)
+    assert total == 1 and rows[0]["kind"] == "loan.approved" and rows[0]["loan_id"] == loan
+    again = desk.ask("clerk", desk.file()["id"])
+    assert desk.post("boss", f"/loans/{again}/approve").status_code == 200
+    assert services.notices.list(clerk)[0] == 2  # posted at once; its job then adds nothing
+    drain(services)
+    assert services.notices.list(clerk)[0] == 2

@@ -121,7 +121,7 @@ def test_the_batch_page_follows_an_execution_file_by_file_in_both_languages(page
         go_on.set()
         expect(page.locator("#certificate")).to_be_visible()
     assert page.evaluate("window.notReloaded === true")  # the page was brought up to date in place
-    assert page.locator("#execution-progress").count() == 0 and "2 files" in page.locator("#batch-counts").inner_text()
+    assert page.locator("#execution-progress").count() == 0 and "Files: 2" in page.locator("#batch-counts").inner_text()
     screenshot(page, "destruction-done-en")
     page.goto(f"{live_server}/lang/zh?next=/destructions/{batch['_id']}")
     expect(page.locator("#batch-status")).to_have_text("已销毁")

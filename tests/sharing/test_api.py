@@ -194,3 +194,72 @@ def test_an_nda_that_lapsed_before_approval_stops_it(desk, services):
     services.db["partners"].update_one({}, {"$set": {"ndas.0.valid_to": "2020-01-01"}})
     response = desk.post("gm", f"/shares/{share_id}/approve")
     assert response.status_code == 409 and set(response.get_json()["error"]["fields"]) == {"nda"}
+
+
+ID_NUMBER = "110105198803152417"
+CONTRACT = scans.text_layer_pdf(f"买受人身份证号码 {ID_NUMBER}\n逾期交房违约责任")
+
+
+def _numbered_share(desk, services, client, **numbers):
+    """An approved share of a contract page that prints an ID number: (token, document id, page record)."""
+    from tests.support.jobs import drain
+    file, bank, _ = ready_share(desk, services)
+    uploaded = client.post(f"/api/v1/files/{file['id']}/documents", headers=desk.h["keeper"],
+                           data={"file": (io.BytesIO(CONTRACT), "合同.pdf"), "doc_type": "purchase_contract",
+                                 "title": "购房合同"},
+                           content_type="multipart/form-data")
+    document_id = uploaded.get_json()["id"]
+    drain(services)
+    created = desk.post("clerk", "/shares", share_body(file["id"], bank, document_id, **numbers))
+    assert created.status_code == 201, created.get_json()
+    approved = desk.post("gm", f"/shares/{created.get_json()['id']}/approve")
+    page = services.documents.page(services.users.by_username("keeper"), document_id, 1)
+    return approved.get_json()["token"], document_id, page
+
+
+def _dark_share(data: bytes, region) -> float:
+    """The share of a region's pixels that read dark: nearly all under a box, few where digits stand on paper."""
+    from PIL import Image
+    with Image.open(io.BytesIO(data)) as image:
+        pixels = list(image.convert("L").crop(region).getdata())
+    return sum(1 for p in pixels if p < 100) / len(pixels)
+
+
+def test_a_shared_page_image_has_its_numbers_covered_by_default(desk, services, client):
+    token, document_id, page = _numbered_share(desk, services, client)
+    number = scans.band_of_line(page, ID_NUMBER, 0.50, 0.95)
+    image = client.get(f"/share/{token}/documents/{document_id}/pages/1.jpg")
+    assert image.status_code == 200 and _dark_share(image.data, number) > 0.95
+    assert _dark_share(image.data, scans.band_of_line(page, "逾期交房", 0.05, 0.95)) < 0.5  # words stay readable
+    assert 'id="share-numbers"' in client.get(f"/share/{token}").get_data(as_text=True)
+    share = services.db["shares"].find_one({})
+    assert share["show_numbers"] is False
+
+
+def test_a_share_made_to_show_numbers_serves_them_uncovered_and_the_audit_has_the_purpose(desk, services, client):
+    token, document_id, page = _numbered_share(desk, services, client, show_numbers=True,
+                                               numbers_purpose="银行核对借款人身份")
+    image = client.get(f"/share/{token}/documents/{document_id}/pages/1.jpg")
+    assert image.status_code == 200 and _dark_share(image.data, scans.band_of_line(page, ID_NUMBER, 0.50, 0.95)) < 0.5
+    requested = services.db["audit"].find_one({"action": "share.requested"})
+    assert requested["details"]["show_numbers"] is True
+    assert requested["details"]["numbers_purpose"] == "银行核对借款人身份"
+    share_id = services.db["shares"].find_one({})["_id"]
+    share = client.get(f"/api/v1/shares/{share_id}", headers=desk.h["clerk"]).get_json()
+    assert share["show_numbers"] is True and share["numbers_purpose"] == "银行核对借款人身份"
+
+
+def test_showing_numbers_without_a_purpose_is_refused_and_nothing_is_created(desk, services):
+    file, bank, document_id = ready_share(desk, services)
+    for purpose in (None, "", "   "):
+        body = share_body(file["id"], bank, document_id, show_numbers=True)
+        if purpose is not None:
+            body["numbers_purpose"] = purpose
+        response = desk.post("clerk", "/shares", body)
+        assert response.status_code == 422, response.get_json()
+        assert set(response.get_json()["error"]["fields"]) == {"numbers_purpose"}
+        assert "理由" in response.get_json()["error"]["fields"]["numbers_purpose"]
+    assert desk.post("clerk", "/shares", share_body(file["id"], bank, document_id, show_numbers="yes")).status_code \
+        == 422
+    assert services.db["shares"].count_documents({}) == 0
+    assert services.db["audit"].count_documents({"action": "share.requested"}) == 0

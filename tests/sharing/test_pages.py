@@ -74,3 +74,22 @@ def test_the_file_page_shows_authorizations_and_shares(desk, auth, client, servi
     page = client.get(f"/files/{file['id']}").get_data(as_text=True)
     assert 'id="file-shares"' in page and "招商银行朝阳支行" in page and "按揭贷款审核" in page
     assert 'id="erasure-form"' not in page  # the archivist records erasure requests
+
+
+def test_the_request_form_asks_why_numbers_are_shown_and_the_share_says_whether_they_are(desk, auth, client,
+                                                                                         services):
+    file, bank, document_id = ready_share(desk, services)
+    auth.login("clerk")
+    form = client.get(f"/files/{file['id']}/shares/new").get_data(as_text=True)
+    assert 'id="share-show-numbers"' in form and 'id="share-numbers-note"' in form
+    fields = {"csrf_token": csrf_from(form), "partner_id": bank, "purpose": "按揭贷款审核", "fields": ["name"],
+              "documents": [document_id], "expires_on": day(3), "show_numbers": "yes"}
+    refused = client.post(f"/files/{file['id']}/shares/new", data=fields)
+    assert refused.status_code == 422 and "显示完整号码须填写理由" in refused.get_data(as_text=True)
+    assert services.db["shares"].count_documents({}) == 0
+    made = client.post(f"/files/{file['id']}/shares/new", data={**fields, "numbers_purpose": "银行核对身份"})
+    assert made.status_code == 302
+    shown = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "完整显示" in shown and "银行核对身份" in shown
+    covered = client.post(f"/files/{file['id']}/shares/new", data={**fields, "show_numbers": ""})
+    assert "已遮盖" in client.get(covered.headers["Location"]).get_data(as_text=True)

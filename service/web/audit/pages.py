@@ -12,6 +12,7 @@ from flask import Response
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from service import access
@@ -24,12 +25,12 @@ from service.web.audit.actions import target_label
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.labels import headers
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 bp.add_app_template_global(action_label)
 bp.add_app_template_global(action_choices)
 bp.add_app_template_global(target_label)
-HEADERS = ("seq", "time (UTC)", "actor", "action", "target", "details", "hash")
 
 
 @bp.before_request
@@ -72,10 +73,18 @@ def export():
     chosen = filters()
     rows = ((e["seq"], e["at"], e["actor"], e["action"], e["target"], e.get("details"), e["hash"])
             for e in services().audit.iter_matching(**chosen))
-    data = exports.workbook("audit", HEADERS, rows, zone=services().settings.timezone)
+    zone = services().settings.timezone
+    data = exports.workbook(_("审计日志"), export_headers(zone), rows, zone=zone)
     services().audit.record(page_user().username, "audit.exported", "audit", {"filters": chosen})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=audit.xlsx"})
+
+
+def export_headers(zone: str) -> list[str]:
+    """The export's columns: times are local to `zone`, and the header names it; actions and targets keep
+    their codes (the export is the record an auditor filters and checks)."""
+    return headers((N_("序号"), N_("时间 (%(zone)s)", zone=zone), N_("操作人"), N_("操作代码"), N_("对象代码"),
+                    N_("详情"), N_("哈希")))
 
 
 @bp.get("/verify")

@@ -23,6 +23,7 @@ from service.files import LOCATION_KEYS
 from service.files import STAGES
 from service.files import labels as labels_module
 from service.files import target_of
+from service.messages import N_
 from service.privacy import pii
 from service.web.auth import page_user
 from service.web.auth import services
@@ -30,13 +31,15 @@ from service.web.documents import pages as ui_documents
 from service.web.files import forms as file_forms
 from service.web.forms import paging
 from service.web.labels import code_label
+from service.web.labels import headers
 from service.web.labels import template_label
+from service.web.labels import value_label
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 FILTERS = ("name", "archive_no", "customer_type", "stage", "project", "owner", "status")
-EXPORT_HEADERS = ("档案号", "名称", "模板", "客户类型", "阶段", "项目", "密级", "部门", "归档人", "状态", "存放位置",
-                  "版本", "创建时间",
-                  "证件号码", "手机号码")
+EXPORT_HEADERS = (  # column headers, shown in the reader's language
+    N_("档案号"), N_("名称"), N_("模板"), N_("客户类型"), N_("阶段"), N_("项目"), N_("密级"), N_("部门"),
+    N_("归档人"), N_("状态"), N_("存放位置"), N_("版本"), N_("创建时间"), N_("证件号码"), N_("手机号码"))
 
 
 @bp.before_request
@@ -79,7 +82,7 @@ def export():
         if page * 200 >= total:
             break
         page += 1
-    data = exports.workbook("客户档案", EXPORT_HEADERS, (_export_row(doc, page_user()) for doc in rows),
+    data = exports.workbook(_("客户档案"), headers(EXPORT_HEADERS), (_export_row(doc, page_user()) for doc in rows),
                             zone=services().settings.timezone)
     services().audit.record(page_user().username, "file.exported", "files", {"filters": chosen, "count": len(rows)})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -90,8 +93,8 @@ def _export_row(doc: dict, viewer) -> list:
     c, loc = doc.get("classification") or {}, doc.get("location") or {}
     place = "-".join(loc.get(k, "") for k in LOCATION_KEYS if loc.get(k))
     fields = pii.fields_for(viewer, doc.get("fields") or {})
-    return [doc["archive_no"], doc["name"], template_label(doc["template"]), c.get("customer_type", ""),
-            c.get("stage", ""), c.get("project", ""), code_label("security", doc["security"]),
+    return [doc["archive_no"], doc["name"], template_label(doc["template"]), value_label(c.get("customer_type", "")),
+            value_label(c.get("stage", "")), c.get("project", ""), code_label("security", doc["security"]),
             doc.get("department", ""), doc.get("owner", ""), code_label("file_status", doc["status"]),
             place, doc["version"], doc.get("created_at"), fields.get("id_number") or "", fields.get("phone") or ""]
 

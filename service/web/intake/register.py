@@ -5,6 +5,7 @@ from flask import Blueprint
 from flask import Response
 from flask import render_template
 from flask import request
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from service import access
@@ -14,11 +15,15 @@ from service.messages import N_
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.labels import code_label
+from service.web.labels import english
+from service.web.labels import headers
 
 bp = Blueprint("intake_register", __name__, url_prefix="/intake")
 FILTERS = ("status", "submitter", "archive_no", "since", "until")
-HEADERS = ("档案号", "名称", "提交人", "版本", "状态", "首次提交", "本版提交", "审核人", "审核时间", "本版用时（小时）",
-           "总用时（小时）", "退回原因")
+HEADERS = (  # column headers, shown in the reader's language
+    N_("档案号"), N_("名称"), N_("提交人"), N_("版本"), N_("状态"), N_("首次提交"), N_("本版提交"), N_("审核人"),
+    N_("审核时间"), N_("本版用时（小时）"), N_("总用时（小时）"), N_("退回原因"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,14 +59,16 @@ def register_export():
     _reader()
     args = _args()
     total, rows = services().intake.list(page_user(), args, 1, 0)
-    data = exports.workbook("归档登记簿", HEADERS, (_row(d) for d in rows), zone=services().settings.timezone)
+    data = exports.workbook(_("归档登记簿"), headers(HEADERS), (_row(d) for d in rows),
+                            zone=services().settings.timezone)
     services().audit.record(page_user().username, "intake.register_exported", "intake",
                             {"filters": args, "count": total})
     return Response(data, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=intake.xlsx"})
 
 
 def _row(d: dict) -> list:
-    reasons = "；".join(f"{i['item']}: {i['reason']}" for i in d.get("returned_items", []))
-    return [d.get("archive_no") or "", d.get("file_name", ""), d["submitter"], d["version"], d["status"],
-            d.get("first_submitted_at"), d.get("submitted_at"), d.get("reviewed_by") or "", d.get("reviewed_at"),
+    reasons = ("; " if english() else "；").join(f"{i['item']}: {i['reason']}" for i in d.get("returned_items", []))
+    return [d.get("archive_no") or "", d.get("file_name", ""), d["submitter"], d["version"],
+            code_label("intake_status", d["status"]), d.get("first_submitted_at"), d.get("submitted_at"),
+            d.get("reviewed_by") or "", d.get("reviewed_at"),
             d.get("turnaround_hours"), d.get("total_hours"), reasons]

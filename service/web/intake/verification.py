@@ -16,15 +16,21 @@ from service import exports
 from service.errors import DomainError
 from service.intake import CYCLES
 from service.intake import STAGE_KEYS
+from service.messages import N_
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
+from service.web.labels import code_label
+from service.web.labels import headers
+from service.web.labels import person
+from service.web.labels import value_label
 
 bp = Blueprint("verification", __name__, url_prefix="/verification")
 CONTACT_CHECKS = ("mobile", "phone")
 CONTACT_KEYS = ("phone", "address", "email", "contact_phone", "contact_name")
-OVERDUE_HEADERS = ("档案号", "名称", "归档人", "阶段", "周期", "期间", "到期日")
+OVERDUE_HEADERS = (  # column headers, shown in the reader's language
+    N_("档案号"), N_("名称"), N_("归档人"), N_("阶段"), N_("周期"), N_("期间"), N_("到期日"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -107,12 +113,17 @@ def overdue_export():
     """The overdue verifications as Excel (audited)."""
     args = _overdue_args()
     total, rows = services().verification.overdue(page_user(), args["as_of"], 1, 0)
-    data = exports.workbook("核对超期", OVERDUE_HEADERS, ([d.get("archive_no"), d.get("file_name"), d.get("owner"),
-                                                         d.get("stage"), d["cycle"], d["period"], d["due_date"]]
-                                                        for d in rows), zone=services().settings.timezone)
+    data = exports.workbook(_("核对超期"), headers(OVERDUE_HEADERS), (_overdue_row(d) for d in rows),
+                            zone=services().settings.timezone)
     services().audit.record(page_user().username, "verification.overdue_exported", "verification",
                             {"as_of": args["as_of"], "count": total})
     return Response(data, mimetype=XLSX, headers={"Content-Disposition": "attachment; filename=overdue.xlsx"})
+
+
+def _overdue_row(d: dict) -> list:
+    stage = _("其他阶段") if d.get("stage") == "*" else value_label(d.get("stage"))
+    return [d.get("archive_no"), d.get("file_name"), person(d.get("owner")), stage,
+            code_label("verification_cycle", d["cycle"]), d["period"], d["due_date"]]
 
 
 @bp.route("/rules", methods=["GET", "POST"])

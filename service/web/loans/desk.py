@@ -25,15 +25,19 @@ from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
 from service.web.labels import code_label
+from service.web.labels import headers
 from service.web.labels import person
 
 bp = Blueprint("loan_desk", __name__, url_prefix="/loans")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTER_FILTERS = ("status", "kind", "borrower", "archive_no", "department", "as_of")
-REGISTER_HEADERS = ("借阅编号", "档案号", "名称", "方式", "借阅人", "部门", "目的", "天数", "状态", "申请时间",
-                    "审批人", "出库时间", "应还时间", "续借次数", "归还时间", "归还情况", "说明")
+REGISTER_HEADERS = (  # column headers, shown in the reader's language
+    N_("借阅编号"), N_("档案号"), N_("名称"), N_("方式"), N_("借阅人"), N_("部门"), N_("目的"), N_("天数"),
+    N_("状态"), N_("申请时间"), N_("审批人"), N_("出库时间"), N_("应还时间"), N_("续借次数"), N_("归还时间"),
+    N_("归还情况"), N_("说明"))
 WAITING_ROWS = 20  # approved folders waiting to go out (newest request first) on the desk page
-REMINDER_HEADERS = ("部门", "借阅人", "档案号", "名称", "出库时间", "应还时间", "超期天数")
+REMINDER_HEADERS = (  # column headers, shown in the reader's language
+    N_("部门"), N_("借阅人"), N_("档案号"), N_("名称"), N_("出库时间"), N_("应还时间"), N_("超期天数"))
 
 
 @bp.before_request
@@ -131,8 +135,8 @@ def register_export():
     _register_reader()
     args = {key: request.args.get(key, "").strip() for key in REGISTER_FILTERS}
     total, rows = services().loans.list(page_user(), args, 1, 1)
-    _, rows = services().loans.list(page_user(), args, 1, max(total, 1))
-    data = exports.workbook("借阅登记簿", REGISTER_HEADERS, (_register_row(d) for d in rows),
+    total, rows = services().loans.list(page_user(), args, 1, max(total, 1))
+    data = exports.workbook(_("借阅登记簿"), headers(REGISTER_HEADERS), (_register_row(d) for d in rows),
                             zone=services().settings.timezone)
     services().audit.record(page_user().username, "loan.register_exported", "loans", {"filters": args, "count": total})
     return _xlsx(data, "loans.xlsx")
@@ -160,8 +164,8 @@ def incidents():
 @bp.get("/incidents.xlsx")
 def incidents_export():
     """The loss/damage register as Excel."""
-    data = exports.workbook("损坏遗失登记", INCIDENT_HEADERS, services().incidents.rows(page_user()),
-                            zone=services().settings.timezone)
+    rows = ([*row[:3], code_label("condition", row[3]), *row[4:]] for row in services().incidents.rows(page_user()))
+    data = exports.workbook(_("损坏遗失登记"), headers(INCIDENT_HEADERS), rows, zone=services().settings.timezone)
     services().audit.record(page_user().username, "loan.incidents_exported", "loan_incidents")
     return _xlsx(data, "loan-incidents.xlsx")
 
@@ -198,5 +202,5 @@ def reminders_export():
     rows = [[dept, d["borrower_name"], d["archive_no"], d.get("file_name", ""), d.get("handed_out_at"),
              d.get("due_at"), d["days_late"]] for dept, items in groups.items() for d in items]
     services().audit.record(page_user().username, "loan.reminders_exported", "loans", {"as_of": day.isoformat()})
-    return _xlsx(exports.workbook("超期催还", REMINDER_HEADERS, rows,
+    return _xlsx(exports.workbook(_("超期催还"), headers(REMINDER_HEADERS), rows,
                                   zone=services().settings.timezone), f"overdue-{day.isoformat()}.xlsx")

@@ -17,20 +17,25 @@ from flask_login import login_required
 from service import access
 from service import exports
 from service.errors import DomainError
+from service.messages import N_
 from service.retention import require_reader
 from service.web.auth import page_user
 from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
 from service.web.i18n import localise
+from service.web.labels import headers
+from service.web.labels import joined
+from service.web.labels import template_label
 from service.web.retention.destruction_api import certificate_response
 from service.web.retention.destruction_api import execution_json
 
 bp = Blueprint("destructions", __name__, url_prefix="/destructions")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REGISTER_HEADERS = ("登记号", "批次", "档案号", "模板", "保管至", "文件数", "字节数", "SHA-256", "销毁原因", "提出人",
-                    "提出时间", "批准人", "批准时间", "销毁方式", "销毁地点", "监销人", "执行人", "执行时间",
-                    "记录哈希")
+REGISTER_HEADERS = (  # column headers, shown in the reader's language
+    N_("登记号"), N_("批次"), N_("档案号"), N_("模板"), N_("保管至"), N_("文件数"), N_("字节数"), N_("SHA-256"),
+    N_("销毁原因"), N_("提出人"), N_("提出时间"), N_("批准人"), N_("批准时间"), N_("销毁方式"), N_("销毁地点"),
+    N_("监销人"), N_("执行人"), N_("执行时间"), N_("记录哈希"))
 
 
 @bp.before_request
@@ -143,12 +148,12 @@ def register_export():
     for e in entries:
         paper = e["paper"]
         for f in e["files"]:
-            rows.append([e["seq"], e["number"], f["archive_no"], f.get("template"), f.get("destroy_after"),
-                         len(f["documents"]), sum(d["size"] or 0 for d in f["documents"]),
+            rows.append([e["seq"], e["number"], f["archive_no"], template_label(f.get("template")),
+                         f.get("destroy_after"), len(f["documents"]), sum(d["size"] or 0 for d in f["documents"]),
                          " ".join(d["sha256"] or "" for d in f["documents"]), e["reason"], e["proposed_by"],
                          e["proposed_at"], e["approved_by"], e["approved_at"], paper["method"], paper["place"],
-                         "、".join(paper["witnesses"]), e["executed_by"], e["executed_at"], e["hash"]])
-    data = exports.workbook("销毁登记簿", REGISTER_HEADERS, rows, zone=services().settings.timezone)
+                         joined(paper["witnesses"]), e["executed_by"], e["executed_at"], e["hash"]])
+    data = exports.workbook(_("销毁登记簿"), headers(REGISTER_HEADERS), rows, zone=services().settings.timezone)
     services().audit.record(page_user().username, "destruction.register_exported", "destruction_register",
                             {"entries": len(entries)})
     return Response(data, mimetype=XLSX,

@@ -16,6 +16,7 @@ from service import exports
 from service.errors import DomainError
 from service.files import CUSTOMER_TYPES
 from service.files import STAGES
+from service.messages import N_
 from service.retention import READERS
 from service.retention import rules
 from service.web.auth import page_user
@@ -23,11 +24,13 @@ from service.web.auth import services
 from service.web.forms import paging
 from service.web.forms import problems
 from service.web.labels import code_label
+from service.web.labels import headers
 from service.web.labels import template_label
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DUE_HEADERS = ("档案号", "名称", "模板", "保管策略", "起算依据", "起算日", "保管至")
+DUE_HEADERS = (  # column headers, shown in the reader's language
+    N_("档案号"), N_("名称"), N_("模板"), N_("保管策略"), N_("起算依据"), N_("起算日"), N_("保管至"))
 
 
 @bp.before_request
@@ -154,7 +157,7 @@ def due():
 def due_export():
     """The due list as an Excel sheet."""
     as_of, rows, shown = _due_rows()
-    data = exports.workbook(f"到期档案 {as_of}", DUE_HEADERS, (
+    data = exports.workbook(_("到期档案 %(day)s", day=as_of), headers(DUE_HEADERS), (
         [r["archive_no"], (shown.get(r["_id"]) or {}).get("name", ""),
          template_label((shown.get(r["_id"]) or {}).get("template", "")), r.get("policy_name"),
          code_label("trigger", r.get("trigger")), r.get("trigger_date"), r.get("destroy_after")]

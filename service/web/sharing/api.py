@@ -35,6 +35,7 @@ def share_json(doc: dict) -> dict:
     return {"id": str(doc["_id"]), "file_id": doc["file_id"], "archive_no": doc["archive_no"],
             "partner_id": doc["partner_id"], "partner_name": doc["partner_name"], "purpose": doc["purpose"],
             "fields": doc["fields"], "documents": doc["documents"], "expires_on": doc["expires_on"],
+            "show_numbers": bool(doc.get("show_numbers")), "numbers_purpose": doc.get("numbers_purpose") or "",
             "status": doc["status"], "requester": doc["requester"], "requested_at": iso(doc.get("requested_at")),
             "approved_by": doc.get("approved_by"), "approved_at": iso(doc.get("approved_at")),
             "expires_at": iso(doc.get("expires_at")), "rejected_by": doc.get("rejected_by"),

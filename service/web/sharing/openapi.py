@@ -25,7 +25,11 @@ AUTHORIZATION = {"type": "object", "required": ["partners", "purposes", "valid_f
 SHARE_BODY = {"type": "object", "required": ["file_id", "partner_id", "purpose", "expires_on"], "properties": {
     "file_id": {"type": "string"}, "partner_id": {"type": "string"}, "purpose": {"type": "string"},
     "fields": {"type": "array", "items": {"type": "string"}, "description": "name and the template's field keys"},
-    "documents": {"type": "array", "items": {"type": "string"}}, "expires_on": {**DATE, "description": "≤ 90 days"}}}
+    "documents": {"type": "array", "items": {"type": "string"}}, "expires_on": {**DATE, "description": "≤ 90 days"},
+    "show_numbers": {"type": "boolean", "default": False,
+                     "description": "page images go out with ID and mobile numbers uncovered (covered by default)"},
+    "numbers_purpose": {"type": "string", "maxLength": 100,
+                        "description": "why the numbers are shown; required when show_numbers is true (422 without)"}}}
 SHARE = {"type": "object", "properties": {
     "id": {"type": "string"}, "archive_no": {"type": "string"}, "partner_name": {"type": "string"},
     **SHARE_BODY["properties"],

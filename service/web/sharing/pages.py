@@ -67,7 +67,9 @@ def new(file_id: str):
         return _new_form(file_doc, {"fields": ["name"], "documents": []}, {})
     values = {"file_id": file_id, "partner_id": request.form.get("partner_id", ""),
               "purpose": request.form.get("purpose", ""), "fields": request.form.getlist("fields"),
-              "documents": request.form.getlist("documents"), "expires_on": request.form.get("expires_on", "")}
+              "documents": request.form.getlist("documents"), "expires_on": request.form.get("expires_on", ""),
+              "show_numbers": request.form.get("show_numbers") == "yes",
+              "numbers_purpose": request.form.get("numbers_purpose", "")}
     try:
         doc = services().shares.request(page_user(), values)
     except Invalid as exc:
