@@ -243,3 +243,11 @@ def test_index_jobs_get_their_turn_while_other_jobs_keep_coming(services, monkey
     assert first.kind == "noop"  # other work first
     monkeypatch.setattr(loop, "DEFERRED_AT_MOST", 0.0)
     assert worker._claim().kind == "index"  # its turn has come although noop jobs still wait
+
+
+def test_a_tests_worker_gives_index_jobs_no_turn_however_long_the_other_jobs_take(services, monkeypatch):
+    from service.worker import loop
+    services.jobs.enqueue("index", {"file_ids": []})
+    services.jobs.enqueue("noop", {"sleep": 0})
+    monkeypatch.setattr(loop, "DEFERRED_AT_MOST", 0.0)  # as if the machine were slow: the turn is due at once
+    assert Worker(services, worker_id="w", deferred_turns=False)._claim().kind == "noop"

@@ -9,7 +9,7 @@ from service.worker import Worker
 
 def drain(services) -> None:
     """Run the worker until no job waits (the OCR job, then the index jobs it and the writes queued)."""
-    worker = Worker(services)
+    worker = Worker(services, deferred_turns=False)
     try:
         while services.jobs.counts().get("queued"):
             worker.run(max_jobs=1)
@@ -18,8 +18,9 @@ def drain(services) -> None:
 
 
 def run_worker(services, jobs: int) -> None:
-    """Run the worker for `jobs` jobs."""
-    worker = Worker(services)
+    """Run the worker for `jobs` jobs: the other kinds first, index jobs once none of them waits, however
+    long the jobs take (no turn for index jobs after DEFERRED_AT_MOST)."""
+    worker = Worker(services, deferred_turns=False)
     try:
         worker.run(max_jobs=jobs)
     finally:
