@@ -15,10 +15,10 @@ from tests.support.browser import sign_in
 from tests.support.intake import tiny_png
 from tests.support.jobs import drain
 from tests.support.retention import Office
-from tests.test_browser_sweep import AXE
-from tests.test_browser_sweep import _axe
-from tests.test_browser_sweep import _data
-from tests.test_browser_sweep import _problems
+from tests.support.sweep import AXE
+from tests.support.sweep import axe_findings
+from tests.support.sweep import page_problems
+from tests.support.sweep import typed_data
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def states(clock, client, auth, services):
                        f"/destructions/{executed}", f"/intake/{sub['_id']}", "/intake/register?status=returned",
                        "/scans/imports", f"/scans/imports/{started['_id']}", "/scans/inbox"],
             "clerk": ["/intake/mine", f"/intake/{sub['_id']}"],
-            "data": sorted(_data(services) + ["请补身份证复印件", "购房合同原件", "保管期满", "碎纸机粉碎",
+            "data": sorted(typed_data(services) + ["请补身份证复印件", "购房合同原件", "保管期满", "碎纸机粉碎",
                                               "档案室 A101", "李审计", "陈主任", "C-0001", "loose.png", "batch.zip"],
                            key=len, reverse=True)}  # what people typed, longest first
 
@@ -82,8 +82,8 @@ def test_pages_of_states_the_seed_does_not_make_fit_and_speak_one_language(page,
             response = page.goto(f"{live_server}{path}")
             assert response.status == 200, (path, response.status, page.inner_text("main")[:300])
             page.wait_for_load_state("load")
-            problems += _problems(page, path, language, 1366, states["data"], errors)
-            violations += [f"{language} {path}: {v}" for v in _axe(page, live_server)]
+            problems += page_problems(page, path, language, 1366, states["data"], errors)
+            violations += [f"{language} {path}: {v}" for v in axe_findings(page, live_server)]
             screenshot(page, f"states-{username}-{path.strip('/').replace('/', '-').split('?')[0]}-{language}")
     assert not problems, "\n".join(problems)
     assert not violations, "\n".join(violations)

@@ -12,57 +12,27 @@ Screenshots of each role's home and the file page at 1366 px go to .local/screen
 from __future__ import annotations
 
 import io
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from service.web.labels import VALUES
 from tests.support.browser import cancel_confirmation
 from tests.support.browser import sign_in
 from tests.support.intake import tiny_png
+from tests.support.sweep import AXE
+from tests.support.sweep import axe_findings
+from tests.support.sweep import page_problems
+from tests.support.sweep import typed_data
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE = ROOT / ".local" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENS = ROOT / ".local" / "screens"
 SIZES = ((1366, 768), (1920, 1080))
 ROLES = {"keeper": "archivist", "clerk": "staff", "boss": "approver", "gm": "executive", "auditor": "auditor",
          "admin": "admin"}
-CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|document:")
-HAN = re.compile(r"[\u3400-\u9fff\uff0c\u3001\uff1b\uff1a\u3002\uff08\uff09]+")
-ENGLISH_WORD = re.compile(r"\b[A-Za-z][a-z]{2,}\b")
-# names of formats and standards that Chinese office software shows as they are
-ENGLISH_KEPT = {"Excel", "Word"}
-# the page's own text: what a reader sees, and the titles, placeholders and labels that assistive tech reads
-VISIBLE_TEXT = """() => {
-  const skip = new Set(["SCRIPT", "STYLE", "TEMPLATE", "NOSCRIPT", "TEXTAREA"]);
-  const out = [document.title];
-  const walk = (node) => {
-    for (const child of node.childNodes) {
-      if (child.nodeType === Node.TEXT_NODE) { out.push(child.textContent); continue; }
-      if (child.nodeType !== Node.ELEMENT_NODE || skip.has(child.tagName)) continue;
-      if (child.matches(".lang, .raw-record")) continue;
-      for (const name of ["title", "placeholder", "aria-label", "alt"]) {
-        if (child.hasAttribute(name)) out.push(child.getAttribute(name));
-      }
-      if (child.tagName === "INPUT" && ["submit", "button"].includes(child.type)) out.push(child.value);
-      walk(child);
-    }
-  };
-  walk(document.body);
-  return out.join("\\n");
-}"""
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => `${v.impact} ${v.id}: ${v.help} [${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(" | ")}]`);
-}"""
-
-
 @pytest.fixture
 def office(clock, desk, auth, services):
     """The loan stories' people, an auditor and an admin; files with scans, loans, a hold, a duplicate,
@@ -82,41 +52,7 @@ def office(clock, desk, auth, services):
     services.retention.create_policy(admin, {"name": "个人客户十年", "trigger": "created", "years": 10,
                                              "match": {"template": "individual", "doc_types": ["id_copy"]}})
     services.verification.set_rule(admin, {"stage": "意向", "cycle": "monthly"})
-    return {"file": ids[0], "data": _data(services)}
-
-
-def _data(services) -> list[str]:
-    """What people entered (an admin's codes and names in both languages among it), and the choices
-    templates offer: longest first, to be taken out of a page's text."""
-    found = set()
-    for key, template in services.templates.all().items():  # the admin pages edit keys and both names
-        found |= {key} | _strings(template.get("label"))
-    for kind in services.doc_types.all(include_retired=True):
-        found |= _strings([kind["code"], kind["label_zh"], kind["label_en"]])
-    for policy in services.db["retention_policies"].find({}, {"name": 1}):
-        found |= _strings([policy.get("name")])
-    for user in services.db["users"].find({}, {"username": 1, "display_name": 1, "department": 1}):
-        found |= _strings([user.get("username"), user.get("display_name"), user.get("department")])
-    for doc in services.db["files"].find({}):
-        found |= _strings([doc.get(k) for k in ("name", "archive_no", "department", "owner", "fields",
-                                                   "classification", "location")])
-    for doc in services.db["loans"].find({}, {"purpose": 1}):
-        found |= _strings([doc.get("purpose")])
-    for doc in services.db["documents"].find({}, {"title": 1}):
-        found |= _strings([doc.get("title")])
-    found.add("合同纠纷")
-    # the built-in choices, stages and customer types are stored in Chinese and shown in the reader's language
-    return sorted((s for s in found - VALUES if s.strip()), key=len, reverse=True)
-
-
-def _strings(value) -> set[str]:
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return set().union(*(_strings(v) for v in value)) if value else set()
-    return set()
+    return {"file": ids[0], "data": typed_data(services)}
 
 
 def _pages_of(page, live_server, file_id: str) -> list[str]:
@@ -135,33 +71,8 @@ def _pages_of(page, live_server, file_id: str) -> list[str]:
     return paths + sorted({h for h in reachable if h and h.split("?")[0] in forms} - set(paths))
 
 
-def _problems(page, path: str, language: str, width: int, data: list[str], errors: list[str]) -> list[str]:
-    """What is wrong with the page on screen, each as one line."""
-    found = []
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    if scroll > width:
-        found.append(f"{scroll} px wide")
-    text = page.evaluate(VISIBLE_TEXT)
-    for value in data:
-        text = text.replace(value, " ")
-    found += [f"code {m!r}" for m in sorted(set(CODE.findall(text)))]
-    if language == "en":
-        found += [f"Chinese {m!r}" for m in sorted(set(HAN.findall(text)))]
-    else:
-        found += [f"English {m!r}" for m in sorted(set(ENGLISH_WORD.findall(text)) - ENGLISH_KEPT)]
-    found += errors
-    errors.clear()
-    return [f"{language} {width} {path}: {p}" for p in found]
-
-
-def _axe(page, live_server: str) -> list[str]:
-    """Serious and critical violations axe-core finds on the page (served from the site: the CSP allows only it)."""
-    page.add_script_tag(url=f"{live_server}/__axe__/axe.min.js")
-    return page.evaluate(AXE_RUN)
-
-
 @pytest.mark.parametrize("username", list(ROLES))
-def test_each_role_s_pages_fit_speak_one_language_and_pass_axe(page, live_server, office, username):
+def test_each_role_s_pages_fit_speak_one_language_and_passaxe_findings(page, live_server, office, username):
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: `make test` installs it (scripts/install-axe)")
     page.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE),
@@ -181,9 +92,9 @@ def test_each_role_s_pages_fit_speak_one_language_and_pass_axe(page, live_server
                 response = page.goto(f"{live_server}{path}")
                 assert response.status == 200, (path, response.status, page.inner_text("main")[:300])
                 page.wait_for_load_state("load")
-                problems += _problems(page, path, language, width, office["data"], errors)
+                problems += page_problems(page, path, language, width, office["data"], errors)
                 if width == 1366:
-                    violations += [f"{language} {path}: {v}" for v in _axe(page, live_server)]
+                    violations += [f"{language} {path}: {v}" for v in axe_findings(page, live_server)]
                     if path in ("/", f"/files/{office['file']}"):
                         shown = "home" if path == "/" else "file"
                         page.screenshot(path=str(SCREENS / f"{username}-{shown}-{language}-1366.png"))

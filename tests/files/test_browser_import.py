@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.files.test_imports import sheet
 from tests.support.browser import screenshot
 from tests.support.browser import sign_in
 from tests.support.jobs import running_job
+from tests.support.sheets import sheet
 
 pytestmark = pytest.mark.browser
 MAPPING = {"客户编号": "external_key", "客户姓名": "name", "手机号码": "fields.phone", "证件类型": "fields.id_type",

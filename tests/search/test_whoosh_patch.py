@@ -11,9 +11,9 @@ from whoosh.filedb.structfile import BufferFile
 from search import SearchIndex
 from search import Visibility
 from search._whoosh_patch import ViewReader
-from tests.search.test_index import CONTRACT
-from tests.search.test_index import ZHANG
-from tests.search.test_index import a_page
+from tests.support.index_entries import CONTRACT
+from tests.support.index_entries import ZHANG
+from tests.support.index_entries import a_page
 
 DATA = b"first line\nsecond line\n" + pickle.dumps((512, 70000, 2.5, 0, 3, 4), 2) + b"\x00" * 10 + b"tail"
 
