@@ -5,6 +5,9 @@ content type, its headers and its body's schema. Each operation runs a fixed num
 fixed seed, valid ones and invalid ones; an operation with ids in its path runs them once more over records
 that exist. The examples do not depend on the clock or the machine's speed: no deadline per example, and the
 product's clock stands on the `clock` fixture's day.
+
+Each operation is a Hypothesis test over schemathesis's strategy for it, run here in a loop rather than through
+`schemathesis.pytest.from_fixture`: that one renames pytest's nodes through an attribute pytest 9.2 no longer has.
 """
 from __future__ import annotations
 
@@ -134,6 +137,7 @@ def fuzz_every_operation(schema, caller: Caller, existing: dict, examples: int) 
 
 
 def test_every_operation_answers_as_described_to_the_archive_office(served_schema, client, services):
+    """Admin, archivist, executive and auditor at once: each endpoint lets them in and does its work."""
     office = Caller(services, "fuzz-office", OFFICE_ROLES)
     existing = seed_records(client, office, services)
     failures = fuzz_every_operation(served_schema, office, existing, examples=3)
