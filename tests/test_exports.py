@@ -54,6 +54,17 @@ def test_the_audit_export_names_the_zone_of_its_local_times(client, reader):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
 
 
+def test_the_audit_export_gives_each_action_in_words_beside_its_code(client, reader):
+    for language, signed_in in (("en", "Sign in"), ("zh", "登录")):
+        sheet = _sheet(client, "/audit/export.xlsx", language)
+        header = [cell.value for cell in sheet[1]]
+        code, words = header.index("Action code" if language == "en" else "操作代码"), header.index(
+            "Action" if language == "en" else "操作")
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert words == code + 1
+        assert any(row[code] == "auth.login" and row[words] == signed_in for row in rows), rows[:3]
+
+
 def test_the_file_export_shows_stages_and_customer_types_in_the_readers_language(client, reader, services):
     services.files.create(reader, individual(department="档案室",
                                              classification={"customer_type": "刚需", "stage": "成交",

@@ -71,7 +71,8 @@ def trail():
 def export():
     """The filtered trail as an Excel register."""
     chosen = filters()
-    rows = ((e["seq"], e["at"], e["actor"], e["action"], e["target"], e.get("details"), e["hash"])
+    rows = ((e["seq"], e["at"], e["actor"], e["action"], action_label(e["action"]), e["target"], e.get("details"),
+             e["hash"])
             for e in services().audit.iter_matching(**chosen))
     zone = services().settings.timezone
     data = exports.workbook(_("审计日志"), export_headers(zone), rows, zone=zone)
@@ -82,9 +83,9 @@ def export():
 
 def export_headers(zone: str) -> list[str]:
     """The export's columns: times are local to `zone`, and the header names it; actions and targets keep
-    their codes (the export is the record an auditor filters and checks)."""
-    return headers((N_("序号"), N_("时间 (%(zone)s)", zone=zone), N_("操作人"), N_("操作代码"), N_("对象代码"),
-                    N_("详情"), N_("哈希")))
+    their codes (the export is the record an auditor filters and checks), the action in words beside its code."""
+    return headers((N_("序号"), N_("时间 (%(zone)s)", zone=zone), N_("操作人"), N_("操作代码"), N_("操作"),
+                    N_("对象代码"), N_("详情"), N_("哈希")))
 
 
 @bp.get("/verify")
