@@ -15,10 +15,10 @@ from tests.support.browser import sign_in
 from tests.support.intake import tiny_png
 from tests.support.jobs import drain
 from tests.support.retention import Office
-from tests.support.sweep import AXE
 from tests.support.sweep import axe_findings
 from tests.support.sweep import page_problems
 from tests.support.sweep import typed_data
+from tests.support.sweep import watched
 
 pytestmark = pytest.mark.browser
 
@@ -66,13 +66,7 @@ def _individual() -> dict:
 
 @pytest.mark.parametrize("username", ["keeper", "clerk"])
 def test_pages_of_states_the_seed_does_not_make_fit_and_speak_one_language(page, live_server, states, username):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: `make test` installs it (scripts/install-axe)")
-    page.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE),
-                                                                    content_type="application/javascript"))
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"console {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"script error {e}"))
+    errors = watched(page)
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server, username)
     problems, violations = [], []

@@ -21,10 +21,10 @@ from playwright.sync_api import expect
 from tests.support.browser import cancel_confirmation
 from tests.support.browser import sign_in
 from tests.support.intake import tiny_png
-from tests.support.sweep import AXE
 from tests.support.sweep import axe_findings
 from tests.support.sweep import page_problems
 from tests.support.sweep import typed_data
+from tests.support.sweep import watched
 
 pytestmark = pytest.mark.browser
 
@@ -72,14 +72,8 @@ def _pages_of(page, live_server, file_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize("username", list(ROLES))
-def test_each_role_s_pages_fit_speak_one_language_and_passaxe_findings(page, live_server, office, username):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: `make test` installs it (scripts/install-axe)")
-    page.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE),
-                                                                    content_type="application/javascript"))
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"console {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"script error {e}"))
+def test_each_role_s_pages_fit_speak_one_language_and_pass_axe(page, live_server, office, username):
+    errors = watched(page)
     SCREENS.mkdir(parents=True, exist_ok=True)
     sign_in(page, live_server, username)
     paths = _pages_of(page, live_server, office["file"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from service.web.labels import VALUES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +100,15 @@ def axe_findings(page, live_server: str) -> list[str]:
     """Serious and critical violations axe-core finds on the page (served from the site: the CSP allows only it)."""
     page.add_script_tag(url=f"{live_server}/__axe__/axe.min.js")
     return page.evaluate(AXE_RUN)
+
+
+def watched(page) -> list[str]:
+    """Serve axe-core to the page from the local install, and collect its console errors (the list returned)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (scripts/install-axe)")
+    page.route("**/__axe__/axe.min.js", lambda route: route.fulfill(path=str(AXE),
+                                                                    content_type="application/javascript"))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"script error {e}"))
+    return errors
