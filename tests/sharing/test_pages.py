@@ -50,6 +50,8 @@ def test_approve_shows_the_link_once_and_revoke_needs_confirmation(desk, auth, c
     auth.login("clerk")
     mine = client.get(f"/shares/{share_id}").get_data(as_text=True)
     assert 'id="share-approve"' not in mine
+    included = mine.split("共享的档案内容")[1].split("</tr>")[0]  # the fields by their labels, never by key
+    assert "名称" in included and "证件号码" in included and "手机号码" in included and "phone" not in included
     auth.logout()
     auth.login("gm")
     page = client.get(f"/shares/{share_id}").get_data(as_text=True)

@@ -22,6 +22,7 @@ from service.web.auth import services
 from service.web.file_tabs import file_tab
 from service.web.forms import paging
 from service.web.i18n import localise
+from service.web.labels import field_label
 
 bp = Blueprint("sharing", __name__)
 STATUSES = ("requested", "approved", "rejected", "revoked")
@@ -88,7 +89,9 @@ def detail(share_id: str):
 
 def _detail(doc: dict, link: str | None = None, status: int = 200):
     user = page_user()
-    return render_template("sharing/detail.html", share=doc, link=link,
+    template_key = (services().files.repo.by_id(doc["file_id"]) or {}).get("template", "")
+    field_names = [_("名称") if key == "name" else field_label(key, template_key) for key in doc.get("fields") or []]
+    return render_template("sharing/detail.html", share=doc, link=link, field_names=field_names,
                            may_decide=access.can(user, "share.approve") and doc["requester"] != user.username,
                            may_revoke=services().shares.may_revoke(user, doc)), status
 
