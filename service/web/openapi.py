@@ -1,274 +1,241 @@
-"""The OpenAPI 3.1 description served at /api/v1/openapi.json; grows with every endpoint.
+"""The OpenAPI 3.1 description served at /api/v1/openapi.json, generated from the models that check each call.
 
-A test checks that every /api/v1 route of the app is described here, and nothing else.
+Each API view declares, with `operation(...)`, the pydantic models of its query, its JSON body and its
+answers. spectree checks every request against them before the view runs (a request that does not fit is
+refused as malformed, in the reader's language) and every JSON answer after it (an answer that does not fit
+is a failure of ours: a 500, logged), and builds this document from the same models. Why spectree: it
+decorates the Flask views and blueprints the areas already have, where flask-openapi3 would replace the app
+and every blueprint class, and flask-smorest validates with marshmallow rather than pydantic.
+
+Bodies that are not JSON (an uploaded scan, a PDF, a spreadsheet) are declared beside their view with
+`consumes(...)` and `produces(...)`.
 """
 from __future__ import annotations
 
+import copy
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+from typing import Generic
+from typing import TypeVar
+
+from flask import current_app
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from spectree import Response
+from spectree import SecurityScheme
+from spectree import SpecTree
+from spectree.models import SecuritySchemeData
+
+from service.errors import Invalid
+from service.errors import Malformed
+from service.messages import N_
+from service.messages import Message
 from service.web.forms import MAX_PAGE
 from service.web.forms import MAX_PER_PAGE
 
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}},
-}
-USER = {"type": "object", "properties": {
-    "id": {"type": "string"}, "username": {"type": "string"}, "display_name": {"type": "string"},
-    "department": {"type": "string"}, "active": {"type": "boolean"},
-    "roles": {"type": "array", "items": {"enum": ["admin", "archivist", "staff", "approver", "executive", "auditor"]}}}}
-AUDIT_ENTRY = {"type": "object", "properties": {
-    "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
-    "action": {"type": "string"}, "target": {"type": "string"}, "details": {"type": "object"},
-    "hash": {"type": "string"}, "prev_hash": {"type": "string"}}}
+log = logging.getLogger(__name__)
+
+SECURED = {"bearer": []}
+_MODEL_NAMES: dict[str, type] = {}  # a component's name is its model's: two models of one name would clash
 
 
-def _json(schema: dict) -> dict:
-    return {"content": {"application/json": {"schema": schema}}}
+class Model(BaseModel):
+    """Base of every API model: a request's unknown keys are ignored, an answer may carry more than it names."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "[" in cls.__name__:  # a parametrised generic such as Page[Loan]
+            return
+        known = _MODEL_NAMES.setdefault(cls.__name__, cls)
+        if (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"two API models are named {cls.__name__}: {known.__module__}, {cls.__module__}")
 
 
-def _errors(*codes: int) -> dict:
-    return {str(code): {"description": "error", **_json({"$ref": "#/components/schemas/Error"})} for code in codes}
+class Body(Model):
+    """Base of a JSON request body: each value as JSON writes it ("3" is no number); a date as its text, with
+    `Field(strict=False)`."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
 
 
-def _page_of(schema: dict) -> dict:
-    return {"type": "object", "properties": {"total": {"type": "integer"}, "items": {"type": "array", "items": schema}}}
+class ErrorDetail(Model):
+    code: str = Field(description="stable, for programs")
+    message: str = Field(description="for people, in the reader's language")
+    fields: dict[str, Any] = Field(default_factory=dict, description="field -> what is wrong with it")
 
 
-PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
-          {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}}]
-SECURED = [{"bearer": []}]
+class Error(Model):
+    """Every refusal: 400 malformed, 401, 403, 404, 409 state, 410 destroyed, 412 stale, 413, 415, 422 invalid."""
 
-PATHS: dict = {
-    "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "alive"}}}},
-    "/readyz": {"get": {"summary": "Readiness of the database and the object store", "responses": {
-        "200": {"description": "both answer"},
-        "503": {"description": "one is down; the body names it"}}}},
-    "/api/v1/openapi.json": {"get": {"summary": "This description", "responses": {"200": {"description": "OpenAPI"}}}},
-    "/api/v1/auth/token": {
-        "post": {"summary": "Exchange username and password for a bearer token",
-                 "requestBody": _json({"type": "object", "required": ["username", "password"], "properties": {
-                     "username": {"type": "string"}, "password": {"type": "string"}, "label": {"type": "string"}}}),
-                 "responses": {"200": {"description": "token", **_json({"type": "object", "properties": {
-                     "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"},
-                     "user": {"type": "object"}}})}, **_errors(400, 401)}},
-        "delete": {"summary": "Revoke the token of this request", "security": SECURED,
-                   "responses": {"204": {"description": "revoked"}, **_errors(401)}}},
-    "/api/v1/me": {"get": {"summary": "The token's user", "security": SECURED,
-                           "responses": {"200": {"description": "user", **_json(USER)}, **_errors(401)}}},
-    "/api/v1/users": {
-        "get": {"summary": "Accounts (admin)", "security": SECURED, "parameters": PAGING + [
-            {"name": "q", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "page", **_json(_page_of(USER))}, **_errors(400, 401, 403)}},
-        "post": {"summary": "Create an account (admin)", "security": SECURED,
-                 "requestBody": _json({"type": "object", "required": ["username", "password", "roles"], "properties": {
-                     "username": {"type": "string"}, "password": {"type": "string"},
-                     "roles": {"type": "array", "items": {"type": "string"}},
-                     "department": {"type": "string"}, "display_name": {"type": "string"}}}),
-                 "responses": {"201": {"description": "created", **_json(USER)}, **_errors(400, 401, 403, 422)}}},
-    "/api/v1/users/{user_id}": {"patch": {
-        "summary": "Change roles, department, display name or active state (admin)", "security": SECURED,
-        "parameters": [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "requestBody": _json({"type": "object", "properties": {
-            "roles": {"type": "array", "items": {"type": "string"}}, "department": {"type": "string"},
-            "display_name": {"type": "string"}, "active": {"type": "boolean"}}}),
-        "responses": {"200": {"description": "changed", **_json(USER)}, **_errors(400, 401, 403, 404, 422)}}},
-    "/api/v1/audit": {"get": {"summary": "The audit trail (auditor, admin)", "security": SECURED,
-                              "parameters": PAGING + [{"name": n, "in": "query", "schema": {"type": "string"}}
-                                                      for n in ("target", "actor", "action")],
-                              "responses": {"200": {"description": "entries, newest first",
-                                                    **_json(_page_of(AUDIT_ENTRY))}, **_errors(400, 401, 403)}}},
-    "/api/v1/audit/verify": {"get": {"summary": "Verify the chain of hashes (auditor, admin)", "security": SECURED,
-                                     "responses": {"200": {"description": "result",
-                                                           **_json({"type": "object", "properties": {
-                                         "ok": {"type": "boolean"}, "entries": {"type": "integer"},
-                                         "first_bad": {"type": ["integer", "null"]}}})}, **_errors(401, 403)}}},
-}
+    error: ErrorDetail
 
 
-FILE = {"type": "object", "properties": {
-    "id": {"type": "string"}, "archive_no": {"type": "string"}, "template": {"type": "string"},
-    "name": {"type": "string"}, "fields": {"type": "object"}, "classification": {"type": "object", "properties": {
-        "customer_type": {"type": "string"}, "stage": {"enum": ["意向", "潜在", "准客户", "成交"]},
-        "project": {"type": "string"}, "region": {"type": "string"}}},
-    "security": {"enum": ["normal", "confidential", "sealed"]}, "department": {"type": "string"},
-    "owner": {"type": "string"}, "location": {"type": "object"},
-    "status": {"enum": ["active", "closed", "merged", "destroyed"]},
-    "version": {"type": "integer"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-    "closed_at": {"type": ["string", "null"]},
-    "merged_into": {"type": ["string", "null"], "description": "set when this file was merged into another"},
-    "merged_from": {"type": "array", "items": {"type": "string"}, "description": "files merged into this one"}}}
-FILE_ID = [{"name": "file_id", "in": "path", "required": True, "schema": {"type": "string"}}]
-CORRECTION_ID = [{"name": "correction_id", "in": "path", "required": True, "schema": {"type": "string"}}]
-DUPLICATE = {"type": "object", "properties": {
-    "id": {"type": "string"}, "archive_no": {"type": "string"}, "name": {"type": "string"},
-    "reasons": {"type": "array", "items": {"enum": ["id_number", "phone", "credit_code", "name_pinyin"]}}}}
-FILE_CREATED = {"allOf": [FILE, {"type": "object", "properties": {
-    "duplicates": {"type": "array", "items": DUPLICATE}, "hidden_duplicates": {"type": "integer"}}}]}
-CORRECTION = {"type": "object", "properties": {
-    "id": {"type": "string"}, "file_id": {"type": "string"}, "changes": {"type": "object"},
-    "evidence": {"type": "string"}, "requested_by": {"type": "string"}, "at": {"type": "string"},
-    "state": {"enum": ["pending", "applied", "rejected"]}, "decided_by": {"type": ["string", "null"]},
-    "decided_at": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
-    "version": {"type": ["integer", "null"], "description": "the file version an applied request made"}}}
-PATHS.update({
-    "/api/v1/files": {
-        "get": {"summary": "Files the caller may see", "security": SECURED, "parameters": PAGING + [
-            {"name": n, "in": "query", "schema": {"type": "string"}} for n in (
-                "name", "archive_no", "customer_type", "stage", "project", "status", "owner", "template")] + [
-            {"name": "sort", "in": "query", "schema": {"enum": ["archive_no", "name", "created", "updated"]}},
-            {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"]}}],
-                "responses": {"200": {"description": "page", **_json(_page_of(FILE))}, **_errors(400, 401, 403)}},
-        "post": {"summary": "Register a customer file; possible duplicates come back as a warning",
-                 "security": SECURED, "requestBody": _json(FILE),
-                 "responses": {"201": {"description": "created, with `duplicates` (files the caller may see) and "
-                                                      "`hidden_duplicates` (how many others exist)",
-                                       **_json(FILE_CREATED)}, **_errors(400, 401, 403, 422)}}},
-    "/api/v1/files/{file_id}": {
-        "get": {"summary": "One file (audited); the id of a merged file answers the surviving file",
-                "security": SECURED, "parameters": FILE_ID,
-                "responses": {"200": {"description": "file; `redirected_from` names the merged id asked for",
-                                      **_json({"allOf": [FILE, {"type": "object", "properties": {
-                                          "redirected_from": {"type": "string"}}}]})}, **_errors(401, 404)}},
-        "patch": {"summary": "JSON Merge Patch against the version in If-Match", "security": SECURED,
-                  "parameters": FILE_ID + [{"name": "If-Match", "in": "header", "required": True,
-                                            "schema": {"type": "string"}}],
-                  "requestBody": {"content": {"application/merge-patch+json": {"schema": {"type": "object"}}}},
-                  "responses": {"200": {"description": "new version", **_json(FILE)},
-                                **_errors(400, 401, 403, 404, 412, 422)}}},
-    "/api/v1/files/{file_id}/history": {"get": {
-        "summary": "Versions, newest first", "security": SECURED, "parameters": FILE_ID,
-        "responses": {"200": {"description": "versions", **_json(_page_of({"type": "object", "properties": {
-            "version": {"type": "integer"}, "at": {"type": "string"}, "actor": {"type": "string"},
-            "changes": {"type": "array", "items": {"type": "string"}},
-            "note": {"type": ["object", "null"], "description": "why: a merge or a correction"}}}))},
-            **_errors(401, 404)}}},
-    "/api/v1/files/{file_id}/duplicates": {"get": {
-        "summary": "Possible duplicates: same ID number, mobile, credit code, or name pinyin in the same project",
-        "security": SECURED, "parameters": FILE_ID,
-        "responses": {"200": {"description": "the duplicates the caller may see, and how many others exist",
-                              **_json({**_page_of(DUPLICATE), "properties": {
-                                  **_page_of(DUPLICATE)["properties"], "hidden": {"type": "integer"}}})},
-                      **_errors(401, 404)}}},
-    "/api/v1/files/{file_id}/merge": {"post": {
-        "summary": "Merge this file into another (archivist); this one becomes a redirect", "security": SECURED,
-        "parameters": FILE_ID,
-        "requestBody": _json({"type": "object", "required": ["into", "reason"], "properties": {
-            "into": {"type": "string"}, "reason": {"type": "string"},
-            "version": {"type": "integer", "description": "this file's version as seen; otherwise 409"},
-            "into_version": {"type": "integer", "description": "the surviving file's version as seen"}}}),
-        "responses": {"200": {"description": "the surviving file", **_json(FILE)},
-                      **_errors(400, 401, 403, 404, 409, 422)}}},
-    "/api/v1/files/{file_id}/corrections": {
-        "get": {"summary": "A file's correction requests (信息更正), newest first", "security": SECURED,
-                "parameters": FILE_ID,
-                "responses": {"200": {"description": "requests", **_json(_page_of(CORRECTION))},
-                              **_errors(401, 404)}},
-        "post": {"summary": "Record a customer's correction request with its evidence", "security": SECURED,
-                 "parameters": FILE_ID,
-                 "requestBody": _json({"type": "object", "required": ["changes", "evidence"], "properties": {
-                     "changes": {"type": "object", "description": "JSON Merge Patch of name and fields"},
-                     "evidence": {"type": "string"}}}),
-                 "responses": {"201": {"description": "pending request", **_json(CORRECTION)},
-                               **_errors(400, 401, 403, 404, 409, 422)}}},
-    "/api/v1/corrections/{correction_id}/apply": {"post": {
-        "summary": "Apply a pending request as a new version of its file (archivist)", "security": SECURED,
-        "parameters": CORRECTION_ID,
-        "responses": {"200": {"description": "applied", **_json(CORRECTION)},
-                      **_errors(401, 403, 404, 409, 422)}}},
-    "/api/v1/corrections/{correction_id}/reject": {"post": {
-        "summary": "Reject a pending request with a reason (archivist)", "security": SECURED,
-        "parameters": CORRECTION_ID,
-        "requestBody": _json({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}),
-        "responses": {"200": {"description": "rejected", **_json(CORRECTION)},
-                      **_errors(400, 401, 403, 404, 409, 422)}}},
-})
+Item = TypeVar("Item")
 
-TEMPLATE = {"type": "object", "required": ["key", "label", "fields"], "properties": {
-    "key": {"type": "string"}, "version": {"type": "integer"}, "allow_extra": {"type": "boolean"},
-    "label": {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}},
-    "fields": {"type": "array", "items": {"type": "object", "required": ["key", "type", "label"], "properties": {
-        "key": {"type": "string"}, "label": {"type": "object"}, "required": {"type": "boolean"},
-        "type": {"enum": ["string", "text", "date", "integer", "number", "choice", "multi_choice", "boolean",
-                          "object", "list"]},
-        "choices": {"type": "array", "items": {"type": "string"}}, "pattern": {"type": "string"},
-        "check": {"enum": ["resident_id", "credit_code", "mobile", "phone"]}, "when": {"type": "object"},
-        "fields": {"type": "array"}}}},
-    "schema": {"type": "object", "description": "the compiled JSON Schema (responses only)"}}}
-PATHS.update({
-    "/api/v1/templates": {
-        "get": {"summary": "Every template (newest versions)", "security": SECURED,
-                "responses": {"200": {"description": "templates", **_json(_page_of(TEMPLATE))}, **_errors(401)}},
-        "post": {"summary": "Define a template or a new version of one (admin)", "security": SECURED,
-                 "requestBody": _json(TEMPLATE),
-                 "responses": {"201": {"description": "stored", **_json(TEMPLATE)}, **_errors(400, 401, 403, 422)}}},
-    "/api/v1/templates/{key}": {"get": {
-        "summary": "One template with its JSON Schema", "security": SECURED,
-        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "template", **_json(TEMPLATE)}, **_errors(401, 404)}}},
-})
 
-PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
-    "summary": "Reassign the file's owner with a reason (archivist, approver, executive)", "security": SECURED,
-    "parameters": FILE_ID + [{"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}}],
-    "requestBody": _json({"type": "object", "required": ["owner", "reason"], "properties": {
-        "owner": {"type": "string"}, "reason": {"type": "string"}}}),
-    "responses": {"200": {"description": "new version", **_json(FILE)}, **_errors(400, 401, 403, 404, 412, 422)}}}
+class Page(Model, Generic[Item]):
+    """One page of a list and the length of the whole list."""
+
+    total: int
+    items: list[Item]
+
+
+class Paging(Model):
+    """`page` and `per_page` of a list."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
+
+
+class ResponseMismatch(RuntimeError):
+    """An answer of ours does not fit its own model."""
+
+
+def _problem(problem: dict) -> Message:
+    """What people read for one mismatch pydantic reports, with its limit where it has one."""
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    limited = {
+        "string_too_long": lambda: N_("最多 %(n)s 个字", n=ctx["max_length"]),
+        "string_too_short": lambda: N_("至少 %(n)s 个字", n=ctx["min_length"]),
+        "too_long": lambda: N_("最多 %(n)s 项", n=ctx["max_length"]),
+        "too_short": lambda: N_("至少 %(n)s 项", n=ctx["min_length"]),
+        "greater_than_equal": lambda: N_("应不小于 %(n)s", n=ctx["ge"]),
+        "greater_than": lambda: N_("应大于 %(n)s", n=ctx["gt"]),
+        "less_than_equal": lambda: N_("应不大于 %(n)s", n=ctx["le"]),
+        "less_than": lambda: N_("应小于 %(n)s", n=ctx["lt"]),
+    }
+    if kind in limited:
+        return limited[kind]()
+    plain = {
+        "missing": N_("必填"), "int_parsing": N_("应为整数"), "int_type": N_("应为整数"),
+        "int_from_float": N_("应为整数"), "float_parsing": N_("应为数字"), "float_type": N_("应为数字"),
+        "bool_parsing": N_("应为是或否"), "bool_type": N_("应为是或否"), "string_type": N_("应为文字"),
+        "list_type": N_("应为列表"), "dict_type": N_("应为对象"), "model_type": N_("应为对象"),
+        "model_attributes_type": N_("应为对象"), "literal_error": N_("不在可选的值中"),
+        "enum": N_("不在可选的值中"), "date_parsing": N_("应为日期 YYYY-MM-DD"),
+        "date_type": N_("应为日期 YYYY-MM-DD"), "date_from_datetime_parsing": N_("应为日期 YYYY-MM-DD"),
+        "datetime_parsing": N_("应为带时区的时间"), "datetime_type": N_("应为带时区的时间"),
+    }
+    return plain.get(kind) or N_("格式不对")
+
+
+def _refusal(query: type | None, json: type | None, headers: type | None) -> Callable:
+    """spectree's hook before one view: a query or headers that do not fit are malformed (400), a body that is
+    no JSON object too; a JSON object whose values do not fit is invalid (422), field by field."""
+    def refuse(request, response, error, instance, adapter) -> None:
+        if error is None:
+            return
+        fields: dict[str, Message] = {}
+        for problem in error.errors():
+            fields.setdefault(str(problem["loc"][0]) if problem["loc"] else "body", _problem(problem))
+        if json is not None and error.title == json.__name__:
+            if not isinstance(request.get_json(silent=True), dict):
+                raise Malformed(N_("请求体应为 JSON 对象"))
+            raise Invalid(N_("请求的内容不符合要求"), fields)
+        raise Malformed(N_("请求的参数不符合要求"), fields)
+    return refuse
+
+
+def _check_answer(request, response, error, instance, adapter) -> None:
+    """spectree's hook after a view: an answer that does not fit its model is our failure, never sent."""
+    if error is not None:
+        log.error("the answer to %s %s does not fit its model: %s", request.method, request.path, error)
+        raise ResponseMismatch(f"{request.method} {request.path}: {error}")
+
+
+def _name(model) -> str:
+    """A component's name: the model's class name, `Page[Loan]` as `Page_Loan`."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", getattr(model, "__name__", str(model))).strip("_")
+
+
+spec = SpecTree(
+    "flask", mode="strict", annotations=False, title="客户档案库 API", version="1", page_templates={},
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer"))],
+    validation_error_status=400, validation_error_model=Error, after=_check_answer,
+    naming_strategy=_name, nested_naming_strategy=lambda _parent, child: child)
+
+
+def operation(*, answer: Any = None, status: int = 200, errors: tuple[int, ...] = (), query: type | None = None,
+              json: type | None = None, headers: type | None = None, tags: tuple[str, ...] = (),
+              secured: bool = True, described: str | None = None) -> Callable:
+    """Declare an API view's models: its query, JSON body and headers, its answer at `status`, its refusals.
+
+    Put it under `@api_auth`, so that a caller without a token is refused before the request is read."""
+    answers: dict[str, Any] = {f"HTTP_{status}": (answer, described) if described else answer}
+    answers.update({f"HTTP_{code}": Error for code in errors})
+    if json is not None:
+        answers.setdefault("HTTP_422", Error)
+    return spec.validate(query=query, json=json, headers=headers, resp=Response(**answers), tags=tags,
+                         security=SECURED if secured else None, before=_refusal(query, json, headers))
+
+
+_CONTENT: dict[Callable, dict] = {}
+
+
+def produces(media_type: str, status: int = 200, description: str = "", schema: dict | None = None) -> Callable:
+    """Declare an answer that is not JSON (a scan, a PDF, a spreadsheet, a page image)."""
+    def declare(view: Callable) -> Callable:
+        _CONTENT.setdefault(view, {}).setdefault("answers", []).append(
+            (status, media_type, description, schema or {"type": "string", "format": "binary"}))
+        return view
+    return declare
+
+
+def consumes(media_type: str, model: type[BaseModel] | None = None, schema: dict | None = None) -> Callable:
+    """Declare a request body that is not checked as JSON before the view: a multipart upload read as a stream
+    by the view itself, or a JSON Merge Patch."""
+    def declare(view: Callable) -> Callable:
+        body = schema if schema is not None else model.model_json_schema(ref_template="#/components/schemas/{model}")
+        _CONTENT.setdefault(view, {}).setdefault("bodies", []).append((media_type, body))
+        return view
+    return declare
+
+
+def _declared(view: Callable) -> dict:
+    while view is not None:
+        if view in _CONTENT:
+            return _CONTENT[view]
+        view = getattr(view, "__wrapped__", None)
+    return {}
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+
+
+def _with_declared_content(doc: dict) -> dict:
+    for rule in current_app.url_map.iter_rules():
+        declared = _declared(current_app.view_functions[rule.endpoint])
+        operations = doc["paths"].get(_openapi_path(rule.rule), {})
+        for method in (rule.methods or ()):
+            described = operations.get(method.lower())
+            if not declared or described is None:
+                continue
+            for status, media_type, description, schema in declared.get("answers", ()):
+                answer = described["responses"].setdefault(str(status), {"description": description})
+                answer.setdefault("content", {}).pop("application/json", None)
+                answer["content"][media_type] = {"schema": schema}
+                answer["description"] = description or answer.get("description", "")
+            for media_type, schema in declared.get("bodies", ()):
+                body = described.setdefault("requestBody", {"content": {}})
+                body["content"][media_type] = {"schema": schema}
+    return doc
 
 
 def document() -> dict:
-    """The whole description."""
-    from service.web.documents import openapi as openapi_documents  # imports this module's helpers, so it is read late
-    from service.web.followups import openapi as openapi_followups
-    from service.web.fulltext import openapi as openapi_search
-    from service.web.intake import openapi as openapi_intake
-    from service.web.loans import openapi as openapi_loans
-    from service.web.notices import openapi as openapi_notices
-    from service.web.retention import openapi as openapi_retention
-    from service.web.scans import openapi as openapi_scans
-    from service.web.sharing import openapi as openapi_sharing
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "客户档案库 API", "version": "1"},
-        "servers": [{"url": "/"}],
-        "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
-                  **openapi_loans.PATHS, **openapi_retention.PATHS, **openapi_intake.PATHS,
-                  **openapi_followups.PATHS, **openapi_sharing.PATHS, **openapi_notices.PATHS},
-        "components": {"schemas": {"Error": ERROR},
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
-
-# -- the dashboard ---------------------------------------------------------------------------------
-_COUNTS = {"type": "array", "items": {"type": "object", "properties": {
-    "value": {"type": "string", "description": "empty: not filled in"}, "count": {"type": "integer"}}}}
-PATHS["/api/v1/dashboard"] = {"get": {
-    "summary": "The caller's dashboard (sections by role; counts equal the lists behind them)",
-    "security": SECURED,
-    "responses": {"200": {"description": "sections the caller may see", **_json({"type": "object", "properties": {
-        "generated_at": {"type": "string", "format": "date-time"},
-        "scope": {"enum": ["all", "visible"]},
-        "files": {"type": "object", "properties": {"total": {"type": "integer"}, "stage": _COUNTS,
-                                                   "customer_type": _COUNTS, "project": _COUNTS}},
-        "scans": {"type": "array", "items": {"type": "object", "properties": {
-            "month": {"type": "string"}, "documents": {"type": "integer"}, "pages": {"type": "integer"}}}},
-        "ocr": {"type": "object", "properties": {"backlog": {"type": "integer"}, "failed": {"type": "integer"},
-                                                 "done": {"type": "integer"}}},
-        "jobs": {"type": "object", "properties": {"by_state": {"type": "object"},
-                                                  "oldest_queued_seconds": {"type": "number"}}},
-        "fixity": {"type": "object", "properties": {"failures": {"type": "integer"}}},
-        "loans": {"type": "object", "properties": {"out": {"type": "integer"}, "overdue": {"type": "integer"},
-                                                   "due_soon": {"type": "integer"}, "sees_all": {"type": "boolean"}}},
-        "verification": {"type": "object", "properties": {"overdue": {"type": "integer"}}},
-        "retention": {"type": "object", "properties": {"due": {"type": "integer"}, "as_of": {"type": "string"},
-                                                       "holds": {"type": "integer"}}}}})},
-                  **_errors(401)}}}
-PATHS["/api/v1/dashboard/search-index"] = {"get": {
-    "summary": "The search index (archivists, admins, executives, auditors): being rebuilt by `archive reindex` "
-               "(files written of all), stopped half-way (the next reindex resumes it) or ready; files and "
-               "documents waiting for their next index commit",
-    "security": SECURED,
-    "responses": {"200": {"description": "the index's state", **_json({"type": "object", "properties": {
-        "status": {"enum": ["ready", "running", "stopped"]}, "done": {"type": "integer"},
-        "total": {"type": ["integer", "null"], "description": "files to write; null until the rebuild counted them"},
-        "files_waiting": {"type": "integer"}, "documents_waiting": {"type": "integer"}}})},
-        **_errors(401, 403)}}}
+    """The whole description, for the app of this request."""
+    from service.web import openapi_written  # the areas whose views do not declare their models yet
+    if "openapi" not in current_app.extensions:  # spectree's own cache would serve one app's routes to another
+        current_app.extensions["openapi"] = _with_declared_content(spec._generate_spec())
+    doc = copy.deepcopy(current_app.extensions["openapi"])
+    doc["servers"] = [{"url": "/"}]
+    written = openapi_written.document()
+    for path, operations in written["paths"].items():
+        doc["paths"].setdefault(path, {}).update(operations)
+    doc["components"]["schemas"].setdefault("Error", written["components"]["schemas"]["Error"])
+    return doc

@@ -1,11 +1,11 @@
 """The OpenAPI description of the documents (scans) endpoints."""
 from __future__ import annotations
 
-from service.web.openapi import FILE_ID
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
-from service.web.openapi import _page_of
+from service.web.openapi_written import FILE_ID
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
+from service.web.openapi_written import _page_of
 
 MEDIA_TYPES = ["application/pdf", "image/jpeg", "image/png", "image/tiff"]  # recognised by content, not by name
 DOCUMENT = {"type": "object", "properties": {

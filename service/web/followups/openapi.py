@@ -1,11 +1,11 @@
 """The OpenAPI description of follow-ups (回访): contact records, complaints, due follow-ups, the report, rules."""
 from __future__ import annotations
 
-from service.web.openapi import PAGING
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
-from service.web.openapi import _page_of
+from service.web.openapi_written import PAGING
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
+from service.web.openapi_written import _page_of
 
 TEXT_OR_NULL = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}

@@ -1,10 +1,10 @@
 """The OpenAPI description of full-text search."""
 from __future__ import annotations
 
-from service.web.openapi import PAGING
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
+from service.web.openapi_written import PAGING
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
 ITEM = {"type": "object", "properties": {

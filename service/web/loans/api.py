@@ -12,6 +12,9 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+from service.web.loans import models
+from service.web.openapi import Page
+from service.web.openapi import operation
 
 bp = Blueprint("loans_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -38,6 +41,8 @@ def loan_json(doc: dict, viewer: User, shown: set[str] | None = None) -> dict:
 
 @bp.post("/loans")
 @api_auth
+@operation(json=models.LoanRequest, answer=models.LoanRequested, status=201,
+           errors=(400, 401, 403, 404, 409, 422), tags=("loans",))
 def request_loan():
     """Ask for a folder or a digital view of a file (by id or archive number)."""
     doc = services().loans.request(api_user(), json_body())
@@ -46,6 +51,7 @@ def request_loan():
 
 @bp.get("/loans")
 @api_auth
+@operation(query=models.LoanFilters, answer=Page[models.Loan], errors=(400, 401), tags=("loans",))
 def list_loans():
     """Loans the caller may see, filtered and paged (status=overdue with as_of=YYYY-MM-DD)."""
     page, per_page = paging()
@@ -57,6 +63,7 @@ def list_loans():
 
 @bp.get("/loans/<loan_id>")
 @api_auth
+@operation(answer=models.Loan, errors=(401, 404), tags=("loans",))
 def get_loan(loan_id: str):
     """One loan the caller may see."""
     return jsonify(loan_json(services().loans.get(api_user(), loan_id), api_user()))
@@ -64,6 +71,7 @@ def get_loan(loan_id: str):
 
 @bp.post("/loans/<loan_id>/approve")
 @api_auth
+@operation(answer=models.Loan, errors=(401, 403, 404, 409), tags=("loans",))
 def approve_loan(loan_id: str):
     """Approve (an approver of the file's department; the executive for a sealed file)."""
     return jsonify(loan_json(services().loans.approve(api_user(), loan_id), api_user()))
@@ -71,6 +79,7 @@ def approve_loan(loan_id: str):
 
 @bp.post("/loans/<loan_id>/reject")
 @api_auth
+@operation(json=models.Reason, answer=models.Loan, errors=(400, 401, 403, 404, 409, 422), tags=("loans",))
 def reject_loan(loan_id: str):
     """Reject with a reason."""
     body = json_body()
@@ -79,6 +88,7 @@ def reject_loan(loan_id: str):
 
 @bp.post("/loans/<loan_id>/cancel")
 @api_auth
+@operation(answer=models.Loan, errors=(401, 404, 409), tags=("loans",))
 def cancel_loan(loan_id: str):
     """The borrower withdraws a request not yet handed out."""
     return jsonify(loan_json(services().loans.cancel(api_user(), loan_id), api_user()))
@@ -86,6 +96,7 @@ def cancel_loan(loan_id: str):
 
 @bp.post("/loans/<loan_id>/checkout")
 @api_auth
+@operation(answer=models.Loan, errors=(401, 403, 404, 409), tags=("loans",))
 def checkout_loan(loan_id: str):
     """Hand the folder out (archivist); 409 if it is out already."""
     doc = services().loan_desk.checkout(api_user(), loan_id)
@@ -94,6 +105,7 @@ def checkout_loan(loan_id: str):
 
 @bp.post("/loans/<loan_id>/renew")
 @api_auth
+@operation(json=models.Renewal, answer=models.Loan, errors=(400, 401, 403, 404, 409, 422), tags=("loans",))
 def renew_loan(loan_id: str):
     """Extend the loan by some days before it is due."""
     doc = services().loan_desk.renew(api_user(), loan_id, json_body().get("days"))
@@ -102,6 +114,7 @@ def renew_loan(loan_id: str):
 
 @bp.post("/loans/<loan_id>/return")
 @api_auth
+@operation(json=models.Return, answer=models.Loan, errors=(400, 401, 403, 404, 409, 422), tags=("loans",))
 def return_loan(loan_id: str):
     """Take the folder back with its condition (archivist); damaged or lost opens an incident."""
     body = json_body()
@@ -112,6 +125,8 @@ def return_loan(loan_id: str):
 
 @bp.post("/reservations")
 @api_auth
+@operation(json=models.ReservationRequest, answer=models.Reservation, status=201,
+           errors=(400, 401, 403, 404, 409), tags=("loans",))
 def reserve():
     """Join the queue for a folder that is out."""
     doc = services().reservations.reserve(api_user(), json_body().get("file_id"))
@@ -120,6 +135,7 @@ def reserve():
 
 @bp.delete("/reservations/<reservation_id>")
 @api_auth
+@operation(status=204, errors=(401, 404, 409), tags=("loans",))
 def cancel_reservation(reservation_id: str):
     """Leave the queue."""
     services().reservations.cancel(api_user(), reservation_id)
@@ -134,6 +150,7 @@ def reservation_json(doc: dict) -> dict:
 
 @bp.get("/loan-incidents")
 @api_auth
+@operation(query=models.IncidentFilters, answer=Page[models.Incident], errors=(400, 401, 403), tags=("loans",))
 def list_incidents():
     """The loss/damage register (archivist, auditor, admin, executive)."""
     page, per_page = paging()

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from service.notices import KINDS
 from service.notices import UNREAD_CAP
-from service.web.openapi import PAGING
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
+from service.web.openapi_written import PAGING
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
 
 TEXT_OR_NULL = {"type": ["string", "null"]}
 NOTICE = {"type": "object", "properties": {

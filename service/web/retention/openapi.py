@@ -1,11 +1,11 @@
 """The OpenAPI description of retention (保管期限), holds, destruction batches (销毁) and their register."""
 from __future__ import annotations
 
-from service.web.openapi import PAGING
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
-from service.web.openapi import _page_of
+from service.web.openapi_written import PAGING
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
+from service.web.openapi_written import _page_of
 
 TEXT_OR_NULL = {"type": ["string", "null"]}
 DAY = {"type": ["string", "null"], "format": "date"}

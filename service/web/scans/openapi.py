@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from service.web.documents.openapi import DOCUMENT
-from service.web.openapi import PAGING
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
+from service.web.openapi_written import PAGING
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
 
 PAGES = {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
 ITEM = {"type": "object", "properties": {

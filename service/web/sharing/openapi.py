@@ -1,11 +1,11 @@
 """The OpenAPI description of external sharing (partners, NDAs, authorizations, shares) and personal information."""
 from __future__ import annotations
 
-from service.web.openapi import PAGING
-from service.web.openapi import SECURED
-from service.web.openapi import _errors
-from service.web.openapi import _json
-from service.web.openapi import _page_of
+from service.web.openapi_written import PAGING
+from service.web.openapi_written import SECURED
+from service.web.openapi_written import _errors
+from service.web.openapi_written import _json
+from service.web.openapi_written import _page_of
 
 TEXT_OR_NULL = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
