@@ -41,6 +41,13 @@ class FileWritten(Event):
 
 
 @dataclass(frozen=True)
+class FileRestored(Event):
+    """A file was recreated from a BagIt bag: its record, versions and scans as they were elsewhere. Unlike a
+    written file it starts no follow-up: the customer was visited where the file lived before."""
+    file_id: str
+
+
+@dataclass(frozen=True)
 class DocumentAdded(Event):
     """A scan was stored and recorded in a file (uploaded, imported or restored from a bag)."""
     document: dict
@@ -94,6 +101,7 @@ def handlers(*, retention, followups, index, notices, loans, loan_desk, privacy)
         # events
         FileWritten: (retention.file_written, followups.file_written,
                       always(index.file_written)),  # the index job last: it carries what retention computed
+        FileRestored: (retention.file_restored, always(index.file_written)),  # the retention, then the index
         DocumentAdded: (retention.document_added,),  # the new original is locked like its file's others
         LoanDecided: (notices.loan_decided,),  # the borrower hears of the decision
         # checks

@@ -108,6 +108,12 @@ def test_an_erasure_request_refuses_new_loans_and_shares_of_its_file_only(desk, 
 
 
 # -- the registry ------------------------------------------------------------------------------
+def test_a_restored_file_reaches_retention_then_always_the_index_but_no_follow_up(services):
+    first, last = _declared(services)[events.FileRestored]
+    assert first == services.retention.file_restored
+    assert isinstance(last, events.always) and last.handler == services.index_queue.file_written
+
+
 def test_every_event_and_check_has_its_handlers_declared(services):
     messages = {kind for kind in vars(events).values() if inspect.isclass(kind)
                 and issubclass(kind, (events.Event, events.Check)) and kind not in (events.Event, events.Check)}

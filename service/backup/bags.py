@@ -33,6 +33,7 @@ from service.errors import Conflict
 from service.errors import Gone
 from service.errors import Invalid
 from service.events import DocumentAdded
+from service.events import FileRestored
 from service.messages import N_
 from storage import new_id
 from storage.backup import Records
@@ -178,8 +179,7 @@ class BagService:
             self._document(file_id, doc, source, actor)
         self.s.audit.record(actor, "file.bag_imported", f"file:{file_id}",
                             {"archive_no": number, "documents": len(originals), "from_file_id": old_id})
-        self.s.retention.file_changed(file_id)
-        self.s.index_queue.file_changed(file_id)
+        self.s.events.publish(FileRestored(file_id))
         return record
 
     def _reserve_number(self, archive_no: str) -> None:

@@ -22,6 +22,7 @@ from service.accounts import User
 from service.documents import DocTypeService
 from service.errors import Invalid
 from service.errors import Unavailable
+from service.events import FileRestored
 from service.events import FileWritten
 from service.fulltext import rebuild as search_rebuild
 from service.fulltext.entries import file_entry
@@ -91,8 +92,8 @@ class IndexQueue:
         self.pending.mark(file_id, FILE, clock.now())
         self._queue(str(file_id))
 
-    def file_written(self, event: FileWritten) -> None:
-        """The reaction to a file's write (service/events.py): its index job."""
+    def file_written(self, event: FileWritten | FileRestored) -> None:
+        """The reaction to a file's write or restoration (service/events.py): its index job."""
         self.file_changed(event.file_id)
 
     def retention_changed(self, file_id) -> None:

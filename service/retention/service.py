@@ -18,6 +18,7 @@ from service.errors import Invalid
 from service.errors import Malformed
 from service.errors import NotFound
 from service.events import DocumentAdded
+from service.events import FileRestored
 from service.events import FileWritten
 from service.files import CUSTOMER_TYPES
 from service.files import STAGES
@@ -232,6 +233,10 @@ class RetentionService:
     def file_written(self, event: FileWritten) -> None:
         """The reaction to a file's write (service/events.py)."""
         self.file_changed(event.file_id, event.created)
+
+    def file_restored(self, event: FileRestored) -> None:
+        """The reaction to a file recreated from a bag (service/events.py): its retention computed here."""
+        self.file_changed(event.file_id)
 
     def document_added(self, event: DocumentAdded) -> None:
         """The reaction to an upload (service/events.py): the new original is locked like its file's others."""

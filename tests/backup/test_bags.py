@@ -63,6 +63,8 @@ def test_an_exported_bag_validates_and_imports_into_a_second_installation_with_i
     second = installations("imported")
     client, auth = api_of(second)
     auth.user("keeper", ["archivist"], department="档案室")
+    admin = auth.user("admin", ["admin"])
+    second.retention.create_policy(admin, {"name": "建档后保管", "match": {}, "trigger": "created", "years": 30})
     assert bags_cli.import_(second, path) == 0
     imported = second.files.repo.find({"archive_no": file_doc["archive_no"]})[0]
     assert imported["_id"] == file_doc["_id"] and imported["name"] == "李娜" and imported["version"] == 2
@@ -70,6 +72,9 @@ def test_an_exported_bag_validates_and_imports_into_a_second_installation_with_i
     assert [d["sha256"] for d in docs] == [doc["sha256"]]
     assert hashlib.sha256(second.objects.read("originals", docs[0]["key"])).hexdigest() == doc["sha256"]
     assert second.files.repo.version(str(imported["_id"]), 1)["state"]["location"]["room"] == "A101"
+    restored_id = str(imported["_id"])
+    assert second.retention.repo.state(restored_id)["kind"] == "dated"  # its retention computed at once
+    assert second.db["followups"].count_documents({"file_id": restored_id}) == 0  # visited where it lived before
     drain(second)  # OCR and indexing queued again by the import
     keeper = auth.token("keeper")
     assert search_total(client, keeper, "翠湖天地") == 1
