@@ -24,9 +24,11 @@ from hypothesis import settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from service import clock as product_clock
 from service.accounts import users as users_module
 from tests.support import scans
 from tests.support.files import individual
+from tests.support.followups import contact
 
 CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.status_code_conformance,
           schemathesis.checks.content_type_conformance, schemathesis.checks.response_headers_conformance,
@@ -71,6 +73,15 @@ def _created(response) -> str:
     return response.get_json()["id"]
 
 
+def _complaint(client, headers: dict, file_id: str) -> str:
+    """A complaint raised in a contact with the customer: its id."""
+    recorded = client.post(f"/api/v1/files/{file_id}/contacts", headers=headers, json=contact(complaint={
+        "category": "repair", "description": "卫生间漏水", "department": "工程部",
+        "promised_date": product_clock.now().date().isoformat()}))
+    assert recorded.status_code == 201, recorded.get_data(as_text=True)
+    return recorded.get_json()["complaint_id"]
+
+
 def seed_records(client, office: Caller, services) -> dict:
     """Records of each kind the paths name, made through the API: path parameter -> an id that exists.
 
@@ -96,6 +107,9 @@ def seed_records(client, office: Caller, services) -> dict:
             "file_ids": [file_id], "reason": "保管期满"})),
         "partner_id": _created(client.post("/api/v1/partners", headers=h, json={
             "name": "招商银行朝阳支行", "kind": "bank", "contact": "李经理 010-66668888"})),
+        "submission_id": _created(client.post("/api/v1/submissions", headers=h, json={
+            "file_id": file_id, "documents": [document_id]})),
+        "complaint_id": _complaint(client, h, other_id),
         "user_id": services.users.create("fuzz-other", PASSWORD, ["staff"], "销售部", "fuzz-other").id,
         "key": "individual", "code": "purchase_contract", "stage": "意向",
     }
