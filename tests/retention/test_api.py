@@ -131,6 +131,20 @@ def test_bad_holds_are_refused_and_change_nothing(office, services):
     assert office.get("clerk", "/retention/holds").status_code == 403
 
 
+def test_a_hold_is_lifted_with_the_reason_in_the_query_and_the_description_leaves_the_body_optional(office):
+    office.policy()
+    f = office.file()
+    hold = office.post("keeper", f"/files/{f['id']}/holds", {"reason": "audit"}).get_json()
+    url = f"/api/v1/files/{f['id']}/holds/{hold['id']}"
+    assert office.client.delete(url, headers=office.h["keeper"]).status_code == 422  # no reason at all
+    lifted = office.client.delete(url, headers=office.h["keeper"], query_string={"reason": "审计完毕"})
+    assert lifted.status_code == 200 and lifted.get_json()["lift_reason"] == "审计完毕"
+    described = office.client.get("/api/v1/openapi.json").get_json()["paths"][
+        "/api/v1/files/{file_id}/holds/{hold_id}"]["delete"]
+    assert not described["requestBody"].get("required")
+    assert "reason" in [p["name"] for p in described["parameters"] if p["in"] == "query"]
+
+
 def test_the_due_list_refuses_a_malformed_date_and_people_who_do_not_work_with_retention(office):
     assert office.get("keeper", "/retention/due?as_of=2020-13-01").status_code == 400
     assert office.get("keeper", "/retention/due?as_of=yesterday").status_code == 400

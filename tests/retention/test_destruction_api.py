@@ -148,6 +148,26 @@ def test_bad_inputs_and_wrong_roles_get_clear_errors_and_change_nothing(office, 
     assert services.files.repo.by_id(f["id"])["status"] == "active"
 
 
+def test_an_execute_body_is_a_json_object_and_its_paper_record_is_checked_like_the_paper_step(office, services):
+    office.policy(years=10)
+    f = office.file()
+    batch = office.propose([f["id"]]).get_json()["id"]
+    assert office.post("boss", f"/destructions/{batch}/approve").status_code == 200
+    assert office.post("keeper", f"/destructions/{batch}/execute", ["碎纸机粉碎"]).status_code == 400
+    for paper, field in (({**PAPER, "witnesses": "李审计,陈主任"}, "witnesses"), ({**PAPER, "method": 7}, "method"),
+                         ({**PAPER, "date": "2999-01-01"}, "date")):
+        refused = office.post("keeper", f"/destructions/{batch}/execute", paper)
+        assert refused.status_code == 422 and field in refused.get_json()["error"]["fields"]
+    assert office.get("keeper", f"/destructions/{batch}").get_json()["paper"] is None
+    assert services.files.repo.by_id(f["id"])["status"] == "active"
+
+
+def test_the_description_gives_the_certificate_as_a_pdf(office):
+    described = office.client.get("/api/v1/openapi.json").get_json()["paths"][
+        "/api/v1/destructions/{batch_id}/certificate"]["get"]["responses"]
+    assert list(described["200"]["content"]) == ["application/pdf"] and "409" in described
+
+
 def test_a_rejected_batch_frees_its_files_and_a_hold_after_approval_stops_execution(office, services):
     office.policy(years=10)
     f = office.file()

@@ -9,6 +9,9 @@ from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.notices import models
+from service.web.openapi import Paging
+from service.web.openapi import operation
 
 bp = Blueprint("notices_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -23,8 +26,11 @@ def notice_json(doc: dict) -> dict:
 
 @bp.get("/notices")
 @api_auth
+@operation(query=Paging, answer=models.NoticePage, errors=(400, 401), tags=("notices",))
 def list_notices():
-    """The caller's notices, newest first, paged, with how many are unread."""
+    """The caller's notices (a loan request approved or refused), newest first.
+
+    Paged, with how many are unread."""
     page, per_page = paging()
     total, rows = services().notices.list(api_user(), page, per_page)
     return jsonify({"total": total, "unread": services().notices.unread_count(api_user()),
@@ -33,6 +39,7 @@ def list_notices():
 
 @bp.post("/notices/<notice_id>/read")
 @api_auth
+@operation(answer=models.Notice, errors=(401, 404), tags=("notices",))
 def read_notice(notice_id: str):
     """Mark one of the caller's notices read (404 for anyone else's)."""
     return jsonify(notice_json(services().notices.read(api_user(), notice_id)))

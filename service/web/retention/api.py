@@ -11,6 +11,10 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+from service.web.openapi import Page
+from service.web.openapi import consumes
+from service.web.openapi import operation
+from service.web.retention import models
 
 bp = Blueprint("retention_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -50,6 +54,8 @@ def due_json(state: dict, shown: dict[str, dict]) -> dict:
 
 @bp.post("/retention/policies")
 @api_auth
+@operation(json=models.RetentionPolicyRequest, answer=models.RetentionPolicy, status=201,
+           errors=(400, 401, 403, 422), tags=("retention",))
 def create_policy():
     """Define a retention policy (admin); every file's dates are computed again."""
     doc = services().retention.create_policy(api_user(), json_body())
@@ -58,14 +64,17 @@ def create_policy():
 
 @bp.get("/retention/policies")
 @api_auth
+@operation(query=models.RetentionPolicyFilters, answer=Page[models.RetentionPolicy], errors=(400, 401, 403),
+           tags=("retention",))
 def list_policies():
-    """The policies in use (?all=1: retired ones too)."""
+    """The policies in use (all=1: retired ones too)."""
     docs = services().retention.policies(api_user(), include_retired=request.args.get("all") == "1")
     return jsonify({"total": len(docs), "items": [policy_json(d) for d in docs]})
 
 
 @bp.get("/retention/policies/<policy_id>")
 @api_auth
+@operation(answer=models.RetentionPolicy, errors=(401, 403, 404), tags=("retention",))
 def get_policy(policy_id: str):
     """One policy."""
     return jsonify(policy_json(services().retention.policy(api_user(), policy_id)))
@@ -73,13 +82,18 @@ def get_policy(policy_id: str):
 
 @bp.delete("/retention/policies/<policy_id>")
 @api_auth
+@operation(answer=models.RetentionPolicy, errors=(401, 403, 404), tags=("retention",))
 def retire_policy(policy_id: str):
-    """Take a policy out of use (admin); it stays on record."""
+    """Retire a policy (admin); it stays on record.
+
+    The files it governed have their dates computed again."""
     return jsonify(policy_json(services().retention.retire_policy(api_user(), policy_id)))
 
 
 @bp.get("/retention/due")
 @api_auth
+@operation(query=models.RetentionDueFilters, answer=Page[models.RetentionDueFile], errors=(400, 401, 403),
+           tags=("retention",))
 def due_list():
     """Files whose retention has run out by as_of (default today) and that no hold keeps."""
     retention = services().retention
@@ -91,8 +105,9 @@ def due_list():
 
 @bp.get("/files/<file_id>/retention")
 @api_auth
+@operation(answer=models.FileRetention, errors=(401, 404), tags=("retention",))
 def file_retention(file_id: str):
-    """A file's policy, trigger date, destroy-after date and holds."""
+    """A file's policy, trigger date, destroy-after date, lock and holds."""
     view = services().retention.of_file(api_user(), file_id)
     return jsonify({"file_id": str(view["file"]["_id"]), "archive_no": view["file"]["archive_no"],
                     **state_json(view["state"]), "due": view["due"],
@@ -101,8 +116,12 @@ def file_retention(file_id: str):
 
 @bp.post("/files/<file_id>/holds")
 @api_auth
+@operation(json=models.HoldRequest, answer=models.Hold, status=201, errors=(400, 401, 403, 404, 410, 422),
+           tags=("retention",))
 def place_hold(file_id: str):
-    """Put a hold on a file: reason dispute, audit or litigation, with a note (archivist, auditor, admin)."""
+    """Put a hold on a file (archivist, auditor, admin).
+
+    The reason is a dispute, an audit or litigation, with a note; 410 for a destroyed file."""
     body = json_body()
     doc = services().holds.place(api_user(), file_id, body.get("reason"), body.get("note"))
     return jsonify(hold_json(doc)), 201
@@ -110,6 +129,7 @@ def place_hold(file_id: str):
 
 @bp.get("/files/<file_id>/holds")
 @api_auth
+@operation(answer=Page[models.Hold], errors=(401, 404), tags=("retention",))
 def file_holds(file_id: str):
     """Every hold of a file, newest first."""
     docs = services().holds.of_file(api_user(), file_id)
@@ -118,8 +138,12 @@ def file_holds(file_id: str):
 
 @bp.delete("/files/<file_id>/holds/<hold_id>")
 @api_auth
+@operation(query=models.HoldLiftQuery, answer=models.Hold, errors=(401, 403, 404, 409, 422), tags=("retention",))
+@consumes("application/json", models.HoldLift)  # optional, and a DELETE's body is the view's to read
 def lift_hold(file_id: str, hold_id: str):
-    """Lift a hold with the reason (JSON body or ?reason=)."""
+    """Lift a hold with a reason (JSON body {reason} or ?reason=).
+
+    Without a JSON object as the body, the reason is read from the query; 409 if it was lifted already."""
     body = request.get_json(silent=True)
     reason = body.get("reason") if isinstance(body, dict) else request.args.get("reason")
     return jsonify(hold_json(services().holds.lift(api_user(), file_id, hold_id, reason)))
@@ -127,6 +151,7 @@ def lift_hold(file_id: str, hold_id: str):
 
 @bp.get("/retention/holds")
 @api_auth
+@operation(query=models.HoldFilters, answer=Page[models.Hold], errors=(400, 401, 403), tags=("retention",))
 def list_holds():
     """Holds of every file (status=active by default, lifted, or empty for all)."""
     page, per_page = paging()

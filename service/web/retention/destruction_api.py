@@ -15,6 +15,10 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+from service.web.openapi import Page
+from service.web.openapi import operation
+from service.web.openapi import produces
+from service.web.retention import models
 
 bp = Blueprint("retention_destruction_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -55,16 +59,22 @@ def execution_json(doc: dict) -> dict:
 
 @bp.post("/destructions")
 @api_auth
+@operation(json=models.DestructionProposal, answer=models.DestructionProposed, status=201,
+           errors=(400, 401, 403, 409, 422), tags=("retention",))
 def propose_destruction():
-    """Propose a batch (archivist): 409 naming each file not due, on hold, out on loan or in another batch."""
+    """Propose a destruction batch (archivist).
+
+    409 naming each file not due, on hold, out on loan or in another batch, and why."""
     doc = services().destructions.propose(api_user(), json_body())
     return jsonify({"id": str(doc["_id"]), "number": doc["number"], "status": doc["status"]}), 201
 
 
 @bp.get("/destructions")
 @api_auth
+@operation(query=models.DestructionFilters, answer=Page[models.Destruction], errors=(400, 401, 403),
+           tags=("retention",))
 def list_destructions():
-    """Batches, newest first (?status=)."""
+    """Batches, newest first (status= one status)."""
     page, per_page = paging()
     total, docs = services().destructions.page(api_user(), request.args.get("status", ""), page, per_page)
     return jsonify({"total": total, "items": [batch_json(d) for d in docs]})
@@ -72,6 +82,8 @@ def list_destructions():
 
 @bp.get("/destructions/<batch_id>")
 @api_auth
+@operation(answer=models.Destruction, errors=(401, 403, 404),
+           tags=("retention",))
 def get_destruction(batch_id: str):
     """One batch: its files with archive numbers and, once executed, per document sha256 and size."""
     return jsonify(batch_json(services().destructions.get(api_user(), batch_id)))
@@ -79,6 +91,8 @@ def get_destruction(batch_id: str):
 
 @bp.post("/destructions/<batch_id>/approve")
 @api_auth
+@operation(answer=models.Destruction, errors=(401, 403, 404, 409),
+           tags=("retention",))
 def approve_destruction(batch_id: str):
     """Approve (an approver or the executive other than the proposer; the proposer gets 403)."""
     return jsonify(batch_json(services().destructions.approve(api_user(), batch_id)))
@@ -86,6 +100,8 @@ def approve_destruction(batch_id: str):
 
 @bp.post("/destructions/<batch_id>/reject")
 @api_auth
+@operation(json=models.DestructionRejection, answer=models.Destruction, errors=(400, 401, 403, 404, 409, 422),
+           tags=("retention",))
 def reject_destruction(batch_id: str):
     """Reject with a reason; the files are free again."""
     doc = services().destructions.reject(api_user(), batch_id, json_body().get("reason"))
@@ -94,15 +110,24 @@ def reject_destruction(batch_id: str):
 
 @bp.post("/destructions/<batch_id>/paper")
 @api_auth
+@operation(json=models.PaperDestruction, answer=models.Destruction, errors=(400, 401, 403, 404, 409, 422),
+           tags=("retention",))
 def record_paper(batch_id: str):
-    """Record the paper destruction: method, place, two witnesses (监销人), date (archivist or admin)."""
+    """Record the paper destruction (archivist, admin).
+
+    Method, place, two different witnesses (监销人) and the date; once, for an approved batch."""
     return jsonify(batch_json(services().destructions.record_paper(api_user(), batch_id, json_body())))
 
 
 @bp.post("/destructions/<batch_id>/execute")
 @api_auth
+@operation(json=models.DestructionRun, answer=models.Destruction, errors=(400, 401, 403, 404, 409, 422),
+           tags=("retention",))
 def execute_destruction(batch_id: str):
-    """Destroy the batch's files (archivist or admin); the body may carry the paper record; idempotent."""
+    """Destroy the files (archivist, admin).
+
+    Objects (every version), search entries and personal values go, a tombstone stays; idempotent and
+    resumable; the body may carry the paper record."""
     body = request.get_json(silent=True)
     paper = body if isinstance(body, dict) and body else None
     return jsonify(batch_json(services().destruction_executor.execute(api_user(), batch_id, paper)))
@@ -110,8 +135,13 @@ def execute_destruction(batch_id: str):
 
 @bp.get("/destructions/<batch_id>/certificate")
 @api_auth
+@operation(errors=(401, 403, 404, 409),
+           tags=("retention",))
+@produces("application/pdf", description="the certificate as a PDF")
 def destruction_certificate(batch_id: str):
-    """The certificate (销毁证明) of an executed batch as a PDF."""
+    """The certificate (销毁证明) of an executed batch.
+
+    409 before the batch is executed; each print is audited."""
     return certificate_response(batch_id, api_user())
 
 
@@ -138,6 +168,8 @@ def register_json(entry: dict) -> dict:
 
 @bp.get("/destruction-register")
 @api_auth
+@operation(query=models.DestructionRegisterPaging, answer=Page[models.DestructionRegisterEntry],
+           errors=(400, 401, 403), tags=("retention",))
 def destruction_register():
     """The destruction register, newest first."""
     require_reader(api_user())
@@ -148,6 +180,8 @@ def destruction_register():
 
 @bp.get("/destruction-register/verify")
 @api_auth
+@operation(answer=models.DestructionRegisterCheck, errors=(401, 403),
+           tags=("retention",))
 def destruction_register_verify():
     """Verify the register's chain of hashes."""
     require_reader(api_user())
