@@ -156,7 +156,7 @@ def confirm_task(task_id: str):
 @bp.post("/verification/tasks/<task_id>/changes")
 @api_auth
 @operation(json=models.VerificationTaskChanges, answer=models.VerificationTask,
-           errors=(400, 401, 403, 404, 409, 412, 422), tags=("verification",))
+           errors=(400, 401, 403, 404, 409, 410, 412, 422), tags=("verification",))
 def record_task_changes(task_id: str):
     """Record changed details: edits the file (412 if the version is stale) and closes the task.
 
