@@ -221,7 +221,6 @@ def document() -> dict:
     from service.web.documents import openapi as openapi_documents  # imports this module's helpers, so it is read late
     from service.web.followups import openapi as openapi_followups
     from service.web.fulltext import openapi as openapi_search
-    from service.web.intake import openapi as openapi_intake
     from service.web.scans import openapi as openapi_scans
     from service.web.sharing import openapi as openapi_sharing
     return {
@@ -229,7 +228,6 @@ def document() -> dict:
         "info": {"title": "客户档案库 API", "version": "1"},
         "servers": [{"url": "/"}],
         "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
-                  **openapi_intake.PATHS,
                   **openapi_followups.PATHS, **openapi_sharing.PATHS},
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},

@@ -153,3 +153,28 @@ def test_the_register_lists_outcomes_and_turnaround(intake, services):
     paged = intake.call("keeper", "GET", "/submissions?per_page=1&page=2").get_json()
     assert paged["total"] == 2 and len(paged["items"]) == 1
     assert intake.call("clerk2", "GET", "/submissions").get_json()["total"] == 0
+
+
+def test_values_of_the_wrong_type_are_refused_field_by_field_before_anything_is_stored(intake, services):
+    f = intake.file()
+    doc = intake.scan(f["_id"], "purchase_contract", 130)
+    base = {"file_id": str(f["_id"]), "documents": [doc]}
+    for body, field in (({**base, "paper_items": [{"name": "合同", "count": "2"}]}, "paper_items"),
+                        ({**base, "note": 7}, "note"), ({**base, "file_id": 5}, "file_id")):
+        refused = intake.call("clerk", "POST", "/submissions", body)
+        assert refused.status_code == 422 and field in refused.get_json()["error"]["fields"], body
+    assert services.intake.repo.find({}) == []
+    sub = intake.submission(f["_id"], [doc])
+    refused = intake.call("keeper", "POST", f"/submissions/{sub['id']}/accept", {"location": {"room": 3}})
+    assert refused.status_code == 422 and "location" in refused.get_json()["error"]["fields"]
+    assert services.intake.repo.by_id(sub["id"])["status"] == "pending"
+
+
+def test_the_description_gives_the_submission_models(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    submit = doc["paths"]["/api/v1/submissions"]["post"]
+    assert submit["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SubmissionRequest")
+    assert submit["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Submission")
+    listed = doc["paths"]["/api/v1/submissions"]["get"]
+    assert {p["name"] for p in listed["parameters"]} >= {"page", "per_page", "status", "since", "until", "mine"}
+    assert "412" in doc["paths"]["/api/v1/verification/tasks/{task_id}/changes"]["post"]["responses"]

@@ -64,3 +64,17 @@ def test_the_subject_access_package_holds_the_customers_own_data(desk, services,
         assert record["loans"][0]["purpose"] == "签约核对"
     entry = services.db["audit"].find_one({"action": "privacy.subject_access_exported"})
     assert entry["actor"] == "keeper"
+
+
+def test_a_file_without_an_erasure_request_answers_null_and_the_description_says_so(desk, client):
+    file = desk.file()
+    state = client.get(f"/api/v1/files/{file['id']}/erasure", headers=desk.h["keeper"])
+    assert state.status_code == 200 and state.get_json() is None
+    doc = client.get("/api/v1/openapi.json").get_json()
+    answer = doc["paths"]["/api/v1/files/{file_id}/erasure"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErasureOrNone")
+    assert {"type": "null"} in doc["components"]["schemas"]["ErasureOrNone"]["anyOf"]
+    page = doc["paths"]["/api/v1/documents/{document_id}/pages/{number}/reveal"]["post"]["responses"]["200"]
+    assert set(page["content"]) == {"image/jpeg"}
+    package = doc["paths"]["/api/v1/files/{file_id}/subject-access"]["get"]["responses"]["200"]
+    assert set(package["content"]) == {"application/zip"}
