@@ -218,17 +218,14 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 
 def document() -> dict:
     """The whole description."""
-    from service.web.documents import openapi as openapi_documents  # imports this module's helpers, so it is read late
-    from service.web.followups import openapi as openapi_followups
+    from service.web.followups import openapi as openapi_followups  # imports this module's helpers: read late
     from service.web.fulltext import openapi as openapi_search
-    from service.web.scans import openapi as openapi_scans
     from service.web.sharing import openapi as openapi_sharing
     return {
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},
         "servers": [{"url": "/"}],
-        "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
-                  **openapi_followups.PATHS, **openapi_sharing.PATHS},
+        "paths": {**PATHS, **openapi_search.PATHS, **openapi_followups.PATHS, **openapi_sharing.PATHS},
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -30,6 +30,35 @@ def test_a_scan_is_stored_with_the_checksum_of_the_bytes_downloaded_back(client,
     assert "document.uploaded" in actions and "document.downloaded" in actions
 
 
+def test_the_original_is_streamed_not_read_whole_before_the_answer_starts(client, services, archivist, file_id,
+                                                                          monkeypatch):
+    """The content view's answer passes the API's checks as the stream it is: an original of up to the upload
+    limit is never held in memory whole."""
+    png = scans.contract_page_png()
+    doc = upload(client, archivist, file_id, png).get_json()
+    pulled: list[int] = []
+    content = services.documents.content
+
+    def counted(actor, document_id):
+        found, chunks = content(actor, document_id)
+        data = b"".join(chunks)
+
+        def pieces():
+            for start in range(0, len(data), 1024):
+                pulled.append(start)
+                yield data[start:start + 1024]
+        return found, pieces()
+
+    monkeypatch.setattr(services.documents, "content", counted)
+    response = client.get(f"/api/v1/documents/{doc['id']}/content", headers=archivist, buffered=False)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert len(pulled) <= 1, "the original was read before its answer started"
+    body = b"".join(response.response)
+    response.close()
+    assert body == png and len(pulled) == -(-len(png) // 1024)
+    assert response.headers["Content-Length"] == str(len(png))
+
+
 def test_an_executable_named_pdf_is_refused_and_leaves_nothing(client, services, archivist, file_id):
     response = upload(client, archivist, file_id, scans.windows_exe(), name="contract.pdf")
     assert response.status_code == 415
