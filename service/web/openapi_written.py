@@ -219,7 +219,6 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 def document() -> dict:
     """The whole description."""
     from service.web.documents import openapi as openapi_documents  # imports this module's helpers, so it is read late
-    from service.web.followups import openapi as openapi_followups
     from service.web.fulltext import openapi as openapi_search
     from service.web.intake import openapi as openapi_intake
     from service.web.notices import openapi as openapi_notices
@@ -232,7 +231,7 @@ def document() -> dict:
         "servers": [{"url": "/"}],
         "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
                   **openapi_retention.PATHS, **openapi_intake.PATHS,
-                  **openapi_followups.PATHS, **openapi_sharing.PATHS, **openapi_notices.PATHS},
+                  **openapi_sharing.PATHS, **openapi_notices.PATHS},
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
