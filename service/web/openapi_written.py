@@ -219,7 +219,6 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 def document() -> dict:
     """The whole description."""
     from service.web.documents import openapi as openapi_documents  # imports this module's helpers, so it is read late
-    from service.web.fulltext import openapi as openapi_search
     from service.web.intake import openapi as openapi_intake
     from service.web.notices import openapi as openapi_notices
     from service.web.retention import openapi as openapi_retention
@@ -229,7 +228,7 @@ def document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},
         "servers": [{"url": "/"}],
-        "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS, **openapi_search.PATHS,
+        "paths": {**PATHS, **openapi_documents.PATHS, **openapi_scans.PATHS,
                   **openapi_retention.PATHS, **openapi_intake.PATHS,
                   **openapi_sharing.PATHS, **openapi_notices.PATHS},
         "components": {"schemas": {"Error": ERROR},
