@@ -218,14 +218,11 @@ PATHS["/api/v1/files/{file_id}/owner"] = {"post": {
 
 def document() -> dict:
     """The whole description."""
-    from service.web.followups import openapi as openapi_followups  # imports this module's helpers: read late
-    from service.web.fulltext import openapi as openapi_search
-    from service.web.sharing import openapi as openapi_sharing
     return {
         "openapi": "3.1.0",
         "info": {"title": "客户档案库 API", "version": "1"},
         "servers": [{"url": "/"}],
-        "paths": {**PATHS, **openapi_search.PATHS, **openapi_followups.PATHS, **openapi_sharing.PATHS},
+        "paths": PATHS,
         "components": {"schemas": {"Error": ERROR},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }

@@ -16,6 +16,8 @@ from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import paging
+from service.web.fulltext import models
+from service.web.openapi import operation
 
 bp = Blueprint("fulltext_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -72,8 +74,12 @@ def group_json(group) -> dict:
 
 @bp.get("/search")
 @api_auth
+@operation(query=models.SearchQuery, answer=models.SearchResults, errors=(400, 401, 403, 422), tags=("search",))
 def search():
-    """Files and pages matching a query that the caller may see, grouped by file, with facets."""
+    """Files and scanned pages matching a query that the caller may see, grouped by file, with facet counts.
+
+    `items` lists each file matched by its own fields and each matching page, in result order; `groups` the
+    same by file."""
     page, per_page = paging()
     q, filters, sort = search_params()
     result = services().search.search(api_user(), q, filters, page, per_page, sort)

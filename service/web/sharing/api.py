@@ -13,6 +13,10 @@ from service.web.auth import api_user
 from service.web.auth import services
 from service.web.forms import json_body
 from service.web.forms import paging
+from service.web.openapi import Page
+from service.web.openapi import consumes
+from service.web.openapi import operation
+from service.web.sharing import models
 
 bp = Blueprint("sharing_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -49,6 +53,7 @@ def link_of(token: str) -> str:
 
 @bp.post("/partners")
 @api_auth
+@operation(json=models.PartnerBody, answer=models.Partner, status=201, errors=(400, 401, 403, 422), tags=("sharing",))
 def create_partner():
     """Add a partner to the register (archivist, admin)."""
     return jsonify(partner_json(services().partners.create(api_user(), json_body()))), 201
@@ -56,8 +61,9 @@ def create_partner():
 
 @bp.get("/partners")
 @api_auth
+@operation(query=models.PartnerFilters, answer=Page[models.Partner], errors=(400, 401, 403), tags=("sharing",))
 def list_partners():
-    """The partner register, by name."""
+    """The partner register, by name (archivist, admin, and those who may ask for a share)."""
     page, per_page = paging()
     total, rows = services().partners.list(api_user(), page, per_page, request.args.get("kind", ""))
     return jsonify({"total": total, "items": [partner_json(d) for d in rows]})
@@ -65,6 +71,7 @@ def list_partners():
 
 @bp.get("/partners/<partner_id>")
 @api_auth
+@operation(answer=models.Partner, errors=(401, 404), tags=("sharing",))
 def get_partner(partner_id: str):
     """One partner."""
     return jsonify(partner_json(services().partners.get(api_user(), partner_id)))
@@ -72,6 +79,7 @@ def get_partner(partner_id: str):
 
 @bp.patch("/partners/<partner_id>")
 @api_auth
+@operation(json=models.PartnerBody, answer=models.Partner, errors=(400, 401, 403, 404, 422), tags=("sharing",))
 def update_partner(partner_id: str):
     """Change a partner's name, kind or contact."""
     return jsonify(partner_json(services().partners.update(api_user(), partner_id, json_body())))
@@ -79,8 +87,10 @@ def update_partner(partner_id: str):
 
 @bp.post("/partners/<partner_id>/ndas")
 @api_auth
+@operation(answer=models.Nda, status=201, errors=(400, 401, 403, 404, 422), tags=("sharing",))
+@consumes("multipart/form-data", schema=models.NDA_UPLOAD)
 def upload_nda(partner_id: str):
-    """Upload a signed NDA (multipart: file, valid_from, valid_to)."""
+    """Upload a signed NDA with its validity (multipart: file, valid_from, valid_to)."""
     upload = request.files.get("file")
     if upload is None:
         raise Malformed(N_("请以 multipart 的 file 部分上传保密协议"), {"file": "required"})
@@ -91,6 +101,8 @@ def upload_nda(partner_id: str):
 
 @bp.put("/documents/<document_id>/authorization")
 @api_auth
+@operation(json=models.AuthorizationBody, answer=models.Authorization, errors=(400, 401, 403, 404, 409, 422),
+           tags=("sharing",))
 def record_authorization(document_id: str):
     """Record the partners, purposes and validity an authorization document covers."""
     record = services().shares.record_authorization(api_user(), document_id, json_body())
@@ -100,13 +112,18 @@ def record_authorization(document_id: str):
 
 @bp.post("/shares")
 @api_auth
+@operation(json=models.ShareRequest, answer=models.Share, status=201, errors=(400, 401, 403, 404, 409, 422),
+           tags=("sharing",))
 def request_share():
-    """Ask to share fields and documents of a file with a partner; 409 naming a missing authorization or NDA."""
+    """Ask to share fields and documents of a file with a partner.
+
+    409 naming the missing authorization, NDA or restriction in error.fields."""
     return jsonify(share_json(services().shares.request(api_user(), json_body()))), 201
 
 
 @bp.get("/shares")
 @api_auth
+@operation(query=models.ShareFilters, answer=Page[models.Share], errors=(400, 401), tags=("sharing",))
 def list_shares():
     """Shares the caller may see (status, file_id, partner_id)."""
     page, per_page = paging()
@@ -117,6 +134,7 @@ def list_shares():
 
 @bp.get("/shares/<share_id>")
 @api_auth
+@operation(answer=models.Share, errors=(401, 404), tags=("sharing",))
 def get_share(share_id: str):
     """One share."""
     return jsonify(share_json(services().shares.get(api_user(), share_id)))
@@ -124,21 +142,24 @@ def get_share(share_id: str):
 
 @bp.post("/shares/<share_id>/approve")
 @api_auth
+@operation(answer=models.ShareWithLink, errors=(401, 403, 404, 409), tags=("sharing",))
 def approve_share(share_id: str):
-    """The executive approves; the answer carries the link (shown this once)."""
+    """The executive approves (never their own request); the answer carries the link once."""
     doc, token = services().shares.approve(api_user(), share_id)
     return jsonify({**share_json(doc), "link": link_of(token), "token": token})
 
 
 @bp.post("/shares/<share_id>/reject")
 @api_auth
+@operation(json=models.ShareRejection, answer=models.Share, errors=(400, 401, 403, 404, 409, 422), tags=("sharing",))
 def reject_share(share_id: str):
-    """The executive refuses, with a reason."""
+    """The executive refuses with a reason."""
     return jsonify(share_json(services().shares.reject(api_user(), share_id, json_body().get("reason"))))
 
 
 @bp.post("/shares/<share_id>/revoke")
 @api_auth
+@operation(answer=models.Share, errors=(401, 403, 404, 409), tags=("sharing",))
 def revoke_share(share_id: str):
     """End a share at once (archivist, executive, requester); its link answers 410."""
     return jsonify(share_json(services().shares.revoke(api_user(), share_id)))
@@ -146,7 +167,8 @@ def revoke_share(share_id: str):
 
 @bp.post("/shares/<share_id>/link")
 @api_auth
+@operation(answer=models.ShareWithLink, errors=(401, 403, 404, 409), tags=("sharing",))
 def reissue_link(share_id: str):
-    """A fresh link for an approved share; the previous link stops working."""
+    """A fresh link for an approved share; the previous one stops working."""
     doc, token = services().shares.reissue(api_user(), share_id)
     return jsonify({**share_json(doc), "link": link_of(token), "token": token})
