@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict
 from pydantic import Field
 
+from service.web.forms import MAX_PAGE
 from service.web.openapi import Body
 from service.web.openapi import Model
 from service.web.openapi import Paging
@@ -56,6 +57,8 @@ class Account(Model):
 
 
 class AccountFilters(Paging):
+    page: Any = Field(1, json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                      description="checked by the list itself, which names the range it takes")
     q: str = Field("", description="part of the username, display name or department")
 
 
