@@ -8,12 +8,17 @@ from flask import request
 from service import access
 from service.accounts import User
 from service.web import openapi
+from service.web.accounts import models as accounts
+from service.web.audit import models as audit
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
 from service.web.auth import sign_in
 from service.web.forms import json_body
 from service.web.forms import paging
+from service.web.openapi import Model
+from service.web.openapi import Page
+from service.web.openapi import operation
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -29,15 +34,31 @@ def iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+class OpenAPIDocument(Model):
+    """An OpenAPI 3.1 document."""
+
+    openapi: str
+    info: dict
+    paths: dict
+    components: dict
+
+
 @bp.get("/openapi.json")
+@operation(answer=OpenAPIDocument, tags=("openapi",), secured=False)
 def openapi_document():
-    """The OpenAPI description of what this server does."""
+    """This description.
+
+    The OpenAPI description of what this server does, generated from the models that check each call."""
     return jsonify(openapi.document())
 
 
 @bp.post("/auth/token")
+@operation(json=accounts.TokenRequest, answer=accounts.TokenIssued, errors=(400, 401, 422), tags=("auth",),
+           secured=False)
 def issue_token():
-    """Exchange a username and password for a bearer token."""
+    """Exchange username and password for a bearer token.
+
+    Wrong credentials answer 401, the same whether the user exists or not."""
     body = json_body()
     user = sign_in(body.get("username"), body.get("password"), via="api")
     token, record = services().tokens.issue(user, str(body.get("label") or "api"))
@@ -48,8 +69,9 @@ def issue_token():
 
 @bp.delete("/auth/token")
 @api_auth
+@operation(status=204, errors=(401,), tags=("auth",))
 def revoke_current_token():
-    """Revoke the token this request carries."""
+    """Revoke the token of this request."""
     raw = request.headers["Authorization"].partition(" ")[2].strip()
     services().tokens.revoke_raw(raw)
     services().audit.record(api_user().username, "token.revoked", f"user:{api_user().id}")
@@ -58,13 +80,16 @@ def revoke_current_token():
 
 @bp.get("/me")
 @api_auth
+@operation(answer=accounts.Account, errors=(401,), tags=("users",))
 def me():
-    """Who the token belongs to."""
+    """The token's user."""
     return jsonify(user_json(api_user()))
 
 
 @bp.post("/users")
 @api_auth
+@operation(json=accounts.AccountCreation, answer=accounts.Account, status=201, errors=(400, 401, 403, 422),
+           tags=("users",))
 def create_user():
     """Create an account (admin)."""
     access.require(api_user(), "user.manage")
@@ -78,8 +103,9 @@ def create_user():
 
 @bp.get("/users")
 @api_auth
+@operation(query=accounts.AccountFilters, answer=Page[accounts.Account], errors=(400, 401, 403), tags=("users",))
 def list_users():
-    """Accounts, paged (admin)."""
+    """Accounts (admin), paged."""
     access.require(api_user(), "user.manage")
     page, per_page = paging()
     total, rows = services().users.list(page, per_page, request.args.get("q", ""))
@@ -88,6 +114,7 @@ def list_users():
 
 @bp.patch("/users/<user_id>")
 @api_auth
+@operation(json=accounts.AccountChange, answer=accounts.Account, errors=(400, 401, 403, 404, 422), tags=("users",))
 def update_user(user_id: str):
     """Change roles, department, display name or active state (admin)."""
     access.require(api_user(), "user.manage")
@@ -111,8 +138,11 @@ def audit_json(entry: dict) -> dict:
 
 @bp.get("/audit")
 @api_auth
+@operation(query=audit.AuditFilters, answer=Page[audit.AuditEntry], errors=(400, 401, 403), tags=("audit",))
 def audit_entries():
-    """The audit trail with filters (auditor, admin)."""
+    """The audit trail (auditor, admin).
+
+    Entries newest first, reads of content included, filtered by target, actor and action."""
     access.require(api_user(), "audit.read")
     page, per_page = paging(50)
     total, rows = services().audit.search(target=request.args.get("target", ""), actor=request.args.get("actor", ""),
@@ -122,6 +152,7 @@ def audit_entries():
 
 @bp.get("/audit/verify")
 @api_auth
+@operation(answer=audit.AuditVerification, errors=(401, 403), tags=("audit",))
 def audit_verify():
     """Verify the chain of hashes (auditor, admin)."""
     access.require(api_user(), "audit.read")

@@ -228,14 +228,10 @@ def _with_declared_content(doc: dict) -> dict:
 
 
 def document() -> dict:
-    """The whole description, for the app of this request."""
-    from service.web import openapi_written  # the areas whose views do not declare their models yet
-    if "openapi" not in current_app.extensions:  # spectree's own cache would serve one app's routes to another
-        current_app.extensions["openapi"] = _with_declared_content(spec._generate_spec())
-    doc = copy.deepcopy(current_app.extensions["openapi"])
-    doc["servers"] = [{"url": "/"}]
-    written = openapi_written.document()
-    for path, operations in written["paths"].items():
-        doc["paths"].setdefault(path, {}).update(operations)
-    doc["components"]["schemas"].setdefault("Error", written["components"]["schemas"]["Error"])
-    return doc
+    """The whole description, for the app of this request (made once per app: spectree's own cache would serve
+    one app's routes to another)."""
+    if "openapi" not in current_app.extensions:
+        described = _with_declared_content(spec._generate_spec())
+        described["servers"] = [{"url": "/"}]
+        current_app.extensions["openapi"] = described
+    return copy.deepcopy(current_app.extensions["openapi"])

@@ -174,3 +174,13 @@ def test_only_an_archivist_registers_a_file_for_someone_else(client, auth):
     assert mine.get_json()["owner"] == "clerk"
     theirs = client.post("/api/v1/files", headers=auth.token("keeper"), json=individual(owner="clerk"))
     assert theirs.get_json()["owner"] == "clerk"
+
+
+def test_the_description_keeps_the_merge_patch_body_and_the_required_if_match(client, clerk):
+    described = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/files/{file_id}"]["patch"]
+    assert {"application/merge-patch+json", "application/json"} <= set(described["requestBody"]["content"])
+    if_match = [p for p in described["parameters"] if p["in"] == "header" and p["name"] == "If-Match"]
+    assert if_match and if_match[0]["required"] is True
+    created = client.post("/api/v1/files", headers=clerk, json=individual()).get_json()
+    missing = client.patch(f"/api/v1/files/{created['id']}", headers=clerk, json={"name": "李四"})
+    assert missing.status_code == 400 and missing.get_json()["error"]["fields"] == {"If-Match": "version"}

@@ -8,6 +8,8 @@ from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+from service.web.dashboard import models
+from service.web.openapi import operation
 
 bp = Blueprint("dashboard_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -26,15 +28,21 @@ def dashboard_json(overview: dict) -> dict:
 
 @bp.get("/dashboard")
 @api_auth
+@operation(answer=models.Dashboard, errors=(401, 403), tags=("dashboard",))
 def dashboard():
-    """The caller's dashboard: the sections their roles see, counted as the lists behind them count."""
+    """The caller's dashboard.
+
+    The sections their roles see, counted as the lists behind them count."""
     return jsonify(dashboard_json(services().dashboard.overview(api_user())))
 
 
 @bp.get("/dashboard/search-index")
 @api_auth
+@operation(answer=models.SearchIndexState, errors=(401, 403), tags=("dashboard",))
 def search_index():
-    """The search index (people who run the archive): being rebuilt (files written of all), stopped half-way
-    or ready, and the files and documents waiting for their next index commit."""
+    """The search index (archivists, admins, executives, auditors).
+
+    Being rebuilt by `archive reindex` (files written of all), stopped half-way (the next reindex resumes it)
+    or ready; files and documents waiting for their next index commit."""
     services().dashboard.require_operator(api_user())
     return jsonify(services().search.index_state())

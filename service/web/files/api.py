@@ -12,8 +12,12 @@ from service.web.api import iso
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+from service.web.files import models
 from service.web.forms import json_body
 from service.web.forms import paging
+from service.web.openapi import Page
+from service.web.openapi import consumes
+from service.web.openapi import operation
 
 bp = Blueprint("files_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -42,6 +46,9 @@ def file_response(doc: dict, status: int = 200, **extra):
 
 @bp.post("/files")
 @api_auth
+@operation(json=models.FileCreation, answer=models.CustomerFileCreated, status=201, errors=(400, 401, 403, 422),
+           tags=("files",), described="created, with `duplicates` (files the caller may see) and "
+                                      "`hidden_duplicates` (how many others exist)")
 def create_file():
     """Register a customer file; possible duplicates come back as a warning."""
     doc = services().files.create(api_user(), json_body())
@@ -51,8 +58,11 @@ def create_file():
 
 @bp.get("/files")
 @api_auth
+@operation(query=models.FileFilters, answer=Page[models.CustomerFile], errors=(400, 401, 403), tags=("files",))
 def list_files():
-    """Files the caller may see, filtered and paged."""
+    """Files the caller may see.
+
+    Filtered, sorted and paged."""
     page, per_page = paging()
     filters = {key: request.args.get(key, "") for key in FILTERS}
     total, docs = services().files.list(api_user(), filters, page, per_page, request.args.get("sort", "archive_no"),
@@ -62,8 +72,11 @@ def list_files():
 
 @bp.get("/files/<file_id>")
 @api_auth
+@operation(answer=models.CustomerFileFound, errors=(401, 404), tags=("files",))
 def get_file(file_id: str):
-    """One file (audited); a merged file's id answers the file it was merged into."""
+    """One file (audited); the id of a merged file answers the surviving file.
+
+    `redirected_from` then names the merged id asked for."""
     doc, redirected_from = services().merging.follow(api_user(), file_id)
     extra = {"redirected_from": redirected_from} if redirected_from else {}
     return file_response(doc, **extra)
@@ -71,8 +84,14 @@ def get_file(file_id: str):
 
 @bp.patch("/files/<file_id>")
 @api_auth
+@operation(headers=models.FileIfMatch, answer=models.CustomerFile, errors=(400, 401, 403, 404, 410, 412, 422),
+           tags=("files",), described="the new version")
+@consumes("application/merge-patch+json", schema=models.MERGE_PATCH)
+@consumes("application/json", schema=models.MERGE_PATCH)
 def patch_file(file_id: str):
-    """Change a file with a JSON Merge Patch against the version in If-Match."""
+    """JSON Merge Patch against the version in If-Match.
+
+    A missing or stale version is refused: 400 without one, 412 when another change came first."""
     raw = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/").strip('"')
     if not raw.isdigit():
         raise Malformed(N_("If-Match 应为档案的版本号"), {"If-Match": "version"})
@@ -84,8 +103,9 @@ def patch_file(file_id: str):
 
 @bp.get("/files/<file_id>/history")
 @api_auth
+@operation(answer=Page[models.FileVersion], errors=(401, 404), tags=("files",))
 def file_history(file_id: str):
-    """The versions of a file, newest first."""
+    """Versions, newest first."""
     versions = services().files.history(api_user(), file_id)
     return jsonify({"total": len(versions), "items": [
         {"version": v["version"], "at": iso(v["at"]), "actor": v["actor"], "changes": v.get("changes", []),
@@ -95,16 +115,21 @@ def file_history(file_id: str):
 
 @bp.get("/files/<file_id>/duplicates")
 @api_auth
+@operation(answer=models.FileDuplicates, errors=(401, 404), tags=("files",))
 def file_duplicates(file_id: str):
-    """Possible duplicates of a file; those the caller may not see are only counted."""
+    """Possible duplicates: same ID number, mobile, credit code, or name pinyin in the same project.
+
+    Those the caller may see are named; the others are only counted."""
     report = services().duplicates.for_file(api_user(), file_id)
     return jsonify({"total": len(report["items"]), "items": report["items"], "hidden": report["hidden"]})
 
 
 @bp.post("/files/<file_id>/merge")
 @api_auth
+@operation(json=models.FileMerge, answer=models.CustomerFile, errors=(400, 401, 403, 404, 409, 422),
+           tags=("files",), described="the surviving file")
 def merge_file(file_id: str):
-    """Merge this file into another (archivist); it stays behind as a redirect."""
+    """Merge this file into another (archivist); this one becomes a redirect."""
     body = json_body()
     survivor = services().merging.merge(api_user(), file_id, body.get("into"), body.get("reason"),
                                         body.get("version"), body.get("into_version"))
@@ -113,8 +138,10 @@ def merge_file(file_id: str):
 
 @bp.post("/files/<file_id>/owner")
 @api_auth
+@operation(json=models.FileOwnerChange, headers=models.FileIfMatch, answer=models.CustomerFile,
+           errors=(400, 401, 403, 404, 412, 422), tags=("files",), described="the new version")
 def reassign_owner(file_id: str):
-    """Hand the file to another employee, with the reason (archivist, approver, executive)."""
+    """Reassign the file's owner with a reason (archivist, approver, executive)."""
     body = json_body()
     raw = (request.headers.get("If-Match") or "").strip().strip('"')
     if not raw.isdigit():

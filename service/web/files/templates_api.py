@@ -8,7 +8,10 @@ from service.files import templates
 from service.web.auth import api_auth
 from service.web.auth import api_user
 from service.web.auth import services
+from service.web.files import models
 from service.web.forms import json_body
+from service.web.openapi import Page
+from service.web.openapi import operation
 
 bp = Blueprint("files_templates_api", __name__)  # registered under the API prefix (service.web.api)
 
@@ -21,8 +24,9 @@ def template_json(definition: dict) -> dict:
 
 @bp.get("/templates")
 @api_auth
+@operation(answer=Page[models.Template], errors=(401,), tags=("templates",))
 def list_templates():
-    """Every template, newest versions."""
+    """Every template (newest versions)."""
     api_user()
     found = services().templates.all()
     return jsonify({"total": len(found), "items": [template_json(t) for t in found.values()]})
@@ -30,6 +34,7 @@ def list_templates():
 
 @bp.get("/templates/<key>")
 @api_auth
+@operation(answer=models.Template, errors=(401, 404), tags=("templates",))
 def get_template(key: str):
     """One template with its JSON Schema."""
     return jsonify(template_json(services().templates.require(key)))
@@ -37,6 +42,8 @@ def get_template(key: str):
 
 @bp.post("/templates")
 @api_auth
+@operation(json=models.TemplateDefinition, answer=models.Template, status=201, errors=(400, 401, 403, 422),
+           tags=("templates",), described="stored")
 def define_template():
-    """Define a template, or a new version of one (admin)."""
+    """Define a template or a new version of one (admin)."""
     return jsonify(template_json(services().templates.define(api_user(), json_body()))), 201
