@@ -231,7 +231,11 @@ def document() -> dict:
     """The whole description, for the app of this request (made once per app: spectree's own cache would serve
     one app's routes to another)."""
     if "openapi" not in current_app.extensions:
-        described = _with_declared_content(spec._generate_spec())
+        models = copy.deepcopy(spec.models)  # spectree lifts the nested models out of these as it generates
+        try:
+            described = _with_declared_content(spec._generate_spec())
+        finally:
+            spec.models = models
         described["servers"] = [{"url": "/"}]
         current_app.extensions["openapi"] = described
     return copy.deepcopy(current_app.extensions["openapi"])

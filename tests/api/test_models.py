@@ -2,6 +2,9 @@
 OpenAPI description the server gives."""
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from flask import Blueprint
 from flask import jsonify
@@ -127,3 +130,12 @@ def test_each_app_is_described_by_its_own_routes(app, settings, services):
     other = create_app(settings, services).test_client().get("/api/v1/openapi.json").get_json()
     assert "/api/v1/probe" not in other["paths"] and "/api/v1/loans" in other["paths"]
 
+
+
+def test_every_app_s_description_holds_every_model_it_refers_to(app, settings, services):
+    from service.app import create_app
+    for made in (app, create_app(settings, services), create_app(settings, services)):
+        doc = made.test_client().get("/api/v1/openapi.json").get_json()
+        referred = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(doc)))
+        assert referred - set(doc["components"]["schemas"]) == set()
+        assert {"FileClassification", "AuditEntry", "Loan"} <= referred
