@@ -124,7 +124,7 @@ def _problem(problem: dict) -> Message:
     return plain.get(kind) or N_("格式不对")
 
 
-def _refusal(query: type | None, json: type | None, headers: type | None) -> Callable:
+def _refusal(json: type | None) -> Callable:
     """spectree's hook before one view: a query or headers that do not fit are malformed (400), a body that is
     no JSON object too; a JSON object whose values do not fit is invalid (422), field by field."""
     def refuse(request, response, error, instance, adapter) -> None:
@@ -171,7 +171,7 @@ def operation(*, answer: Any = None, status: int = 200, errors: tuple[int, ...] 
     if json is not None:
         answers.setdefault("HTTP_422", Error)
     return spec.validate(query=query, json=json, headers=headers, resp=Response(**answers), tags=tags,
-                         security=SECURED if secured else None, before=_refusal(query, json, headers))
+                         security=SECURED if secured else None, before=_refusal(json))
 
 
 _CONTENT: dict[Callable, dict] = {}
